@@ -1,0 +1,107 @@
+/**
+ * Typed OAuth errors (RFC 6749 §5.2, RFC 8693 §2.2.2, RFC 7009, RFC 7662). Domain code throws these;
+ * `http/errors.ts` is the one place that turns them into responses.
+ *
+ * `description` is public (sent as `error_description`); `detail` is private: it goes to the log and the
+ * audit row as the precise refusal reason, never to the client.
+ */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'unsupported_token_type'
+  | 'invalid_scope'
+  | 'invalid_target'
+  | 'access_denied'
+  | 'server_error'
+  | 'temporarily_unavailable';
+
+export abstract class OAuthError extends Error {
+  abstract readonly code: OAuthErrorCode;
+  abstract readonly status: 400 | 401 | 403 | 404 | 413 | 415 | 500 | 503;
+
+  constructor(
+    readonly description: string,
+    readonly detail: string = description,
+    options?: { cause?: unknown },
+  ) {
+    super(description, options);
+  }
+}
+
+export class InvalidRequest extends OAuthError {
+  readonly code = 'invalid_request';
+  readonly status = 400;
+}
+
+/** RFC 6749 §5.2: 401 with a WWW-Authenticate challenge when the client used (or could use) HTTP auth. */
+export class InvalidClient extends OAuthError {
+  readonly code = 'invalid_client';
+  readonly status = 401;
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super('client authentication failed', detail, options);
+  }
+}
+
+/** Public text stays vague on purpose; the reason lives in `detail` (oidc-provider's InvalidGrant). */
+export class InvalidGrant extends OAuthError {
+  readonly code = 'invalid_grant';
+  readonly status = 400;
+  constructor(detail: string, description = 'grant request is invalid', options?: { cause?: unknown }) {
+    super(description, detail, options);
+  }
+}
+
+export class UnauthorizedClient extends OAuthError {
+  readonly code = 'unauthorized_client';
+  readonly status = 400;
+}
+
+export class UnsupportedGrantType extends OAuthError {
+  readonly code = 'unsupported_grant_type';
+  readonly status = 400;
+}
+
+/** RFC 7009 §2.2.1 and RFC 8693 §2.2.2 reuse this code for unknown token types. */
+export class UnsupportedTokenType extends OAuthError {
+  readonly code = 'unsupported_token_type';
+  readonly status = 400;
+}
+
+export class InvalidScope extends OAuthError {
+  readonly code = 'invalid_scope';
+  readonly status = 400;
+}
+
+/** RFC 8693 §2.2.2: the requested audience or resource is unknown or not allowed. */
+export class InvalidTarget extends OAuthError {
+  readonly code = 'invalid_target';
+  readonly status = 400;
+}
+
+export class AccessDenied extends OAuthError {
+  readonly code = 'access_denied';
+  readonly status = 403;
+}
+
+export class PayloadTooLarge extends OAuthError {
+  readonly code = 'invalid_request';
+  readonly status = 413;
+}
+
+export class UnsupportedMediaType extends OAuthError {
+  readonly code = 'invalid_request';
+  readonly status = 415;
+}
+
+export class NotFound extends OAuthError {
+  readonly code = 'invalid_request';
+  readonly status = 404;
+}
+
+export class TemporarilyUnavailable extends OAuthError {
+  readonly code = 'temporarily_unavailable';
+  readonly status = 503;
+}
