@@ -3,13 +3,15 @@
 # Idempotent: exits at once when everything is already present.
 # Debian's simplesamlphp (1.19.x) does not depend on php-xml / php-mbstring, which it
 # needs at runtime, and it pulls in apache2; a temporary policy-rc.d keeps apache2 from
-# starting (and binding :80) during the install.
+# starting (and binding :80) during the install. openssl (the CLI) makes the test key pairs;
+# minimal Debian images do not always have it.
 set -euo pipefail
 
-PKGS=(simplesamlphp php-cli php-xml php-mbstring)
+PKGS=(simplesamlphp php-cli php-xml php-mbstring openssl)
 
 installed() {
   command -v php >/dev/null 2>&1 || return 1
+  command -v openssl >/dev/null 2>&1 || return 1
   local p
   for p in "${PKGS[@]}"; do
     [[ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" == installed ]] || return 1
@@ -51,6 +53,6 @@ fi
 rm -f "$log"
 
 if ! installed; then
-  echo "install.sh: packages installed but php/dom/mbstring still unavailable" >&2
+  echo "install.sh: packages installed but php/dom/mbstring/openssl still unavailable" >&2
   exit 1
 fi

@@ -1,0 +1,32 @@
+import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Logger } from 'pino';
+import { NotFound } from './core/oauth-errors.js';
+import { accessLog } from './http/access-log.js';
+import type { AppEnv } from './http/env.js';
+import { toErrorResponse } from './http/errors.js';
+import { discoveryRoutes, type DiscoveryDeps } from './http/routes/discovery.js';
+import { healthRoutes, type HealthDeps } from './http/routes/health.js';
+import { oauthRoutes, type OAuthRoutesDeps } from './http/routes/oauth.js';
+
+export interface AppDeps {
+  logger: Logger;
+  oauth: OAuthRoutesDeps;
+  discovery: DiscoveryDeps;
+  health: HealthDeps;
+}
+
+/** The HTTP surface: middleware that applies to every route, the routes, and the one error mapping. */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(requestId({ limitLength: 64 }));
+  app.use(accessLog(deps.logger));
+  app.use(secureHeaders({ crossOriginResourcePolicy: 'same-origin', referrerPolicy: 'no-referrer' }));
+  app.route('/', discoveryRoutes(deps.discovery));
+  app.route('/', oauthRoutes(deps.oauth));
+  app.route('/', healthRoutes(deps.health));
+  app.notFound((c) => toErrorResponse(new NotFound('no such endpoint', `${c.req.method} ${c.req.path}`), c, deps.logger));
+  app.onError((err, c) => toErrorResponse(err, c, deps.logger));
+  return app;
+}

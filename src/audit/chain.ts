@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+
+/** The `prev_hash` of the first row of a chain that has never been pruned. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The columns a row's hash covers: everything but the hash itself. */
+export interface ChainedRow {
+  id: number;
+  at: Date;
+  event: string;
+  outcome: string;
+  requestId: string | null;
+  clientId: string | null;
+  subject: string | null;
+  audience: string | null;
+  scope: string | null;
+  jti: string | null;
+  reason: string | null;
+  data: string | null;
+  prevHash: string;
+}
+
+/** sha256(prev_hash + "\n" + canonical JSON of the row's columns in a fixed order). Pure. */
+export function hashRow(row: ChainedRow): string {
+  const canonical = JSON.stringify([
+    row.id,
+    row.at.getTime(),
+    row.event,
+    row.outcome,
+    row.requestId,
+    row.clientId,
+    row.subject,
+    row.audience,
+    row.scope,
+    row.jti,
+    row.reason,
+    row.data,
+  ]);
+  return createHash('sha256').update(`${row.prevHash}\n${canonical}`).digest('hex');
+}
+
+export type ChainVerdict =
+  | { ok: true; rows: number; lastId: number | null; headHash: string }
+  | { ok: false; rows: number; badRowId: number; problem: string };
+
+/**
+ * Walks rows in id order and names the first row that breaks the chain: an edited row (its hash no longer
+ * matches its content), a deleted row (the next row's prev_hash or id does not follow), or reordered rows.
+ */
+export function verifyChain(rows: Iterable<ChainedRow & { hash: string }>, anchor = GENESIS_HASH): ChainVerdict {
+  let expectedPrev = anchor;
+  let lastId: number | null = null;
+  let count = 0;
+  for (const row of rows) {
+    if (lastId !== null && row.id !== lastId + 1) {
+      return { ok: false, rows: count, badRowId: row.id, problem: `row ${row.id} follows row ${lastId}: rows ${lastId + 1}..${row.id - 1} are missing` };
+    }
+    if (row.prevHash !== expectedPrev) {
+      return { ok: false, rows: count, badRowId: row.id, problem: `row ${row.id} does not link to the row before it (deleted, inserted or reordered rows)` };
+    }
+    if (hashRow(row) !== row.hash) {
+      return { ok: false, rows: count, badRowId: row.id, problem: `row ${row.id} was edited: its content does not match its hash` };
+    }
+    expectedPrev = row.hash;
+    lastId = row.id;
+    count += 1;
+  }
+  return { ok: true, rows: count, lastId, headHash: expectedPrev };
+}

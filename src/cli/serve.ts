@@ -1,0 +1,41 @@
+import { serve } from '@hono/node-server';
+import { composeService } from '../compose.js';
+import { systemClock } from '../core/clock.js';
+import { createLogger } from '../core/logger.js';
+import { DEMO_AUDIENCES, DEMO_CLIENT } from '../demo/config.js';
+import type { CliIo } from './io.js';
+import { resolveConfig } from './resolve-config.js';
+
+/**
+ * `campus-sts serve [--config FILE]`: the service. Without a config (and without CAMPUS_STS_CONFIG) it runs the
+ * demo on 127.0.0.1:8787. Stops gracefully on SIGINT/SIGTERM: in-flight requests finish, then the database closes.
+ */
+export async function serveCommand(configPath: string | undefined, io: CliIo): Promise<number> {
+  const { config, source } = await resolveConfig(configPath, io);
+  const logger = createLogger(config.logging.level);
+  const service = await composeService({ config, configSource: source, env: io.env, clock: systemClock, logger });
+  const server = serve({ fetch: service.app.fetch, hostname: config.server.host, port: config.server.port });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const address = server.address();
+  const bound = typeof address === 'object' && address ? address.port : config.server.port;
+  io.out(`campus-sts listening on http://${config.server.host}:${bound} (issuer ${service.issuer})`);
+  if (source === 'demo') {
+    io.out(`demo mode: client "${DEMO_CLIENT.id}" / secret "${DEMO_CLIENT.secret}" (demo only), audiences ${Object.values(DEMO_AUDIENCES).join(', ')}`);
+  }
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      server.close(() => {
+        service.close();
+        resolve(0);
+      });
+      // Idle keep-alive sockets would hold close() open; in-flight requests still complete.
+      (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}

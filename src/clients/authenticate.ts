@@ -1,0 +1,149 @@
+import { createLocalJWKSet, decodeJwt, errors, jwtVerify } from 'jose';
+import type { Clock } from '../core/clock.js';
+import { CLIENT_ASSERTION_TYPE_JWT_BEARER } from '../core/constants.js';
+import { constantTimeEqual, sha256b64u } from '../core/hash.js';
+import { InvalidClient, InvalidRequest } from '../core/oauth-errors.js';
+import type { FormParams } from '../http/form-params.js';
+import type { Client, ClientAuthMethod, ClientRegistry } from './registry.js';
+import { verifyClientSecret } from './secret-hash.js';
+
+/** A client assertion `jti` to be consumed in the transaction that records the request (RFC 7523 §3 item 7). */
+export interface OneTimeAssertion {
+  key: string;
+  clientId: string;
+  expiresAt: Date;
+}
+
+export interface AuthenticatedClient {
+  client: Client;
+  method: ClientAuthMethod;
+  assertion?: OneTimeAssertion;
+}
+
+export interface ClientAuthDeps {
+  clients: ClientRegistry;
+  clock: Clock;
+  /** Audiences a client assertion may name (RFC 7523 §3 item 3): the token endpoint and our issuer. */
+  assertionAudiences: string[];
+  clockSkewSeconds: number;
+}
+
+/** Asymmetric algorithms only: a client's shared secret never signs an assertion here. */
+const ASSERTION_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
+/** A client assertion is meant for one request; refuse ones that live longer than this. */
+const MAX_ASSERTION_LIFETIME_S = 600;
+
+export interface ClientAuthenticator {
+  authenticate(authorization: string | undefined, form: FormParams): Promise<AuthenticatedClient>;
+  /** The client id a request claims, for the audit row of a refused request (never trusted). */
+  claimedClientId(authorization: string | undefined, form: FormParams): string | undefined;
+}
+
+/** RFC 6749 §2.3 client authentication: exactly one method per request, the one configured for the client. */
+export function createClientAuthenticator(deps: ClientAuthDeps): ClientAuthenticator {
+  // Successful scrypt checks are remembered by digest so that a busy client pays scrypt once, not per request.
+  const verified = new Map<string, string>();
+
+  async function checkSecret(client: Client, method: 'client_secret_basic' | 'client_secret_post', secret: string): Promise<AuthenticatedClient> {
+    if (client.auth.method !== method) throw new InvalidClient(`client uses ${client.auth.method}, not ${method}`);
+    const digest = sha256b64u(secret);
+    const known = verified.get(client.id);
+    if (!(known && constantTimeEqual(known, digest))) {
+      if (!(await verifyClientSecret(secret, client.auth.secretHash))) throw new InvalidClient('wrong client secret');
+      verified.set(client.id, digest);
+    }
+    return { client, method };
+  }
+
+  async function checkAssertion(assertion: string, formClientId: string | undefined): Promise<AuthenticatedClient> {
+    let iss: unknown;
+    try {
+      ({ iss } = decodeJwt(assertion));
+    } catch {
+      throw new InvalidClient('client assertion is not a JWT');
+    }
+    const clientId = formClientId ?? (typeof iss === 'string' ? iss : undefined);
+    const client = lookup(clientId);
+    if (client.auth.method !== 'private_key_jwt') throw new InvalidClient(`client uses ${client.auth.method}, not private_key_jwt`);
+    const now = deps.clock.now();
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(assertion, createLocalJWKSet(client.auth.jwks), {
+        issuer: client.id,
+        subject: client.id,
+        audience: deps.assertionAudiences,
+        algorithms: ASSERTION_ALGORITHMS,
+        currentDate: now,
+        clockTolerance: deps.clockSkewSeconds,
+        requiredClaims: ['exp', 'jti'],
+      }));
+    } catch (err) {
+      if (err instanceof errors.JOSEError) throw new InvalidClient(`client assertion rejected: ${err.code}`, { cause: err });
+      throw err;
+    }
+    const exp = payload.exp! * 1000;
+    if (exp - now.getTime() > MAX_ASSERTION_LIFETIME_S * 1000) throw new InvalidClient('client assertion lives too long');
+    if (typeof payload.jti !== 'string' || payload.jti.length > 256) throw new InvalidClient('client assertion jti is malformed');
+    return {
+      client,
+      method: 'private_key_jwt',
+      assertion: { key: sha256b64u(`${client.id}\n${payload.jti}`), clientId: client.id, expiresAt: new Date(exp + deps.clockSkewSeconds * 1000) },
+    };
+  }
+
+  function lookup(id: string | undefined): Client {
+    const client = id === undefined ? undefined : deps.clients.get(id);
+    if (!client) throw new InvalidClient('unknown client');
+    return client;
+  }
+
+  return {
+    async authenticate(authorization, form) {
+      const basic = parseBasic(authorization);
+      const postSecret = form.single('client_secret');
+      const assertion = form.single('client_assertion');
+      const assertionType = form.single('client_assertion_type');
+      const formClientId = form.single('client_id');
+      const used = [basic, postSecret, assertion ?? assertionType].filter((m) => m !== undefined).length;
+      // RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each request."
+      if (used > 1) throw new InvalidRequest('more than one client authentication method', 'more than one client authentication method used');
+      if (basic) {
+        if (formClientId !== undefined && formClientId !== basic.id) throw new InvalidRequest('client_id does not match the authenticated client');
+        return checkSecret(lookup(basic.id), 'client_secret_basic', basic.secret);
+      }
+      if (postSecret !== undefined) return checkSecret(lookup(formClientId), 'client_secret_post', postSecret);
+      if (assertion !== undefined || assertionType !== undefined) {
+        if (assertionType !== CLIENT_ASSERTION_TYPE_JWT_BEARER || assertion === undefined) {
+          throw new InvalidClient('client_assertion_type must be jwt-bearer with a client_assertion');
+        }
+        return checkAssertion(assertion, formClientId);
+      }
+      throw new InvalidClient('no client authentication');
+    },
+    claimedClientId(authorization, form) {
+      let id: string | undefined;
+      try {
+        id = parseBasic(authorization)?.id ?? form.single('client_id');
+      } catch {
+        id = undefined;
+      }
+      return id && /^[\x21-\x7e]{1,128}$/.test(id) ? id : undefined;
+    },
+  };
+}
+
+/** RFC 6749 §2.3.1: id and secret are form-urlencoded, then joined by ":" and base64-encoded (RFC 7617). */
+function parseBasic(header: string | undefined): { id: string; secret: string } | undefined {
+  if (header === undefined) return undefined;
+  const match = /^Basic ([A-Za-z0-9+/]+={0,2})$/i.exec(header.trim());
+  if (!match) throw new InvalidClient('malformed Authorization header');
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 1) throw new InvalidClient('malformed Basic credentials');
+  try {
+    const formDecode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
+    return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+  } catch {
+    throw new InvalidClient('malformed Basic credentials');
+  }
+}

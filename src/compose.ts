@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { createApp } from './app.js';
+import { createAuditLog } from './audit/audit-log.js';
+import { createClientAuthenticator } from './clients/authenticate.js';
+import { buildClientRegistry } from './clients/registry.js';
+import type { Config } from './config/schema.js';
+import { readSecret } from './config/secrets.js';
+import type { Clock } from './core/clock.js';
+import { GRANT_TYPES, TOKEN_TYPES } from './core/constants.js';
+import { createKeyring, parseMasterKey } from './crypto/sealed-box.js';
+import { inTransaction, openDatabase } from './db/client.js';
+import type { TokenPolicy } from './exchange/policy.js';
+import { createOwnTokenHandler } from './exchange/subject-tokens/own-token.js';
+import { createTokenExchangeGrant } from './exchange/token-exchange.js';
+import { createSubjectTokenRegistry } from './exchange/types.js';
+import { createClientCredentialsGrant } from './grants/client-credentials.js';
+import { createGrantRegistry } from './grants/types.js';
+import { endpointUrls } from './http/routes/discovery.js';
+import { createIntrospection } from './oauth/introspection.js';
+import { createRevocation } from './oauth/revocation.js';
+import { createTokenEndpoint } from './oauth/token-endpoint.js';
+import { createKeystore, ensureSigningKey } from './tokens/keystore.js';
+import { createRevocations } from './tokens/revocations.js';
+
+export interface ServiceOptions {
+  config: Config;
+  /** Where the config came from, for the audit row (a path, or "demo"). */
+  configSource: string;
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Opens the database with the master key from the config's reference. Shared by the service and the CLI. */
+export function openStore(config: Config, env: NodeJS.ProcessEnv, clock: Clock) {
+  const keyring = createKeyring([parseMasterKey(readSecret({ env: config.master_key.key_env, file: config.master_key.key_file }, 'master_key', env))]);
+  const database = openDatabase({ path: config.database.path, synchronous: config.database.synchronous });
+  const audit = createAuditLog(database.db, clock);
+  return { keyring, database, audit, keyDeps: { db: database.db, keyring, clock, audit } };
+}
+
+/**
+ * The composition root: builds every dependency once from the validated config and passes it in.
+ * Nothing here runs per request.
+ */
+export async function composeService(opts: ServiceOptions) {
+  const { config, clock, logger } = opts;
+  const issuer = config.issuer.replace(/\/$/, '');
+  const urls = endpointUrls(issuer);
+  const clients = await buildClientRegistry(config, opts.env);
+  const { keyring, database, audit, keyDeps } = openStore(config, opts.env, clock);
+  const { db } = database;
+
+  inTransaction(db, (tx) =>
+    audit.append(tx, {
+      event: 'config.load',
+      outcome: 'success',
+      data: {
+        source: opts.configSource,
+        sha256: createHash('sha256').update(JSON.stringify(config)).digest('hex'),
+        clients: config.clients.length,
+        audiences: config.audiences.length,
+      },
+    }),
+  );
+  await ensureSigningKey(keyDeps, config.signing.algorithm);
+
+  const keystore = createKeystore({ db, keyring, clock });
+  const revocations = createRevocations(db);
+  const verify = { keystore, revocations, clock, issuer, clockSkewSeconds: config.tokens.clock_skew_seconds };
+  const policy: TokenPolicy = {
+    audiences: new Map(config.audiences.map((a) => [a.id, { id: a.id, scopes: new Set(a.scopes), maxTtlSeconds: a.max_ttl_seconds }])),
+    defaultTtlSeconds: config.tokens.default_ttl_seconds,
+    maxTtlSeconds: config.tokens.max_ttl_seconds,
+  };
+  const subjectTokens = createSubjectTokenRegistry([
+    createOwnTokenHandler(TOKEN_TYPES.jwt, verify),
+    createOwnTokenHandler(TOKEN_TYPES.accessToken, verify),
+  ]);
+  const minting = { keystore, clock, issuer, policy };
+  const grants = createGrantRegistry([createClientCredentialsGrant(minting), createTokenExchangeGrant({ ...minting, subjectTokens })]);
+  const clientAuth = createClientAuthenticator({
+    clients,
+    clock,
+    assertionAudiences: [urls.token, issuer],
+    clockSkewSeconds: config.tokens.clock_skew_seconds,
+  });
+  const services = { db, audit, clientAuth };
+
+  const app = createApp({
+    logger,
+    oauth: {
+      maxBodyBytes: config.server.max_body_bytes,
+      token: createTokenEndpoint({ ...services, grants }),
+      introspect: createIntrospection({ ...services, verify }),
+      revoke: createRevocation({ ...services, verify, revocations }),
+    },
+    discovery: {
+      issuer,
+      scopes: [...new Set(config.audiences.flatMap((a) => a.scopes))],
+      grantTypes: [GRANT_TYPES.clientCredentials, GRANT_TYPES.tokenExchange],
+      publicJwks: () => keystore.publicJwks(),
+    },
+    health: {
+      readiness: {
+        database: () => database.sqlite.prepare('SELECT 1').pluck().get() === 1,
+        signing_key: async () => Boolean(await keystore.signingKey()),
+      },
+    },
+  });
+  return { app, database, audit, keystore, keyDeps, issuer, close: () => database.close() };
+}
+
+export type Service = Awaited<ReturnType<typeof composeService>>;

@@ -1,0 +1,163 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration file, validated strictly: an unknown key is an error (a misspelt option must fail at
+ * start, not be ignored). Secrets are never inline: `*_env` names an environment variable, `*_file` a file.
+ * `campus-sts.example.yaml` at the repository root documents every option with its default.
+ */
+
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected an id of letters, digits, ".", "_" or "-"');
+const scope = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'expected a scope token (RFC 6749 §3.3: printable ASCII, no space, quote or backslash)');
+/** Audiences are absolute URIs (RFC 8707 resources) or plain names. */
+const audience = z.string().min(1).max(512).regex(/^\S+$/, 'expected an audience without spaces');
+
+/** A secret is referenced, never written inline: the name of an environment variable, or a file path. */
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name');
+const filePath = z.string().min(1);
+
+const jwk = z.record(z.string(), z.unknown());
+
+const clientAuth = z.discriminatedUnion('method', [
+  z.strictObject({
+    method: z.enum(['client_secret_basic', 'client_secret_post']),
+    /** An scrypt hash made by `campus-sts client hash-secret` (not a secret itself), or a reference to the secret. */
+    secret_hash: z.string().regex(/^scrypt\$/, 'expected an scrypt hash made by `campus-sts client hash-secret`').optional(),
+    secret_env: envName.optional(),
+    secret_file: filePath.optional(),
+  }),
+  z.strictObject({
+    method: z.literal('private_key_jwt'),
+    /** The client's public keys (RFC 7517 JWK Set); private keys are refused. */
+    jwks: z.strictObject({ keys: z.array(jwk).min(1) }).optional(),
+    jwks_file: z.string().min(1).optional(),
+  }),
+]);
+
+const client = z.strictObject({
+  id,
+  name: z.string().max(200).optional(),
+  auth: clientAuth,
+  /** Every audience this client may ever receive a token for. */
+  audiences: z.array(audience).min(1),
+  /** Every scope this client may ever receive. */
+  scopes: z.array(scope).default([]),
+  /** Grants this client may use. */
+  grant_types: z
+    .array(z.enum(['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange', 'urn:ietf:params:oauth:grant-type:saml2-bearer']))
+    .default(['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange']),
+  /** Token lifetime cap for this client, at most `tokens.max_ttl_seconds`. */
+  max_ttl_seconds: z.number().int().positive().optional(),
+});
+
+const audienceEntry = z.strictObject({
+  id: audience,
+  name: z.string().max(200).optional(),
+  /** Scopes a token for this audience may carry (policy). */
+  scopes: z.array(scope).min(1),
+  /** Lifetime cap for tokens of this audience. */
+  max_ttl_seconds: z.number().int().positive().optional(),
+});
+
+const configShape = z.strictObject({
+    /** This service's issuer identifier (RFC 8414 §2): its public base URL, https outside localhost. */
+    issuer: z.url({ protocol: /^https?$/ }),
+    server: z
+      .strictObject({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8787),
+        /** Largest request body accepted, in bytes. */
+        max_body_bytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+      })
+      .prefault({}),
+    database: z
+      .strictObject({
+        /** SQLite file; its folder is created when absent. */
+        path: z.string().min(1).default('./data/campus-sts.sqlite'),
+        /** `full` makes an acknowledged token's audit row survive power loss; `normal` survives a process crash. */
+        synchronous: z.enum(['normal', 'full']).default('normal'),
+      })
+      .prefault({}),
+    /** The master key (32 bytes, base64) that encrypts signing keys and upstream tokens at rest. */
+    master_key: z.strictObject({ key_env: envName.optional(), key_file: filePath.optional() }).prefault({ key_env: 'CAMPUS_STS_MASTER_KEY' }),
+    signing: z
+      .strictObject({
+        algorithm: z.enum(['ES256', 'EdDSA', 'RS256']).default('ES256'),
+      })
+      .prefault({}),
+    tokens: z
+      .strictObject({
+        /** Lifetime when nothing narrower applies. */
+        default_ttl_seconds: z.number().int().positive().default(300),
+        /** Hard cap for every token we issue. */
+        max_ttl_seconds: z.number().int().positive().max(86400).default(300),
+        /** Tolerated clock difference when checking `exp`/`iat`/`nbf` of presented JWTs. */
+        clock_skew_seconds: z.number().int().min(0).max(300).default(30),
+      })
+      .prefault({}),
+    audiences: z.array(audienceEntry).default([]),
+    clients: z.array(client).default([]),
+    logging: z
+      .strictObject({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
+      .prefault({}),
+});
+
+export const configSchema = configShape.superRefine(checkConsistency);
+
+/** Cross-field checks (oidc-provider's checkDependantFeatures): combinations that cannot work fail at start. */
+function checkConsistency(cfg: z.infer<typeof configShape>, ctx: z.RefinementCtx): void {
+  const issuer = new URL(cfg.issuer);
+  const local = ['127.0.0.1', 'localhost', '[::1]'].includes(issuer.hostname);
+  if (issuer.protocol !== 'https:' && !local) {
+    ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'must use https outside localhost (RFC 8414 §2)' });
+  }
+  if (issuer.search || issuer.hash) {
+    ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'must not have a query or fragment (RFC 8414 §2)' });
+  }
+  if (cfg.tokens.default_ttl_seconds > cfg.tokens.max_ttl_seconds) {
+    ctx.addIssue({ code: 'custom', path: ['tokens', 'default_ttl_seconds'], message: 'must not exceed tokens.max_ttl_seconds' });
+  }
+  if (!cfg.master_key.key_env === !cfg.master_key.key_file) {
+    ctx.addIssue({ code: 'custom', path: ['master_key'], message: 'expected exactly one of key_env or key_file' });
+  }
+  const audiences = new Map(cfg.audiences.map((a) => [a.id, a]));
+  reportDuplicates(cfg.audiences.map((a) => a.id), ['audiences'], ctx);
+  reportDuplicates(cfg.clients.map((c) => c.id), ['clients'], ctx);
+  cfg.clients.forEach((c, i) => {
+    const auth = c.auth;
+    if (auth.method === 'private_key_jwt') {
+      if (!auth.jwks === !auth.jwks_file) {
+        ctx.addIssue({ code: 'custom', path: ['clients', i, 'auth'], message: 'expected exactly one of jwks or jwks_file' });
+      }
+    } else if ([auth.secret_hash, auth.secret_env, auth.secret_file].filter(Boolean).length !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['clients', i, 'auth'], message: 'expected exactly one of secret_hash, secret_env or secret_file' });
+    }
+    c.audiences.forEach((a, j) => {
+      if (!audiences.has(a)) {
+        ctx.addIssue({ code: 'custom', path: ['clients', i, 'audiences', j], message: `unknown audience "${a}" (declare it under audiences)` });
+      }
+    });
+    const reachable = new Set(c.audiences.flatMap((a) => audiences.get(a)?.scopes ?? []));
+    c.scopes.forEach((s, j) => {
+      if (!reachable.has(s)) {
+        ctx.addIssue({ code: 'custom', path: ['clients', i, 'scopes', j], message: `scope "${s}" is not allowed by any of this client's audiences` });
+      }
+    });
+    if (c.max_ttl_seconds !== undefined && c.max_ttl_seconds > cfg.tokens.max_ttl_seconds) {
+      ctx.addIssue({ code: 'custom', path: ['clients', i, 'max_ttl_seconds'], message: 'must not exceed tokens.max_ttl_seconds' });
+    }
+  });
+}
+
+function reportDuplicates(ids: string[], path: (string | number)[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  ids.forEach((value, i) => {
+    if (seen.has(value)) ctx.addIssue({ code: 'custom', path: [...path, i, 'id'], message: `duplicate id "${value}"` });
+    seen.add(value);
+  });
+}
+
+export type Config = z.infer<typeof configSchema>;
+export type ClientConfig = Config['clients'][number];
+export type AudienceConfig = Config['audiences'][number];

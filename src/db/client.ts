@@ -1,0 +1,82 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { migrationsFolder } from '../core/paths.js';
+import * as schema from './schema/index.js';
+
+export type Db = BetterSQLite3Database<typeof schema>;
+
+export interface AppDatabase {
+  readonly db: Db;
+  readonly sqlite: Database.Database;
+  close(): void;
+}
+
+/** A database that cannot be used: the message says what to do, no stack trace needed. */
+export class DatabaseError extends Error {}
+
+export interface OpenDatabaseOptions {
+  path: string;
+  synchronous?: 'normal' | 'full';
+}
+
+/**
+ * Opens SQLite in WAL mode with foreign keys and a busy timeout, applies the committed drizzle-kit
+ * migrations from `db/`, and refuses a database whose schema is newer than this code.
+ */
+export function openDatabase({ path, synchronous = 'normal' }: OpenDatabaseOptions): AppDatabase {
+  let sqlite: Database.Database;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    sqlite = new Database(path);
+    sqlite.pragma('journal_mode = WAL');
+  } catch (err) {
+    throw new DatabaseError(`cannot open the database at ${path}: ${(err as Error).message} (is the folder writable?)`, { cause: err });
+  }
+  sqlite.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = drizzle(sqlite, { schema });
+  try {
+    refuseNewerSchema(sqlite);
+    migrate(db, { migrationsFolder });
+  } catch (err) {
+    sqlite.close();
+    if (err instanceof DatabaseError) throw err;
+    throw new DatabaseError(`cannot prepare the database at ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  return { db, sqlite, close: () => sqlite.close() };
+}
+
+interface JournalEntry {
+  when: number;
+  tag: string;
+}
+
+/** drizzle records each applied migration's `created_at` (the journal's `when`); a later one is not ours. */
+function refuseNewerSchema(sqlite: Database.Database): void {
+  const table = sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").get();
+  if (!table) return;
+  const applied = sqlite.prepare('SELECT MAX(created_at) AS latest FROM __drizzle_migrations').get() as { latest: number | null };
+  const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as { entries: JournalEntry[] };
+  const known = Math.max(...journal.entries.map((e) => e.when));
+  if (applied.latest !== null && Number(applied.latest) > known) {
+    throw new DatabaseError(
+      `the database schema is newer than this campus-sts (migration of ${new Date(Number(applied.latest)).toISOString()}); ` +
+        'run the campus-sts version that wrote it, or a newer one',
+    );
+  }
+}
+
+/** A write transaction. Functions that must run inside one (audit appends) take this type, not `Db`. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/**
+ * Runs `fn` in one IMMEDIATE transaction (the write lock is taken at BEGIN, so concurrent writers queue
+ * on the busy timeout instead of failing on lock upgrade). better-sqlite3 is synchronous: so is `fn`.
+ */
+export function inTransaction<T>(db: Db, fn: (tx: Tx) => T): T {
+  return db.transaction(fn, { behavior: 'immediate' });
+}

@@ -1,0 +1,37 @@
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+/**
+ * Append-only, hash-chained record of every decision. `hash` = sha256(prev_hash + canonical row content);
+ * `prev_hash` of the first row is the chain anchor. Rows are written in the transaction of the change they
+ * record, and never updated or deleted by the service. No raw token, assertion or secret is ever stored:
+ * ids, `jti` and hashes only. Read in `id` order (ids are assigned contiguously inside the write).
+ */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey(),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+    event: text('event').notNull(),
+    outcome: text('outcome', { enum: ['success', 'refused', 'error'] }).notNull(),
+    requestId: text('request_id'),
+    clientId: text('client_id'),
+    subject: text('subject'),
+    audience: text('audience'),
+    scope: text('scope'),
+    jti: text('jti'),
+    reason: text('reason'),
+    data: text('data'),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    index('audit_log_at').on(t.at),
+    index('audit_log_subject').on(t.subject),
+    index('audit_log_client').on(t.clientId),
+    index('audit_log_event').on(t.event),
+    index('audit_log_jti').on(t.jti),
+    index('audit_log_request').on(t.requestId),
+  ],
+);
+
+export type AuditRow = typeof auditLog.$inferSelect;

@@ -1,0 +1,6 @@
+export * from './audit-log.js';
+export * from './revoked-tokens.js';
+export * from './saml-assertions.js';
+export * from './saml-requests.js';
+export * from './signing-keys.js';
+export * from './used-client-assertions.js';

@@ -1,0 +1,69 @@
+import { GRANT_TYPES, TOKEN_TYPES } from '../core/constants.js';
+import { InvalidRequest } from '../core/oauth-errors.js';
+import type { MintingDeps } from '../grants/client-credentials.js';
+import { requestedAudiences } from '../grants/targets.js';
+import { requestedScopes, sameScopes, type GrantHandler } from '../grants/types.js';
+import type { FormParams } from '../http/form-params.js';
+import { mintAccessToken } from '../tokens/mint.js';
+import { decideActor, decideGrant } from './policy.js';
+import type { Subject, SubjectTokenRegistry } from './types.js';
+import type { Client } from '../clients/registry.js';
+
+/** Token types we can issue (RFC 8693 §2.1 `requested_token_type`): both are our JWT access token. */
+const ISSUABLE = new Set<string>([TOKEN_TYPES.accessToken, TOKEN_TYPES.jwt]);
+
+/**
+ * RFC 8693 token exchange: validate the subject (and actor) token with the handler registered for its type,
+ * decide audience/scope/lifetime by policy, carry released claims over, and mint.
+ */
+export function createTokenExchangeGrant(deps: MintingDeps & { subjectTokens: SubjectTokenRegistry }): GrantHandler {
+  async function validate(form: FormParams, which: 'subject' | 'actor', client: Client): Promise<Subject | undefined> {
+    const token = form.single(`${which}_token`);
+    const type = form.single(`${which}_token_type`);
+    if (which === 'actor' && token === undefined) {
+      // RFC 8693 §2.1: actor_token_type "MUST NOT be included otherwise".
+      if (type !== undefined) throw new InvalidRequest('actor_token_type given without actor_token');
+      return undefined;
+    }
+    if (token === undefined) throw new InvalidRequest(`${which}_token is required`);
+    if (type === undefined) throw new InvalidRequest(`${which}_token_type is required`);
+    const handler = deps.subjectTokens.get(type);
+    // RFC 8693 §2.2.2: an unacceptable subject or actor token type is invalid_request (unsupported_token_type is RFC 7009's).
+    if (!handler) throw new InvalidRequest(`${which}_token_type is not supported`, `unsupported ${which}_token_type "${type.slice(0, 128)}"`);
+    return handler.validate(token, { client });
+  }
+
+  return {
+    grantType: GRANT_TYPES.tokenExchange,
+    async handle(form, client) {
+      const requestedType = form.single('requested_token_type');
+      if (requestedType !== undefined && !ISSUABLE.has(requestedType)) {
+        throw new InvalidRequest('requested_token_type is not supported', `requested_token_type "${requestedType.slice(0, 128)}"`);
+      }
+      const subject = (await validate(form, 'subject', client))!;
+      const actor = await validate(form, 'actor', client);
+      const act = decideActor(subject, actor && { sub: actor.sub, iss: actor.issuer });
+      const scopes = requestedScopes(form);
+      const decision = decideGrant({
+        client,
+        subject: { ...(subject.scopes ? { scopes: subject.scopes } : {}), defaultAudiences: subject.audiences, ...(subject.expiresAt ? { expiresAt: subject.expiresAt } : {}) },
+        request: { audiences: requestedAudiences(form), scopes },
+        policy: deps.policy,
+        now: deps.clock.now(),
+      });
+      const minted = await mintAccessToken(
+        { sub: subject.sub, aud: decision.aud, clientId: client.id, scope: decision.scope, expiresAt: decision.expiresAt, act, extra: subject.claims },
+        deps,
+      );
+      return {
+        minted,
+        issuedTokenType: requestedType ?? TOKEN_TYPES.accessToken,
+        sub: subject.sub,
+        aud: decision.aud,
+        scope: decision.scope,
+        scopeDiffers: !sameScopes(scopes, decision.scope),
+        audit: { subjectTokenType: form.single('subject_token_type')!, ...(actor ? { actor: actor.sub } : {}) },
+      };
+    },
+  };
+}

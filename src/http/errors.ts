@@ -1,0 +1,31 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { Logger } from 'pino';
+import { OAuthError } from '../core/oauth-errors.js';
+import type { AppEnv } from './env.js';
+
+/** RFC 6749 §5.1: token responses, and errors with them, must not be cached. */
+export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
+
+/**
+ * The one place an error becomes a response: RFC 6749 §5.2 JSON `{error, error_description}` with no-store.
+ * `invalid_client` is 401 with a Basic challenge (§5.2). Anything unexpected is a generic 500 `server_error`
+ * whose details go to the log only.
+ */
+export function toErrorResponse(err: Error, c: Context<AppEnv>, logger: Logger): Response {
+  const requestId = c.get('requestId');
+  if (err instanceof OAuthError) {
+    logger.info({ req_id: requestId, error: err.code, detail: err.detail }, 'request refused');
+    const headers: Record<string, string> = { ...NO_STORE };
+    if (err.status === 401) headers['WWW-Authenticate'] = 'Basic realm="campus-sts", charset="UTF-8"';
+    return c.json({ error: err.code, error_description: err.description }, err.status, headers);
+  }
+  if (err instanceof HTTPException && err.status < 500) {
+    logger.info({ req_id: requestId, status: err.status }, 'request refused by the HTTP layer');
+    return c.json({ error: 'invalid_request', error_description: 'the request is malformed' }, err.status, NO_STORE);
+  }
+  logger.error({ req_id: requestId, err }, 'unexpected error');
+  return c.json({ error: 'server_error', error_description: 'an unexpected error occurred; quote the request id to the operators' }, 500, {
+    ...NO_STORE,
+  });
+}

@@ -1,0 +1,59 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { ClientAuthenticator } from '../clients/authenticate.js';
+import { InvalidGrant, InvalidRequest } from '../core/oauth-errors.js';
+import type { Db } from '../db/client.js';
+import type { Revocations } from '../tokens/revocations.js';
+import { verifyOwnToken, type VerifiedToken, type VerifyDeps } from '../tokens/verify.js';
+import { withRefusalAudit, type OAuthRequest } from './audited-request.js';
+import { commitAudited } from './commit.js';
+
+/**
+ * RFC 7009 revocation. The caller must be the client the token was issued to or one of its audiences
+ * (§2.1: otherwise the request is refused; here invalid_grant, "issued to another client", RFC 6749 §5.2).
+ * A token that does not verify (unknown, expired, already revoked) is answered 200 (§2.2): nothing to revoke.
+ */
+export function createRevocation(deps: { db: Db; audit: AuditLog; clientAuth: ClientAuthenticator; verify: VerifyDeps; revocations: Revocations }) {
+  return function revoke(req: OAuthRequest): Promise<void> {
+    let target: VerifiedToken | undefined;
+    return withRefusalAudit(
+      deps,
+      req,
+      (err, common) => ({
+        event: 'token.revoke',
+        outcome: 'refused',
+        ...common,
+        ...(target ? { subject: target.sub, jti: target.jti } : {}),
+        data: { revoked: false, error: err.code },
+      }),
+      async (progress) => {
+        const form = (progress.form = await req.readForm());
+        const clientId = (progress.clientId = (await deps.clientAuth.authenticate(req.authorization, form)).client.id);
+        const token = form.single('token');
+        if (token === undefined) throw new InvalidRequest('token is required');
+        let reason: string | undefined;
+        try {
+          target = await verifyOwnToken(token, deps.verify);
+        } catch (err) {
+          if (!(err instanceof InvalidGrant)) throw err;
+          reason = err.detail;
+        }
+        const t = target;
+        if (t && t.clientId !== clientId && !t.aud.includes(clientId)) {
+          throw new InvalidGrant(`token ${t.jti} was issued to client ${t.clientId}, not to or for ${clientId}`, 'the token was issued to another client');
+        }
+        commitAudited(deps, (tx) => {
+          const revoked = t ? deps.revocations.revoke(tx, { jti: t.jti, clientId, revokedAt: deps.verify.clock.now(), expiresAt: t.expiresAt }) : false;
+          deps.audit.append(tx, {
+            event: 'token.revoke',
+            outcome: 'success',
+            requestId: req.requestId,
+            clientId,
+            ...(t ? { subject: t.sub, jti: t.jti } : {}),
+            ...(reason ? { reason } : {}),
+            data: { revoked },
+          });
+        });
+      },
+    );
+  };
+}

@@ -1,0 +1,143 @@
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { eq } from 'drizzle-orm';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Clock } from '../core/clock.js';
+import { open, seal, type MasterKeyring } from '../crypto/sealed-box.js';
+import { inTransaction, type Db } from '../db/client.js';
+import { signingKeys, type SigningKeyRow } from '../db/schema/signing-keys.js';
+
+export type SigningAlgorithm = SigningKeyRow['alg'];
+
+export interface SigningKey {
+  kid: string;
+  alg: SigningAlgorithm;
+  key: CryptoKey;
+}
+
+/** Our signing keys as the token code sees them: the one that signs, and every one still published. */
+export interface Keystore {
+  signingKey(): Promise<SigningKey>;
+  /** The public key for `kid` if it is still published; undefined for an unknown or withdrawn kid. */
+  verificationKey(kid: string): Promise<CryptoKey | undefined>;
+  /** RFC 7517 JWK Set of the active and still-published retired keys. */
+  publicJwks(): Promise<{ keys: JWK[] }>;
+}
+
+interface KeyDeps {
+  db: Db;
+  keyring: MasterKeyring;
+  clock: Clock;
+  audit: AuditLog;
+}
+
+/** Makes a key pair; `kid` is its RFC 7638 thumbprint. */
+async function newKeyRow(alg: SigningAlgorithm, keyring: MasterKeyring, now: Date): Promise<SigningKeyRow> {
+  const pair = await generateKeyPair(alg, { extractable: true });
+  const publicJwk = await exportJWK(pair.publicKey);
+  const kid = await calculateJwkThumbprint(publicJwk);
+  const privateJwk = JSON.stringify(await exportJWK(pair.privateKey));
+  return {
+    kid,
+    alg,
+    publicJwk: JSON.stringify({ ...publicJwk, kid, alg, use: 'sig' }),
+    privateJwkSealed: seal(keyring, privateJwk, `signing_keys:${kid}`),
+    status: 'active',
+    createdAt: now,
+    retiredAt: null,
+    publishUntil: null,
+  };
+}
+
+/** Creates the first signing key unless one is active. Safe to call from several instances at once. */
+export async function ensureSigningKey(deps: KeyDeps, alg: SigningAlgorithm): Promise<{ kid: string; created: boolean }> {
+  const active = deps.db.select().from(signingKeys).where(eq(signingKeys.status, 'active')).get();
+  if (active) return { kid: active.kid, created: false };
+  const row = await newKeyRow(alg, deps.keyring, deps.clock.now());
+  return inTransaction(deps.db, (tx) => {
+    const raced = tx.select().from(signingKeys).where(eq(signingKeys.status, 'active')).get();
+    if (raced) return { kid: raced.kid, created: false };
+    tx.insert(signingKeys).values(row).run();
+    deps.audit.append(tx, { event: 'key.generate', outcome: 'success', data: { kid: row.kid, alg } });
+    return { kid: row.kid, created: true };
+  });
+}
+
+/**
+ * Makes a new active key and retires the old one. The retired key stays published until every token it
+ * signed has expired: retirement time + the longest token lifetime + clock skew.
+ */
+export async function rotateSigningKey(
+  deps: KeyDeps,
+  alg: SigningAlgorithm,
+  publishForSeconds: number,
+): Promise<{ kid: string; retiredKid: string | undefined }> {
+  const now = deps.clock.now();
+  const row = await newKeyRow(alg, deps.keyring, now);
+  return inTransaction(deps.db, (tx) => {
+    const old = tx.select().from(signingKeys).where(eq(signingKeys.status, 'active')).get();
+    if (old) {
+      tx.update(signingKeys)
+        .set({ status: 'retired', retiredAt: now, publishUntil: new Date(now.getTime() + publishForSeconds * 1000) })
+        .where(eq(signingKeys.kid, old.kid))
+        .run();
+    }
+    tx.insert(signingKeys).values(row).run();
+    deps.audit.append(tx, {
+      event: 'key.generate',
+      outcome: 'success',
+      data: { kid: row.kid, alg, ...(old ? { retired_kid: old.kid } : {}) },
+    });
+    return { kid: row.kid, retiredKid: old?.kid };
+  });
+}
+
+/** How long a read of the key table is trusted before re-reading (a CLI rotation reaches a running server). */
+const RELOAD_MS = 5000;
+const FORCED_RELOAD_MS = 1000;
+
+export function createKeystore(deps: Pick<KeyDeps, 'db' | 'keyring' | 'clock'>): Keystore {
+  const allKeys = deps.db.select().from(signingKeys).prepare();
+  let rows: SigningKeyRow[] = [];
+  let loadedAt = -Infinity;
+  const imported = new Map<string, Promise<CryptoKey>>();
+
+  /** Published keys; `force` re-reads early (an unknown kid may be a fresh rotation), at most once a second. */
+  function current(force = false): SigningKeyRow[] {
+    const now = deps.clock.now().getTime();
+    const age = now - loadedAt;
+    if (age > RELOAD_MS || age < 0 || (force && age > FORCED_RELOAD_MS)) {
+      rows = allKeys.all().filter((r) => r.status === 'active' || (r.publishUntil !== null && r.publishUntil.getTime() > now));
+      loadedAt = now;
+    }
+    return rows;
+  }
+
+  function importOnce(cacheKey: string, load: () => Promise<CryptoKey>): Promise<CryptoKey> {
+    let key = imported.get(cacheKey);
+    if (!key) {
+      key = load();
+      imported.set(cacheKey, key);
+    }
+    return key;
+  }
+
+  return {
+    async signingKey() {
+      const active = current().find((r) => r.status === 'active') ?? current(true).find((r) => r.status === 'active');
+      if (!active) throw new Error('no active signing key (start-up creates one)');
+      const key = await importOnce(`private:${active.kid}`, async () => {
+        const jwk = JSON.parse(open(deps.keyring, active.privateJwkSealed, `signing_keys:${active.kid}`)) as JWK;
+        return (await importJWK(jwk, active.alg)) as CryptoKey;
+      });
+      return { kid: active.kid, alg: active.alg, key };
+    },
+    async verificationKey(kid) {
+      const row = current().find((r) => r.kid === kid) ?? current(true).find((r) => r.kid === kid);
+      if (!row) return undefined;
+      return importOnce(`public:${kid}`, async () => (await importJWK(JSON.parse(row.publicJwk) as JWK, row.alg)) as CryptoKey);
+    },
+    async publicJwks() {
+      return { keys: current().map((r) => JSON.parse(r.publicJwk) as JWK) };
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import { SignJWT, type JWTPayload } from 'jose';
+import { epochSeconds, type Clock } from '../core/clock.js';
+import { ACCESS_TOKEN_JWT_TYP } from '../core/constants.js';
+import { randomToken } from '../core/hash.js';
+import type { Keystore } from './keystore.js';
+
+/** RFC 8693 §4.1: the current actor; nested `act` members are prior actors. */
+export interface ActClaim {
+  sub: string;
+  iss?: string;
+  act?: ActClaim;
+}
+
+export interface AccessTokenClaims {
+  sub: string;
+  aud: string[];
+  clientId: string;
+  scope: string[];
+  expiresAt: Date;
+  act?: ActClaim | undefined;
+  /** Released attributes (e.g. `displayName`); registered claim names are never overridden by these. */
+  extra?: Record<string, unknown>;
+}
+
+export interface MintedToken {
+  token: string;
+  jti: string;
+  issuedAt: Date;
+  expiresAt: Date;
+  /** Whole seconds from now to `exp` (RFC 6749 §5.1 expires_in). */
+  expiresIn: number;
+}
+
+const REGISTERED = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'client_id', 'scope', 'act', 'may_act', 'cnf']);
+
+/** Signs an RFC 9068 JWT access token (`typ: at+jwt`) with the active key. */
+export async function mintAccessToken(
+  claims: AccessTokenClaims,
+  deps: { keystore: Keystore; clock: Clock; issuer: string },
+): Promise<MintedToken> {
+  const { kid, alg, key } = await deps.keystore.signingKey();
+  const issuedAt = deps.clock.now();
+  const iat = epochSeconds(issuedAt);
+  const exp = epochSeconds(claims.expiresAt);
+  const jti = randomToken(16);
+  const payload: JWTPayload = {};
+  for (const [name, value] of Object.entries(claims.extra ?? {})) {
+    if (!REGISTERED.has(name)) payload[name] = value;
+  }
+  payload.client_id = claims.clientId;
+  payload.scope = claims.scope.join(' ');
+  if (claims.act) payload.act = claims.act;
+  const token = await new SignJWT(payload)
+    .setProtectedHeader({ alg, kid, typ: ACCESS_TOKEN_JWT_TYP })
+    .setIssuer(deps.issuer)
+    .setSubject(claims.sub)
+    .setAudience(claims.aud.length === 1 ? claims.aud[0]! : claims.aud)
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .setJti(jti)
+    .sign(key);
+  return { token, jti, issuedAt: new Date(iat * 1000), expiresAt: new Date(exp * 1000), expiresIn: exp - iat };
+}

@@ -1,0 +1,101 @@
+import { errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import type { Clock } from '../core/clock.js';
+import { ACCESS_TOKEN_JWT_TYP } from '../core/constants.js';
+import { InvalidGrant } from '../core/oauth-errors.js';
+import type { Keystore } from './keystore.js';
+import type { ActClaim } from './mint.js';
+import type { Revocations } from './revocations.js';
+
+/** A token we issued, after every check. */
+export interface VerifiedToken {
+  sub: string;
+  aud: string[];
+  clientId: string;
+  scope: string[];
+  jti: string;
+  issuedAt: Date;
+  expiresAt: Date;
+  act?: ActClaim;
+  /** RFC 8693 §4.4: who may act for the subject. */
+  mayAct?: { sub: string; iss?: string };
+  /** Non-registered claims (released attributes). */
+  extra: Record<string, unknown>;
+}
+
+export interface VerifyDeps {
+  keystore: Keystore;
+  revocations: Revocations;
+  clock: Clock;
+  issuer: string;
+  clockSkewSeconds: number;
+}
+
+/** Only the algorithms our own keys use; `none` and HS* never verify (RFC 8725 §3.1). */
+const OUR_ALGORITHMS = ['ES256', 'EdDSA', 'RS256'];
+const MAX_TOKEN_LENGTH = 8192;
+const REGISTERED = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'client_id', 'scope', 'act', 'may_act', 'cnf']);
+
+/**
+ * Verifies a JWT access token we issued: our signature under a still-published `kid`, `typ: at+jwt`,
+ * our `iss`, unexpired by the injected clock, and not revoked. Every failure is InvalidGrant with the
+ * precise reason (the jose error code) as private detail.
+ */
+export async function verifyOwnToken(token: string, deps: VerifyDeps): Promise<VerifiedToken> {
+  if (token.length > MAX_TOKEN_LENGTH || !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) {
+    throw new InvalidGrant('token is not a compact JWS');
+  }
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(token, (header: JWTHeaderParameters) => keyFor(header, deps.keystore), {
+      issuer: deps.issuer,
+      algorithms: OUR_ALGORITHMS,
+      typ: ACCESS_TOKEN_JWT_TYP,
+      currentDate: deps.clock.now(),
+      clockTolerance: deps.clockSkewSeconds,
+      requiredClaims: ['sub', 'aud', 'exp', 'iat', 'jti', 'client_id'],
+    }));
+  } catch (err) {
+    if (err instanceof errors.JOSEError) throw new InvalidGrant(`token rejected: ${err.code}${claimOf(err)}`, undefined, { cause: err });
+    throw err;
+  }
+  const claims = readClaims(payload);
+  if (deps.revocations.isRevoked(claims.jti)) throw new InvalidGrant('token revoked');
+  return claims;
+}
+
+async function keyFor(header: JWTHeaderParameters, keystore: Keystore) {
+  if (!header.kid) throw new errors.JWKSNoMatchingKey('token has no kid');
+  const key = await keystore.verificationKey(header.kid);
+  if (!key) throw new errors.JWKSNoMatchingKey('unknown or withdrawn kid');
+  return key;
+}
+
+function claimOf(err: errors.JOSEError): string {
+  return err instanceof errors.JWTClaimValidationFailed || err instanceof errors.JWTExpired ? ` (${err.claim})` : '';
+}
+
+function readClaims(p: JWTPayload): VerifiedToken {
+  const str = (v: unknown, name: string): string => {
+    if (typeof v !== 'string' || v === '') throw new InvalidGrant(`token claim ${name} is malformed`);
+    return v;
+  };
+  const extra: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(p)) if (!REGISTERED.has(k)) extra[k] = v;
+  const scope = p.scope === undefined ? '' : str(p.scope, 'scope');
+  return {
+    sub: str(p.sub, 'sub'),
+    aud: Array.isArray(p.aud) ? p.aud : [str(p.aud, 'aud')],
+    clientId: str(p.client_id, 'client_id'),
+    scope: scope.split(' ').filter(Boolean),
+    jti: str(p.jti, 'jti'),
+    issuedAt: new Date((p.iat as number) * 1000),
+    expiresAt: new Date((p.exp as number) * 1000),
+    ...(isActor(p.act) ? { act: p.act } : {}),
+    ...(isActor(p.may_act) ? { mayAct: p.may_act } : {}),
+    extra,
+  };
+}
+
+function isActor(v: unknown): v is ActClaim {
+  return typeof v === 'object' && v !== null && typeof (v as { sub?: unknown }).sub === 'string';
+}
