@@ -123,13 +123,20 @@ export function createClientAuthenticator(deps: ClientAuthDeps): ClientAuthentic
     claimedClientId(authorization, form) {
       let id: string | undefined;
       try {
-        id = parseBasic(authorization)?.id ?? form.single('client_id');
+        id = parseBasic(authorization)?.id ?? form.single('client_id') ?? assertionIssuer(form.single('client_assertion'));
       } catch {
         id = undefined;
       }
       return id && /^[\x21-\x7e]{1,128}$/.test(id) ? id : undefined;
     },
   };
+}
+
+/** The unverified `iss` of a client assertion: who it claims to be. */
+function assertionIssuer(assertion: string | undefined): string | undefined {
+  if (assertion === undefined) return undefined;
+  const { iss } = decodeJwt(assertion);
+  return typeof iss === 'string' ? iss : undefined;
 }
 
 /** RFC 6749 §2.3.1: id and secret are form-urlencoded, then joined by ":" and base64-encoded (RFC 7617). */

@@ -19,6 +19,8 @@ export interface Client {
   scopes: ReadonlySet<string>;
   grantTypes: ReadonlySet<string>;
   maxTtlSeconds: number | undefined;
+  /** Who may act for this client's own tokens (RFC 8693 §4.4). */
+  mayAct: { sub: string } | undefined;
 }
 
 export type ClientRegistry = ReadonlyMap<string, Client>;
@@ -37,6 +39,7 @@ export async function buildClientRegistry(config: Config, env: NodeJS.ProcessEnv
       scopes: new Set(c.scopes),
       grantTypes: new Set(c.grant_types),
       maxTtlSeconds: c.max_ttl_seconds,
+      mayAct: c.may_act,
     };
     if (c.auth.method === 'private_key_jwt') {
       clients.set(c.id, { ...common, auth: { method: 'private_key_jwt', jwks: readJwks(c.auth, path) } });

@@ -45,6 +45,11 @@ const client = z.strictObject({
   grant_types: z
     .array(z.enum(['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange', 'urn:ietf:params:oauth:grant-type:saml2-bearer']))
     .default(['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange']),
+  /**
+   * RFC 8693 §4.4: the one party (a client id) that may act for this client's own tokens. Its tokens then carry
+   * `may_act`, and an exchange with any other actor_token is refused.
+   */
+  may_act: z.strictObject({ sub: z.string().min(1).max(256) }).optional(),
   /** Token lifetime cap for this client, at most `tokens.max_ttl_seconds`. */
   max_ttl_seconds: z.number().int().positive().optional(),
 });

@@ -52,7 +52,17 @@ export function createTokenExchangeGrant(deps: MintingDeps & { subjectTokens: Su
         now: deps.clock.now(),
       });
       const minted = await mintAccessToken(
-        { sub: subject.sub, aud: decision.aud, clientId: client.id, scope: decision.scope, expiresAt: decision.expiresAt, act, extra: subject.claims },
+        {
+          sub: subject.sub,
+          aud: decision.aud,
+          clientId: client.id,
+          scope: decision.scope,
+          expiresAt: decision.expiresAt,
+          act,
+          // The restriction stays with the subject until an allowed actor uses it.
+          mayAct: actor ? undefined : subject.mayAct,
+          extra: subject.claims,
+        },
         deps,
       );
       return {

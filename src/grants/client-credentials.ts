@@ -29,7 +29,10 @@ export function createClientCredentialsGrant(deps: MintingDeps): GrantHandler {
         policy: deps.policy,
         now: deps.clock.now(),
       });
-      const minted = await mintAccessToken({ sub: client.id, aud: decision.aud, clientId: client.id, scope: decision.scope, expiresAt: decision.expiresAt }, deps);
+      const minted = await mintAccessToken(
+        { sub: client.id, aud: decision.aud, clientId: client.id, scope: decision.scope, expiresAt: decision.expiresAt, mayAct: client.mayAct },
+        deps,
+      );
       return { minted, sub: client.id, aud: decision.aud, scope: decision.scope, scopeDiffers: !sameScopes(scopes, decision.scope), audit: {} };
     },
   };

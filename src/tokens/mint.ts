@@ -18,6 +18,7 @@ export interface AccessTokenClaims {
   scope: string[];
   expiresAt: Date;
   act?: ActClaim | undefined;
+  mayAct?: { sub: string; iss?: string } | undefined;
   /** Released attributes (e.g. `displayName`); registered claim names are never overridden by these. */
   extra?: Record<string, unknown>;
 }
@@ -50,6 +51,7 @@ export async function mintAccessToken(
   payload.client_id = claims.clientId;
   payload.scope = claims.scope.join(' ');
   if (claims.act) payload.act = claims.act;
+  if (claims.mayAct) payload.may_act = claims.mayAct;
   const token = await new SignJWT(payload)
     .setProtectedHeader({ alg, kid, typ: ACCESS_TOKEN_JWT_TYP })
     .setIssuer(deps.issuer)

@@ -1,0 +1,118 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { desc } from 'drizzle-orm';
+import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import { composeService, type Service } from '../../src/compose.js';
+import { parseConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { fixedClock } from '../../src/core/clock.js';
+import { createLogger } from '../../src/core/logger.js';
+import { generateMasterKeyText } from '../../src/crypto/sealed-box.js';
+import { auditLog, type AuditRow } from '../../src/db/schema/audit-log.js';
+
+export const ISSUER = 'http://127.0.0.1:8787';
+export const AUD = { sis: 'https://sis.example.edu', reports: 'https://reports.example.edu', other: 'urn:example:other' } as const;
+export const SECRETS = { alpha: 'alpha-secret-Ω', beta: 'beta-secret' } as const;
+/** The clock every test service starts at. */
+export const T0 = '2026-11-23T10:00:00.000Z';
+
+/** A config with one client per authentication method; `overrides` patch the top level. */
+export function testConfig(dir: string, gammaJwks: { keys: JWK[] }, overrides: Record<string, unknown> = {}): Config {
+  return parseConfig({
+    issuer: ISSUER,
+    database: { path: join(dir, 'sts.sqlite') },
+    master_key: { key_env: 'TEST_MASTER_KEY' },
+    audiences: [
+      { id: AUD.sis, scopes: ['student.read', 'enrollment.read', 'grades.read'] },
+      { id: AUD.reports, scopes: ['student.read', 'enrollment.read'], max_ttl_seconds: 120 },
+      { id: AUD.other, scopes: ['other.read'] },
+      // Client ids as audiences: a token issued *for* that client (it may introspect, revoke and exchange it).
+      { id: 'alpha', scopes: ['student.read'] },
+      { id: 'beta', scopes: ['student.read'] },
+    ],
+    clients: [
+      { id: 'alpha', auth: { method: 'client_secret_basic', secret_env: 'ALPHA_SECRET' }, audiences: [AUD.sis, AUD.reports, 'beta'], scopes: ['student.read', 'enrollment.read', 'grades.read'] },
+      { id: 'beta', auth: { method: 'client_secret_post', secret_env: 'BETA_SECRET' }, audiences: [AUD.reports], scopes: ['student.read', 'enrollment.read'] },
+      { id: 'gamma', auth: { method: 'private_key_jwt', jwks: gammaJwks }, audiences: [AUD.sis, AUD.other, 'alpha'], scopes: ['student.read', 'other.read'], may_act: { sub: 'alpha' } },
+      { id: 'delta', auth: { method: 'client_secret_basic', secret_env: 'BETA_SECRET' }, audiences: [AUD.other], scopes: ['other.read'], grant_types: ['client_credentials'] },
+    ],
+    ...overrides,
+  });
+}
+
+export interface TestService extends Service {
+  dir: string;
+  config: Config;
+  clock: ReturnType<typeof fixedClock>;
+  env: NodeJS.ProcessEnv;
+  gammaKey: CryptoKey;
+  logs: string[];
+  /** POSTs a form; `auth` is [id, secret] for HTTP Basic. */
+  post(path: string, form: Record<string, string | string[]>, auth?: [string, string], headers?: Record<string, string>): Promise<Response>;
+  auditRows(): AuditRow[];
+  lastAudit(): AuditRow;
+  restart(): Promise<TestService>;
+  stop(): void;
+}
+
+/** A real service on a real SQLite file in a temp folder, with a fixed clock and captured logs. */
+export async function startTestService(opts: { overrides?: Record<string, unknown>; dir?: string; env?: NodeJS.ProcessEnv; gamma?: { key: CryptoKey; jwks: { keys: JWK[] } } } = {}): Promise<TestService> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'campus-sts-test-'));
+  const gamma = opts.gamma ?? (await newClientKey());
+  const env = opts.env ?? { TEST_MASTER_KEY: generateMasterKeyText(), ALPHA_SECRET: SECRETS.alpha, BETA_SECRET: SECRETS.beta };
+  const config = testConfig(dir, gamma.jwks, opts.overrides);
+  const clock = fixedClock(T0);
+  const logs: string[] = [];
+  const sink = new Writable({ write: (chunk, _enc, done) => (logs.push(String(chunk)), done()) });
+  const service = await composeService({ config, configSource: 'test', env, clock, logger: createLogger('debug', sink) });
+  const self: TestService = {
+    ...service,
+    dir,
+    config,
+    clock,
+    env,
+    gammaKey: gamma.key,
+    logs,
+    post(path, form, auth, headers = {}) {
+      const body = new URLSearchParams();
+      for (const [k, v] of Object.entries(form)) for (const one of [v].flat()) body.append(k, one);
+      const h: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...headers };
+      if (auth) h.authorization = basic(auth[0], auth[1]);
+      return Promise.resolve(service.app.request(path, { method: 'POST', headers: h, body: body.toString() }));
+    },
+    auditRows: () => service.database.db.select().from(auditLog).all(),
+    lastAudit: () => service.database.db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(1).get()!,
+    async restart() {
+      service.close();
+      return startTestService({ ...opts, dir, env, gamma });
+    },
+    stop() {
+      service.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return self;
+}
+
+export function basic(id: string, secret: string): string {
+  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+  return 'Basic ' + Buffer.from(`${enc(id)}:${enc(secret)}`).toString('base64');
+}
+
+export async function newClientKey(): Promise<{ key: CryptoKey; jwks: { keys: JWK[] } }> {
+  const pair = await generateKeyPair('ES256');
+  return { key: pair.privateKey, jwks: { keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'gamma-1', alg: 'ES256', use: 'sig' }] } };
+}
+
+/** A client_credentials token for alpha (all scopes, audience sis) — the usual first subject token. */
+export async function alphaToken(s: TestService, form: Record<string, string> = {}): Promise<string> {
+  const res = await s.post('/token', { grant_type: 'client_credentials', audience: AUD.sis, ...form }, ['alpha', SECRETS.alpha]);
+  if (res.status !== 200) throw new Error(`alpha token: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+export const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const AT_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+export const JWT_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
