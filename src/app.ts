@@ -15,6 +15,8 @@ export interface AppDeps {
   oauth: OAuthRoutesDeps;
   discovery: DiscoveryDeps;
   health: HealthDeps;
+  /** Feature routers (SAML, launch, upstream proxy, …), mounted at the root after the OAuth endpoints. */
+  features: Hono<AppEnv>[];
 }
 
 /** The HTTP surface: middleware that applies to every route, the routes, and the one error mapping. */
@@ -26,6 +28,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', discoveryRoutes(deps.discovery));
   app.route('/', oauthRoutes(deps.oauth));
   app.route('/', healthRoutes(deps.health));
+  for (const feature of deps.features) app.route('/', feature);
   app.notFound((c) => toErrorResponse(new NotFound('no such endpoint', `${c.req.method} ${c.req.path}`), c, deps.logger));
   app.onError((err, c) => toErrorResponse(err, c, deps.logger));
   return app;

@@ -102,6 +102,7 @@ export async function composeService(opts: ServiceOptions) {
       grantTypes: [GRANT_TYPES.clientCredentials, GRANT_TYPES.tokenExchange],
       publicJwks: () => keystore.publicJwks(),
     },
+    features: [],
     health: {
       readiness: {
         database: () => database.sqlite.prepare('SELECT 1').pluck().get() === 1,
