@@ -10,6 +10,7 @@ import type { Clock } from './core/clock.js';
 import { GRANT_TYPES, TOKEN_TYPES } from './core/constants.js';
 import { createKeyring, parseMasterKey } from './crypto/sealed-box.js';
 import { inTransaction, openDatabase } from './db/client.js';
+import { schedulePruning } from './db/prune-expired.js';
 import type { TokenPolicy } from './exchange/policy.js';
 import { createOwnTokenHandler } from './exchange/subject-tokens/own-token.js';
 import { createTokenExchangeGrant } from './exchange/token-exchange.js';
@@ -110,7 +111,19 @@ export async function composeService(opts: ServiceOptions) {
       },
     },
   });
-  return { app, database, audit, keystore, keyDeps, issuer, close: () => database.close() };
+  const stopPruning = schedulePruning(db, clock);
+  return {
+    app,
+    database,
+    audit,
+    keystore,
+    keyDeps,
+    issuer,
+    close() {
+      stopPruning();
+      database.close();
+    },
+  };
 }
 
 export type Service = Awaited<ReturnType<typeof composeService>>;
