@@ -9,7 +9,7 @@ afterAll(() => s.stop());
 
 const form = 'application/x-www-form-urlencoded';
 const auth = basic('alpha', SECRETS.alpha);
-const bodies: [string, string | Uint8Array, Record<string, string>][] = [
+const bodies: [string, string | Uint8Array<ArrayBuffer>, Record<string, string>][] = [
   ['empty body', '', { 'content-type': form, authorization: auth }],
   ['bad percent-encoding', 'grant_type=%E0%A4%A&scope=%', { 'content-type': form, authorization: auth }],
   ['invalid UTF-8', new Uint8Array([0x67, 0x3d, 0xff, 0xfe, 0xfd]), { 'content-type': form, authorization: auth }],
