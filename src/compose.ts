@@ -11,6 +11,7 @@ import { GRANT_TYPES, TOKEN_TYPES } from './core/constants.js';
 import { createKeyring, parseMasterKey } from './crypto/sealed-box.js';
 import { inTransaction, openDatabase } from './db/client.js';
 import { schedulePruning } from './db/prune-expired.js';
+import { composeSso } from './sso/compose-sso.js';
 import type { TokenPolicy } from './exchange/policy.js';
 import { createOwnTokenHandler } from './exchange/subject-tokens/own-token.js';
 import { createTokenExchangeGrant } from './exchange/token-exchange.js';
@@ -75,12 +76,14 @@ export async function composeService(opts: ServiceOptions) {
     defaultTtlSeconds: config.tokens.default_ttl_seconds,
     maxTtlSeconds: config.tokens.max_ttl_seconds,
   };
+  const minting = { keystore, clock, issuer, policy };
+  const sso = await composeSso({ config, db, audit, clock, keyring, minting, tokenEndpoint: urls.token });
   const subjectTokens = createSubjectTokenRegistry([
     createOwnTokenHandler(TOKEN_TYPES.jwt, verify),
     createOwnTokenHandler(TOKEN_TYPES.accessToken, verify),
+    ...sso.subjectTokens,
   ]);
-  const minting = { keystore, clock, issuer, policy };
-  const grants = createGrantRegistry([createClientCredentialsGrant(minting), createTokenExchangeGrant({ ...minting, subjectTokens })]);
+  const grants = createGrantRegistry([createClientCredentialsGrant(minting), createTokenExchangeGrant({ ...minting, subjectTokens }), ...sso.grants]);
   const clientAuth = createClientAuthenticator({
     clients,
     clock,
@@ -100,10 +103,10 @@ export async function composeService(opts: ServiceOptions) {
     discovery: {
       issuer,
       scopes: [...new Set(config.audiences.flatMap((a) => a.scopes))],
-      grantTypes: [GRANT_TYPES.clientCredentials, GRANT_TYPES.tokenExchange],
+      grantTypes: [...grants.keys()],
       publicJwks: () => keystore.publicJwks(),
     },
-    features: [],
+    features: [...sso.routes],
     health: {
       readiness: {
         database: () => database.sqlite.prepare('SELECT 1').pluck().get() === 1,

@@ -25,7 +25,27 @@ const tokenData = z
     error: z.string().max(64).optional(),
   });
 
+const launchData = z.strictObject({
+  survey: z.string().max(128).optional(),
+  idp: z.string().max(128).optional(),
+  purpose: z.enum(['launch', 'login']).optional(),
+  /** sha256 of the signed Assertion/@ID: correlates with the IdP's logs without storing the assertion. */
+  assertion: z.string().max(64).optional(),
+  expires_in: z.number().int().optional(),
+  /** Attribute values dropped by policy (bad scope, bad syntax), by attribute name and reason. */
+  dropped: z.array(z.string().max(300)).max(64).optional(),
+  origin: z.string().max(300).optional(),
+});
+
 export const auditEventSchema = z.discriminatedUnion('event', [
+  /** A browser was sent to an IdP (SP-initiated login), or refused before (unknown survey). */
+  z.strictObject({ event: z.literal('saml.start'), ...common, data: launchData }),
+  /** A SAML Response at the ACS: every check passed (success) or one failed (refused, with the reason). */
+  z.strictObject({ event: z.literal('saml.login'), ...common, data: launchData }),
+  /** A survey token minted after a login (success), or refused by the survey's policy. */
+  z.strictObject({ event: z.literal('launch.issue'), ...common, data: launchData }),
+  /** A one-time launch code redeemed by the survey (success) or refused (unknown, used, expired, origin). */
+  z.strictObject({ event: z.literal('launch.redeem'), ...common, data: launchData }),
   z.strictObject({ event: z.literal('token.issue'), ...common, data: tokenData }),
   z.strictObject({
     event: z.literal('token.introspect'),

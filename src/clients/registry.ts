@@ -21,6 +21,8 @@ export interface Client {
   maxTtlSeconds: number | undefined;
   /** Who may act for this client's own tokens (RFC 8693 §4.4). */
   mayAct: { sub: string } | undefined;
+  /** Claims of a SAML subject released into this client's tokens. */
+  release: readonly string[];
 }
 
 export type ClientRegistry = ReadonlyMap<string, Client>;
@@ -40,6 +42,7 @@ export async function buildClientRegistry(config: Config, env: NodeJS.ProcessEnv
       grantTypes: new Set(c.grant_types),
       maxTtlSeconds: c.max_ttl_seconds,
       mayAct: c.may_act,
+      release: c.release,
     };
     if (c.auth.method === 'private_key_jwt') {
       clients.set(c.id, { ...common, auth: { method: 'private_key_jwt', jwks: readJwks(c.auth, path) } });

@@ -1,19 +1,13 @@
 import { z } from 'zod';
+import { audience, claimName, envName, filePath, id, scope } from './primitives.js';
+import { idpSchema, samlSpSchema } from './saml.js';
+import { surveySchema } from './surveys.js';
 
 /**
  * The one configuration file, validated strictly: an unknown key is an error (a misspelt option must fail at
  * start, not be ignored). Secrets are never inline: `*_env` names an environment variable, `*_file` a file.
  * `campus-sts.example.yaml` at the repository root documents every option with its default.
  */
-
-const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected an id of letters, digits, ".", "_" or "-"');
-const scope = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'expected a scope token (RFC 6749 §3.3: printable ASCII, no space, quote or backslash)');
-/** Audiences are absolute URIs (RFC 8707 resources) or plain names. */
-const audience = z.string().min(1).max(512).regex(/^\S+$/, 'expected an audience without spaces');
-
-/** A secret is referenced, never written inline: the name of an environment variable, or a file path. */
-const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name');
-const filePath = z.string().min(1);
 
 const jwk = z.record(z.string(), z.unknown());
 
@@ -50,6 +44,8 @@ const client = z.strictObject({
    * `may_act`, and an exchange with any other actor_token is refused.
    */
   may_act: z.strictObject({ sub: z.string().min(1).max(256) }).optional(),
+  /** Claims (from SAML subject tokens) released into this client's exchanged tokens; `sub` always is. */
+  release: z.array(claimName).default([]),
   /** Token lifetime cap for this client, at most `tokens.max_ttl_seconds`. */
   max_ttl_seconds: z.number().int().positive().optional(),
 });
@@ -101,6 +97,11 @@ const configShape = z.strictObject({
       .prefault({}),
     audiences: z.array(audienceEntry).default([]),
     clients: z.array(client).default([]),
+    saml: samlSpSchema,
+    /** Trusted identity providers; several may be configured at once. */
+    idps: z.array(idpSchema).default([]),
+    /** SSO-gated survey launches (GET /launch/{id}). */
+    surveys: z.array(surveySchema).default([]),
     logging: z
       .strictObject({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -151,6 +152,25 @@ function checkConsistency(cfg: z.infer<typeof configShape>, ctx: z.RefinementCtx
     });
     if (c.max_ttl_seconds !== undefined && c.max_ttl_seconds > cfg.tokens.max_ttl_seconds) {
       ctx.addIssue({ code: 'custom', path: ['clients', i, 'max_ttl_seconds'], message: 'must not exceed tokens.max_ttl_seconds' });
+    }
+  });
+  reportDuplicates(cfg.idps.map((p) => p.id), ['idps'], ctx);
+  reportDuplicates(cfg.surveys.map((s) => s.id), ['surveys'], ctx);
+  const idps = new Set(cfg.idps.map((p) => p.id));
+  cfg.surveys.forEach((s, i) => {
+    const target = audiences.get(s.audience);
+    if (!target) {
+      ctx.addIssue({ code: 'custom', path: ['surveys', i, 'audience'], message: `unknown audience "${s.audience}" (declare it under audiences)` });
+    } else {
+      s.scopes.forEach((sc, j) => {
+        if (!target.scopes.includes(sc)) ctx.addIssue({ code: 'custom', path: ['surveys', i, 'scopes', j], message: `scope "${sc}" is not allowed by audience "${s.audience}"` });
+      });
+    }
+    if (s.idp !== undefined ? !idps.has(s.idp) : idps.size !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['surveys', i, 'idp'], message: s.idp ? `unknown idp "${s.idp}"` : 'name the idp (there is not exactly one configured)' });
+    }
+    if (s.ttl_seconds !== undefined && s.ttl_seconds > cfg.tokens.max_ttl_seconds) {
+      ctx.addIssue({ code: 'custom', path: ['surveys', i, 'ttl_seconds'], message: 'must not exceed tokens.max_ttl_seconds' });
     }
   });
 }

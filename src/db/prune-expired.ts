@@ -1,6 +1,7 @@
 import { lt } from 'drizzle-orm';
 import type { Clock } from '../core/clock.js';
 import type { Db } from './client.js';
+import { launchCodes } from './schema/launch-codes.js';
 import { revokedTokens } from './schema/revoked-tokens.js';
 import { samlAssertions } from './schema/saml-assertions.js';
 import { samlRequests } from './schema/saml-requests.js';
@@ -13,7 +14,7 @@ import { usedClientAssertions } from './schema/used-client-assertions.js';
 export function pruneExpired(db: Db, clock: Clock): number {
   const now = clock.now();
   let removed = 0;
-  for (const table of [revokedTokens, usedClientAssertions, samlRequests, samlAssertions]) {
+  for (const table of [revokedTokens, usedClientAssertions, samlRequests, samlAssertions, launchCodes]) {
     removed += db.delete(table).where(lt(table.expiresAt, now)).run().changes;
   }
   return removed;

@@ -13,32 +13,37 @@ export interface OAuthRequest {
   readForm(): Promise<FormParams>;
 }
 
-/** What is known about a request so far, for the audit row if it is refused. */
+/** What is known about a client-authenticated request so far, for the audit row if it is refused. */
 export interface RequestProgress {
   form?: FormParams;
   clientId?: string;
 }
 
 /**
- * Runs an endpoint's work; an OAuthError it throws is recorded as a `refused` row (with the precise private
- * reason) in its own transaction, then rethrown for the HTTP layer to answer. The client id on a refused row
- * is the authenticated one, or else the one the request claimed.
+ * Runs an API endpoint's work; an OAuthError it throws is recorded as the `refused` row that `refused` builds
+ * (with the precise private reason) in its own transaction, then rethrown for the HTTP layer to answer.
  */
 export async function withRefusalAudit<T>(
-  deps: { db: Db; audit: AuditLog; clientAuth: ClientAuthenticator },
-  req: OAuthRequest,
-  refused: (err: OAuthError, common: { requestId: string; clientId?: string; reason: string }) => AuditEvent,
-  work: (progress: RequestProgress) => Promise<T>,
+  deps: { db: Db; audit: AuditLog },
+  refused: (err: OAuthError) => AuditEvent,
+  work: () => Promise<T>,
 ): Promise<T> {
-  const progress: RequestProgress = {};
   try {
-    return await work(progress);
+    return await work();
   } catch (err) {
     if (err instanceof OAuthError) {
-      const clientId = progress.clientId ?? (progress.form && deps.clientAuth.claimedClientId(req.authorization, progress.form));
-      const event = refused(err, { requestId: req.requestId, ...(clientId ? { clientId } : {}), reason: err.detail });
+      const event = refused(err);
       commitAudited(deps, (tx) => deps.audit.append(tx, event));
     }
     throw err;
   }
+}
+
+/**
+ * The common fields of a refused client-authenticated request: the request id, the private reason, and the
+ * client id — the authenticated one, or else the one the request claimed.
+ */
+export function refusalCommon(clientAuth: ClientAuthenticator, req: OAuthRequest, progress: RequestProgress, err: OAuthError) {
+  const clientId = progress.clientId ?? (progress.form && clientAuth.claimedClientId(req.authorization, progress.form));
+  return { requestId: req.requestId, ...(clientId ? { clientId } : {}), reason: err.detail };
 }

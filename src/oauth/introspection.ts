@@ -4,7 +4,7 @@ import { epochSeconds } from '../core/clock.js';
 import { InvalidGrant, InvalidRequest } from '../core/oauth-errors.js';
 import type { Db } from '../db/client.js';
 import { verifyOwnToken, type VerifiedToken, type VerifyDeps } from '../tokens/verify.js';
-import { withRefusalAudit, type OAuthRequest } from './audited-request.js';
+import { refusalCommon, withRefusalAudit, type OAuthRequest, type RequestProgress } from './audited-request.js';
 import { commitAudited } from './commit.js';
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
@@ -16,11 +16,11 @@ export type IntrospectionResponse = { active: false } | ({ active: true } & Reco
  */
 export function createIntrospection(deps: { db: Db; audit: AuditLog; clientAuth: ClientAuthenticator; verify: VerifyDeps }) {
   return function introspect(req: OAuthRequest): Promise<IntrospectionResponse> {
+    const progress: RequestProgress = {};
     return withRefusalAudit(
       deps,
-      req,
-      (err, common) => ({ event: 'token.introspect', outcome: 'refused', ...common, data: { active: false, error: err.code } }),
-      async (progress) => {
+      (err) => ({ event: 'token.introspect', outcome: 'refused', ...refusalCommon(deps.clientAuth, req, progress, err), data: { active: false, error: err.code } }),
+      async () => {
         const form = (progress.form = await req.readForm());
         const clientId = (progress.clientId = (await deps.clientAuth.authenticate(req.authorization, form)).client.id);
         const token = form.single('token');

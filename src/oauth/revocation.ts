@@ -4,7 +4,7 @@ import { InvalidGrant, InvalidRequest } from '../core/oauth-errors.js';
 import type { Db } from '../db/client.js';
 import type { Revocations } from '../tokens/revocations.js';
 import { verifyOwnToken, type VerifiedToken, type VerifyDeps } from '../tokens/verify.js';
-import { withRefusalAudit, type OAuthRequest } from './audited-request.js';
+import { refusalCommon, withRefusalAudit, type OAuthRequest, type RequestProgress } from './audited-request.js';
 import { commitAudited } from './commit.js';
 
 /**
@@ -15,17 +15,17 @@ import { commitAudited } from './commit.js';
 export function createRevocation(deps: { db: Db; audit: AuditLog; clientAuth: ClientAuthenticator; verify: VerifyDeps; revocations: Revocations }) {
   return function revoke(req: OAuthRequest): Promise<void> {
     let target: VerifiedToken | undefined;
+    const progress: RequestProgress = {};
     return withRefusalAudit(
       deps,
-      req,
-      (err, common) => ({
+      (err) => ({
         event: 'token.revoke',
         outcome: 'refused',
-        ...common,
+        ...refusalCommon(deps.clientAuth, req, progress, err),
         ...(target ? { subject: target.sub, jti: target.jti } : {}),
         data: { revoked: false, error: err.code },
       }),
-      async (progress) => {
+      async () => {
         const form = (progress.form = await req.readForm());
         const clientId = (progress.clientId = (await deps.clientAuth.authenticate(req.authorization, form)).client.id);
         const token = form.single('token');

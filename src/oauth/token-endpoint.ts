@@ -4,7 +4,7 @@ import type { AuthenticatedClient, ClientAuthenticator } from '../clients/authen
 import { InvalidClient, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../core/oauth-errors.js';
 import type { Db } from '../db/client.js';
 import type { GrantRegistry, GrantResult } from '../grants/types.js';
-import { withRefusalAudit, type OAuthRequest } from './audited-request.js';
+import { refusalCommon, withRefusalAudit, type OAuthRequest, type RequestProgress } from './audited-request.js';
 import { commitAudited } from './commit.js';
 
 /** RFC 6749 §5.1 / RFC 8693 §2.2.1 success body. */
@@ -31,11 +31,11 @@ export interface TokenEndpointDeps {
 export function createTokenEndpoint(deps: TokenEndpointDeps) {
   return function handleTokenRequest(req: OAuthRequest): Promise<TokenResponse> {
     let grantType: string | undefined;
+    const progress: RequestProgress = {};
     return withRefusalAudit(
       deps,
-      req,
-      (err, common) => ({ event: 'token.issue', outcome: 'refused', ...common, data: { grant_type: printable(grantType), error: err.code } }),
-      async (progress) => {
+      (err) => ({ event: 'token.issue', outcome: 'refused', ...refusalCommon(deps.clientAuth, req, progress, err), data: { grant_type: printable(grantType), error: err.code } }),
+      async () => {
         const form = (progress.form = await req.readForm());
         grantType = form.single('grant_type');
         const auth = await deps.clientAuth.authenticate(req.authorization, form);

@@ -58,12 +58,12 @@ export interface TestService extends Service {
 }
 
 /** A real service on a real SQLite file in a temp folder, with a fixed clock and captured logs. */
-export async function startTestService(opts: { overrides?: Record<string, unknown>; dir?: string; env?: NodeJS.ProcessEnv; gamma?: { key: CryptoKey; jwks: { keys: JWK[] } } } = {}): Promise<TestService> {
+export async function startTestService(opts: { overrides?: Record<string, unknown> | ((dir: string) => Record<string, unknown>); dir?: string; env?: NodeJS.ProcessEnv; startAt?: Date | string; gamma?: { key: CryptoKey; jwks: { keys: JWK[] } } } = {}): Promise<TestService> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'campus-sts-test-'));
   const gamma = opts.gamma ?? (await newClientKey());
   const env = opts.env ?? { TEST_MASTER_KEY: generateMasterKeyText(), ALPHA_SECRET: SECRETS.alpha, BETA_SECRET: SECRETS.beta };
-  const config = testConfig(dir, gamma.jwks, opts.overrides);
-  const clock = fixedClock(T0);
+  const config = testConfig(dir, gamma.jwks, typeof opts.overrides === 'function' ? opts.overrides(dir) : opts.overrides);
+  const clock = fixedClock(opts.startAt ?? T0);
   const logs: string[] = [];
   const sink = new Writable({ write: (chunk, _enc, done) => (logs.push(String(chunk)), done()) });
   const service = await composeService({ config, configSource: 'test', env, clock, logger: createLogger('debug', sink) });

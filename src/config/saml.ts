@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { SUBJECT_SOURCES } from '../saml/settings.js';
+import { filePath, id } from './primitives.js';
+
+/** Our SAML service provider. Its key pairs live in `keys_dir` (generated on first start, never committed). */
+export const samlSpSchema = z
+  .strictObject({
+    /** SP entityID; default `<issuer>/saml/metadata` (the metadata URL, a common convention). */
+    entity_id: z.string().min(1).max(1024).optional(),
+    /** Folder for the SP signing and encryption key pairs (PEM, keys mode 0600). */
+    keys_dir: filePath.default('./certs'),
+    /** Largest decoded SAMLResponse accepted, bytes. */
+    max_response_bytes: z.number().int().min(16 * 1024).max(4 * 1024 * 1024).default(256 * 1024),
+    /** How long a started login may take at the IdP before its AuthnRequest is forgotten. */
+    login_ttl_seconds: z.number().int().min(60).max(3600).default(600),
+    /** Shown in our SP metadata (REFEDS/eduGAIN registration wants these). */
+    display_name: z.string().max(200).optional(),
+    organization: z.strictObject({ name: z.string(), display_name: z.string(), url: z.url() }).optional(),
+    contacts: z
+      .array(z.strictObject({ type: z.enum(['technical', 'support', 'administrative', 'security']), given_name: z.string(), email: z.email() }))
+      .default([]),
+  })
+  .prefault({});
+
+const location = z.union([
+  z.strictObject({ file: filePath }),
+  z.strictObject({ url: z.url({ protocol: /^https?$/ }), timeout_ms: z.number().int().min(100).max(60_000).default(5000) }),
+]);
+
+/** Where an IdP's metadata comes from: a file, a URL, or a signed federation aggregate filtered by entityID. */
+const metadataSource = z.union([
+  z.strictObject({ file: filePath, entity_id: z.string().optional() }),
+  z.strictObject({ url: z.url({ protocol: /^https?$/ }), timeout_ms: z.number().int().min(100).max(60_000).default(5000), entity_id: z.string().optional() }),
+  z.strictObject({ aggregate: location, pinned_cert_file: filePath, entity_id: z.string().min(1) }),
+]);
+
+export const idpSchema = z.strictObject({
+  id,
+  name: z.string().max(200).optional(),
+  metadata: metadataSource,
+  /**
+   * Which signature must cover the identity: `response` (Shibboleth: a signed Response around an encrypted
+   * assertion), `assertion` (ADFS, Entra ID), or `both` (SimpleSAMLphp). No default: say what your IdP does.
+   */
+  signed: z.enum(['response', 'assertion', 'both']),
+  /** IdP-initiated (unsolicited) responses; refused unless true. */
+  allow_unsolicited: z.boolean().default(false),
+  /** Accept AES-CBC encrypted assertions (SimpleSAMLphp 1.x, old Shibboleth); only with a signed Response. */
+  allow_cbc_encryption: z.boolean().default(false),
+  clock_skew_seconds: z.number().int().min(0).max(300).default(60),
+  /** SAML attribute Name → claim name, merged over the eduPerson/SCHAC/subject-id defaults. */
+  attribute_map: z.record(z.string().min(1), z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'expected a claim name of [A-Za-z0-9_]')).default({}),
+  /** Where `sub` comes from; transient NameIDs never become `sub`. */
+  subject: z.strictObject({ source: z.enum(SUBJECT_SOURCES as [string, ...string[]]) }),
+});
+
+export type IdpConfig = z.infer<typeof idpSchema>;
+export type SamlSpConfig = z.infer<typeof samlSpSchema>;

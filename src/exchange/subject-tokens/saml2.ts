@@ -1,0 +1,35 @@
+import { TOKEN_TYPES } from '../../core/constants.js';
+import { sha256b64u } from '../../core/hash.js';
+import { InvalidGrant } from '../../core/oauth-errors.js';
+import { releasedClaims } from '../../launch/survey-policy.js';
+import { SamlRefusal } from '../../saml/errors.js';
+import type { SamlServiceProvider } from '../../saml/types.js';
+import type { SubjectTokenHandler } from '../types.js';
+
+/**
+ * `urn:ietf:params:oauth:token-type:saml2` (RFC 8693 §3): a base64url SAML 2.0 assertion whose audience is us,
+ * validated exactly like a browser login (signature, algorithms, issuer, audience, bearer confirmation with
+ * Recipient = our token endpoint (RFC 7522 §3), times, and the same replay store). The new token cannot
+ * outlive the assertion; it carries only the claims the client's config releases.
+ */
+export function createSaml2Handler(deps: { sp: SamlServiceProvider; tokenEndpoint: string }): SubjectTokenHandler {
+  return {
+    tokenType: TOKEN_TYPES.saml2,
+    async validate(token, { client }) {
+      try {
+        const login = await deps.sp.validateBearerAssertion(token, { recipient: deps.tokenEndpoint });
+        return {
+          sub: login.subject,
+          audiences: [],
+          expiresAt: login.notOnOrAfter,
+          issuer: login.idpEntityId,
+          claims: releasedClaims(client.release, login.claims),
+          reference: sha256b64u(login.assertionId),
+        };
+      } catch (err) {
+        if (err instanceof SamlRefusal) throw new InvalidGrant(`saml assertion refused: ${err.reason}${err.detail ? `: ${err.detail}` : ''}`.slice(0, 1024), undefined, { cause: err });
+        throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,183 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { SurveyConfig } from '../config/surveys.js';
+import type { Clock } from '../core/clock.js';
+import { AccessDenied, InvalidGrant, InvalidRequest } from '../core/oauth-errors.js';
+import type { Db } from '../db/client.js';
+import { withRefusalAudit } from '../oauth/audited-request.js';
+import { commitAudited } from '../oauth/commit.js';
+import type { Keystore } from '../tokens/keystore.js';
+import { mintAccessToken } from '../tokens/mint.js';
+import { BrowserRefusal, explainSamlRefusal } from '../sso/browser-refusal.js';
+import { loginAuditFields, type AcceptedLogin, type SsoService } from '../sso/sso-service.js';
+import type { PendingLogins } from '../sso/pending-logins.js';
+import type { LaunchCodes } from './launch-codes.js';
+import { redeemFields, releasedClaims, unmetRequirement } from './survey-policy.js';
+
+/** How long a launch code lives: long enough for the survey platform's first page load, no longer. */
+export const LAUNCH_CODE_TTL_SECONDS = 60;
+const CODE_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+export interface LaunchDeps {
+  surveys: ReadonlyMap<string, SurveyConfig>;
+  /** The IdP a survey uses when it names none (exactly one IdP configured). */
+  defaultIdp: string | undefined;
+  sso: SsoService;
+  pending: PendingLogins;
+  codes: LaunchCodes;
+  db: Db;
+  audit: AuditLog;
+  clock: Clock;
+  keystore: Keystore;
+  issuer: string;
+  tokens: { defaultTtlSeconds: number; maxTtlSeconds: number };
+  pairwise: (subject: string, audience: string) => string;
+}
+
+/** The survey token's `client_id` (RFC 9068 §2.2): the survey the respondent launched. */
+export const surveyClientId = (surveyId: string) => `survey:${surveyId}`;
+
+/**
+ * Flow 1 (SSO-gated survey launch) and flow 2 (embedded-field retrieval): start the login for a survey, turn an
+ * accepted login into a token and a one-time code, and redeem the code once.
+ */
+export function createLaunchService(deps: LaunchDeps) {
+  const allOrigins = new Set([...deps.surveys.values()].flatMap((s) => s.origins));
+
+  return {
+    allOrigins,
+    knows: (surveyId: string) => deps.surveys.has(surveyId),
+
+    async start(surveyId: string, browserNonce: string, requestId: string): Promise<string> {
+      const survey = deps.surveys.get(surveyId);
+      if (!survey) {
+        throw new BrowserRefusal(
+          404,
+          { title: 'Survey not found', message: 'This survey link is not known here.', whatToDo: 'Check the link you were given, or ask the survey owner for a new one.' },
+          `unknown survey "${surveyId.slice(0, 64)}"`,
+          { event: 'saml.start', outcome: 'refused', requestId, reason: `unknown survey "${surveyId.slice(0, 64)}"`, data: { purpose: 'launch' } },
+        );
+      }
+      return deps.sso.startLogin({ idpId: survey.idp ?? deps.defaultIdp!, purpose: 'launch', target: survey.id, browserNonce, requestId });
+    },
+
+    /** Applies the survey's policy to an accepted login; on success returns the survey URL with a fresh code. */
+    async complete(accepted: AcceptedLogin, surveyId: string, requestId: string): Promise<string> {
+      const { login, pending, bindingHash } = accepted;
+      const survey = deps.surveys.get(surveyId)!;
+      const now = deps.clock.now();
+      const base = loginAuditFields(login);
+      const data = { ...base.data, purpose: 'launch' as const, survey: survey.id };
+      const consumePending = (tx: Parameters<Parameters<typeof commitAudited>[1]>[0]) => {
+        if (pending && !deps.pending.consume(tx, pending.id, bindingHash!, now)) {
+          throw new BrowserRefusal(400, explainSamlRefusal('replayed'), 'pending login already consumed', {
+            event: 'saml.login', outcome: 'refused', requestId, subject: login.subject, reason: 'replayed: pending login already consumed', data,
+          });
+        }
+      };
+
+      const unmet = unmetRequirement(survey.require, login.claims);
+      if (unmet) {
+        const reason = `survey requires ${unmet.claim} in [${unmet.wanted.join(', ')}]`;
+        commitAudited(deps, (tx) => {
+          consumePending(tx);
+          deps.audit.append(tx, { event: 'saml.login', outcome: 'success', requestId, subject: login.subject, data });
+          deps.audit.append(tx, { event: 'launch.issue', outcome: 'refused', requestId, subject: login.subject, reason, data });
+        });
+        throw new BrowserRefusal(
+          403,
+          {
+            title: 'This survey is not open to you',
+            message: `This survey is only for respondents whose ${unmet.claim} is one of: ${unmet.wanted.join(', ')}.`,
+            whatToDo: 'If you think you should be able to take it, contact the survey owner and quote the reference below.',
+          },
+          reason,
+        );
+      }
+
+      const sub = survey.pairwise_subject ? deps.pairwise(login.subject, survey.audience) : login.subject;
+      const released = releasedClaims(survey.release, login.claims);
+      const ttl = Math.min(survey.ttl_seconds ?? deps.tokens.defaultTtlSeconds, deps.tokens.maxTtlSeconds);
+      let expiresAt = new Date(now.getTime() + ttl * 1000);
+      if (login.sessionNotOnOrAfter && login.sessionNotOnOrAfter < expiresAt) expiresAt = login.sessionNotOnOrAfter;
+      const minted = await mintAccessToken(
+        { sub, aud: [survey.audience], clientId: surveyClientId(survey.id), scope: survey.scopes, expiresAt, extra: released },
+        deps,
+      );
+      const code = commitAudited(deps, (tx) => {
+        consumePending(tx);
+        const issued = deps.codes.issue(tx, {
+          surveyId: survey.id,
+          jti: minted.jti,
+          fields: redeemFields({ jwt: minted.token, expiresAt: minted.expiresAt, sub }, released),
+          now,
+          ttlSeconds: LAUNCH_CODE_TTL_SECONDS,
+        });
+        deps.audit.append(tx, { event: 'saml.login', outcome: 'success', requestId, subject: login.subject, data });
+        deps.audit.append(tx, {
+          event: 'launch.issue',
+          outcome: 'success',
+          requestId,
+          clientId: surveyClientId(survey.id),
+          subject: sub,
+          audience: [survey.audience],
+          scope: survey.scopes,
+          jti: minted.jti,
+          data: { ...data, expires_in: minted.expiresIn },
+        });
+        return issued;
+      });
+      const target = new URL(survey.url);
+      target.searchParams.set(survey.code_param, code);
+      return target.toString();
+    },
+
+    /**
+     * Flow 2: the survey redeems its code (server-side, or over CORS from an allowed origin). The code is
+     * consumed in the transaction that audits it; a refusal rolls the consumption back only when the code was
+     * presented from an origin the survey does not allow (so a foreign page cannot burn it).
+     */
+    redeem(req: { readCode(): Promise<string | undefined>; origin: string | undefined; requestId: string }): Promise<Record<string, string>> {
+      let surveyId: string | undefined;
+      return withRefusalAudit(
+        deps,
+        (err) => ({
+          event: 'launch.redeem',
+          outcome: 'refused',
+          requestId: req.requestId,
+          reason: err.detail,
+          ...(surveyId ? { clientId: surveyClientId(surveyId) } : {}),
+          data: { ...(surveyId ? { survey: surveyId } : {}), ...(req.origin ? { origin: req.origin.slice(0, 300) } : {}) },
+        }),
+        async () => {
+          const { origin } = req;
+          const code = await req.readCode();
+          if (origin !== undefined && !allOrigins.has(origin)) throw new AccessDenied('this origin may not redeem launch codes', `origin ${origin.slice(0, 200)} is not allowed`);
+          if (code === undefined) throw new InvalidRequest('code is required');
+          if (!CODE_SHAPE.test(code)) throw new InvalidRequest('code is malformed');
+          const now = deps.clock.now();
+          return commitAudited(deps, (tx) => {
+            const redeemed = deps.codes.redeem(tx, code, now);
+            if (!redeemed) throw new InvalidGrant('launch code is unknown, expired or already used', 'the launch code is invalid, expired or already used');
+            surveyId = redeemed.surveyId;
+            const survey = deps.surveys.get(redeemed.surveyId);
+            if (origin !== undefined && !survey?.origins.includes(origin)) {
+              throw new AccessDenied('this origin may not redeem this survey’s codes', `origin ${origin.slice(0, 200)} is not allowed for survey ${redeemed.surveyId}`);
+            }
+            deps.audit.append(tx, {
+              event: 'launch.redeem',
+              outcome: 'success',
+              requestId: req.requestId,
+              clientId: surveyClientId(redeemed.surveyId),
+              jti: redeemed.jti,
+              data: { survey: redeemed.surveyId, ...(origin ? { origin } : {}) },
+            });
+            const expiresIn = Math.max(0, Math.floor((Date.parse(redeemed.fields.token_expires_at!) - now.getTime()) / 1000));
+            return { ...redeemed.fields, token_expires_in: String(expiresIn) };
+          });
+        },
+      );
+    },
+  };
+}
+
+export type LaunchService = ReturnType<typeof createLaunchService>;

@@ -1,0 +1,260 @@
+/**
+ * One engine per IdP: a node-saml `SAML` instance built ONCE with strict options, wrapped by the
+ * pipeline of saml-security.md §3.4. What node-saml does and what we add:
+ *
+ *   1. (service-provider.ts) strict base64, size cap, UTF-8, no DTD/PI → parse → route by the unverified Issuer
+ *   2. unsolicited gate; structure (one assertion, signature placement); Status/Destination/InResponseTo on
+ *      the raw root (refusal-only); algorithm allow-lists; required signatures present
+ *   3. node-saml `validatePostResponseAsync`: pinned-cert signature checks, decryption, Conditions times
+ *      (wall clock!), Audience
+ *   4. everything else on SIGNED bytes: the Response envelope re-verified by our own xml-crypto verifier
+ *      (`verify-signature.ts`), `profile.getAssertionXml()` for the assertion (never `getSamlResponseXml()`),
+ *      inner-signature algorithms of a decrypted assertion, profile checks with the injected clock
+ *      (`checks.ts`), attribute mapping, replay store.
+ *
+ * Clocks: node-saml reads `new Date()` for Conditions NotBefore/NotOnOrAfter (its SCD checks are off with
+ * `validateInResponseTo: never`). Ours use the injected clock (`deps.clock.now()`, read once per message)
+ * and cover Conditions, SCD, IssueInstant, AuthnInstant and SessionNotOnOrAfter. A message is accepted
+ * only if BOTH agree; in production both are the system clock. Our checks are the authoritative ones (they are complete and typed); node-saml's
+ * wall-clock check can only add a refusal (reason `expired` / `not_yet_valid` as well). Tests keep the
+ * injected clock near the wall clock and move it to exercise time failures.
+ */
+import { inflateRawSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
+import { SAML, ValidateInResponseTo, type CacheProvider, type Profile } from '@node-saml/passport-saml';
+import xmlenc from 'xml-encryption';
+import { IDP_SIGNATURE_POLICY, assertEncryptionAlgorithms, assertSignatureAlgorithms } from './algorithms.js';
+import { readAssertion } from './assertion-model.js';
+import { checkAssertion, checkResponseEnvelope, type AssertionExpectations, type InResponseToRule, type ResponseEnvelope } from './checks.js';
+import type { ResolvedIdp, ResolvedSp } from './config-check.js';
+import { NS } from './constants.js';
+import { guardXmlText, type DecodedMessage } from './decode.js';
+import { CallerFault, SamlConfigError, SamlRefusal } from './errors.js';
+import { prepareLogin, type PreparedLogin } from './login.js';
+import { translateNodeSamlError } from './node-saml-errors.js';
+import { assertSignaturePlacement, assertSoleBareAssertion, soleResponseAssertion, statusCodeOf } from './structure.js';
+import type { ExpectedRequest, LoginRequest } from './types.js';
+import { signatureOf, verifyEnvelopedSignature } from './verify-signature.js';
+import { attr, childElements, parseXmlStrict } from './xml.js';
+
+/** SAML bindings §3.4.3: RelayState MUST NOT exceed 80 bytes. */
+const MAX_RELAY_STATE_BYTES = 80;
+
+/** node-saml must never consult its own per-process request cache: we bind InResponseTo ourselves. */
+const refusingCacheProvider: CacheProvider = {
+  saveAsync: () => Promise.reject(new Error('node-saml request cache is disabled')),
+  getAsync: () => Promise.reject(new Error('node-saml request cache is disabled')),
+  removeAsync: () => Promise.reject(new Error('node-saml request cache is disabled')),
+};
+
+export interface IdpEngine {
+  readonly idp: ResolvedIdp;
+  createLoginRequest(relayState?: string): Promise<LoginRequest>;
+  validateResponse(msg: DecodedMessage, doc: Document, expected: ExpectedRequest, now: Date): Promise<PreparedLogin>;
+}
+
+function buildNodeSaml(sp: ResolvedSp, idp: ResolvedIdp): SAML {
+  const signed = idp.settings.signed;
+  const entryPoint = idp.settings.metadata.ssoRedirectUrl;
+  return new SAML({
+    issuer: sp.entityId,
+    audience: sp.entityId, // explicit: never the issuer fallback, never false
+    callbackUrl: sp.acsUrl,
+    ...(entryPoint ? { entryPoint } : {}),
+    idpCert: [...idp.certsPem], // the ONLY trust anchor; KeyInfo is never used
+    wantAuthnResponseSigned: signed !== 'assertion',
+    wantAssertionsSigned: signed !== 'response',
+    signatureAlgorithm: 'sha256', // outbound AuthnRequest signing
+    digestAlgorithm: 'sha256', // short name: node-saml maps anything unknown to SHA-1
+    privateKey: sp.settings.keys.signingKeyPem,
+    publicCert: sp.settings.keys.signingCertPem,
+    decryptionPvk: sp.settings.keys.encryptionKeyPem,
+    identifierFormat: null, // no NameIDPolicy Format: Shibboleth answers InvalidNameIDPolicy otherwise
+    disableRequestedAuthnContext: true,
+    acceptedClockSkewMs: idp.skewMs, // 0..300 000, validated; never the -1 "off" switch
+    maxAssertionAgeMs: 0,
+    validateInResponseTo: ValidateInResponseTo.never, // checked by us against the browser-bound request ID
+    cacheProvider: refusingCacheProvider,
+    authnRequestBinding: 'HTTP-Redirect',
+    generateUniqueId: () => `_${randomBytes(20).toString('hex')}`,
+  });
+}
+
+function readEnvelope(root: Element, signed: boolean): ResponseEnvelope {
+  const env: ResponseEnvelope = { signed };
+  const version = attr(root, 'Version');
+  const destination = attr(root, 'Destination');
+  const inResponseTo = attr(root, 'InResponseTo');
+  const status = statusCodeOf(root);
+  if (version !== undefined) env.version = version;
+  if (destination !== undefined) env.destination = destination;
+  if (inResponseTo !== undefined) env.inResponseTo = inResponseTo;
+  if (status !== undefined) env.statusCode = status;
+  const issuer = childElements(root, NS.saml, 'Issuer')[0];
+  if (issuer) {
+    env.issuer = (issuer.textContent ?? '').trim();
+    const format = attr(issuer, 'Format');
+    if (format) env.issuerFormat = format;
+  }
+  return env;
+}
+
+/** The unverified InResponseTo a resolver is asked about: the Response's, else a plain assertion's SCD's. */
+function unverifiedInResponseTo(root: Element): string | null {
+  const onResponse = attr(root, 'InResponseTo');
+  if (onResponse !== undefined) return onResponse;
+  for (const assertion of childElements(root, NS.saml, 'Assertion')) {
+    for (const subject of childElements(assertion, NS.saml, 'Subject')) {
+      for (const sc of childElements(subject, NS.saml, 'SubjectConfirmation')) {
+        for (const data of childElements(sc, NS.saml, 'SubjectConfirmationData')) {
+          const v = attr(data, 'InResponseTo');
+          if (v !== undefined) return v;
+        }
+      }
+    }
+  }
+  return null;
+}
+
+/** The pending request this message must answer, from either form of `ExpectedRequest`. */
+async function pendingRequestId(expected: ExpectedRequest, root: Element): Promise<string | null> {
+  if ('requestId' in expected) return expected.requestId;
+  const seen = unverifiedInResponseTo(root);
+  let resolved: string | null;
+  try {
+    resolved = await expected.resolveRequestId(seen);
+  } catch (err) {
+    throw new CallerFault(err); // e.g. the pending-login store failed: a server error, not a refusal
+  }
+  if (seen !== null && resolved === null) {
+    throw new SamlRefusal('in_response_to_mismatch', 'InResponseTo is not a pending login of this browser');
+  }
+  return resolved;
+}
+
+function decryptForInspection(encryptedAssertionXml: string, keyPem: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    xmlenc.decrypt(encryptedAssertionXml, { key: keyPem, disallowDecryptionWithInsecureAlgorithm: true }, (err, out) => {
+      if (err) reject(new SamlRefusal('decryption_failed', err.message, { cause: err }));
+      else resolve(out);
+    });
+  });
+}
+
+function extractRequestId(redirectUrl: string): string {
+  const samlRequest = new URL(redirectUrl).searchParams.get('SAMLRequest');
+  if (!samlRequest) throw new Error('node-saml produced no SAMLRequest');
+  const xml = inflateRawSync(Buffer.from(samlRequest, 'base64')).toString('utf8');
+  const id = attr(parseXmlStrict(xml, 'AuthnRequest').documentElement, 'ID');
+  if (!id) throw new Error('AuthnRequest has no ID');
+  return id;
+}
+
+export function createIdpEngine(sp: ResolvedSp, idp: ResolvedIdp): IdpEngine {
+  const saml = buildNodeSaml(sp, idp);
+  const signed = idp.settings.signed;
+  const spKey = sp.settings.keys.encryptionKeyPem;
+
+  async function createLoginRequest(relayState?: string): Promise<LoginRequest> {
+    if (!idp.settings.metadata.ssoRedirectUrl) {
+      throw new SamlConfigError(`idp ${idp.id}`, 'metadata has no HTTP-Redirect SingleSignOnService');
+    }
+    if (relayState !== undefined && Buffer.byteLength(relayState, 'utf8') > MAX_RELAY_STATE_BYTES) {
+      throw new RangeError(`RelayState exceeds ${MAX_RELAY_STATE_BYTES} bytes`);
+    }
+    const redirectUrl = await saml.getAuthorizeUrlAsync(relayState ?? '', undefined, {});
+    return { redirectUrl, requestId: extractRequestId(redirectUrl) };
+  }
+
+  async function validateResponse(
+    msg: DecodedMessage,
+    doc: Document,
+    expected: ExpectedRequest,
+    now: Date,
+  ): Promise<PreparedLogin> {
+    const root = doc.documentElement;
+    const requestId = await pendingRequestId(expected, root);
+    if (requestId !== null && (typeof requestId !== 'string' || requestId === '')) {
+      throw new CallerFault(new TypeError('the expected request ID must be a non-empty string or null'));
+    }
+    // Profiles §4.1.5: IdP-initiated SSO is an explicit per-IdP opt-in.
+    if (requestId === null && !idp.settings.allowUnsolicited) {
+      throw new SamlRefusal('unsolicited', 'no login is pending in this browser and the IdP may not start one');
+    }
+    const rule: Exclude<InResponseToRule, { mode: 'ignore' }> =
+      requestId === null ? { mode: 'unsolicited' } : { mode: 'solicited', requestId };
+    const envExpect = { idpEntityId: idp.entityId, acsUrl: sp.acsUrl, inResponseTo: rule };
+    const expectations: AssertionExpectations = {
+      idpEntityId: idp.entityId,
+      audience: sp.entityId,
+      recipient: sp.acsUrl,
+      inResponseTo: rule,
+      requireAuthnStatement: true,
+      skewMs: idp.skewMs,
+      now,
+    };
+
+    const sole = soleResponseAssertion(doc);
+    assertSignaturePlacement(doc);
+    // Raw root values are unauthenticated here: this can only refuse. Re-checked on signed bytes below.
+    checkResponseEnvelope(readEnvelope(root, false), envExpect);
+    assertSignatureAlgorithms(doc, IDP_SIGNATURE_POLICY);
+    assertEncryptionAlgorithms(doc, idp.settings.allowCbcEncryption);
+
+    const presence = {
+      response: signatureOf(root) !== undefined,
+      assertion: !sole.encrypted && signatureOf(sole.element) !== undefined,
+      encrypted: sole.encrypted,
+    };
+    if (signed !== 'assertion' && !presence.response) throw new SamlRefusal('signature_missing', 'the Response is not signed');
+    if (signed !== 'response' && !sole.encrypted && !presence.assertion) {
+      throw new SamlRefusal('signature_missing', 'the Assertion is not signed');
+    }
+    // Profile checks on the still-unverified plain assertion: refusal-only (precise reasons, and
+    // independent of node-saml's messages). They run again, authoritatively, on the signed bytes.
+    if (!sole.encrypted) checkAssertion(readAssertion(sole.element), expectations);
+
+    let profile: Profile | null;
+    try {
+      ({ profile } = await saml.validatePostResponseAsync({ SAMLResponse: msg.base64 }));
+    } catch (err) {
+      throw translateNodeSamlError(err, presence);
+    }
+    if (!profile) throw new SamlRefusal('assertion_missing', 'node-saml returned no profile');
+
+    // The Response envelope from its signed bytes when it is signed (our own verifier, pinned certs).
+    if (presence.response) {
+      const check = verifyEnvelopedSignature(msg.xml, doc, root, idp.certsPem, IDP_SIGNATURE_POLICY);
+      if (check.status !== 'valid') throw new SamlRefusal('signature_invalid', 'Response signature vanished');
+      const signedRoot = parseXmlStrict(check.signedXml, 'signed Response').documentElement;
+      checkResponseEnvelope(readEnvelope(signedRoot, true), envExpect);
+    }
+
+    // The assertion ONLY from node-saml's signed (or signed-then-decrypted) bytes.
+    const assertionXml = profile.getAssertionXml?.();
+    if (!assertionXml) throw new SamlRefusal('assertion_missing', 'node-saml returned no signed assertion');
+    guardXmlText(assertionXml);
+    const assertionDoc = parseXmlStrict(assertionXml, 'signed assertion');
+    assertSignatureAlgorithms(assertionDoc, IDP_SIGNATURE_POLICY);
+    if (sole.encrypted) {
+      // node-saml verified (or skipped) the inner signature with xml-crypto's defaults (SHA-1 allowed);
+      // decrypt the same ciphertext once more, without insecure algorithms, and inspect what was inside.
+      const plain = await decryptForInspection(sole.element.toString(), spKey);
+      guardXmlText(plain);
+      const plainDoc = parseXmlStrict(plain, 'decrypted assertion');
+      assertSoleBareAssertion(plainDoc);
+      assertSignaturePlacement(plainDoc);
+      assertSignatureAlgorithms(plainDoc, IDP_SIGNATURE_POLICY);
+      assertEncryptionAlgorithms(plainDoc, idp.settings.allowCbcEncryption);
+    }
+
+    return prepareLogin({
+      assertion: readAssertion(assertionDoc.documentElement),
+      expectations,
+      idp,
+      spEntityId: sp.entityId,
+    });
+  }
+
+  return { idp, createLoginRequest, validateResponse };
+}

@@ -1,0 +1,94 @@
+/**
+ * Plain settings types of the SAML SP engine. The config layer (zod) maps onto these; the engine
+ * validates them once in `createSamlServiceProvider` and throws `SamlConfigError` naming the path.
+ */
+
+/** Scope from `<shibmd:Scope>` in the IdP's metadata. `regexp` scopes are full-match patterns. */
+export interface IdpScope {
+  value: string;
+  regexp: boolean;
+}
+
+/** What we take from an IdP's metadata (see `metadata.ts`). Certificates are PEM. */
+export interface ParsedIdpMetadata {
+  entityId: string;
+  /** SingleSignOnService with the HTTP-Redirect binding; required to start SP-initiated logins. */
+  ssoRedirectUrl?: string;
+  /** `KeyDescriptor use="signing"` or without `use`: the ONLY keys that verify this IdP's signatures. */
+  signingCertsPem: string[];
+  encryptionCertsPem: string[];
+  scopes: IdpScope[];
+  /** `validUntil` of the metadata (the smallest one on the path to the entity), if any. */
+  validUntil?: Date;
+}
+
+/** SP key material, PEM. Signing: AuthnRequests. Encryption: the IdP encrypts assertions to it. */
+export interface SpKeys {
+  signingKeyPem: string;
+  signingCertPem: string;
+  encryptionKeyPem: string;
+  encryptionCertPem: string;
+}
+
+export type ContactType = 'technical' | 'support' | 'administrative' | 'security';
+
+/** Optional extras for the published SP metadata (saml-security.md §5.5). */
+export interface SpMetadataOptions {
+  displayName?: string;
+  description?: string;
+  informationUrl?: string;
+  privacyStatementUrl?: string;
+  /** EntityAttribute `urn:oasis:names:tc:SAML:profiles:subject-id:req`. */
+  subjectIdRequirement?: 'subject-id' | 'pairwise-id' | 'any' | 'none';
+  requestedAttributes?: Array<{ name: string; friendlyName?: string; required?: boolean }>;
+  contacts?: Array<{ type: ContactType; givenName: string; email: string }>;
+  organization?: { name: string; displayName: string; url: string };
+}
+
+export interface SpSettings {
+  entityId: string;
+  /** The exact ACS URL (scheme, host, port, path) compared with Recipient and Destination. */
+  acsUrl: string;
+  keys: SpKeys;
+  /** Cap on the decoded SAMLResponse / assertion, bytes. Default 256 KiB. */
+  maxResponseBytes?: number;
+  metadata?: SpMetadataOptions;
+}
+
+/** Where the JWT `sub` comes from. Transient NameIDs are never a subject. */
+export type SubjectSource = 'pairwise-id' | 'subject-id' | 'eppn' | 'persistent-nameid';
+export const SUBJECT_SOURCES: readonly SubjectSource[] = ['pairwise-id', 'subject-id', 'eppn', 'persistent-nameid'];
+
+/**
+ * Which signature must cover the identity:
+ * - `response`: the Response is signed (Shibboleth default, usually around an EncryptedAssertion);
+ * - `assertion`: the Assertion is signed, the Response may be unsigned (ADFS / Entra / Okta default);
+ * - `both`: both signatures are required (SimpleSAMLphp default).
+ */
+export type SignedPart = 'response' | 'assertion' | 'both';
+
+export interface IdpSettings {
+  /** Our short id for this IdP (routes, config, audit). */
+  id: string;
+  metadata: ParsedIdpMetadata;
+  signed: SignedPart;
+  /** IdP-initiated SSO. Default false; when true, an unsolicited Response must carry no InResponseTo. */
+  allowUnsolicited: boolean;
+  /** Accept AES-CBC content encryption (old Shibboleth, SimpleSAMLphp 1.x). Requires `signed` ≠ `assertion`. */
+  allowCbcEncryption: boolean;
+  /** Allowed clock difference, seconds, 0..300 (no "-1 disables" magic). */
+  clockSkewSeconds: number;
+  /** SAML attribute `Name` → claim name. Only mapped attributes become claims. */
+  attributeMap: Readonly<Record<string, string>>;
+  subjectSource: SubjectSource;
+  /**
+   * Scopes this IdP may assert in scoped attributes, in addition to the `<shibmd:Scope>` of its metadata.
+   * Needed for IdPs whose metadata carries none (SimpleSAMLphp, ADFS, Entra ID). Without any scope, no
+   * scoped value is accepted; a scoped `subjectSource` without any scope is a construction error.
+   */
+  scopes?: IdpScope[];
+}
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024;
+export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
+export const MAX_CLOCK_SKEW_SECONDS = 300;

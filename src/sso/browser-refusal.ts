@@ -1,0 +1,62 @@
+import type { AuditEvent } from '../audit/events.js';
+import type { SamlRefusalReason } from '../saml/errors.js';
+
+export interface RefusalText {
+  title: string;
+  message: string;
+  whatToDo: string;
+}
+
+/**
+ * A refusal in a browser flow: answered with a friendly page (never a stack trace), and recorded in the audit
+ * log. `audit` is the row still to write; it is absent when the row was already written in the transaction
+ * of the change (e.g. a policy refusal that consumed the pending login).
+ */
+export class BrowserRefusal extends Error {
+  constructor(
+    readonly status: 400 | 403 | 404 | 413,
+    readonly text: RefusalText,
+    readonly reason: string,
+    readonly audit?: AuditEvent,
+  ) {
+    super(reason);
+  }
+}
+
+const RETRY = 'Go back to the survey link you were given and open it again in this browser.';
+const HELP = 'Try once more from the survey link. If it happens again, contact the help desk and quote the reference below.';
+
+/** What a respondent is told for each SAML refusal: what happened and what to do, without internals. */
+export function explainSamlRefusal(reason: SamlRefusalReason): RefusalText {
+  switch (reason) {
+    case 'expired':
+    case 'not_yet_valid':
+      return { title: 'Your sign-in expired', message: 'The sign-in took too long to reach us, or a clock is off.', whatToDo: RETRY };
+    case 'in_response_to_mismatch':
+    case 'unsolicited':
+      return {
+        title: 'This sign-in was not started here',
+        message: 'We received a sign-in that this browser did not ask for (it may have been started in another browser or tab, or it expired).',
+        whatToDo: RETRY,
+      };
+    case 'replayed':
+      return { title: 'This sign-in was already used', message: 'Each sign-in can be used once.', whatToDo: RETRY };
+    case 'too_large':
+    case 'malformed_base64':
+    case 'not_utf8':
+    case 'xml_malformed':
+    case 'doctype_forbidden':
+      return { title: 'We could not read the sign-in', message: 'The sign-in message that reached us was damaged or malformed.', whatToDo: HELP };
+    case 'status_not_success':
+      return { title: 'The sign-in did not complete', message: 'Your campus sign-in service reported that it could not sign you in.', whatToDo: HELP };
+    case 'subject_missing':
+    case 'scope_violation':
+      return {
+        title: 'We could not tell who you are',
+        message: 'Your campus sign-in did not release an identifier this service can use.',
+        whatToDo: 'Contact the help desk and quote the reference below; your campus identity team may need to release an attribute.',
+      };
+    default:
+      return { title: 'We could not verify the sign-in', message: 'The sign-in message failed a security check.', whatToDo: HELP };
+  }
+}

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config/schema.js';
+import type { IdpConfig } from '../config/saml.js';
+import type { Clock } from '../core/clock.js';
+import { DEFAULT_ATTRIBUTE_MAP } from '../saml/attributes.js';
+import { createMetadataLoader, type MetadataSource } from '../saml/metadata-loader.js';
+import { createSamlServiceProvider } from '../saml/service-provider.js';
+import type { IdpSettings, SubjectSource } from '../saml/settings.js';
+import { ensureSpKeys } from '../saml/sp-keys.js';
+import type { AssertionReplayStore, SamlServiceProvider } from '../saml/types.js';
+
+export interface BuiltServiceProvider {
+  sp: SamlServiceProvider;
+  entityId: string;
+  acsUrl: string;
+  /** The IdP used when a survey or login names none (only when exactly one is configured). */
+  defaultIdp: string | undefined;
+}
+
+function metadataSource(m: IdpConfig['metadata']): MetadataSource {
+  if ('aggregate' in m) {
+    const where = 'file' in m.aggregate ? { file: m.aggregate.file } : { url: m.aggregate.url, timeoutMs: m.aggregate.timeout_ms };
+    return { aggregate: where, pinnedCertPem: readFileSync(m.pinned_cert_file, 'utf8'), entityId: m.entity_id };
+  }
+  const entity = m.entity_id ? { entityId: m.entity_id } : {};
+  return 'file' in m ? { file: m.file, ...entity } : { url: m.url, timeoutMs: m.timeout_ms, ...entity };
+}
+
+/**
+ * Builds the SAML SP once at start: SP key pairs (generated under `saml.keys_dir` on first start), every IdP's
+ * metadata (file, URL or verified aggregate), and one engine per IdP. Undefined when no IdP is configured.
+ */
+export async function buildServiceProvider(
+  config: Config,
+  issuer: string,
+  deps: { clock: Clock; replay: AssertionReplayStore; fetch?: typeof fetch },
+): Promise<BuiltServiceProvider | undefined> {
+  if (config.idps.length === 0) return undefined;
+  const keys = await ensureSpKeys(config.saml.keys_dir, { clock: deps.clock });
+  const loader = createMetadataLoader({ clock: deps.clock, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  const idps: IdpSettings[] = [];
+  for (const idp of config.idps) {
+    idps.push({
+      id: idp.id,
+      metadata: await loader.load(metadataSource(idp.metadata)),
+      signed: idp.signed,
+      allowUnsolicited: idp.allow_unsolicited,
+      allowCbcEncryption: idp.allow_cbc_encryption,
+      clockSkewSeconds: idp.clock_skew_seconds,
+      attributeMap: { ...DEFAULT_ATTRIBUTE_MAP, ...idp.attribute_map },
+      subjectSource: idp.subject.source as SubjectSource,
+    });
+  }
+  const entityId = config.saml.entity_id ?? `${issuer}/saml/metadata`;
+  const acsUrl = `${issuer}/saml/acs`;
+  const sp = createSamlServiceProvider(
+    {
+      entityId,
+      acsUrl,
+      keys,
+      maxResponseBytes: config.saml.max_response_bytes,
+      metadata: {
+        ...(config.saml.display_name ? { displayName: config.saml.display_name } : {}),
+        ...(config.saml.organization
+          ? { organization: { name: config.saml.organization.name, displayName: config.saml.organization.display_name, url: config.saml.organization.url } }
+          : {}),
+        contacts: config.saml.contacts.map((c) => ({ type: c.type, givenName: c.given_name, email: c.email })),
+      },
+    },
+    idps,
+    deps,
+  );
+  return { sp, entityId, acsUrl, defaultIdp: config.idps.length === 1 ? config.idps[0]!.id : undefined };
+}

@@ -1,0 +1,71 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Config } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
+import type { MasterKeyring } from '../crypto/sealed-box.js';
+import type { Db } from '../db/client.js';
+import { createSaml2Handler } from '../exchange/subject-tokens/saml2.js';
+import type { SubjectTokenHandler } from '../exchange/types.js';
+import type { MintingDeps } from '../grants/client-credentials.js';
+import { createSaml2BearerGrant } from '../grants/saml2-bearer.js';
+import type { GrantHandler } from '../grants/types.js';
+import type { AppEnv } from '../http/env.js';
+import { launchRoutes } from '../http/routes/launch.js';
+import { samlRoutes } from '../http/routes/saml.js';
+import { createLaunchCodes } from '../launch/launch-codes.js';
+import { createLaunchService } from '../launch/launch-service.js';
+import { createPairwiseSubjects } from '../launch/pairwise.js';
+import type { Hono } from 'hono';
+import { createAssertionReplayStore } from './assertion-replay.js';
+import { buildServiceProvider } from './build-service-provider.js';
+import { createPendingLogins } from './pending-logins.js';
+import { createSsoService } from './sso-service.js';
+
+export interface SsoModule {
+  subjectTokens: SubjectTokenHandler[];
+  grants: GrantHandler[];
+  routes: Hono<AppEnv>[];
+}
+
+/**
+ * Wires SAML sign-in, survey launches and SAML subject tokens from the config. With no IdP configured it adds
+ * nothing (the core token service runs on its own).
+ */
+export async function composeSso(opts: {
+  config: Config;
+  db: Db;
+  audit: AuditLog;
+  clock: Clock;
+  keyring: MasterKeyring;
+  minting: MintingDeps;
+  tokenEndpoint: string;
+}): Promise<SsoModule> {
+  const { config, db, audit, clock, minting } = opts;
+  const built = await buildServiceProvider(config, minting.issuer, { clock, replay: createAssertionReplayStore(db) });
+  if (!built) return { subjectTokens: [], grants: [], routes: [] };
+  const pending = createPendingLogins(db);
+  const loginTtlSeconds = config.saml.login_ttl_seconds;
+  const sso = createSsoService({ sp: built.sp, pending, db, audit, clock, loginTtlSeconds });
+  const launch = createLaunchService({
+    surveys: new Map(config.surveys.map((s) => [s.id, s])),
+    defaultIdp: built.defaultIdp,
+    sso,
+    pending,
+    codes: createLaunchCodes(opts.keyring),
+    db,
+    audit,
+    clock,
+    keystore: minting.keystore,
+    issuer: minting.issuer,
+    tokens: { defaultTtlSeconds: config.tokens.default_ttl_seconds, maxTtlSeconds: config.tokens.max_ttl_seconds },
+    pairwise: createPairwiseSubjects(db, opts.keyring, clock.now()),
+  });
+  const saml2 = createSaml2Handler({ sp: built.sp, tokenEndpoint: opts.tokenEndpoint });
+  return {
+    subjectTokens: [saml2],
+    grants: [createSaml2BearerGrant({ ...minting, saml2 })],
+    routes: [
+      samlRoutes({ db, audit, sp: built.sp, sso, launch, defaultIdp: built.defaultIdp, loginTtlSeconds, maxResponseBytes: config.saml.max_response_bytes }),
+      launchRoutes({ launch }),
+    ],
+  };
+}

@@ -1,0 +1,138 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditEvent } from '../audit/events.js';
+import type { Clock } from '../core/clock.js';
+import { sha256b64u } from '../core/hash.js';
+import type { Db } from '../db/client.js';
+import { commitAudited } from '../oauth/commit.js';
+import { SamlRefusal } from '../saml/errors.js';
+import type { SamlLogin, SamlServiceProvider } from '../saml/types.js';
+import { BrowserRefusal, explainSamlRefusal } from './browser-refusal.js';
+import type { PendingLogin, PendingLogins } from './pending-logins.js';
+
+export interface SsoDeps {
+  sp: SamlServiceProvider;
+  pending: PendingLogins;
+  db: Db;
+  audit: AuditLog;
+  clock: Clock;
+  loginTtlSeconds: number;
+}
+
+export interface StartLogin {
+  idpId: string;
+  purpose: 'launch' | 'login';
+  /** The survey id (launch) or the return path (login). */
+  target: string;
+  /** The nonce held in this browser's login cookie. */
+  browserNonce: string;
+  requestId: string;
+}
+
+/** A response that passed every SAML check, with the pending login it answers (none when unsolicited). */
+export interface AcceptedLogin {
+  login: SamlLogin;
+  pending: PendingLogin | undefined;
+  bindingHash: string | undefined;
+}
+
+/** The audit fields every login row shares. */
+export function loginAuditFields(login: SamlLogin): Pick<AuditEvent, 'subject'> & { data: { idp: string; assertion: string; dropped?: string[] } } {
+  return {
+    subject: login.subject,
+    data: {
+      idp: login.idpId,
+      assertion: sha256b64u(login.assertionId),
+      ...(login.dropped.length > 0 ? { dropped: login.dropped.map((d) => `${d.attribute}: ${d.reason}`) } : {}),
+    },
+  };
+}
+
+/** Runs browser-flow work; a BrowserRefusal that carries an unwritten audit row gets it written, then rethrown. */
+export async function withBrowserRefusalAudit<T>(deps: { db: Db; audit: AuditLog }, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof BrowserRefusal && err.audit) {
+      const event = err.audit;
+      commitAudited(deps, (tx) => deps.audit.append(tx, event));
+    }
+    throw err;
+  }
+}
+
+/**
+ * The SAML side of browser sign-in: starting an SP-initiated login bound to this browser, and accepting the
+ * IdP's response at the ACS. What the login is *for* (a survey launch, a plain login) is decided by the caller.
+ */
+export function createSsoService(deps: SsoDeps) {
+  return {
+    async startLogin(req: StartLogin): Promise<string> {
+      const { redirectUrl, requestId: authnRequestId } = await deps.sp.createLoginRequest(req.idpId);
+      const now = deps.clock.now();
+      commitAudited(deps, (tx) => {
+        deps.pending.remember(tx, {
+          id: authnRequestId,
+          idpId: req.idpId,
+          bindingHash: sha256b64u(req.browserNonce),
+          purpose: req.purpose,
+          target: req.target,
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + deps.loginTtlSeconds * 1000),
+        });
+        deps.audit.append(tx, {
+          event: 'saml.start',
+          outcome: 'success',
+          requestId: req.requestId,
+          data: { idp: req.idpId, purpose: req.purpose, ...(req.purpose === 'launch' ? { survey: req.target } : {}) },
+        });
+      });
+      return redirectUrl;
+    },
+
+    /**
+     * Validates a Response posted to the ACS. The InResponseTo it answers must be a pending login of *this*
+     * browser (its cookie nonce); the engine compares that id with the signed InResponseTo.
+     */
+    async acceptResponse(samlResponse: string, browserNonce: string | undefined, requestId: string): Promise<AcceptedLogin> {
+      const now = deps.clock.now();
+      const bindingHash = browserNonce ? sha256b64u(browserNonce) : undefined;
+      let pending: PendingLogin | undefined;
+      try {
+        const login = await deps.sp.validatePostResponse(samlResponse, {
+          resolveRequestId: (inResponseTo) => {
+            pending = inResponseTo && bindingHash ? deps.pending.find(inResponseTo, bindingHash, now) : undefined;
+            return pending?.id ?? null;
+          },
+        });
+        return { login, pending, bindingHash };
+      } catch (err) {
+        if (!(err instanceof SamlRefusal)) throw err;
+        const reason = `${err.reason}${err.detail ? `: ${err.detail}` : ''}`.slice(0, 1024);
+        throw new BrowserRefusal(400, explainSamlRefusal(err.reason), reason, {
+          event: 'saml.login',
+          outcome: 'refused',
+          requestId,
+          reason,
+          data: { ...(pending ? { idp: pending.idpId, purpose: pending.purpose as 'launch' | 'login' } : {}) },
+        });
+      }
+    },
+
+    /** A login that is not a survey launch: consume the pending login and record it. */
+    completePlainLogin(accepted: AcceptedLogin, requestId: string): void {
+      const { login, pending, bindingHash } = accepted;
+      const now = deps.clock.now();
+      const fields = loginAuditFields(login);
+      commitAudited(deps, (tx) => {
+        if (pending && !deps.pending.consume(tx, pending.id, bindingHash!, now)) {
+          throw new BrowserRefusal(400, explainSamlRefusal('replayed'), 'pending login already consumed', {
+            event: 'saml.login', outcome: 'refused', requestId, subject: login.subject, reason: 'replayed: pending login already consumed', data: { ...fields.data, purpose: 'login' },
+          });
+        }
+        deps.audit.append(tx, { event: 'saml.login', outcome: 'success', requestId, subject: login.subject, data: { ...fields.data, purpose: 'login' } });
+      });
+    },
+  };
+}
+
+export type SsoService = ReturnType<typeof createSsoService>;
