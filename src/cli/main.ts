@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { MasterKeyError } from '../crypto/sealed-box.js';
 import { DatabaseError } from '../db/client.js';
 import { DemoRefused } from '../demo/config.js';
+import { SamlConfigError, SamlMetadataError } from '../saml/errors.js';
 import { rotateSigningKey } from '../tokens/keystore.js';
 import { UsageError, type CliIo } from './io.js';
 import { resolveConfig } from './resolve-config.js';
@@ -122,7 +123,14 @@ export async function runCli(argv: string[], io: CliIo, clock: Clock = systemClo
     if (parsed.positionals.length !== verb.positionals) throw new UsageError(`expected ${verb.positionals} argument(s), got ${parsed.positionals.length}`);
     return await verb.run(parsed, io, clock);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof DatabaseError || err instanceof MasterKeyError || err instanceof DemoRefused) {
+    if (
+      err instanceof ConfigError ||
+      err instanceof DatabaseError ||
+      err instanceof MasterKeyError ||
+      err instanceof DemoRefused ||
+      err instanceof SamlConfigError ||
+      err instanceof SamlMetadataError
+    ) {
       io.err(`campus-sts ${name}: ${err.message}`);
       return 1;
     }

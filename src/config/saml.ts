@@ -50,6 +50,11 @@ export const idpSchema = z.strictObject({
   clock_skew_seconds: z.number().int().min(0).max(300).default(60),
   /** SAML attribute Name → claim name, merged over the eduPerson/SCHAC/subject-id defaults. */
   attribute_map: z.record(z.string().min(1), z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'expected a claim name of [A-Za-z0-9_]')).default({}),
+  /**
+   * Scopes this IdP may assert (eppn@scope, subject-id), added to the metadata's `<shibmd:Scope>`. Needed for
+   * IdPs whose metadata publishes none (ADFS, Entra ID, SimpleSAMLphp): scoped values outside them are dropped.
+   */
+  scopes: z.array(z.strictObject({ value: z.string().min(1).max(255), regexp: z.boolean().default(false) })).default([]),
   /** Where `sub` comes from; transient NameIDs never become `sub`. */
   subject: z.strictObject({ source: z.enum(SUBJECT_SOURCES as [string, ...string[]]) }),
 });

@@ -1,6 +1,8 @@
 // Valid logins through the whole engine, asserting the returned SamlLogin exactly, plus the login request,
-// replay-store contract and settings validation. Uses MemoryReplayStore (test/support/saml) until the
-// SQLite store exists.
+// replay-store contract and settings validation, over the real SQLite replay store (src/sso/assertion-replay.ts).
+import { eq } from 'drizzle-orm';
+import { sha256b64u } from '../core/hash.js';
+import { samlAssertions } from '../db/schema/saml-assertions.js';
 import { createVerify } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -206,8 +208,8 @@ describe('replay store contract', () => {
     const { requestId } = await w.provider.createLoginRequest('shib');
     const xml = await w.idps.shib.response({ requestId, sign: 'response' });
     const login = await w.provider.validatePostResponse(toB64(xml), { requestId });
-    const key = `${IDP_ENTITY.shib}\u0000${login.assertionId}`;
-    expect(w.replay.entries.get(key)).toEqual(new Date(login.notOnOrAfter.getTime() + 60_000));
+    const row = w.database.db.select().from(samlAssertions).where(eq(samlAssertions.key, sha256b64u(`${IDP_ENTITY.shib}\n${login.assertionId}`))).get();
+    expect(row).toEqual({ key: expect.any(String), idpEntityId: IDP_ENTITY.shib, expiresAt: new Date(login.notOnOrAfter.getTime() + 60_000) });
     await expect(w.provider.validatePostResponse(toB64(xml), { requestId })).rejects.toMatchObject({ reason: 'replayed' });
   });
 

@@ -49,6 +49,7 @@ export async function buildServiceProvider(
       clockSkewSeconds: idp.clock_skew_seconds,
       attributeMap: { ...DEFAULT_ATTRIBUTE_MAP, ...idp.attribute_map },
       subjectSource: idp.subject.source as SubjectSource,
+      scopes: idp.scopes,
     });
   }
   const entityId = config.saml.entity_id ?? `${issuer}/saml/metadata`;

@@ -100,7 +100,6 @@ export async function startOidcUpstream(opts: { redirectUris: string[]; accessTo
         response_types: [],
         redirect_uris: [],
         token_endpoint_auth_method: 'client_secret_basic',
-        scope: 'records:read records:write',
       },
       {
         client_id: CLIENTS.connector.id,
@@ -109,12 +108,10 @@ export async function startOidcUpstream(opts: { redirectUris: string[]; accessTo
         response_types: ['code'],
         redirect_uris: opts.redirectUris,
         token_endpoint_auth_method: 'client_secret_basic',
-        scope: 'records:read records:write',
       },
     ],
     jwks: { keys: [{ ...(await exportJWK(rsa.privateKey)), alg: 'RS256', use: 'sig', kid: 'test-rs256' }] },
     cookies: { keys: ['oidc-upstream-test-cookie-key'] },
-    scopes: ['records:read', 'records:write'],
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -134,9 +131,17 @@ export async function startOidcUpstream(opts: { redirectUris: string[]; accessTo
     // Every refresh rotates (as SurveyMonkey Apply's django-oauth-toolkit does by default).
     rotateRefreshToken: () => true,
     issueRefreshToken: (_ctx: unknown, client: { grantTypeAllowed(t: string): boolean }) => client.grantTypeAllowed('refresh_token'),
-    ttl: { RefreshToken: 86400, ClientCredentials: () => state.accessTokenTtl, AccessToken: () => state.accessTokenTtl },
+    ttl: {
+      RefreshToken: 86400,
+      ClientCredentials: () => state.accessTokenTtl,
+      AccessToken: () => state.accessTokenTtl,
+      AuthorizationCode: 300,
+      Interaction: 600,
+      Grant: 86400,
+      Session: 3600,
+    },
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
-    loadExistingGrant: () => undefined,
+    findAccount: (_ctx: unknown, id: string) => ({ accountId: id, claims: () => ({ sub: id }) }),
   });
   provider.on('grant.success', (ctx: { oidc: { params: { grant_type: string } } }) => {
     const type = ctx.oidc.params.grant_type;
@@ -151,6 +156,7 @@ export async function startOidcUpstream(opts: { redirectUris: string[]; accessTo
 
   async function interaction(req: IncomingMessage, res: ServerResponse) {
     const details = await provider.interactionDetails(req, res);
+    console.log("DETAILS", JSON.stringify(details.prompt), JSON.stringify(details.params));
     if (state.decision.outcome === 'deny') {
       await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'End-User aborted interaction' }, { mergeWithLastSubmission: false });
       return;

@@ -1,6 +1,7 @@
 // A complete SAML test world: SP keys, four test IdPs with their own keys and policies, and a
 // service provider built over them with an injected clock (kept at the wall-clock second the world was
-// created, because node-saml checks Conditions against the wall clock) and an in-memory replay store.
+// created, because node-saml checks Conditions against the wall clock) and the real replay store on an
+// in-memory SQLite database (same migrations as production).
 import { fixedClock } from '../../../src/core/clock.js';
 import { DEFAULT_ATTRIBUTE_MAP } from '../../../src/saml/attributes.js';
 import { createSamlServiceProvider } from '../../../src/saml/service-provider.js';
@@ -8,7 +9,9 @@ import type { IdpSettings, ParsedIdpMetadata, SpSettings } from '../../../src/sa
 import type { SamlServiceProvider } from '../../../src/saml/types.js';
 import { TestIdp, aliceAttributes } from './idp-signer.js';
 import { testKeyPair, type TestKeyPair } from './keys.js';
-import { MemoryReplayStore } from './replay-store.js';
+import { openDatabase, type AppDatabase } from '../../../src/db/client.js';
+import { createAssertionReplayStore } from '../../../src/sso/assertion-replay.js';
+import type { AssertionReplayStore } from '../../../src/saml/types.js';
 
 export const SP_ENTITY_ID = 'https://sts.univ.edu/saml/metadata';
 export const ACS_URL = 'https://sts.univ.edu/saml/acs';
@@ -31,7 +34,9 @@ export const IDP_ENTITY: Record<IdpName, string> = {
 
 export interface SamlWorld {
   clock: ReturnType<typeof fixedClock>;
-  replay: MemoryReplayStore;
+  replay: AssertionReplayStore;
+  /** The database behind the replay store (table saml_assertions). */
+  database: AppDatabase;
   spKeys: { signing: TestKeyPair; encryption: TestKeyPair };
   sp: SpSettings;
   keys: Record<IdpName | 'attacker', TestKeyPair>;
@@ -64,7 +69,8 @@ export async function createSamlWorld(): Promise<SamlWorld> {
     testKeyPair('attacker'),
   ]);
   const clock = fixedClock(Math.floor(Date.now() / 1000) * 1000);
-  const replay = new MemoryReplayStore();
+  const database = openDatabase({ path: ':memory:' });
+  const replay = createAssertionReplayStore(database.db);
   const keys = { shib, adfs, ssp, other, attacker };
   const sp: SpSettings = {
     entityId: SP_ENTITY_ID,
@@ -114,6 +120,7 @@ export async function createSamlWorld(): Promise<SamlWorld> {
   return {
     clock,
     replay,
+    database,
     spKeys: { signing: spSigning, encryption: spEncryption },
     sp,
     keys: { ...keys, attacker },
