@@ -146,6 +146,44 @@ describe('SSO-gated survey launch against SimpleSAMLphp', () => {
     expect(ok.headers.get('access-control-allow-origin')).toBe(SURVEY_ORIGIN);
   });
 
+  it('makes sub pairwise per audience when the survey asks, stable across launches', async () => {
+    s = await startTestService({
+      startAt: wholeSecondNow(),
+      overrides: (dir) => {
+        const base = samlOverrides(idp, { survey: { pairwise_subject: true } })(dir);
+        const [survey] = base.surveys;
+        return { ...base, surveys: [survey, { ...survey, id: 'reports-eval', audience: AUD.reports }] };
+      },
+    });
+    await registerSp(idp, s);
+    const subOf = async (surveyId: string) => {
+      const browser = new AppBrowser(s);
+      const start = await browser.request(`/launch/${surveyId}`);
+      const posted = await loginAtIdp(start.headers.get('location')!, PEOPLE.student);
+      const acs = await browser.postForm('/saml/acs', { SAMLResponse: posted.SAMLResponse });
+      return (await redeem(new URL(acs.headers.get('location')!).searchParams.get('sts_code')!)).body.sub!;
+    };
+    const first = await subOf('course-eval');
+    expect(first).toMatch(/^[\w-]{43}$/);
+    expect(first).not.toContain('alice');
+    expect(await subOf('course-eval')).toBe(first);
+    expect(await subOf('reports-eval')).not.toBe(first);
+  });
+
+  it('GET /saml/login signs a person in without a survey', async () => {
+    s = await startTestService({ startAt: wholeSecondNow(), overrides: samlOverrides(idp) });
+    await registerSp(idp, s);
+    const browser = new AppBrowser(s);
+    const start = await browser.request('/saml/login');
+    expect(start.status).toBe(303);
+    const posted = await loginAtIdp(start.headers.get('location')!, PEOPLE.staff);
+    const done = await browser.postForm('/saml/acs', { SAMLResponse: posted.SAMLResponse });
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain('Signed in as bob@example.edu.');
+    expect(s.lastAudit()).toMatchObject({ event: 'saml.login', outcome: 'success', subject: 'bob@example.edu' });
+    expect(JSON.parse(s.lastAudit().data!)).toMatchObject({ idp: 'campus', purpose: 'login' });
+  });
+
   it('serves SP metadata with both keys and the ACS', async () => {
     s = await startTestService({ startAt: wholeSecondNow(), overrides: samlOverrides(idp) });
     const res = await s.app.request('/saml/metadata');

@@ -1,0 +1,89 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { samlRequests } from '../../src/db/schema/saml-requests.js';
+import * as atk from '../support/saml/attacks.js';
+import { ALG, TestIdp, aliceAttributes, toB64, type ResponseOptions } from '../support/saml/idp-signer.js';
+import { testKeyPair, type TestKeyPair } from '../support/saml/keys.js';
+import { entityXml } from '../support/saml/metadata-fixtures.js';
+import { AppBrowser } from '../helpers/saml.js';
+import { AUD, ISSUER, startTestService, type TestService } from '../helpers/service.js';
+
+/**
+ * The attack corpus (src/saml/attack-corpus.test.ts) proves each refusal reason at the engine. Here a
+ * representative set goes through the real ACS: each gets the friendly page, no redirect, no token, and an
+ * audit row whose reason starts with the engine's reason.
+ */
+const IDP = 'https://idp.univ.edu/idp/shibboleth';
+let key: TestKeyPair;
+let attacker: TestKeyPair;
+let s: TestService;
+let idp: TestIdp;
+
+beforeAll(async () => {
+  [key, attacker] = await Promise.all([testKeyPair('acs-idp'), testKeyPair('attacker')]);
+  s = await startTestService({
+    startAt: new Date(Math.floor(Date.now() / 1000) * 1000),
+    overrides: (dir) => {
+      const metadata = join(dir, 'idp.xml');
+      writeFileSync(metadata, entityXml({ entityId: IDP, signingCertPem: key.certPem, scopes: [{ value: 'univ.edu' }] }));
+      return {
+        saml: { keys_dir: join(dir, 'certs') },
+        idps: [{ id: 'shib', metadata: { file: metadata }, signed: 'response', subject: { source: 'pairwise-id' } }],
+        surveys: [{ id: 'eval', url: 'https://survey.example.edu/s', audience: AUD.sis, scopes: ['student.read'] }],
+      };
+    },
+  });
+  idp = new TestIdp({ entityId: IDP, key, sp: { entityId: `${ISSUER}/saml/metadata`, acsUrl: `${ISSUER}/saml/acs`, encryptionCertPem: key.certPem }, clock: s.clock, attributes: aliceAttributes() });
+});
+afterAll(() => s.stop());
+
+/** Starts a launch in a fresh browser; returns the browser and the AuthnRequest ID it is waiting for. */
+async function pendingLaunch(): Promise<{ browser: AppBrowser; requestId: string }> {
+  const before = new Set(s.database.db.select({ id: samlRequests.id }).from(samlRequests).all().map((r) => r.id));
+  const browser = new AppBrowser(s);
+  expect((await browser.request('/launch/eval')).status).toBe(303);
+  const row = s.database.db.select().from(samlRequests).all().find((r) => !before.has(r.id))!;
+  return { browser, requestId: row.id };
+}
+
+const fresh = (requestId: string, o: Partial<ResponseOptions> = {}) => idp.response({ requestId, sign: 'response', ...o });
+
+const cases: [string, (requestId: string) => Promise<string>, string][] = [
+  ['XSW3 (evil assertion beside the signed one)', async (id) => toB64(atk.xsw3(await fresh(id, { sign: 'both' }))), 'multiple_assertions'],
+  ['a response re-signed by an attacker with his cert in KeyInfo', async (id) => toB64(await fresh(id, { signer: { key: attacker } })), 'signature_invalid'],
+  ['an RSA-SHA1 signature', async (id) => toB64(await fresh(id, { signer: { signatureAlgorithm: ALG.rsaSha1, digestAlgorithm: ALG.sha1 } })), 'algorithm_forbidden'],
+  ['a wrong Audience', async (id) => toB64(await fresh(id, { assertion: { conditions: { notBefore: s.clock.now(), notOnOrAfter: new Date(s.clock.now().getTime() + 300_000), audiences: [['https://other-sp.example']] } } })), 'audience_mismatch'],
+  ['a wrong Recipient', async (id) => toB64(await fresh(id, { assertion: { confirmations: [{ recipient: 'https://evil.example/acs', notOnOrAfter: new Date(s.clock.now().getTime() + 300_000), inResponseTo: id }] } })), 'recipient_mismatch'],
+  ['an InResponseTo of another request', async () => toB64(await fresh('_someone-elses-request')), 'in_response_to_mismatch'],
+  ['a DOCTYPE', async (id) => toB64(atk.withDoctype(await fresh(id), '<!DOCTYPE r [<!ENTITY x "y">]>')), 'doctype_forbidden'],
+  ['malformed base64', async () => '%%%not-base64%%%', 'malformed_base64'],
+  ['a response over saml.max_response_bytes', async () => Buffer.alloc(270_000, '<').toString('base64'), 'too_large'],
+  ['a form body over the ACS limit (cut off while streaming)', async () => 'A'.repeat(400_000), 'the request body is larger than'],
+];
+
+describe('the ACS refuses attacks with a page and an audit row', () => {
+  for (const [name, build, reason] of cases) {
+    it(name, async () => {
+      const { browser, requestId } = await pendingLaunch();
+      const res = await browser.postForm('/saml/acs', { SAMLResponse: await build(requestId) });
+      expect([400, 413]).toContain(res.status);
+      expect(res.headers.get('location')).toBeNull();
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+      const page = await res.text();
+      expect(page).toContain(res.headers.get('x-request-id')!);
+      expect(page).not.toContain(reason);
+      const row = s.lastAudit();
+      expect(row).toMatchObject({ event: 'saml.login', outcome: 'refused', requestId: res.headers.get('x-request-id'), subject: null, jti: null });
+      expect(row.reason).toMatch(new RegExp(`^${reason}`));
+    });
+  }
+
+  it('a genuine response still works in the same service (the cases above were refused for their own reason)', async () => {
+    const { browser, requestId } = await pendingLaunch();
+    const res = await browser.postForm('/saml/acs', { SAMLResponse: toB64(await fresh(requestId)) });
+    expect(res.status, s.lastAudit().reason ?? '').toBe(303);
+    expect(res.headers.get('location')).toMatch(/^https:\/\/survey\.example\.edu\/s\?sts_code=[\w-]{43}$/);
+  });
+});
