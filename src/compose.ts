@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { createAuditLog } from './audit/audit-log.js';
@@ -18,6 +19,7 @@ import { createTokenExchangeGrant } from './exchange/token-exchange.js';
 import { createSubjectTokenRegistry } from './exchange/types.js';
 import { createClientCredentialsGrant } from './grants/client-credentials.js';
 import { createGrantRegistry } from './grants/types.js';
+import type { AppEnv } from './http/env.js';
 import { endpointUrls } from './http/routes/discovery.js';
 import { createIntrospection } from './oauth/introspection.js';
 import { createRevocation } from './oauth/revocation.js';
@@ -32,6 +34,8 @@ export interface ServiceOptions {
   env: NodeJS.ProcessEnv;
   clock: Clock;
   logger: Logger;
+  /** Routers mounted after every built-in one: the demo's IdP and survey page (demo mode only, see `serve`). */
+  extraRoutes?: Hono<AppEnv>[];
 }
 
 /** Opens the database with the master key from the config's reference. Shared by the service and the CLI. */
@@ -106,7 +110,7 @@ export async function composeService(opts: ServiceOptions) {
       grantTypes: [...grants.keys()],
       publicJwks: () => keystore.publicJwks(),
     },
-    features: [...sso.routes],
+    features: [...sso.routes, ...(opts.extraRoutes ?? [])],
     health: {
       readiness: {
         database: () => database.sqlite.prepare('SELECT 1').pluck().get() === 1,

@@ -46,12 +46,20 @@ export type ChainVerdict =
 /**
  * Walks rows in id order and names the first row that breaks the chain: an edited row (its hash no longer
  * matches its content), a deleted row (the next row's prev_hash or id does not follow), or reordered rows.
+ * `anchor` is the prev_hash the first row must carry and `firstId` (when known) its id: the genesis hash and
+ * row 1 for a log that was never pruned, the stored anchor after a prune.
  */
-export function verifyChain(rows: Iterable<ChainedRow & { hash: string }>, anchor = GENESIS_HASH): ChainVerdict {
+export function verifyChain(rows: Iterable<ChainedRow & { hash: string }>, anchor = GENESIS_HASH, firstId?: number): ChainVerdict {
   let expectedPrev = anchor;
   let lastId: number | null = null;
   let count = 0;
   for (const row of rows) {
+    // After a prune (or when resuming an earlier verification) the chain must start exactly at the anchor's row.
+    if (lastId === null && firstId !== undefined && row.id !== firstId) {
+      return row.id > firstId
+        ? { ok: false, rows: 0, badRowId: row.id, problem: `the chain starts at row ${firstId} but the first row is ${row.id}: rows ${firstId}..${row.id - 1} are missing` }
+        : { ok: false, rows: 0, badRowId: row.id, problem: `row ${row.id} lies before the start of the chain (row ${firstId})` };
+    }
     if (lastId !== null && row.id !== lastId + 1) {
       return { ok: false, rows: count, badRowId: row.id, problem: `row ${row.id} follows row ${lastId}: rows ${lastId + 1}..${row.id - 1} are missing` };
     }

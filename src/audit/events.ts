@@ -28,7 +28,7 @@ const tokenData = z
 const launchData = z.strictObject({
   survey: z.string().max(128).optional(),
   idp: z.string().max(128).optional(),
-  purpose: z.enum(['launch', 'login']).optional(),
+  purpose: z.enum(['launch', 'login', 'admin']).optional(),
   /** sha256 of the signed Assertion/@ID: correlates with the IdP's logs without storing the assertion. */
   assertion: z.string().max(64).optional(),
   expires_in: z.number().int().optional(),
@@ -61,6 +61,44 @@ export const auditEventSchema = z.discriminatedUnion('event', [
     event: z.literal('key.generate'),
     ...common,
     data: z.strictObject({ kid: z.string(), alg: z.string(), retired_kid: z.string().optional() }),
+  }),
+  // ── Admin console and audit housekeeping (issue 5) ──
+  /** An admin console sign-in after a SAML login: a session with a role (success), or no role granted (refused). */
+  z.strictObject({
+    event: z.literal('admin.login'),
+    ...common,
+    data: z.strictObject({ idp: z.string().max(128), role: z.enum(['auditor', 'admin']).optional(), assertion: z.string().max(64).optional() }),
+  }),
+  z.strictObject({ event: z.literal('admin.logout'), ...common, data: z.strictObject({ role: z.enum(['auditor', 'admin']) }) }),
+  /** Someone exported audit rows (the filter as given, the format, the newest row the export can contain). */
+  z.strictObject({
+    event: z.literal('audit.export'),
+    ...common,
+    data: z.strictObject({ actor: z.enum(['console', 'cli']), format: z.enum(['csv', 'jsonl']), filter: z.string().max(1024), through_id: z.number().int() }),
+  }),
+  /** Rows older than the retention period removed; the chain now starts at `first_kept_id` with `anchor_hash`. */
+  z.strictObject({
+    event: z.literal('audit.prune'),
+    ...common,
+    data: z.strictObject({
+      actor: z.enum(['console', 'cli']),
+      before: z.string().max(40),
+      removed: z.number().int(),
+      first_kept_id: z.number().int(),
+      anchor_hash: z.string().length(64),
+    }),
+  }),
+  /** A signed checkpoint of the chain head (row `last_id` has hash `head_hash`). */
+  z.strictObject({
+    event: z.literal('audit.checkpoint'),
+    ...common,
+    data: z.strictObject({
+      trigger: z.enum(['periodic', 'console', 'cli']),
+      last_id: z.number().int(),
+      head_hash: z.string().length(64),
+      rows: z.number().int(),
+      kid: z.string().max(128),
+    }),
   }),
   z.strictObject({
     event: z.literal('config.load'),

@@ -1,10 +1,14 @@
 import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { demoConfig } from '../demo/config.js';
+import type { DemoSetup } from '../demo/routes.js';
 import type { CliIo } from './io.js';
 
-/** The config a verb works on: `--config FILE`, else CAMPUS_STS_CONFIG, else the demo's. PORT/HOST override. */
-export async function resolveConfig(configPath: string | undefined, io: CliIo): Promise<{ config: Config; source: string }> {
+/**
+ * The config a verb works on: `--config FILE`, else CAMPUS_STS_CONFIG, else the demo's (then with `demo`: its IdP
+ * and survey page, which `serve` mounts). PORT/HOST override.
+ */
+export async function resolveConfig(configPath: string | undefined, io: CliIo): Promise<{ config: Config; source: string; demo?: DemoSetup }> {
   const path = configPath ?? io.env.CAMPUS_STS_CONFIG;
   const port = io.env.PORT ? Number(io.env.PORT) : undefined;
   const host = io.env.HOST || undefined;
@@ -14,6 +18,6 @@ export async function resolveConfig(configPath: string | undefined, io: CliIo): 
     if (host) config.server.host = host;
     return { config, source: path };
   }
-  const config = await demoConfig({ dataDir: io.env.CAMPUS_STS_DATA ?? './data', host: host ?? '127.0.0.1', port: port ?? 8787, env: io.env });
-  return { config, source: 'demo' };
+  const { config, demo } = await demoConfig({ dataDir: io.env.CAMPUS_STS_DATA ?? './data', host: host ?? '127.0.0.1', port: port ?? 8787, env: io.env });
+  return { config, source: 'demo', demo };
 }

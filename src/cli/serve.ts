@@ -3,6 +3,7 @@ import { composeService } from '../compose.js';
 import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/logger.js';
 import { DEMO_AUDIENCES, DEMO_CLIENT } from '../demo/config.js';
+import { demoRoutes } from '../demo/routes.js';
 import type { CliIo } from './io.js';
 import { resolveConfig } from './resolve-config.js';
 
@@ -11,9 +12,10 @@ import { resolveConfig } from './resolve-config.js';
  * demo on 127.0.0.1:8787. Stops gracefully on SIGINT/SIGTERM: in-flight requests finish, then the database closes.
  */
 export async function serveCommand(configPath: string | undefined, io: CliIo): Promise<number> {
-  const { config, source } = await resolveConfig(configPath, io);
+  const { config, source, demo } = await resolveConfig(configPath, io);
   const logger = createLogger(config.logging.level);
-  const service = await composeService({ config, configSource: source, env: io.env, clock: systemClock, logger });
+  const extraRoutes = demo ? demoRoutes(demo, { clock: systemClock }) : [];
+  const service = await composeService({ config, configSource: source, env: io.env, clock: systemClock, logger, extraRoutes });
   const server = serve({ fetch: service.app.fetch, hostname: config.server.host, port: config.server.port });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -22,8 +24,9 @@ export async function serveCommand(configPath: string | undefined, io: CliIo): P
   const address = server.address();
   const bound = typeof address === 'object' && address ? address.port : config.server.port;
   io.out(`campus-sts listening on http://${config.server.host}:${bound} (issuer ${service.issuer})`);
-  if (source === 'demo') {
+  if (demo) {
     io.out(`demo mode: client "${DEMO_CLIENT.id}" / secret "${DEMO_CLIENT.secret}" (demo only), audiences ${Object.values(DEMO_AUDIENCES).join(', ')}`);
+    io.out(`demo survey launch: ${demo.survey.launchUrl} (sign in at the demo IdP by picking a persona)`);
   }
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {

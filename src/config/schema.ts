@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { adminSchema, checkAdminConfig } from './admin.js';
 import { audience, claimName, envName, filePath, id, scope } from './primitives.js';
 import { idpSchema, samlSpSchema } from './saml.js';
 import { surveySchema } from './surveys.js';
@@ -107,6 +108,8 @@ const configShape = z.strictObject({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       })
       .prefault({}),
+    /** Admin console sign-in (roles from an IdP claim), sessions, audit retention and checkpoints. */
+    admin: adminSchema,
 });
 
 export const configSchema = configShape.superRefine(checkConsistency);
@@ -155,6 +158,7 @@ function checkConsistency(cfg: z.infer<typeof configShape>, ctx: z.RefinementCtx
     }
   });
   reportDuplicates(cfg.idps.map((p) => p.id), ['idps'], ctx);
+  checkAdminConfig(cfg.admin, cfg.idps.map((p) => p.id), ctx);
   reportDuplicates(cfg.surveys.map((s) => s.id), ['surveys'], ctx);
   const idps = new Set(cfg.idps.map((p) => p.id));
   cfg.surveys.forEach((s, i) => {

@@ -16,11 +16,14 @@ export type OAuthErrorCode =
   | 'invalid_target'
   | 'access_denied'
   | 'server_error'
-  | 'temporarily_unavailable';
+  | 'temporarily_unavailable'
+  // RFC 6750 §3.1: a protected resource (the upstream proxy) refusing a bearer token.
+  | 'invalid_token'
+  | 'insufficient_scope';
 
 export abstract class OAuthError extends Error {
   abstract readonly code: OAuthErrorCode;
-  abstract readonly status: 400 | 401 | 403 | 404 | 413 | 415 | 500 | 503;
+  abstract readonly status: 400 | 401 | 403 | 404 | 413 | 415 | 500 | 502 | 503 | 504;
 
   constructor(
     readonly description: string,
@@ -104,4 +107,38 @@ export class NotFound extends OAuthError {
 export class TemporarilyUnavailable extends OAuthError {
   readonly code = 'temporarily_unavailable';
   readonly status = 503;
+}
+
+/**
+ * RFC 6750 §3.1 `invalid_token` (401): the bearer token presented to a protected resource (the upstream proxy)
+ * is missing, expired, revoked or malformed. When no token was sent at all (`missing`), §3.1 says the challenge
+ * SHOULD NOT carry an error code, so the mapping leaves it out of `WWW-Authenticate`.
+ */
+export class InvalidToken extends OAuthError {
+  readonly code = 'invalid_token';
+  readonly status = 401;
+  constructor(description: string, detail?: string, readonly missing = false, options?: { cause?: unknown }) {
+    super(description, detail, options);
+  }
+}
+
+/** RFC 6750 §3.1 `insufficient_scope` (403): the token lacks the scope the resource needs (`scope` is named). */
+export class InsufficientScope extends OAuthError {
+  readonly code = 'insufficient_scope';
+  readonly status = 403;
+  constructor(readonly scope: string, detail?: string) {
+    super('the token does not carry the scope this request needs', detail);
+  }
+}
+
+/** An upstream API or token endpoint failed or answered unusably (502; RFC 9110 §15.6.3). */
+export class BadGateway extends OAuthError {
+  readonly code = 'temporarily_unavailable';
+  readonly status = 502;
+}
+
+/** An upstream API did not answer in time (504; RFC 9110 §15.6.5). */
+export class GatewayTimeout extends OAuthError {
+  readonly code = 'temporarily_unavailable';
+  readonly status = 504;
 }

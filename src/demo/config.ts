@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { hashClientSecret } from '../clients/secret-hash.js';
 import { parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { systemClock } from '../core/clock.js';
 import { generateMasterKeyText } from '../crypto/sealed-box.js';
+import { ensureDemoIdpKeys } from './idp/keys.js';
+import { buildDemoIdpMetadata } from './idp/metadata.js';
+import { DEMO_SCOPE } from './idp/personas.js';
+import { DEMO_IDP_PATHS } from './idp/routes.js';
+import type { DemoSetup } from './routes.js';
+import { DEMO_SURVEY_PATH } from './survey/routes.js';
 
 export const DEMO_CLIENT = { id: 'demo-client', secret: 'demo-secret' } as const;
 
@@ -12,13 +19,20 @@ export const DEMO_AUDIENCES = {
   reports: 'https://reports.demo.campus-sts.test',
 } as const;
 
+/** `GET /launch/demo-survey` starts the demo's SSO-gated survey launch. */
+export const DEMO_SURVEY_ID = 'demo-survey';
+const DEMO_IDP_ID = 'demo-idp';
+const CODE_PARAM = 'sts_code';
+
 export class DemoRefused extends Error {}
 
 /**
- * The embedded demo: SQLite and a generated master key under `dataDir`, and one confidential client with a
- * well-known secret. It refuses to run in production, where a published secret would be a hole.
+ * The embedded demo: SQLite, a generated master key and the SAML key pairs under `dataDir`; one confidential
+ * client with a well-known secret; the built-in demo IdP (its metadata rewritten into `dataDir` at every start,
+ * since it names this host and port) and one student-only survey whose page is served by the demo itself.
+ * It refuses to run in production, where a published secret and a password-less IdP would be holes.
  */
-export async function demoConfig(opts: { dataDir: string; host: string; port: number; env: NodeJS.ProcessEnv }): Promise<Config> {
+export async function demoConfig(opts: { dataDir: string; host: string; port: number; env: NodeJS.ProcessEnv }): Promise<{ config: Config; demo: DemoSetup }> {
   if (opts.env.NODE_ENV === 'production') {
     throw new DemoRefused('the demo (no --config) refuses to run with NODE_ENV=production: give a configuration file with --config or CAMPUS_STS_CONFIG');
   }
@@ -26,9 +40,20 @@ export async function demoConfig(opts: { dataDir: string; host: string; port: nu
   const keyFile = join(opts.dataDir, 'master.key');
   if (!existsSync(keyFile)) writeFileSync(keyFile, generateMasterKeyText() + '\n', { mode: 0o600, flag: 'wx' });
   const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
-  return parseConfig(
+  const issuer = `http://${shownHost}:${opts.port}`;
+
+  // The SP's ACS is always `${issuer}/saml/acs`; its entityID is set here so that the IdP and the SP agree on it.
+  const sp = { entityId: `${issuer}/saml/metadata`, acsUrl: `${issuer}/saml/acs` };
+  const idpEntityId = `${issuer}${DEMO_IDP_PATHS.metadata}`;
+  const ssoUrl = `${issuer}${DEMO_IDP_PATHS.sso}`;
+  const keys = await ensureDemoIdpKeys(opts.dataDir, systemClock.now());
+  const metadataXml = buildDemoIdpMetadata({ entityId: idpEntityId, ssoUrl, signingCertPem: keys.certPem, scope: DEMO_SCOPE });
+  const metadataFile = join(opts.dataDir, 'demo-idp-metadata.xml');
+  writeFileSync(metadataFile, metadataXml);
+
+  const config = parseConfig(
     {
-      issuer: `http://${shownHost}:${opts.port}`,
+      issuer,
       server: { host: opts.host, port: opts.port },
       database: { path: join(opts.dataDir, 'campus-sts.sqlite') },
       master_key: { key_file: keyFile },
@@ -45,7 +70,29 @@ export async function demoConfig(opts: { dataDir: string; host: string; port: nu
           scopes: ['student.read', 'enrollment.read', 'grades.read'],
         },
       ],
+      saml: { entity_id: sp.entityId, keys_dir: join(opts.dataDir, 'certs'), display_name: 'campus-sts demo' },
+      idps: [{ id: DEMO_IDP_ID, name: 'Demo University IdP (demo only)', metadata: { file: metadataFile }, signed: 'both', subject: { source: 'eppn' } }],
+      surveys: [
+        {
+          id: DEMO_SURVEY_ID,
+          name: 'Course experience survey',
+          url: `${issuer}${DEMO_SURVEY_PATH}`,
+          code_param: CODE_PARAM,
+          audience: DEMO_AUDIENCES.sis,
+          scopes: ['student.read'],
+          require: { affiliation: ['student'] },
+          release: ['displayName', 'affiliation', 'mail'],
+          origins: [issuer],
+        },
+      ],
     },
     'demo',
   );
+  return {
+    config,
+    demo: {
+      idp: { entityId: idpEntityId, ssoUrl, keys, sp, metadataXml },
+      survey: { title: 'Course experience survey', issuer, codeParam: CODE_PARAM, launchUrl: `${issuer}/launch/${DEMO_SURVEY_ID}` },
+    },
+  };
 }

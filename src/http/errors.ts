@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
-import { OAuthError } from '../core/oauth-errors.js';
+import { InsufficientScope, InvalidToken, OAuthError } from '../core/oauth-errors.js';
 import type { AppEnv } from './env.js';
 
 /** RFC 6749 §5.1: token responses, and errors with them, must not be cached. */
@@ -17,7 +17,8 @@ export function toErrorResponse(err: Error, c: Context<AppEnv>, logger: Logger):
   if (err instanceof OAuthError) {
     logger.info({ req_id: requestId, error: err.code, detail: err.detail }, 'request refused');
     const headers: Record<string, string> = { ...NO_STORE };
-    if (err.status === 401) headers['WWW-Authenticate'] = 'Basic realm="campus-sts", charset="UTF-8"';
+    if (err instanceof InvalidToken || err instanceof InsufficientScope) headers['WWW-Authenticate'] = bearerChallenge(err);
+    else if (err.status === 401) headers['WWW-Authenticate'] = 'Basic realm="campus-sts", charset="UTF-8"';
     return c.json({ error: err.code, error_description: err.description }, err.status, headers);
   }
   if (err instanceof HTTPException && err.status < 500) {
@@ -28,4 +29,17 @@ export function toErrorResponse(err: Error, c: Context<AppEnv>, logger: Logger):
   return c.json({ error: 'server_error', error_description: 'an unexpected error occurred; quote the request id to the operators' }, 500, {
     ...NO_STORE,
   });
+}
+
+/**
+ * RFC 6750 §3: the Bearer challenge of a protected resource (the upstream proxy). A request without any token
+ * gets the bare challenge (§3.1: no error code then); otherwise the error code, its description and, for
+ * insufficient_scope, the scope needed.
+ */
+function bearerChallenge(err: InvalidToken | InsufficientScope): string {
+  const quote = (v: string) => `"${v.replace(/["\\]/g, '')}"`;
+  if (err instanceof InvalidToken && err.missing) return `Bearer realm=${quote('campus-sts')}`;
+  const parts = [`realm=${quote('campus-sts')}`, `error=${quote(err.code)}`, `error_description=${quote(err.description)}`];
+  if (err instanceof InsufficientScope) parts.push(`scope=${quote(err.scope)}`);
+  return `Bearer ${parts.join(', ')}`;
 }

@@ -1,3 +1,6 @@
+export * from './admin-sessions.js';
+export * from './audit-anchor.js';
+export * from './audit-checkpoints.js';
 export * from './audit-log.js';
 export * from './launch-codes.js';
 export * from './revoked-tokens.js';

@@ -156,7 +156,6 @@ export async function startOidcUpstream(opts: { redirectUris: string[]; accessTo
 
   async function interaction(req: IncomingMessage, res: ServerResponse) {
     const details = await provider.interactionDetails(req, res);
-    console.log("DETAILS", JSON.stringify(details.prompt), JSON.stringify(details.params));
     if (state.decision.outcome === 'deny') {
       await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'End-User aborted interaction' }, { mergeWithLastSubmission: false });
       return;
