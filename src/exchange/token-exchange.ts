@@ -1,11 +1,9 @@
 import { GRANT_TYPES, TOKEN_TYPES } from '../core/constants.js';
 import { InvalidRequest } from '../core/oauth-errors.js';
-import type { MintingDeps } from '../grants/client-credentials.js';
-import { requestedAudiences } from '../grants/targets.js';
-import { requestedScopes, sameScopes, type GrantHandler } from '../grants/types.js';
+import { decideAndMint, type MintingDeps } from '../grants/issue.js';
+import type { GrantHandler } from '../grants/types.js';
 import type { FormParams } from '../http/form-params.js';
-import { mintAccessToken } from '../tokens/mint.js';
-import { decideActor, decideGrant } from './policy.js';
+import { decideActor } from './policy.js';
 import type { Subject, SubjectTokenRegistry } from './types.js';
 import type { Client } from '../clients/registry.js';
 
@@ -42,38 +40,22 @@ export function createTokenExchangeGrant(deps: MintingDeps & { subjectTokens: Su
       }
       const subject = (await validate(form, 'subject', client))!;
       const actor = await validate(form, 'actor', client);
-      const act = decideActor(subject, actor && { sub: actor.sub, iss: actor.issuer });
-      const scopes = requestedScopes(form);
-      const decision = decideGrant({
+      return decideAndMint(
+        deps,
+        form,
         client,
-        subject: { ...(subject.scopes ? { scopes: subject.scopes } : {}), defaultAudiences: subject.audiences, ...(subject.expiresAt ? { expiresAt: subject.expiresAt } : {}) },
-        request: { audiences: requestedAudiences(form), scopes },
-        policy: deps.policy,
-        now: deps.clock.now(),
-      });
-      const minted = await mintAccessToken(
         {
-          sub: subject.sub,
-          aud: decision.aud,
-          clientId: client.id,
-          scope: decision.scope,
-          expiresAt: decision.expiresAt,
-          act,
+          ...subject,
+          defaultAudiences: subject.audiences,
+          act: decideActor(subject, actor && { sub: actor.sub, iss: actor.issuer }),
           // The restriction stays with the subject until an allowed actor uses it.
           mayAct: actor ? undefined : subject.mayAct,
-          extra: subject.claims,
         },
-        deps,
+        {
+          issuedTokenType: requestedType ?? TOKEN_TYPES.accessToken,
+          audit: { subjectTokenType: form.single('subject_token_type')!, ...(actor ? { actor: actor.sub } : {}) },
+        },
       );
-      return {
-        minted,
-        issuedTokenType: requestedType ?? TOKEN_TYPES.accessToken,
-        sub: subject.sub,
-        aud: decision.aud,
-        scope: decision.scope,
-        scopeDiffers: !sameScopes(scopes, decision.scope),
-        audit: { subjectTokenType: form.single('subject_token_type')!, ...(actor ? { actor: actor.sub } : {}) },
-      };
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { InvalidRequest, PayloadTooLarge } from '../core/oauth-errors.js';
+import { readCapped } from '../core/read-capped.js';
 import { parseForm, type FormParams } from './form-params.js';
 
 /**
@@ -15,27 +16,12 @@ export async function readForm(c: Context, maxBytes: number): Promise<FormParams
 }
 
 async function readLimitedText(c: Context, maxBytes: number): Promise<string> {
-  const declared = Number(c.req.header('content-length') ?? NaN);
   const tooLarge = () => new PayloadTooLarge(`the request body is larger than ${maxBytes} bytes`);
-  if (declared > maxBytes) throw tooLarge();
-  const body = c.req.raw.body;
-  if (!body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const text = new TextDecoder('utf-8', { fatal: true });
+  if (Number(c.req.header('content-length') ?? NaN) > maxBytes) throw tooLarge();
+  const bytes = await readCapped(c.req.raw.body, maxBytes);
+  if (!bytes) throw tooLarge();
   try {
-    return text.decode(Buffer.concat(chunks));
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw new InvalidRequest('the request body is not UTF-8');
   }

@@ -7,6 +7,7 @@
  */
 import { readFile as fsReadFile } from 'node:fs/promises';
 import type { Clock } from '../core/clock.js';
+import { readCapped } from '../core/read-capped.js';
 import { assertServiceUrl } from './config-check.js';
 import { SamlConfigError, SamlMetadataError } from './errors.js';
 import { parseIdpMetadata, verifyMetadataAggregate } from './metadata.js';
@@ -42,22 +43,10 @@ interface CachedDoc {
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 const DEFAULT_TTL_MS = 60 * 60 * 1000;
 
-async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<string> {
-  if (!body) return '';
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw new SamlMetadataError('metadata_too_large', `metadata exceeds ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+async function readMetadataBody(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<string> {
+  const bytes = await readCapped(body, maxBytes);
+  if (!bytes) throw new SamlMetadataError('metadata_too_large', `metadata exceeds ${maxBytes} bytes`);
+  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
 }
 
 export function createMetadataLoader(deps: MetadataLoaderDeps): MetadataLoader {
@@ -93,7 +82,7 @@ export function createMetadataLoader(deps: MetadataLoaderDeps): MetadataLoader {
     const length = Number(res.headers.get('content-length') ?? '0');
     if (length > maxBytes) throw new SamlMetadataError('metadata_too_large', `${loc.url}: ${length} bytes`);
     try {
-      return await readCapped(res.body, maxBytes);
+      return await readMetadataBody(res.body, maxBytes);
     } catch (err) {
       if (err instanceof SamlMetadataError) throw err;
       throw new SamlMetadataError('metadata_fetch_failed', `${loc.url}: ${(err as Error).message}`, { cause: err });

@@ -5,7 +5,7 @@ import type { MasterKeyring } from '../crypto/sealed-box.js';
 import type { Db } from '../db/client.js';
 import { createSaml2Handler } from '../exchange/subject-tokens/saml2.js';
 import type { SubjectTokenHandler } from '../exchange/types.js';
-import type { MintingDeps } from '../grants/client-credentials.js';
+import type { MintingDeps } from '../grants/issue.js';
 import { createSaml2BearerGrant } from '../grants/saml2-bearer.js';
 import type { GrantHandler } from '../grants/types.js';
 import type { AppEnv } from '../http/env.js';
