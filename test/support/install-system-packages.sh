@@ -3,3 +3,4 @@
 set -euo pipefail
 here="$(dirname "$0")"
 bash "$here/simplesamlphp/install.sh"
+bash "$here/browser/install.sh"

@@ -1,0 +1,133 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLog } from '../../src/db/schema/audit-log.js';
+import { eduPersonUser, startSimpleSamlIdp, type SimpleSamlIdp } from '../support/simplesamlphp/idp.js';
+import { freshPage, launchChromium, screenshot, STEP_TIMEOUT_MS } from '../support/browser/chromium.js';
+import { startDemoProcess, type DemoProcess } from '../support/browser/demo-process.js';
+import { startStsServer, type StsServer } from '../support/browser/sts-server.js';
+import { startSurveyOrigin, type SurveyOrigin } from '../support/browser/survey-origin.js';
+
+/**
+ * The launch as a person sees it, in a real browser (Debian chromium, headless): three sites, as in production —
+ * campus-sts on http://localhost:P1, the campus IdP (SimpleSAMLphp) on http://127.0.0.1:P2, and a survey on
+ * http://127.0.0.1:P3 whose JavaScript redeems the code over CORS. The IdP's POST to the ACS is therefore
+ * cross-site, so the login-binding cookie must survive it. Then the demo's own launch, as `npm start` runs it.
+ */
+const STUDENT = eduPersonUser({ username: 'alice', password: 'alice-pw', affiliations: ['member', 'student'], displayName: 'Alice Example', mail: 'alice@example.edu' });
+const AUDIENCE = 'https://sis.example.edu';
+
+let browser: Browser | undefined;
+let idp: SimpleSamlIdp | undefined;
+let survey: SurveyOrigin | undefined;
+let sts: StsServer | undefined;
+let demo: DemoProcess | undefined;
+
+beforeAll(async () => {
+  // allSettled: whatever did start is assigned (and stopped by afterAll) even when something else failed to.
+  const started = await Promise.allSettled([
+    launchChromium().then((b) => (browser = b)),
+    startSimpleSamlIdp({ sps: [], users: [STUDENT] }).then((i) => (idp = i)),
+    startDemoProcess().then((d) => (demo = d)),
+  ]);
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  survey = await startSurveyOrigin(() => sts!.issuer);
+  sts = await startStsServer((issuer, dir) => {
+    const metadata = join(dir, 'idp-metadata.xml');
+    writeFileSync(metadata, idp!.metadataXml);
+    return {
+      audiences: [{ id: AUDIENCE, scopes: ['student.read'] }],
+      saml: { keys_dir: join(dir, 'certs') },
+      idps: [{ id: 'campus', metadata: { file: metadata }, signed: 'both', subject: { source: 'eppn' } }],
+      surveys: [{
+        id: 'course-eval', url: survey!.url, audience: AUDIENCE, scopes: ['student.read'], require: { affiliation: ['student'] },
+        release: ['displayName', 'affiliation', 'mail'], origins: [survey!.origin],
+      }],
+    };
+  });
+  await idp!.reconfigure([{ entityId: `${sts.issuer}/saml/metadata`, acsUrl: `${sts.issuer}/saml/acs`, nameIdFormat: 'persistent' }]);
+});
+
+afterAll(async () => {
+  // Each one is stopped even when another fails to.
+  const results = await Promise.allSettled([browser?.close(), sts?.stop(), survey?.stop(), idp?.stop(), demo?.stop()]);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+});
+
+/** Problems the page reported (CSP violations, script errors): a clean flow has none. */
+function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+  page.on('pageerror', (e) => problems.push(e.message));
+  return problems;
+}
+
+describe('the launch in a real browser', () => {
+  it('campus-sts → SimpleSAMLphp login form → ACS (cross-site POST) → survey page that redeems over CORS', async () => {
+    const page = await freshPage(browser!);
+    await page.goto(`${sts!.issuer}/launch/course-eval`);
+    await page.waitForURL(`${idp!.baseUrl}/**`);
+    await page.locator('input[name=username]').fill(STUDENT.username);
+    await page.locator('input[name=password]').fill(STUDENT.password);
+    await screenshot(page, 'simplesamlphp-login');
+    await page.locator('input[name=password]').press('Enter');
+
+    await page.waitForURL(`${survey!.url}?sts_code=*`);
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: STEP_TIMEOUT_MS }).toBe('Redeemed');
+    const fields = await page.$$eval('tr[data-field]', (rows) => rows.map((r) => [(r as HTMLElement).dataset.field, r.querySelector('td')!.textContent]));
+    expect(fields).toEqual([
+      ['affiliation', 'member,student'],
+      ['displayName', 'Alice Example'],
+      ['mail', 'alice@example.edu'],
+      ['sub', 'alice@example.edu'],
+      ['token', expect.stringMatching(/^eyJ[\w-]{7}…$/)],
+      ['token_expires_at', expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/)],
+      ['token_expires_in', expect.stringMatching(/^(29\d|300)$/)],
+    ]);
+    await screenshot(page, 'simplesamlphp-survey');
+
+    const events = sts!.service.database.db.select().from(auditLog).all().filter((row) => /^(saml|launch)\./.test(row.event));
+    expect(events.map((e) => `${e.event}:${e.outcome}`)).toEqual(['saml.start:success', 'saml.login:success', 'launch.issue:success', 'launch.redeem:success']);
+    expect(JSON.parse(events[3]!.data!)).toMatchObject({ survey: 'course-eval', origin: survey!.origin });
+    await page.context().close();
+  });
+
+  it('the demo: /launch/demo-survey → persona chooser → demo survey page showing the released fields', async () => {
+    const page = await freshPage(browser!);
+    const problems = watchConsole(page);
+    const landings: string[] = [];
+    page.on('request', (r) => r.isNavigationRequest() && r.url().includes('/demo/survey?') && landings.push(r.url()));
+
+    await page.goto(`${demo!.base}/launch/demo-survey`);
+    await page.waitForURL(`${demo!.base}/demo-idp/sso?*`);
+    expect(await page.locator('button.persona strong').allTextContents()).toEqual(['Alex Rivera', 'Sam Chen', 'Jordan Okafor']);
+    await screenshot(page, 'demo-personas');
+    await page.getByRole('button', { name: /Alex Rivera/ }).click();
+
+    await page.waitForURL(`${demo!.base}/demo/survey`);
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: STEP_TIMEOUT_MS }).toBe('Signed in as Alex Rivera.');
+    const rows = await page.$$eval('#fields tr', (trs) => trs.map((tr) => Array.from((tr as HTMLTableRowElement).cells, (c) => c.textContent)));
+    expect(rows).toEqual([
+      ['sub', 'alex.rivera@demo.campus-sts.test'],
+      ['displayName', 'Alex Rivera'],
+      ['affiliation', 'member,student'],
+      ['mail', 'alex.rivera@demo.campus-sts.test'],
+      ['token', expect.stringMatching(/^eyJ[\w-]{13}… \(\d{3,4} characters; kept by the survey, not shown\)$/)],
+      ['token_expires_at', expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/)],
+      ['token_expires_in', expect.stringMatching(/^(29\d|300) s$/)],
+    ]);
+    await screenshot(page, 'demo-survey');
+    expect(problems).toEqual([]);
+
+    // The code left the address bar; opening the landing URL again shows that it is spent.
+    expect(landings).toHaveLength(1);
+    await page.goto(landings[0]!);
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: STEP_TIMEOUT_MS }).toBe(
+      `This launch code is invalid, expired or already used (codes work once, for about a minute). Open the survey link again: ${demo!.base}/launch/demo-survey`,
+    );
+    await page.context().close();
+  });
+});
