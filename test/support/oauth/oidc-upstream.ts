@@ -26,7 +26,9 @@ export const STUDENTS: Record<string, Record<string, unknown>> = {
 export type ApiFault =
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: unknown }
   | { kind: 'slow'; ms: number }
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** Sends `first`, waits for `gate`, then sends `rest`: shows whether the proxy streams or buffers. */
+  | { kind: 'stream'; first: string; rest: string; gate: Promise<void> };
 
 export interface ApiCall {
   method: string;
@@ -48,6 +50,7 @@ export interface OidcUpstream {
   grants: Record<string, number>;
   /** grant errors by grant_type and error code, e.g. `refresh_token:invalid_grant`. */
   grantErrors: string[];
+  /** RFC 7009 revocation requests answered 200. */
   revocations: number;
   /** The next interaction's outcome: approve (log in as `account` and consent) or deny (access_denied). */
   decision: { outcome: 'approve' | 'deny'; account: string };
@@ -150,7 +153,6 @@ export async function startOidcUpstream(opts: { redirectUris: string[]; accessTo
   provider.on('grant.error', (ctx: { oidc?: { params?: { grant_type?: string } } }, err: { error?: string }) => {
     state.grantErrors.push(`${ctx.oidc?.params?.grant_type ?? '?'}:${err.error ?? 'error'}`);
   });
-  provider.on('revocation.success', () => (state.revocations += 1));
   provider.on('server_error', (_ctx: unknown, err: Error) => console.error('oidc-provider server_error', err));
   const callback = provider.callback();
 
@@ -190,6 +192,14 @@ export async function startOidcUpstream(opts: { redirectUris: string[]; accessTo
     state.onAccepted?.(token!, call);
     const fault = state.faults.shift();
     if (fault?.kind === 'hang') return;
+    if (fault?.kind === 'stream') {
+      call.status = 200;
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write(fault.first);
+      await fault.gate;
+      res.end(fault.rest);
+      return;
+    }
     if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.ms));
     if (fault?.kind === 'status') {
       send(fault.status, fault.body ?? { error: `status ${fault.status}` }, fault.headers);
@@ -222,6 +232,7 @@ export async function startOidcUpstream(opts: { redirectUris: string[]; accessTo
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const path = req.url ?? '/';
+    if (path === '/token/revocation' && req.method === 'POST') res.on('finish', () => res.statusCode === 200 && (state.revocations += 1));
     const handle = path.startsWith('/interaction/') ? interaction(req, res) : path.startsWith('/api/') ? api(req, res) : Promise.resolve(callback(req, res));
     handle.catch((err: unknown) => {
       console.error('oidc upstream harness error', err);

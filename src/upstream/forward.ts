@@ -1,0 +1,183 @@
+import { BadGateway, GatewayTimeout } from '../core/oauth-errors.js';
+import type { FetchFn } from './provider.js';
+
+/**
+ * One HTTP exchange with an upstream API, as a proxy (RFC 9110 §7.6): which request headers travel, which
+ * answer headers come back, a deadline for the answer to start and an idle deadline while it streams.
+ * Network failures become BadGateway (502), deadlines GatewayTimeout (504); the caller decides the rest.
+ */
+
+/** Request headers a caller may pass on; everything else (Authorization, Cookie, hop-by-hop, Origin…) stays here. */
+const FORWARDED_REQUEST_HEADERS = ['accept', 'accept-language', 'content-type', 'if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since'];
+
+/**
+ * Answer headers never passed back: hop-by-hop (RFC 9110 §7.6.1), the upstream's cookies and challenges (about
+ * our credentials, not the caller's), encodings undone by fetch, CORS (ours is decided here), and locations that
+ * would reveal or lead to the upstream directly.
+ */
+const DROPPED_RESPONSE_HEADERS = new Set([
+  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
+  'set-cookie', 'set-cookie2', 'www-authenticate', 'content-encoding', 'content-length', 'location', 'content-location', 'alt-svc',
+  'strict-transport-security', 'access-control-allow-origin', 'access-control-allow-credentials', 'access-control-allow-headers',
+  'access-control-allow-methods', 'access-control-expose-headers', 'access-control-max-age',
+]);
+
+export interface ForwardRequest {
+  url: string;
+  method: string;
+  callerHeaders: Headers;
+  authorization: string;
+  requestId: string;
+  body: Uint8Array<ArrayBuffer> | undefined;
+  timeoutMs: number;
+}
+
+export interface ForwardAnswer {
+  status: number;
+  headers: Headers;
+  /** The answer body, guarded by the idle deadline; cancel it when not used. */
+  body: ReadableStream<Uint8Array> | null;
+}
+
+export function requestHeaders(caller: Headers, authorization: string, requestId: string): Headers {
+  const out = new Headers();
+  for (const name of FORWARDED_REQUEST_HEADERS) {
+    const value = caller.get(name);
+    if (value !== null) out.set(name, value);
+  }
+  out.set('authorization', authorization);
+  // Uncompressed answers: sizes mean what they say (inspection limits) and the bytes stream through as sent.
+  out.set('accept-encoding', 'identity');
+  out.set('x-request-id', requestId);
+  out.set('user-agent', 'campus-sts');
+  return out;
+}
+
+export function responseHeaders(upstream: Headers): Headers {
+  const named = new Set((upstream.get('connection') ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean));
+  const out = new Headers();
+  upstream.forEach((value, name) => {
+    if (!DROPPED_RESPONSE_HEADERS.has(name) && !named.has(name)) out.append(name, value);
+  });
+  return out;
+}
+
+/** Sends the request; the deadline covers connecting and the answer's headers, then each pause in its body. */
+export async function forward(fetchFn: FetchFn, req: ForwardRequest): Promise<ForwardAnswer> {
+  const controller = new AbortController();
+  let timedOut = false;
+  const deadline = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, req.timeoutMs);
+  let res: Response;
+  try {
+    res = await fetchFn(req.url, {
+      method: req.method,
+      headers: requestHeaders(req.callerHeaders, req.authorization, req.requestId),
+      ...(req.body ? { body: req.body } : {}),
+      redirect: 'manual',
+      signal: controller.signal,
+    });
+  } catch (err) {
+    if (timedOut) throw new GatewayTimeout('the upstream did not answer in time', `no answer from ${new URL(req.url).origin} within ${req.timeoutMs} ms`, { cause: err });
+    const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+    throw new BadGateway('the upstream could not be reached', `${new URL(req.url).origin}: ${code}`, { cause: err });
+  } finally {
+    clearTimeout(deadline);
+  }
+  return { status: res.status, headers: res.headers, body: res.body && idleGuard(res.body, controller, req.timeoutMs) };
+}
+
+/** Passes the body through, aborting the exchange when no bytes arrive for `idleMs` (a stalled upstream). */
+function idleGuard(body: ReadableStream<Uint8Array>, controller: AbortController, idleMs: number): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => controller.abort(), idleMs);
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(out) {
+      arm();
+      try {
+        const { done, value } = await reader.read();
+        clearTimeout(timer);
+        if (done) out.close();
+        else out.enqueue(value);
+      } catch (err) {
+        clearTimeout(timer);
+        out.error(err);
+      }
+    },
+    cancel(reason) {
+      clearTimeout(timer);
+      return reader.cancel(reason);
+    },
+  });
+}
+
+/** Reads a whole (small) body, or undefined when it exceeds `maxBytes`. */
+export async function readAll(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array<ArrayBuffer> | undefined> {
+  if (!body) return new Uint8Array();
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return concatBytes(chunks, size);
+}
+
+/**
+ * Reads a body whole when it fits in `maxBytes` (`bytes`); otherwise hands back a stream that replays what was
+ * read and continues with the rest (`rest`), so a large answer is never lost by looking at it.
+ */
+export async function peekBody(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<{ bytes: Uint8Array<ArrayBuffer> } | { rest: ReadableStream<Uint8Array> }> {
+  if (!body) return { bytes: new Uint8Array() };
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return { bytes: concatBytes(chunks, size) };
+    chunks.push(value);
+    size += value.byteLength;
+    if (size > maxBytes) break;
+  }
+  let replayed = 0;
+  return {
+    rest: new ReadableStream<Uint8Array>({
+      async pull(out) {
+        if (replayed < chunks.length) {
+          out.enqueue(chunks[replayed++]!);
+          return;
+        }
+        const { done, value } = await reader.read();
+        if (done) out.close();
+        else out.enqueue(value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    }),
+  };
+}
+
+/** One ArrayBuffer-backed copy of the chunks (what fetch and Response accept as a body). */
+export function concatBytes(chunks: readonly Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+export const isJson = (headers: Headers) => /^application\/([\w.+-]+\+)?json\b/i.test(headers.get('content-type') ?? '');

@@ -1,0 +1,92 @@
+import type { Hono } from 'hono';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Config } from '../config/schema.js';
+import { readSecret } from '../config/secrets.js';
+import type { Clock } from '../core/clock.js';
+import type { MasterKeyring } from '../crypto/sealed-box.js';
+import type { Db } from '../db/client.js';
+import type { AppEnv } from '../http/env.js';
+import type { VerifyDeps } from '../tokens/verify.js';
+import { seedRef, upstreamAudience } from './config.js';
+import { createConnectService } from './connect.js';
+import { createAdminTokenGate } from './http/admin-gate.js';
+import { connectRoutes } from './http/connect-routes.js';
+import { proxyRoutes } from './http/proxy-routes.js';
+import type { FetchFn, UpstreamObserver } from './provider.js';
+import { createProvider } from './providers/index.js';
+import { compileRoutes, createProxy, type ProxyUpstream } from './proxy.js';
+import { createUpstreamRelease, type UpstreamRelease } from './release.js';
+import { createConnectionStore } from './vault-store.js';
+import { createVault, type UpstreamEntry, type Vault } from './vault.js';
+
+export interface UpstreamVaultDeps {
+  config: Config;
+  env: NodeJS.ProcessEnv;
+  db: Db;
+  audit: AuditLog;
+  clock: Clock;
+  keyring: MasterKeyring;
+  fetch?: FetchFn;
+  /** Import changed seeded credentials (default true; the CLI's disconnect does not). */
+  importSeeds?: boolean;
+  /** The service's metrics (call latency by upstream and status, refreshes by outcome). */
+  observer?: UpstreamObserver | undefined;
+}
+
+/**
+ * The providers (secrets read once, here) and the vault over them. Used by the service and by the CLI verbs
+ * (`upstream status`, `upstream disconnect`). Seeded credentials are imported when they changed.
+ */
+export function buildUpstreamVault(deps: UpstreamVaultDeps): { vault: Vault; entries: ReadonlyMap<string, UpstreamEntry> } {
+  const fetchFn = deps.fetch ?? globalThis.fetch;
+  const entries = new Map<string, UpstreamEntry>();
+  deps.config.upstreams.forEach((cfg, i) => {
+    const clientSecret = cfg.grant === 'static' ? undefined : readSecret({ env: cfg.client_secret_env, file: cfg.client_secret_file }, `upstreams[${i}].client_secret`, deps.env);
+    entries.set(cfg.id, { config: cfg, provider: createProvider(cfg, { fetch: fetchFn, clientSecret }) });
+  });
+  const vault = createVault({ db: deps.db, audit: deps.audit, clock: deps.clock, store: createConnectionStore(deps.db, deps.keyring), upstreams: entries, observer: deps.observer });
+  if (deps.importSeeds !== false) deps.config.upstreams.forEach((cfg, i) => {
+    const ref = seedRef(cfg);
+    if (ref) vault.importSeed(cfg.id, readSecret(ref, `upstreams[${i}].${cfg.grant === 'static' ? 'access_token' : 'refresh_token'}`, deps.env));
+  });
+  return { vault, entries };
+}
+
+export interface UpstreamModule {
+  routes: Hono<AppEnv>[];
+  /** For the token-exchange grant; undefined when no client may receive upstream tokens. */
+  release: UpstreamRelease | undefined;
+  vault: Vault | undefined;
+}
+
+/**
+ * Wires the upstream feature into the service: the proxy at `/upstreams/{id}/…`, the admin connect flow at
+ * `/admin/upstreams/{id}/…`, and token release for the exchange grant. With no upstream configured it adds nothing.
+ */
+export function composeUpstreams(deps: UpstreamVaultDeps & { verify: VerifyDeps; issuer: string; maxBodyBytes: number }): UpstreamModule {
+  if (deps.config.upstreams.length === 0) return { routes: [], release: undefined, vault: undefined };
+  const { vault, entries } = buildUpstreamVault(deps);
+  const proxied = new Map<string, ProxyUpstream>([...entries].map(([id, e]) => [id, { ...e, audience: upstreamAudience(e.config), routes: compileRoutes(e.config.routes) }]));
+  const handle = createProxy({ upstreams: proxied, vault, verify: deps.verify, db: deps.db, audit: deps.audit, fetch: deps.fetch ?? globalThis.fetch, maxBodyBytes: deps.maxBodyBytes, observer: deps.observer });
+  const cors = new Map(deps.config.upstreams.map((u) => [u.id, { origins: new Set(u.cors_origins), methods: [...new Set(u.routes.map((r) => r.method))] }]));
+  const admin = deps.config.upstream_admin;
+  const gate = createAdminTokenGate(admin ? readSecret({ env: admin.token_env, file: admin.token_file }, 'upstream_admin', deps.env) : undefined);
+  const connect = createConnectService({ db: deps.db, audit: deps.audit, clock: deps.clock, keyring: deps.keyring, vault, upstreams: entries, issuer: deps.issuer });
+  const releasing = deps.config.clients.some((c) => c.upstream_token_release.length > 0);
+  return {
+    routes: [
+      proxyRoutes({ handle, cors }),
+      connectRoutes({
+        connect,
+        gate,
+        vault,
+        db: deps.db,
+        audit: deps.audit,
+        names: new Map(deps.config.upstreams.map((u) => [u.id, u.name ?? u.id])),
+        secureCookies: deps.issuer.startsWith('https:'),
+      }),
+    ],
+    release: releasing ? createUpstreamRelease({ vault, clock: deps.clock }) : undefined,
+    vault,
+  };
+}

@@ -1,0 +1,273 @@
+import { randomBytes } from 'node:crypto';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditEvent } from '../audit/events.js';
+import type { Clock } from '../core/clock.js';
+import { sha256b64u } from '../core/hash.js';
+import { TemporarilyUnavailable } from '../core/oauth-errors.js';
+import type { Db, Tx } from '../db/client.js';
+import { commitAudited } from '../oauth/commit.js';
+import type { UpstreamConfig } from './config.js';
+import { tokenFailure, UpstreamNeedsReauthorization, UpstreamNotConnected } from './errors.js';
+import { UpstreamTokenError, type TokenSet, type UpstreamObserver, type UpstreamProvider } from './provider.js';
+import type { ConnectionStore, OpenedConnection } from './vault-store.js';
+
+/**
+ * The upstream token vault (flow 5). Hands out a usable upstream access token per upstream, refreshing it
+ * before it expires and once after the upstream rejected it, with these guarantees:
+ * - single flight: concurrent callers in this process share one refresh (a map of in-flight promises);
+ * - one refresher across instances: a database lease (`tryLease`, one UPDATE … WHERE); the others poll the row
+ *   until its version moves and use the new token;
+ * - durability first: a refreshed (possibly rotated) refresh token is committed, with its audit row, before the
+ *   new access token is returned to anyone, so a crash after the provider answered never strands the account;
+ * - no retry storm: `invalid_grant` marks the connection `needs_reauth` (audited) and every later call fails fast
+ *   without contacting the provider, until an admin reconnects.
+ */
+
+export interface UpstreamEntry {
+  config: UpstreamConfig;
+  provider: UpstreamProvider;
+}
+
+/** An access token ready to use, with what the caller needs to report a rejection of it. */
+export interface UsableToken {
+  value: string;
+  /** The row version it came from: a rejection of an older version is already handled. */
+  version: number;
+  expiresAt: Date | null;
+  accessUrl: string | null;
+  scope: string | null;
+}
+
+export interface VaultDeps {
+  db: Db;
+  audit: AuditLog;
+  clock: Clock;
+  store: ConnectionStore;
+  upstreams: ReadonlyMap<string, UpstreamEntry>;
+  /** Poll interval while another instance holds the lease (real time; the lease itself runs on `clock`). */
+  pollMs?: number;
+  observer?: UpstreamObserver | undefined;
+}
+
+export function createVault(deps: VaultDeps) {
+  const owner = randomBytes(12).toString('base64url');
+  const inflight = new Map<string, Promise<UsableToken>>();
+  const pollMs = deps.pollMs ?? 25;
+
+  const entry = (id: string): UpstreamEntry => {
+    const e = deps.upstreams.get(id);
+    if (!e) throw new UpstreamNotConnected(id, 'not configured');
+    return e;
+  };
+
+  /** Fresh enough: not within the refresh margin of expiry (the margin is at most half the token's lifetime). */
+  function fresh(conn: OpenedConnection, skewSeconds: number): boolean {
+    if (!conn.accessToken || conn.status !== 'connected') return false;
+    if (!conn.accessExpiresAt) return true;
+    const expires = conn.accessExpiresAt.getTime();
+    const lifetime = conn.accessObtainedAt ? expires - conn.accessObtainedAt.getTime() : Infinity;
+    return expires - Math.min(skewSeconds * 1000, lifetime / 2) > deps.clock.now().getTime();
+  }
+
+  const usable = (conn: OpenedConnection): UsableToken => ({
+    value: conn.accessToken!,
+    version: conn.version,
+    expiresAt: conn.accessExpiresAt,
+    accessUrl: conn.accessUrl,
+    scope: conn.scope,
+  });
+
+  function refuseUnusable(id: string, cfg: UpstreamConfig, conn: OpenedConnection | undefined): void {
+    if (conn?.status === 'needs_reauth') throw new UpstreamNeedsReauthorization(id, 'connection marked needs_reauth');
+    const selfConnecting = cfg.grant === 'client_credentials';
+    if (!selfConnecting && (!conn || conn.status === 'disconnected')) throw new UpstreamNotConnected(id, conn ? 'disconnected' : 'never connected');
+  }
+
+  /** A usable access token for the upstream; refreshes first when it is missing or about to expire. */
+  async function accessToken(id: string): Promise<UsableToken> {
+    const { config } = entry(id);
+    const conn = deps.store.read(id);
+    refuseUnusable(id, config, conn);
+    if (conn && fresh(conn, config.refresh_skew_seconds)) return usable(conn);
+    return renew(id, conn?.version);
+  }
+
+  /**
+   * The upstream answered 401 to `rejected`: refresh once, unless another caller already replaced that token,
+   * in which case the replacement is returned without contacting the provider.
+   */
+  async function afterRejection(id: string, rejected: UsableToken): Promise<UsableToken> {
+    const { config } = entry(id);
+    const conn = deps.store.read(id);
+    refuseUnusable(id, config, conn);
+    if (conn && conn.version !== rejected.version && fresh(conn, config.refresh_skew_seconds)) return usable(conn);
+    return renew(id, rejected.version);
+  }
+
+  /** Single flight: one renewal per upstream at a time in this process; everyone else awaits it. */
+  function renew(id: string, staleVersion: number | undefined): Promise<UsableToken> {
+    const running = inflight.get(id);
+    if (running) return running;
+    const job = renewUnderLease(id, staleVersion).finally(() => inflight.delete(id));
+    inflight.set(id, job);
+    return job;
+  }
+
+  async function renewUnderLease(id: string, staleVersion: number | undefined): Promise<UsableToken> {
+    const { config } = entry(id);
+    const leaseMs = config.timeout_ms + 5_000;
+    const polls = Math.ceil((leaseMs + 1_000) / pollMs);
+    for (let i = 0; i <= polls; i++) {
+      const now = deps.clock.now();
+      const until = new Date(now.getTime() + leaseMs);
+      const conn = deps.store.read(id);
+      refuseUnusable(id, config, conn);
+      // Another instance finished a refresh since we looked: use its token.
+      if (conn && conn.version !== staleVersion && fresh(conn, config.refresh_skew_seconds)) return usable(conn);
+      const leased = conn ? deps.store.tryLease(id, conn.version, owner, now, until) : deps.store.tryCreateLeased(id, owner, now, until);
+      if (leased) return refreshWithLease(id, conn);
+      staleVersion ??= conn?.version;
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+    throw new TemporarilyUnavailable('the upstream credentials are being renewed; try again shortly', `upstream ${id}: refresh lease held elsewhere too long`);
+  }
+
+  async function refreshWithLease(id: string, conn: OpenedConnection | undefined): Promise<UsableToken> {
+    const { config, provider } = entry(id);
+    const grant = config.grant;
+    const first = !conn?.accessToken && grant === 'client_credentials';
+    const audit = (tx: Tx, event: AuditEvent) => deps.audit.append(tx, event);
+    let set: TokenSet;
+    try {
+      if (grant === 'client_credentials') set = await provider.clientCredentials!();
+      else if (conn?.refreshToken && provider.refresh) set = await provider.refresh(conn.refreshToken);
+      // SurveyMonkey's long-lived tokens and static tokens cannot be renewed: a rejected one needs an admin.
+      else throw new UpstreamTokenError('invalid_grant', 'no_refresh_token');
+    } catch (err) {
+      const now = deps.clock.now();
+      deps.observer?.countRefresh({ upstream: id, outcome: 'error' });
+      if (err instanceof UpstreamTokenError && err.kind === 'invalid_grant') {
+        // RFC 6749 §5.2: the refresh token is invalid, expired or revoked. We hold the lease, so no sibling
+        // rotated it meanwhile; retrying cannot help. Stop here, loudly, until an admin reconnects.
+        commitAudited(deps, (tx) => {
+          deps.store.markNeedsReauth(tx, id, `refresh refused: ${err.code}`, now);
+          audit(tx, { event: 'upstream.refresh', outcome: 'refused', reason: `refresh refused by the provider: ${err.code}`, audience: [id], data: { upstream: id, grant, status: 'needs_reauth', error: err.code } });
+        });
+        throw new UpstreamNeedsReauthorization(id, `refresh refused: ${err.code}`);
+      }
+      const failure = err instanceof UpstreamTokenError ? err : new UpstreamTokenError('unavailable', 'unexpected', { cause: err });
+      commitAudited(deps, (tx) => {
+        deps.store.recordError(tx, id, owner, `${failure.kind}: ${failure.code}`, now);
+        audit(tx, { event: 'upstream.refresh', outcome: 'error', reason: `${failure.kind}: ${failure.code}`, audience: [id], data: { upstream: id, grant, error: failure.code } });
+      });
+      throw tokenFailure(id, failure);
+    }
+    const now = deps.clock.now();
+    deps.observer?.countRefresh({ upstream: id, outcome: 'success' });
+    const refreshToken = set.refreshToken ?? conn?.refreshToken;
+    const rotated = set.refreshToken !== undefined && set.refreshToken !== conn?.refreshToken;
+    // The new refresh token is committed here, before the new access token leaves this function.
+    const version = commitAudited(deps, (tx) => {
+      const v = deps.store.writeTokens(
+        tx,
+        id,
+        { accessToken: set.accessToken, refreshToken, expiresIn: set.expiresIn, scope: set.scope ?? conn?.scope ?? undefined, accessUrl: set.accessUrl ?? conn?.accessUrl ?? undefined, fresh: first },
+        now,
+      );
+      const expires = set.expiresIn === undefined ? {} : { expires_in: set.expiresIn };
+      if (first) audit(tx, { event: 'upstream.connect', outcome: 'success', audience: [id], data: { upstream: id, method: 'client_credentials', ...expires } });
+      else audit(tx, { event: 'upstream.refresh', outcome: 'success', audience: [id], data: { upstream: id, grant, ...expires, ...(grant === 'client_credentials' ? {} : { rotated }) } });
+      return v;
+    });
+    return {
+      value: set.accessToken,
+      version,
+      expiresAt: set.expiresIn === undefined ? null : new Date(now.getTime() + set.expiresIn * 1000),
+      accessUrl: set.accessUrl ?? conn?.accessUrl ?? null,
+      scope: set.scope ?? conn?.scope ?? null,
+    };
+  }
+
+  /**
+   * The provider said the token is dead beyond refreshing (SurveyMonkey 1011–1013, `status: 1`): the connection
+   * needs an admin. Audited; later calls fail fast.
+   */
+  function markRevoked(id: string, detail: string, requestId?: string): void {
+    const now = deps.clock.now();
+    commitAudited(deps, (tx) => {
+      deps.store.markNeedsReauth(tx, id, detail, now);
+      deps.audit.append(tx, {
+        event: 'upstream.refresh',
+        outcome: 'refused',
+        ...(requestId ? { requestId } : {}),
+        reason: detail,
+        audience: [id],
+        data: { upstream: id, grant: entry(id).config.grant, status: 'needs_reauth', error: 'token_revoked' },
+      });
+    });
+  }
+
+  /** Stores what an admin's authorization code brought (or a seed), with its audit row, in one transaction. */
+  function storeConnection(tx: Tx, id: string, set: TokenSet, now: Date, seedHash?: string): void {
+    deps.store.writeTokens(
+      tx,
+      id,
+      { accessToken: set.accessToken || undefined, refreshToken: set.refreshToken, expiresIn: set.expiresIn, scope: set.scope, accessUrl: set.accessUrl, fresh: true, ...(seedHash ? { seedHash } : {}) },
+      now,
+    );
+  }
+
+  /**
+   * Seeds (grant refresh_token: the first refresh token; grant static: the access token) are imported when
+   * the configured value differs from the last one imported: a new credential an admin generated replaces the
+   * vault's, while the original seed (already rotated away) is never imported twice.
+   */
+  function importSeed(id: string, seed: string): boolean {
+    const { config } = entry(id);
+    const hash = sha256b64u(seed);
+    const now = deps.clock.now();
+    // Checked again inside the (IMMEDIATE) transaction: two instances starting together import once, and a seed
+    // never overwrites the rotated refresh token another instance stored meanwhile.
+    return commitAudited(deps, (tx) => {
+      if (deps.store.row(id)?.seedHash === hash) return false;
+      storeConnection(tx, id, config.grant === 'static' ? { accessToken: seed } : { accessToken: '', refreshToken: seed }, now, hash);
+      deps.audit.append(tx, { event: 'upstream.connect', outcome: 'success', audience: [id], data: { upstream: id, method: 'seed' } });
+      return true;
+    });
+  }
+
+  /** Revokes at the provider where it can (refresh token first: RFC 7009 §2.1 ends the whole grant), then forgets. */
+  async function disconnect(id: string, ctx: { actor: string; requestId?: string }): Promise<{ wasConnected: boolean; revoked: boolean; error?: string }> {
+    const { provider } = entry(id);
+    const conn = deps.store.read(id);
+    if (!conn || conn.status === 'disconnected') return { wasConnected: false, revoked: false };
+    let revoked = false;
+    let error: string | undefined;
+    const token = conn.refreshToken ? { value: conn.refreshToken, hint: 'refresh_token' as const } : conn.accessToken ? { value: conn.accessToken, hint: 'access_token' as const } : undefined;
+    if (!provider.revoke) error = 'provider_has_no_revocation';
+    else if (token) {
+      try {
+        await provider.revoke(token);
+        revoked = true;
+      } catch (err) {
+        error = err instanceof UpstreamTokenError ? err.code : 'revocation_failed';
+      }
+    }
+    const now = deps.clock.now();
+    commitAudited(deps, (tx) => {
+      deps.store.disconnect(tx, id, revoked ? null : `disconnected; not revoked upstream (${error ?? 'no token'})`, now);
+      deps.audit.append(tx, {
+        event: 'upstream.disconnect',
+        outcome: 'success',
+        ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+        audience: [id],
+        data: { upstream: id, actor: ctx.actor, revoked, ...(error ? { error } : {}) },
+      });
+    });
+    return { wasConnected: true, revoked, ...(error ? { error } : {}) };
+  }
+
+  return { accessToken, afterRejection, markRevoked, storeConnection, importSeed, disconnect, entry };
+}
+
+export type Vault = ReturnType<typeof createVault>;
