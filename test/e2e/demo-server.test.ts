@@ -32,7 +32,8 @@ beforeAll(async () => {
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const deadline = Date.now() + 20_000;
-  while (!output.includes('listening on')) {
+  // The last banner line: everything before it has been printed too.
+  while (!output.includes('demo survey launch:')) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`demo did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 50));
   }
