@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
@@ -17,6 +17,8 @@ export interface AppDeps {
   health: HealthDeps;
   /** Feature routers (SAML, launch, upstream proxy, …), mounted at the root after the OAuth endpoints. */
   features: Hono<AppEnv>[];
+  /** Request metrics middleware and GET /metrics (optional: tests of the bare app may leave it out). */
+  ops?: { http: MiddlewareHandler<AppEnv>; routes: Hono<AppEnv> };
 }
 
 /** The HTTP surface: middleware that applies to every route, the routes, and the one error mapping. */
@@ -24,10 +26,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestId({ limitLength: 64 }));
   app.use(accessLog(deps.logger));
+  if (deps.ops) app.use(deps.ops.http);
   app.use(secureHeaders({ crossOriginResourcePolicy: 'same-origin', referrerPolicy: 'no-referrer' }));
   app.route('/', discoveryRoutes(deps.discovery));
   app.route('/', oauthRoutes(deps.oauth));
   app.route('/', healthRoutes(deps.health));
+  if (deps.ops) app.route('/', deps.ops.routes);
   for (const feature of deps.features) app.route('/', feature);
   app.notFound((c) => toErrorResponse(new NotFound('no such endpoint', `${c.req.method} ${c.req.path}`), c, deps.logger));
   app.onError((err, c) => toErrorResponse(err, c, deps.logger));

@@ -13,6 +13,10 @@ import { createKeyring, parseMasterKey } from './crypto/sealed-box.js';
 import { inTransaction, openDatabase } from './db/client.js';
 import { schedulePruning } from './db/prune-expired.js';
 import { composeSso } from './sso/compose-sso.js';
+import { staleMetadata } from './sso/build-service-provider.js';
+import { composeAdmin } from './admin/compose-admin.js';
+import type { AuditObserver } from './audit/audit-log.js';
+import { createMetrics, metricsRoutes } from './ops/metrics.js';
 import type { TokenPolicy } from './exchange/policy.js';
 import { createOwnTokenHandler } from './exchange/subject-tokens/own-token.js';
 import { createTokenExchangeGrant } from './exchange/token-exchange.js';
@@ -26,6 +30,7 @@ import { createRevocation } from './oauth/revocation.js';
 import { createTokenEndpoint } from './oauth/token-endpoint.js';
 import { createKeystore, ensureSigningKey } from './tokens/keystore.js';
 import { createRevocations } from './tokens/revocations.js';
+import { composeUpstreams } from './upstream/module.js';
 
 export interface ServiceOptions {
   config: Config;
@@ -39,10 +44,13 @@ export interface ServiceOptions {
 }
 
 /** Opens the database with the master key from the config's reference. Shared by the service and the CLI. */
-export function openStore(config: Config, env: NodeJS.ProcessEnv, clock: Clock) {
-  const keyring = createKeyring([parseMasterKey(readSecret({ env: config.master_key.key_env, file: config.master_key.key_file }, 'master_key', env))]);
+export function openStore(config: Config, env: NodeJS.ProcessEnv, clock: Clock, auditObserver?: AuditObserver) {
+  const mk = config.master_key;
+  const previous = mk.previous_key_env || mk.previous_key_file ? [parseMasterKey(readSecret({ env: mk.previous_key_env, file: mk.previous_key_file }, 'master_key.previous', env))] : [];
+  // The current key seals; a previous key (during a rotation, until `keys rotate-master` re-sealed everything) only opens.
+  const keyring = createKeyring([parseMasterKey(readSecret({ env: mk.key_env, file: mk.key_file }, 'master_key', env)), ...previous]);
   const database = openDatabase({ path: config.database.path, synchronous: config.database.synchronous });
-  const audit = createAuditLog(database.db, clock);
+  const audit = createAuditLog(database.db, clock, auditObserver);
   return { keyring, database, audit, keyDeps: { db: database.db, keyring, clock, audit } };
 }
 
@@ -55,7 +63,10 @@ export async function composeService(opts: ServiceOptions) {
   const issuer = config.issuer.replace(/\/$/, '');
   const urls = endpointUrls(issuer);
   const clients = await buildClientRegistry(config, opts.env);
-  const { keyring, database, audit, keyDeps } = openStore(config, opts.env, clock);
+  // --- operations: this instance's metrics registry (issue 5) ---
+  const metrics = createMetrics();
+  // --- end operations
+  const { keyring, database, audit, keyDeps } = openStore(config, opts.env, clock, metrics.audit);
   const { db } = database;
 
   inTransaction(db, (tx) =>
@@ -81,13 +92,23 @@ export async function composeService(opts: ServiceOptions) {
     maxTtlSeconds: config.tokens.max_ttl_seconds,
   };
   const minting = { keystore, clock, issuer, policy };
-  const sso = await composeSso({ config, db, audit, clock, keyring, minting, tokenEndpoint: urls.token });
+  // --- admin console, audit review, checkpoints (issue 5); `admin.requireAdmin(role)` guards admin routes ---
+  const admin = composeAdmin({ config, db, audit, clock, issuer, signingKey: () => keystore.signingKey() });
+  // --- end admin
+  const sso = await composeSso({ config, db, audit, clock, keyring, minting, tokenEndpoint: urls.token, adminLogin: admin.completeLogin });
   const subjectTokens = createSubjectTokenRegistry([
     createOwnTokenHandler(TOKEN_TYPES.jwt, verify),
     createOwnTokenHandler(TOKEN_TYPES.accessToken, verify),
     ...sso.subjectTokens,
   ]);
-  const grants = createGrantRegistry([createClientCredentialsGrant(minting), createTokenExchangeGrant({ ...minting, subjectTokens }), ...sso.grants]);
+  // --- upstream vault, proxy and token release (issue 4) ---
+  const upstreams = composeUpstreams({ config, env: opts.env, db, audit, clock, keyring, verify, issuer, maxBodyBytes: config.server.max_body_bytes, observer: metrics.upstream });
+  // --- end upstreams
+  const grants = createGrantRegistry([
+    createClientCredentialsGrant(minting),
+    createTokenExchangeGrant({ ...minting, subjectTokens, upstreamRelease: upstreams.release }),
+    ...sso.grants,
+  ]);
   const clientAuth = createClientAuthenticator({
     clients,
     clock,
@@ -110,15 +131,19 @@ export async function composeService(opts: ServiceOptions) {
       grantTypes: [...grants.keys()],
       publicJwks: () => keystore.publicJwks(),
     },
-    features: [...sso.routes, ...(opts.extraRoutes ?? [])],
+    features: [...sso.routes, ...upstreams.routes, ...admin.routes(sso.browserSignIn), ...(opts.extraRoutes ?? [])],
+    ops: { http: metrics.http, routes: metricsRoutes(metrics) },
     health: {
       readiness: {
         database: () => database.sqlite.prepare('SELECT 1').pluck().get() === 1,
         signing_key: async () => Boolean(await keystore.signingKey()),
+        // Metadata past its validUntil means logins will fail: not ready (absent when no IdP is configured).
+        ...(sso.browserSignIn ? { idp_metadata: () => staleMetadata(sso.browserSignIn!.metadata, clock.now()).length === 0 } : {}),
       },
     },
   });
   const stopPruning = schedulePruning(db, clock);
+  const stopCheckpoints = admin.scheduleCheckpoints(logger);
   return {
     app,
     database,
@@ -126,8 +151,11 @@ export async function composeService(opts: ServiceOptions) {
     keystore,
     keyDeps,
     issuer,
+    metrics,
+    admin,
     close() {
       stopPruning();
+      stopCheckpoints();
       database.close();
     },
   };

@@ -50,28 +50,47 @@ export type ChainVerdict =
  * row 1 for a log that was never pruned, the stored anchor after a prune.
  */
 export function verifyChain(rows: Iterable<ChainedRow & { hash: string }>, anchor = GENESIS_HASH, firstId?: number): ChainVerdict {
+  const walker = createChainWalker(anchor, firstId);
+  for (const row of rows) {
+    const broken = walker.push(row);
+    if (broken) return broken;
+  }
+  return walker.result();
+}
+
+/** `verifyChain` one row at a time, for rows that arrive asynchronously (an export file being read). */
+export interface ChainWalker {
+  /** Checks the next row; returns the failure verdict when this row breaks the chain. */
+  push(row: ChainedRow & { hash: string }): Extract<ChainVerdict, { ok: false }> | undefined;
+  result(): ChainVerdict;
+}
+
+export function createChainWalker(anchor = GENESIS_HASH, firstId?: number): ChainWalker {
   let expectedPrev = anchor;
   let lastId: number | null = null;
   let count = 0;
-  for (const row of rows) {
-    // After a prune (or when resuming an earlier verification) the chain must start exactly at the anchor's row.
-    if (lastId === null && firstId !== undefined && row.id !== firstId) {
-      return row.id > firstId
-        ? { ok: false, rows: 0, badRowId: row.id, problem: `the chain starts at row ${firstId} but the first row is ${row.id}: rows ${firstId}..${row.id - 1} are missing` }
-        : { ok: false, rows: 0, badRowId: row.id, problem: `row ${row.id} lies before the start of the chain (row ${firstId})` };
-    }
-    if (lastId !== null && row.id !== lastId + 1) {
-      return { ok: false, rows: count, badRowId: row.id, problem: `row ${row.id} follows row ${lastId}: rows ${lastId + 1}..${row.id - 1} are missing` };
-    }
-    if (row.prevHash !== expectedPrev) {
-      return { ok: false, rows: count, badRowId: row.id, problem: `row ${row.id} does not link to the row before it (deleted, inserted or reordered rows)` };
-    }
-    if (hashRow(row) !== row.hash) {
-      return { ok: false, rows: count, badRowId: row.id, problem: `row ${row.id} was edited: its content does not match its hash` };
-    }
-    expectedPrev = row.hash;
-    lastId = row.id;
-    count += 1;
-  }
-  return { ok: true, rows: count, lastId, headHash: expectedPrev };
+  return {
+    push(row) {
+      // After a prune (or when resuming an earlier verification) the chain must start exactly at the anchor's row.
+      if (lastId === null && firstId !== undefined && row.id !== firstId) {
+        return row.id > firstId
+          ? { ok: false, rows: 0, badRowId: row.id, problem: `the chain starts at row ${firstId} but the first row is ${row.id}: rows ${firstId}..${row.id - 1} are missing` }
+          : { ok: false, rows: 0, badRowId: row.id, problem: `row ${row.id} lies before the start of the chain (row ${firstId})` };
+      }
+      if (lastId !== null && row.id !== lastId + 1) {
+        return { ok: false, rows: count, badRowId: row.id, problem: `row ${row.id} follows row ${lastId}: rows ${lastId + 1}..${row.id - 1} are missing` };
+      }
+      if (row.prevHash !== expectedPrev) {
+        return { ok: false, rows: count, badRowId: row.id, problem: `row ${row.id} does not link to the row before it (deleted, inserted or reordered rows)` };
+      }
+      if (hashRow(row) !== row.hash) {
+        return { ok: false, rows: count, badRowId: row.id, problem: `row ${row.id} was edited: its content does not match its hash` };
+      }
+      expectedPrev = row.hash;
+      lastId = row.id;
+      count += 1;
+      return undefined;
+    },
+    result: () => ({ ok: true, rows: count, lastId, headHash: expectedPrev }),
+  };
 }

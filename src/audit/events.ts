@@ -23,6 +23,8 @@ const tokenData = z
     actor: z.string().max(512).optional(),
     expires_in: z.number().int().optional(),
     error: z.string().max(64).optional(),
+    /** Token release (issue 4): the upstream whose access token was handed out; `jti` is then its sha256. */
+    upstream: z.string().max(64).optional(),
   });
 
 const launchData = z.strictObject({
@@ -35,6 +37,55 @@ const launchData = z.strictObject({
   /** Attribute values dropped by policy (bad scope, bad syntax), by attribute name and reason. */
   dropped: z.array(z.string().max(300)).max(64).optional(),
   origin: z.string().max(300).optional(),
+});
+
+// --- upstream vault and proxy (issue 4) ---
+const upstreamId = z.string().max(64);
+const upstreamConnectData = z.strictObject({
+  upstream: upstreamId,
+  /** How the account was connected: an admin's authorization code, a seeded token, or client credentials. */
+  method: z.enum(['authorization_code', 'seed', 'client_credentials']),
+  /** start: the admin was sent to the provider; callback: the provider sent them back. */
+  stage: z.enum(['start', 'callback']).optional(),
+  actor: z.string().max(256).optional(),
+  expires_in: z.number().int().optional(),
+  error: z.string().max(64).optional(),
+});
+const upstreamCallData = z.strictObject({
+  upstream: upstreamId,
+  route: z.string().max(128).optional(),
+  method: z.string().max(16),
+  /** What the caller got. */
+  status: z.number().int(),
+  /** What the upstream answered (absent when it was never reached). */
+  upstream_status: z.number().int().optional(),
+  latency_ms: z.number().int(),
+  /** The vaulted token was refreshed after a 401 during this call. */
+  refreshed: z.boolean().optional(),
+  error: z.string().max(64).optional(),
+});
+const upstreamRefreshData = z.strictObject({
+  upstream: upstreamId,
+  grant: z.string().max(32),
+  expires_in: z.number().int().optional(),
+  /** The provider sent a new refresh token (rotation); it was stored before the new access token was used. */
+  rotated: z.boolean().optional(),
+  /** needs_reauth when the provider refused the grant (invalid_grant): no retry until an admin reconnects. */
+  status: z.enum(['connected', 'needs_reauth']).optional(),
+  error: z.string().max(64).optional(),
+});
+const upstreamDisconnectData = z.strictObject({
+  upstream: upstreamId,
+  actor: z.string().max(256).optional(),
+  /** The provider confirmed the revocation (RFC 7009 or the vendor's endpoint); false: revoke it there by hand. */
+  revoked: z.boolean(),
+  error: z.string().max(64).optional(),
+});
+const keyRotateMasterData = z.strictObject({
+  key_id: z.string().max(64),
+  previous_key_ids: z.array(z.string().max(64)).max(8),
+  /** Rows re-sealed in this transaction, by table. */
+  resealed: z.record(z.string().max(64), z.number().int()),
 });
 
 export const auditEventSchema = z.discriminatedUnion('event', [
@@ -100,6 +151,11 @@ export const auditEventSchema = z.discriminatedUnion('event', [
       kid: z.string().max(128),
     }),
   }),
+  z.strictObject({ event: z.literal('upstream.connect'), ...common, data: upstreamConnectData }),
+  z.strictObject({ event: z.literal('upstream.call'), ...common, data: upstreamCallData }),
+  z.strictObject({ event: z.literal('upstream.refresh'), ...common, data: upstreamRefreshData }),
+  z.strictObject({ event: z.literal('upstream.disconnect'), ...common, data: upstreamDisconnectData }),
+  z.strictObject({ event: z.literal('key.rotate_master'), ...common, data: keyRotateMasterData }),
   z.strictObject({
     event: z.literal('config.load'),
     ...common,

@@ -12,6 +12,8 @@ import { rotateSigningKey } from '../tokens/keystore.js';
 import { UsageError, type CliIo } from './io.js';
 import { resolveConfig } from './resolve-config.js';
 import { serveCommand } from './serve.js';
+import { UPSTREAM_USAGE, UPSTREAM_VERBS } from '../upstream/cli-verbs.js';
+import { AUDIT_USAGE, AUDIT_VERBS } from '../ops/audit-cli.js';
 
 const USAGE = `usage: campus-sts <command> [options]
 
@@ -19,9 +21,10 @@ commands:
   serve [--config FILE]              run the service (no config: the demo on 127.0.0.1:8787)
   config check FILE                  validate a configuration file without starting
   keys rotate [--config FILE]        make a new active signing key; the old one stays published until its tokens expire
-  audit verify [--config FILE]       check the audit log's hash chain; names the first bad row
+${AUDIT_USAGE}
   client hash-secret --secret-env NAME
                                      print the scrypt hash of a client secret (for clients[].auth.secret_hash)
+${UPSTREAM_USAGE}
 
 Every command takes --help. CAMPUS_STS_CONFIG may name the config file instead of --config.`;
 
@@ -33,6 +36,10 @@ interface Verb {
 }
 
 const VERBS: Record<string, Verb> = {
+  // upstream status, upstream disconnect, keys rotate-master (issue 4)
+  ...UPSTREAM_VERBS,
+  // audit verify, audit export, audit prune, audit checkpoint (issue 5)
+  ...AUDIT_VERBS,
   serve: {
     usage: 'campus-sts serve [--config FILE]\n  Runs the service. Without a config it runs the demo (refused when NODE_ENV=production).',
     options: { config: { type: 'string' } },
@@ -62,26 +69,6 @@ const VERBS: Record<string, Verb> = {
         io.out(`new signing key ${kid} (${config.signing.algorithm}) is active`);
         if (retiredKid) io.out(`retired key ${retiredKid} stays published for ${publishFor} s`);
         return 0;
-      } finally {
-        database.close();
-      }
-    },
-  },
-  'audit verify': {
-    usage: 'campus-sts audit verify [--config FILE]\n  Checks the hash chain of the audit log. Exit 0 when intact, 1 naming the first bad row.',
-    options: { config: { type: 'string' } },
-    positionals: 0,
-    run: async ({ values }, io, clock) => {
-      const { config } = await resolveConfig(values.config as string | undefined, io);
-      const { database, audit } = openStore(config, io.env, clock);
-      try {
-        const verdict = audit.verify();
-        if (verdict.ok) {
-          io.out(`audit chain intact: ${verdict.rows} rows${verdict.lastId === null ? '' : `, up to row ${verdict.lastId}, head ${verdict.headHash}`}`);
-          return 0;
-        }
-        io.err(`audit chain broken at row ${verdict.badRowId}: ${verdict.problem} (${verdict.rows} rows verified before it)`);
-        return 1;
       } finally {
         database.close();
       }

@@ -11,6 +11,9 @@ import { resolveConfig } from './resolve-config.js';
  * `campus-sts serve [--config FILE]`: the service. Without a config (and without CAMPUS_STS_CONFIG) it runs the
  * demo on 127.0.0.1:8787. Stops gracefully on SIGINT/SIGTERM: in-flight requests finish, then the database closes.
  */
+/** How long in-flight requests get to finish after SIGTERM before their connections are closed. */
+const SHUTDOWN_GRACE_MS = 20_000;
+
 export async function serveCommand(configPath: string | undefined, io: CliIo): Promise<number> {
   const { config, source, demo } = await resolveConfig(configPath, io);
   const logger = createLogger(config.logging.level);
@@ -31,12 +34,20 @@ export async function serveCommand(configPath: string | undefined, io: CliIo): P
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'shutting down');
+      const conns = server as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+      // Idle keep-alive sockets would hold close() open; in-flight requests still complete. A connection whose
+      // request finishes later turns idle then: sweep again until everything is closed (not only at SIGTERM).
+      const sweep = setInterval(() => conns.closeIdleConnections?.(), 100);
       server.close(() => {
+        clearInterval(sweep);
         service.close();
         resolve(0);
       });
-      // Idle keep-alive sockets would hold close() open; in-flight requests still complete.
-      (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      conns.closeIdleConnections?.();
+      // A client that never finishes its request must not hold the shutdown forever (orchestrators SIGKILL
+      // after their own grace period, typically 30 s; this ends the stragglers first, so the database still
+      // closes cleanly).
+      setTimeout(() => conns.closeAllConnections?.(), SHUTDOWN_GRACE_MS).unref();
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));

@@ -23,6 +23,8 @@ export interface Client {
   mayAct: { sub: string } | undefined;
   /** Claims of a SAML subject released into this client's tokens. */
   release: readonly string[];
+  /** Upstreams whose access token this client may receive by token exchange (issue 4). */
+  upstreamTokenRelease: ReadonlySet<string>;
 }
 
 export type ClientRegistry = ReadonlyMap<string, Client>;
@@ -43,6 +45,7 @@ export async function buildClientRegistry(config: Config, env: NodeJS.ProcessEnv
       maxTtlSeconds: c.max_ttl_seconds,
       mayAct: c.may_act,
       release: c.release,
+      upstreamTokenRelease: new Set(c.upstream_token_release),
     };
     if (c.auth.method === 'private_key_jwt') {
       clients.set(c.id, { ...common, auth: { method: 'private_key_jwt', jwks: readJwks(c.auth, path) } });

@@ -3,6 +3,7 @@ import { adminSchema, checkAdminConfig } from './admin.js';
 import { audience, claimName, envName, filePath, id, scope } from './primitives.js';
 import { idpSchema, samlSpSchema } from './saml.js';
 import { surveySchema } from './surveys.js';
+import { checkUpstreams, upstreamAdminSchema, upstreamsSchema } from '../upstream/config.js';
 
 /**
  * The one configuration file, validated strictly: an unknown key is an error (a misspelt option must fail at
@@ -49,6 +50,11 @@ const client = z.strictObject({
   release: z.array(claimName).default([]),
   /** Token lifetime cap for this client, at most `tokens.max_ttl_seconds`. */
   max_ttl_seconds: z.number().int().positive().optional(),
+  /**
+   * Upstreams whose access token this client may receive by token exchange (audience/resource = the upstream
+   * id). Only for trusted server-side clients; every other client gets `invalid_target` (issue 4).
+   */
+  upstream_token_release: z.array(id).default([]),
 });
 
 const audienceEntry = z.strictObject({
@@ -80,7 +86,15 @@ const configShape = z.strictObject({
       })
       .prefault({}),
     /** The master key (32 bytes, base64) that encrypts signing keys and upstream tokens at rest. */
-    master_key: z.strictObject({ key_env: envName.optional(), key_file: filePath.optional() }).prefault({ key_env: 'CAMPUS_STS_MASTER_KEY' }),
+    master_key: z
+      .strictObject({
+        key_env: envName.optional(),
+        key_file: filePath.optional(),
+        /** During a master-key rotation: the previous key, still able to open what it sealed until `campus-sts keys rotate-master` re-seals it. */
+        previous_key_env: envName.optional(),
+        previous_key_file: filePath.optional(),
+      })
+      .prefault({ key_env: 'CAMPUS_STS_MASTER_KEY' }),
     signing: z
       .strictObject({
         algorithm: z.enum(['ES256', 'EdDSA', 'RS256']).default('ES256'),
@@ -103,6 +117,10 @@ const configShape = z.strictObject({
     idps: z.array(idpSchema).default([]),
     /** SSO-gated survey launches (GET /launch/{id}). */
     surveys: z.array(surveySchema).default([]),
+    /** Upstream APIs campus-sts holds OAuth credentials for, each with its route table (issue 4). */
+    upstreams: upstreamsSchema,
+    /** The admin seam for connecting upstream accounts in the browser (until admin sign-in replaces it). */
+    upstream_admin: upstreamAdminSchema,
     logging: z
       .strictObject({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -129,6 +147,9 @@ function checkConsistency(cfg: z.infer<typeof configShape>, ctx: z.RefinementCtx
   }
   if (!cfg.master_key.key_env === !cfg.master_key.key_file) {
     ctx.addIssue({ code: 'custom', path: ['master_key'], message: 'expected exactly one of key_env or key_file' });
+  }
+  if (cfg.master_key.previous_key_env && cfg.master_key.previous_key_file) {
+    ctx.addIssue({ code: 'custom', path: ['master_key'], message: 'expected at most one of previous_key_env or previous_key_file' });
   }
   const audiences = new Map(cfg.audiences.map((a) => [a.id, a]));
   reportDuplicates(cfg.audiences.map((a) => a.id), ['audiences'], ctx);
@@ -159,6 +180,7 @@ function checkConsistency(cfg: z.infer<typeof configShape>, ctx: z.RefinementCtx
   });
   reportDuplicates(cfg.idps.map((p) => p.id), ['idps'], ctx);
   checkAdminConfig(cfg.admin, cfg.idps.map((p) => p.id), ctx);
+  checkUpstreams(cfg, ctx);
   reportDuplicates(cfg.surveys.map((s) => s.id), ['surveys'], ctx);
   const idps = new Set(cfg.idps.map((p) => p.id));
   cfg.surveys.forEach((s, i) => {

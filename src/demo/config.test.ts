@@ -32,7 +32,9 @@ describe('demoConfig', () => {
     expect(config.saml.entity_id).toBe(demo.idp.sp.entityId);
     expect(readFileSync(join(dir, 'demo-idp-metadata.xml'), 'utf8')).toBe(demo.idp.metadataXml);
     expect(demo.survey.launchUrl).toBe(`${issuer}/launch/demo-survey`);
-    expect(demo.recordUrl).toBeUndefined();
+    // The demo upstream (issue 4): the survey page shows the respondent's own record through the proxy.
+    expect(demo.recordUrl).toBe('/upstreams/demo-sis/me');
+    expect(config.upstreams).toEqual([expect.objectContaining({ id: 'demo-sis', audience: 'https://sis.demo.campus-sts.test', grant: 'client_credentials' })]);
   });
 
   it('generates the IdP key pair once (0600) and reuses it on the next start, on any port', async () => {

@@ -11,6 +11,7 @@ import { DEMO_SCOPE } from './idp/personas.js';
 import { DEMO_IDP_PATHS } from './idp/routes.js';
 import type { DemoSetup } from './routes.js';
 import { DEMO_SURVEY_PATH } from './survey/routes.js';
+import { DEMO_RECORD_PATH, demoUpstreamConfig, startDemoUpstream } from './upstream.js';
 
 export const DEMO_CLIENT = { id: 'demo-client', secret: 'demo-secret' } as const;
 
@@ -51,6 +52,10 @@ export async function demoConfig(opts: { dataDir: string; host: string; port: nu
   const metadataFile = join(opts.dataDir, 'demo-idp-metadata.xml');
   writeFileSync(metadataFile, metadataXml);
 
+  // --- demo upstream (issue 4): an in-process OAuth server + student records API, proxied at /upstreams/demo-sis/…
+  const sis = await startDemoUpstream({ dataDir: opts.dataDir });
+  // --- end demo upstream
+
   const config = parseConfig(
     {
       issuer,
@@ -72,6 +77,7 @@ export async function demoConfig(opts: { dataDir: string; host: string; port: nu
       ],
       saml: { entity_id: sp.entityId, keys_dir: join(opts.dataDir, 'certs'), display_name: 'campus-sts demo' },
       idps: [{ id: DEMO_IDP_ID, name: 'Demo University IdP (demo only)', metadata: { file: metadataFile }, signed: 'both', subject: { source: 'eppn' } }],
+      upstreams: [demoUpstreamConfig(sis, { audience: DEMO_AUDIENCES.sis, origin: issuer })],
       surveys: [
         {
           id: DEMO_SURVEY_ID,
@@ -91,6 +97,7 @@ export async function demoConfig(opts: { dataDir: string; host: string; port: nu
   return {
     config,
     demo: {
+      recordUrl: DEMO_RECORD_PATH,
       idp: { entityId: idpEntityId, ssoUrl, keys, sp, metadataXml },
       survey: { title: 'Course experience survey', issuer, codeParam: CODE_PARAM, launchUrl: `${issuer}/launch/${DEMO_SURVEY_ID}` },
     },

@@ -107,7 +107,8 @@ describe('the demo launch (demo IdP → real SP engine → demo survey)', () => 
     expect(survey.headers.get('content-security-policy')).toMatch(/^default-src 'none'; script-src 'nonce-[A-Za-z0-9+/=]+'; connect-src 'self'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'$/);
     const surveyPage = await survey.text();
     expect(surveyPage).toContain(`data-redeem-url="${ISSUER}/launch/redeem" data-code-param="sts_code" data-launch-url="${ISSUER}/launch/demo-survey"`);
-    expect(surveyPage).not.toContain('id="record"');
+    // The record panel (issue 4): the page fetches the respondent's own record through the upstream proxy.
+    expect(surveyPage).toContain('<section id="record" data-url="/upstreams/demo-sis/me" hidden>');
 
     // What the page's script does: redeem from its own origin (an allowed survey origin).
     const redeem = () => b('/launch/redeem', { method: 'POST', headers: { 'content-type': 'application/json', origin: ISSUER }, body: JSON.stringify({ code }) });
@@ -125,6 +126,19 @@ describe('the demo launch (demo IdP → real SP engine → demo survey)', () => 
     const second = await redeem();
     expect(second.status).toBe(400);
     expect(await second.json()).toEqual({ error: 'invalid_grant', error_description: 'the launch code is invalid, expired or already used' });
+  });
+
+  it("fetches the student's own record through the upstream proxy with the redeemed token, as the page's script does", async () => {
+    const b = browser();
+    const { samlResponse } = await signInAs(b, 'student');
+    const acs = await postForm(b, '/saml/acs', { SAMLResponse: samlResponse });
+    const code = new URL(acs.headers.get('location')!).searchParams.get('sts_code')!;
+    const redeemed = await b('/launch/redeem', { method: 'POST', headers: { 'content-type': 'application/json', origin: ISSUER }, body: JSON.stringify({ code }) });
+    const { token } = (await redeemed.json()) as { token: string };
+    const record = await b('/upstreams/demo-sis/me', { headers: { authorization: `Bearer ${token}`, accept: 'application/json', origin: ISSUER } });
+    expect(record.status).toBe(200);
+    expect(record.headers.get('access-control-allow-origin')).toBe(ISSUER);
+    expect(await record.json()).toMatchObject({ student_id: 'S1024', name: 'Alex Rivera', programme: 'BSc Physics' });
   });
 
   for (const [persona, subject] of [['staff', 'sam.chen@demo.campus-sts.test'], ['alumna', 'jordan.okafor@demo.campus-sts.test']] as const) {

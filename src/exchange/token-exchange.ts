@@ -6,6 +6,9 @@ import type { FormParams } from '../http/form-params.js';
 import { decideActor } from './policy.js';
 import type { Subject, SubjectTokenRegistry } from './types.js';
 import type { Client } from '../clients/registry.js';
+import { requestedAudiences } from '../grants/targets.js';
+import { requestedScopes } from '../grants/types.js';
+import type { UpstreamRelease } from '../upstream/release.js';
 
 /** Token types we can issue (RFC 8693 §2.1 `requested_token_type`): both are our JWT access token. */
 const ISSUABLE = new Set<string>([TOKEN_TYPES.accessToken, TOKEN_TYPES.jwt]);
@@ -14,7 +17,7 @@ const ISSUABLE = new Set<string>([TOKEN_TYPES.accessToken, TOKEN_TYPES.jwt]);
  * RFC 8693 token exchange: validate the subject (and actor) token with the handler registered for its type,
  * decide audience/scope/lifetime by policy, carry released claims over, and mint.
  */
-export function createTokenExchangeGrant(deps: MintingDeps & { subjectTokens: SubjectTokenRegistry }): GrantHandler {
+export function createTokenExchangeGrant(deps: MintingDeps & { subjectTokens: SubjectTokenRegistry; upstreamRelease?: UpstreamRelease | undefined }): GrantHandler {
   async function validate(form: FormParams, which: 'subject' | 'actor', client: Client): Promise<Subject | undefined> {
     const token = form.single(`${which}_token`);
     const type = form.single(`${which}_token_type`);
@@ -35,6 +38,20 @@ export function createTokenExchangeGrant(deps: MintingDeps & { subjectTokens: Su
     grantType: GRANT_TYPES.tokenExchange,
     async handle(form, client) {
       const requestedType = form.single('requested_token_type');
+      // --- upstream token release (issue 4): an upstream named as the target, for a client allowed to receive it.
+      const upstream = deps.upstreamRelease?.target(client, requestedAudiences(form));
+      if (upstream) {
+        const subject = (await validate(form, 'subject', client))!;
+        return deps.upstreamRelease!.release({
+          upstream,
+          subject,
+          requestedType,
+          scopes: requestedScopes(form),
+          hasActor: form.single('actor_token') !== undefined,
+          subjectTokenType: form.single('subject_token_type')!,
+        });
+      }
+      // --- end upstream token release
       if (requestedType !== undefined && !ISSUABLE.has(requestedType)) {
         throw new InvalidRequest('requested_token_type is not supported', `requested_token_type "${requestedType.slice(0, 128)}"`);
       }

@@ -73,6 +73,7 @@ function issued(result: GrantResult, grantType: string, auth: AuthenticatedClien
       expires_in: result.minted.expiresIn,
       ...(result.audit.subjectTokenType ? { subject_token_type: result.audit.subjectTokenType } : {}),
       ...(result.audit.actor ? { actor: result.audit.actor } : {}),
+      ...(result.audit.upstream ? { upstream: result.audit.upstream } : {}),
     },
   };
 }

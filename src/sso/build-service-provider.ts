@@ -15,6 +15,20 @@ export interface BuiltServiceProvider {
   acsUrl: string;
   /** The IdP used when a survey or login names none (only when exactly one is configured). */
   defaultIdp: string | undefined;
+  /** When each IdP's metadata was loaded and until when it is valid (readiness: "IdP metadata fresh"). */
+  metadata: IdpMetadataStatus[];
+}
+
+export interface IdpMetadataStatus {
+  idpId: string;
+  loadedAt: Date;
+  /** The metadata's `validUntil`, when it has one. */
+  validUntil: Date | undefined;
+}
+
+/** Metadata is fresh while every IdP's `validUntil` (where given) lies ahead of `now`. Pure. */
+export function staleMetadata(status: readonly IdpMetadataStatus[], now: Date): string[] {
+  return status.filter((s) => s.validUntil !== undefined && s.validUntil <= now).map((s) => s.idpId);
 }
 
 function metadataSource(m: IdpConfig['metadata']): MetadataSource {
@@ -39,10 +53,13 @@ export async function buildServiceProvider(
   const keys = await ensureSpKeys(config.saml.keys_dir, { clock: deps.clock });
   const loader = createMetadataLoader({ clock: deps.clock, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
   const idps: IdpSettings[] = [];
+  const metadataStatus: IdpMetadataStatus[] = [];
   for (const idp of config.idps) {
+    const metadata = await loader.load(metadataSource(idp.metadata));
+    metadataStatus.push({ idpId: idp.id, loadedAt: deps.clock.now(), validUntil: metadata.validUntil });
     idps.push({
       id: idp.id,
-      metadata: await loader.load(metadataSource(idp.metadata)),
+      metadata,
       signed: idp.signed,
       allowUnsolicited: idp.allow_unsolicited,
       allowCbcEncryption: idp.allow_cbc_encryption,
@@ -71,5 +88,5 @@ export async function buildServiceProvider(
     idps,
     deps,
   );
-  return { sp, entityId, acsUrl, defaultIdp: config.idps.length === 1 ? config.idps[0]!.id : undefined };
+  return { sp, entityId, acsUrl, defaultIdp: config.idps.length === 1 ? config.idps[0]!.id : undefined, metadata: metadataStatus };
 }

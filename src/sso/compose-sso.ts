@@ -10,20 +10,22 @@ import { createSaml2BearerGrant } from '../grants/saml2-bearer.js';
 import type { GrantHandler } from '../grants/types.js';
 import type { AppEnv } from '../http/env.js';
 import { launchRoutes } from '../http/routes/launch.js';
-import { samlRoutes } from '../http/routes/saml.js';
+import { samlRoutes, type AdminLoginCompletion } from '../http/routes/saml.js';
 import { createLaunchCodes } from '../launch/launch-codes.js';
 import { createLaunchService } from '../launch/launch-service.js';
 import { createPairwiseSubjects } from '../launch/pairwise.js';
 import type { Hono } from 'hono';
 import { createAssertionReplayStore } from './assertion-replay.js';
-import { buildServiceProvider } from './build-service-provider.js';
+import { buildServiceProvider, type IdpMetadataStatus } from './build-service-provider.js';
 import { createPendingLogins } from './pending-logins.js';
-import { createSsoService } from './sso-service.js';
+import { createSsoService, type SsoService } from './sso-service.js';
 
 export interface SsoModule {
   subjectTokens: SubjectTokenHandler[];
   grants: GrantHandler[];
   routes: Hono<AppEnv>[];
+  /** Browser sign-in, for other modules' logins (the admin console); undefined when no IdP is configured. */
+  browserSignIn?: { sso: SsoService; defaultIdp: string | undefined; idpIds: string[]; loginTtlSeconds: number; metadata: IdpMetadataStatus[] };
 }
 
 /**
@@ -38,6 +40,8 @@ export async function composeSso(opts: {
   keyring: MasterKeyring;
   minting: MintingDeps;
   tokenEndpoint: string;
+  /** Answers the ACS for sign-ins started by the admin console. */
+  adminLogin?: AdminLoginCompletion;
 }): Promise<SsoModule> {
   const { config, db, audit, clock, minting } = opts;
   const built = await buildServiceProvider(config, minting.issuer, { clock, replay: createAssertionReplayStore(db) });
@@ -64,8 +68,9 @@ export async function composeSso(opts: {
     subjectTokens: [saml2],
     grants: [createSaml2BearerGrant({ ...minting, saml2 })],
     routes: [
-      samlRoutes({ db, audit, sp: built.sp, sso, launch, defaultIdp: built.defaultIdp, loginTtlSeconds, maxResponseBytes: config.saml.max_response_bytes }),
+      samlRoutes({ db, audit, sp: built.sp, sso, launch, defaultIdp: built.defaultIdp, loginTtlSeconds, maxResponseBytes: config.saml.max_response_bytes, ...(opts.adminLogin ? { adminLogin: opts.adminLogin } : {}) }),
       launchRoutes({ launch }),
     ],
+    browserSignIn: { sso, defaultIdp: built.defaultIdp, idpIds: built.sp.idpIds(), loginTtlSeconds, metadata: built.metadata },
   };
 }

@@ -2,7 +2,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditEvent } from '../audit/events.js';
 import type { Clock } from '../core/clock.js';
 import { sha256b64u } from '../core/hash.js';
-import type { Db } from '../db/client.js';
+import type { Db, Tx } from '../db/client.js';
 import { commitAudited } from '../oauth/commit.js';
 import { SamlRefusal } from '../saml/errors.js';
 import type { SamlLogin, SamlServiceProvider } from '../saml/types.js';
@@ -20,8 +20,8 @@ export interface SsoDeps {
 
 export interface StartLogin {
   idpId: string;
-  purpose: 'launch' | 'login';
-  /** The survey id (launch) or the return path (login). */
+  purpose: 'launch' | 'login' | 'admin';
+  /** The survey id (launch) or the return path (login, admin). */
   target: string;
   /** The nonce held in this browser's login cookie. */
   browserNonce: string;
@@ -113,7 +113,7 @@ export function createSsoService(deps: SsoDeps) {
           outcome: 'refused',
           requestId,
           reason,
-          data: { ...(pending ? { idp: pending.idpId, purpose: pending.purpose as 'launch' | 'login' } : {}) },
+          data: { ...(pending ? { idp: pending.idpId, purpose: pending.purpose as 'launch' | 'login' | 'admin' } : {}) },
         });
       }
     },
@@ -130,6 +130,26 @@ export function createSsoService(deps: SsoDeps) {
           });
         }
         deps.audit.append(tx, { event: 'saml.login', outcome: 'success', requestId, subject: login.subject, data: { ...fields.data, purpose: 'login' } });
+      });
+    },
+
+    /**
+     * A sign-in to the admin console (purpose `admin`; never an unsolicited response). Consumes the pending
+     * login and records the SAML login; `decide` (the admin module) runs in the same transaction and creates
+     * the session or records the refusal. Returns undefined when the pending login was already consumed (a
+     * replay), after recording that refusal.
+     */
+    completeAdminLogin<T>(accepted: AcceptedLogin, requestId: string, decide: (tx: Tx, login: SamlLogin) => T): T | undefined {
+      const { login, pending, bindingHash } = accepted;
+      const now = deps.clock.now();
+      const data = { ...loginAuditFields(login).data, purpose: 'admin' as const };
+      return commitAudited(deps, (tx) => {
+        if (!pending || pending.purpose !== 'admin' || !deps.pending.consume(tx, pending.id, bindingHash!, now)) {
+          deps.audit.append(tx, { event: 'saml.login', outcome: 'refused', requestId, subject: login.subject, reason: 'replayed: pending login already consumed', data });
+          return undefined;
+        }
+        deps.audit.append(tx, { event: 'saml.login', outcome: 'success', requestId, subject: login.subject, data });
+        return decide(tx, login);
       });
     },
   };

@@ -9,3 +9,5 @@ export * from './saml-requests.js';
 export * from './service-secrets.js';
 export * from './signing-keys.js';
 export * from './used-client-assertions.js';
+export * from './upstream-auth-states.js';
+export * from './upstream-connections.js';

@@ -5,7 +5,7 @@ import { OAuthError } from '../../core/oauth-errors.js';
 import type { LaunchService } from '../../launch/launch-service.js';
 import type { SamlServiceProvider } from '../../saml/types.js';
 import { BrowserRefusal } from '../../sso/browser-refusal.js';
-import { withBrowserRefusalAudit, type SsoService } from '../../sso/sso-service.js';
+import { withBrowserRefusalAudit, type AcceptedLogin, type SsoService } from '../../sso/sso-service.js';
 import type { Db } from '../../db/client.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { AppEnv } from '../env.js';
@@ -28,10 +28,14 @@ export interface SamlRoutesDeps {
   defaultIdp: string | undefined;
   loginTtlSeconds: number;
   maxResponseBytes: number;
+  /** Completes a sign-in started for the admin console (purpose `admin`): the admin module answers it. */
+  adminLogin?: AdminLoginCompletion;
 }
 
-/** A browser's login nonce: the one it has, or a fresh one (set on the response). */
-function browserNonce(c: Context<AppEnv>, ttlSeconds: number): string {
+export type AdminLoginCompletion = (c: Context<AppEnv>, accepted: AcceptedLogin, requestId: string, sso: SsoService) => Promise<Response>;
+
+/** A browser's login nonce: the one it has, or a fresh one (set on the response). Also used by /admin/login. */
+export function browserNonce(c: Context<AppEnv>, ttlSeconds: number): string {
   const existing = getCookie(c, LOGIN_COOKIE);
   const nonce = existing && /^[\w-]{43}$/.test(existing) ? existing : randomToken(32);
   setCookie(c, LOGIN_COOKIE, nonce, { path: '/', httpOnly: true, secure: true, sameSite: 'None', maxAge: ttlSeconds });
@@ -96,6 +100,7 @@ export function samlRoutes(deps: SamlRoutesDeps): Hono<AppEnv> {
         }
         if (!samlResponse) throw badPost('no SAMLResponse', requestId, 400);
         const accepted = await deps.sso.acceptResponse(samlResponse, getCookie(c, LOGIN_COOKIE), requestId);
+        if (accepted.pending?.purpose === 'admin' && deps.adminLogin) return deps.adminLogin(c, accepted, requestId, deps.sso);
         const survey = accepted.pending ? (accepted.pending.purpose === 'launch' ? accepted.pending.target : undefined) : relayState;
         c.header('Cache-Control', 'no-store');
         if (survey && deps.launch.knows(survey)) return c.redirect(await deps.launch.complete(accepted, survey, requestId), 303);

@@ -1,0 +1,144 @@
+import { eq } from 'drizzle-orm';
+import { Hono, type Context } from 'hono';
+import type { AuditLog } from '../audit/audit-log.js';
+import { hashRow } from '../audit/chain.js';
+import type { ChainMonitor } from '../audit/chain-status.js';
+import type { Checkpoints } from '../audit/checkpoints.js';
+import { correlate } from '../audit/correlation.js';
+import { EXPORT_FORMATS, EXPORT_MEDIA_TYPES, exportChunks, planExport, type ExportFormat } from '../audit/export.js';
+import { describeFilter, listAuditRows, parseAuditFilter, parsePageRequest, rowToJson } from '../audit/query.js';
+import type { Clock } from '../core/clock.js';
+import { InvalidRequest, NotFound } from '../core/oauth-errors.js';
+import type { Db } from '../db/client.js';
+import { auditLog } from '../db/schema/audit-log.js';
+import type { AppEnv } from '../http/env.js';
+import { NO_STORE } from '../http/errors.js';
+import { commitAudited } from '../oauth/commit.js';
+import type { AdminEnv, RequireAdmin } from './require-admin.js';
+
+export interface AuditReviewDeps {
+  db: Db;
+  audit: AuditLog;
+  clock: Clock;
+  issuer: string;
+  checkpoints: Checkpoints;
+  monitor: ChainMonitor;
+  /** How far back a SAML login's start may lie (the login TTL), for the correlation view. */
+  loginWindowMs: number;
+}
+
+/** One row with its recomputed-hash check and its correlation; undefined when there is no such row. */
+export function loadRowWithCorrelation(deps: AuditReviewDeps, id: number) {
+  const row = deps.db.select().from(auditLog).where(eq(auditLog.id, id)).get();
+  if (!row) return undefined;
+  const correlation = correlate(deps.db, id, { loginWindowMs: deps.loginWindowMs })!;
+  return { row, hashMatches: hashRow(row) === row.hash, correlation };
+}
+
+/**
+ * Streams an export as the response body, pulling one page of rows per chunk the client reads (constant memory
+ * for any size of log). The export is audited (who, which filter, through which row) before the first byte.
+ */
+export function streamExport(c: Context<AdminEnv>, deps: AuditReviewDeps): Response {
+  const params = new URL(c.req.url).searchParams;
+  const format = (params.get('format') || 'jsonl') as ExportFormat;
+  if (!EXPORT_FORMATS.includes(format)) throw new InvalidRequest('format: expected csv or jsonl');
+  const filter = parseAuditFilter(params);
+  const plan = planExport(deps.db, format, filter);
+  const admin = c.get('admin');
+  commitAudited(deps, (tx) =>
+    deps.audit.append(tx, {
+      event: 'audit.export',
+      outcome: 'success',
+      requestId: c.get('requestId'),
+      subject: admin.subject,
+      data: { actor: 'console', format, filter: describeFilter(filter), through_id: plan.throughId },
+    }),
+  );
+  const exportedAt = deps.clock.now();
+  const chunks = exportChunks(deps.db, plan, { exportedAt, issuer: deps.issuer });
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const next = chunks.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
+    },
+    cancel() {
+      chunks.return(undefined);
+    },
+  });
+  const stamp = exportedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return c.body(body, 200, {
+    'Content-Type': EXPORT_MEDIA_TYPES[format],
+    'Content-Disposition': `attachment; filename="campus-sts-audit-${stamp}.${format}"`,
+    'Cache-Control': 'no-store',
+  });
+}
+
+const rowId = (c: Context<AdminEnv>) => {
+  const id = Number(c.req.param('id'));
+  if (!Number.isSafeInteger(id) || id < 1) throw new InvalidRequest('id: expected a row id');
+  return id;
+};
+
+/**
+ * The JSON query API under /admin/api (role `auditor` reads; `admin` signs checkpoints). Errors are the
+ * RFC 6749-shaped JSON of the app's one error mapping (`toErrorResponse`).
+ */
+export function auditApiRoutes(deps: AuditReviewDeps, requireAdmin: RequireAdmin): Hono<AppEnv> {
+  return new Hono<AppEnv>()
+    .get('/admin/api/session', requireAdmin('auditor'), (c) => {
+      const a = c.get('admin');
+      return c.json({ subject: a.subject, role: a.role, idp: a.idpId, csrf_token: a.csrfToken }, 200, NO_STORE);
+    })
+    .get('/admin/api/audit', requireAdmin('auditor'), (c) => {
+      const params = new URL(c.req.url).searchParams;
+      if (params.has('format')) throw new InvalidRequest('format: use /admin/api/audit/export for exports');
+      const filter = parseAuditFilter(params);
+      const page = listAuditRows(deps.db, filter, parsePageRequest(params));
+      return c.json({ rows: page.rows.map(rowToJson), next_cursor: page.nextCursor ?? null, filter: describeFilter(filter) }, 200, NO_STORE);
+    })
+    .get('/admin/api/audit/status', requireAdmin('auditor'), async (c) => {
+      const status = c.req.query('full') === 'true' ? await deps.monitor.refresh() : await deps.monitor.current();
+      const cp = deps.checkpoints.latest();
+      return c.json({ ...status, latest_checkpoint: cp ? { id: cp.id, at: cp.at, last_id: cp.lastId, head_hash: cp.headHash, kid: cp.kid } : null }, 200, NO_STORE);
+    })
+    .get('/admin/api/audit/export', requireAdmin('auditor'), (c) => streamExport(c, deps))
+    .get('/admin/api/audit/checkpoints', requireAdmin('auditor'), (c) =>
+      c.json({ checkpoints: deps.checkpoints.list(50).map((cp) => ({ id: cp.id, at: cp.at, last_id: cp.lastId, head_hash: cp.headHash, rows: cp.rows, kid: cp.kid, jws: cp.jws })) }, 200, NO_STORE),
+    )
+    .post('/admin/api/audit/checkpoints', requireAdmin('admin'), async (c) => {
+      const cp = await deps.checkpoints.create('console', { subject: c.get('admin').subject, requestId: c.get('requestId') });
+      if (!cp) throw new InvalidRequest('the audit log is empty: nothing to sign');
+      return c.json({ id: cp.id, at: cp.at, last_id: cp.lastId, head_hash: cp.headHash, rows: cp.rows, kid: cp.kid, jws: cp.jws }, 201, NO_STORE);
+    })
+    .get('/admin/api/audit/:id{[0-9]+}', requireAdmin('auditor'), (c) => {
+      const found = loadRowWithCorrelation(deps, rowId(c));
+      if (!found) throw new NotFound('no such audit row');
+      return c.json({ row: rowToJson(found.row), hash_matches: found.hashMatches }, 200, NO_STORE);
+    })
+    .get('/admin/api/audit/:id{[0-9]+}/correlation', requireAdmin('auditor'), (c) => {
+      const found = loadRowWithCorrelation(deps, rowId(c));
+      if (!found) throw new NotFound('no such audit row');
+      const { correlation } = found;
+      return c.json(
+        {
+          rows: correlation.rows.map(({ row, link }) => ({ link, ...rowToJson(row) })),
+          truncated: correlation.truncated,
+          ambiguous_login_starts: correlation.ambiguousLoginStarts,
+        },
+        200,
+        NO_STORE,
+      );
+    });
+}
+
+/** GET /audit/checkpoints/latest: the newest signed checkpoint (a JWS, verifiable with /jwks.json), public. */
+export function publicCheckpointRoutes(checkpoints: Checkpoints): Hono<AppEnv> {
+  return new Hono<AppEnv>().get('/audit/checkpoints/latest', (c) => {
+    const cp = checkpoints.latest();
+    if (!cp) throw new NotFound('no checkpoint has been signed yet');
+    return c.body(cp.jws, 200, { 'Content-Type': 'application/jwt', 'Cache-Control': 'no-cache' });
+  });
+}

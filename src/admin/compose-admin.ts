@@ -1,0 +1,69 @@
+import type { Hono } from 'hono';
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.js';
+import { createChainMonitor } from '../audit/chain-status.js';
+import { createCheckpoints, keysFromDatabase, type Checkpoints, type Every } from '../audit/checkpoints.js';
+import type { Config } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
+import type { Db } from '../db/client.js';
+import type { AppEnv } from '../http/env.js';
+import type { AdminLoginCompletion } from '../http/routes/saml.js';
+import type { SigningKey } from '../tokens/keystore.js';
+import { createAdminLogin, type AdminSignIn } from './admin-login.js';
+import { auditApiRoutes, publicCheckpointRoutes } from './audit-api.js';
+import { auditPageRoutes } from './audit-pages.js';
+import { createRequireAdmin, type RequireAdmin } from './require-admin.js';
+import { createAdminSessions } from './sessions.js';
+
+export interface AdminModule {
+  /** The guard for admin routes: `requireAdmin('auditor')`, `requireAdmin('admin')` (CSRF-checked for unsafe methods). */
+  requireAdmin: RequireAdmin;
+  /** The ACS hook for sign-ins started at /admin/login (give it to `composeSso`). */
+  completeLogin: AdminLoginCompletion;
+  checkpoints: Checkpoints;
+  /** The routers, once the SAML module is built (undefined sign-in: no IdP, the console cannot be entered). */
+  routes(signIn: AdminSignIn | undefined): Hono<AppEnv>[];
+  /** Starts periodic checkpoints (`admin.audit.checkpoint_interval_seconds`); returns the stop function. */
+  scheduleCheckpoints(logger: Logger, every?: Every): () => void;
+}
+
+/**
+ * Wires the admin console and audit review from the config: sessions, the role policy, the `requireAdmin`
+ * guard, checkpoints and the chain monitor, the JSON API and the pages. Built before `composeSso` (which needs
+ * the ACS hook); its routes are made after it, with the sign-in it returns.
+ */
+export function composeAdmin(opts: {
+  config: Config;
+  db: Db;
+  audit: AuditLog;
+  clock: Clock;
+  issuer: string;
+  signingKey(): Promise<SigningKey>;
+}): AdminModule {
+  const { config, db, audit, clock, issuer } = opts;
+  const admin = config.admin;
+  const sessions = createAdminSessions({
+    db,
+    clock,
+    timeouts: { idleSeconds: admin.session.idle_timeout_seconds, absoluteSeconds: admin.session.absolute_timeout_seconds },
+  });
+  const requireAdmin = createRequireAdmin({ sessions, origin: new URL(issuer).origin });
+  const login = createAdminLogin({
+    db,
+    audit,
+    clock,
+    sessions,
+    policy: { claim: admin.roles_claim, values: { auditor: admin.roles.auditor, admin: admin.roles.admin } },
+    idpId: admin.idp ?? (config.idps.length === 1 ? config.idps[0]!.id : undefined),
+  });
+  const checkpoints = createCheckpoints({ db, audit, clock, issuer, signingKey: opts.signingKey });
+  const monitor = createChainMonitor({ db, clock, keys: keysFromDatabase(db), issuer });
+  const review = { db, audit, clock, issuer, checkpoints, monitor, loginWindowMs: config.saml.login_ttl_seconds * 1000 };
+  return {
+    requireAdmin,
+    completeLogin: login.complete,
+    checkpoints,
+    routes: (signIn) => [auditApiRoutes(review, requireAdmin), auditPageRoutes(review, requireAdmin, login, signIn), publicCheckpointRoutes(checkpoints)],
+    scheduleCheckpoints: (logger, every) => checkpoints.schedule(admin.audit.checkpoint_interval_seconds, logger, every),
+  };
+}

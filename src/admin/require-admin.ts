@@ -1,0 +1,69 @@
+import type { MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { constantTimeEqual } from '../core/hash.js';
+import type { AppEnv } from '../http/env.js';
+import { adminRefusalResponse } from './responses.js';
+import { roleSatisfies, type AdminRole } from './roles.js';
+import type { AdminPrincipal, AdminSessions } from './sessions.js';
+
+/**
+ * The console session cookie. `__Host-`: only this exact host can set it (no Domain, Path=/, Secure), so a
+ * sibling subdomain cannot plant one. HttpOnly (no script reads it); SameSite=Lax: sent on the top-level GET that
+ * follows the ACS's 303, withheld from cross-site POSTs. Not named `SimpleSAML*` (an IdP's cookies may reach us).
+ */
+export const ADMIN_COOKIE = '__Host-campus_sts_admin';
+
+/** Hono env of handlers behind `requireAdmin`: `c.get('admin')` is the signed-in principal. */
+export interface AdminEnv {
+  Variables: AppEnv['Variables'] & { admin: AdminPrincipal };
+}
+
+/** `requireAdmin('auditor')` / `requireAdmin('admin')`: the guard every admin route mounts. */
+export type RequireAdmin = (role: AdminRole) => MiddlewareHandler<AdminEnv>;
+
+const UNSAFE = /^(?:POST|PUT|PATCH|DELETE)$/;
+const MAX_FORM_BYTES = 64 * 1024;
+
+/**
+ * The guard for admin routes (ours, and the upstream connection endpoints): a live console session with at
+ * least `role`, and for every state-changing request the CSRF checks below. Refusals are answered here (never
+ * thrown): no session → 303 to sign-in for page GETs, else 401; too weak a role → 403; CSRF → 403.
+ *
+ * CSRF, in depth. SameSite=Lax already keeps the cookie off cross-site POSTs, but "site" is the registrable
+ * domain: a survey page on survey.example.edu is same-site with sts.example.edu and would get the cookie. So:
+ * (1) a synchronizer token bound to the session, echoed as form field `csrf_token` or header `X-CSRF-Token`,
+ * required on every unsafe method, whatever the content type; (2) when the browser says where the request comes
+ * from (Sec-Fetch-Site, Origin), it must be this very origin (the issuer's, not the Host header, which a proxy
+ * may rewrite). (2) alone would pass non-browser clients that send neither header; (1) alone is enough but (2)
+ * is cheap and stops a leaked token from being usable cross-origin.
+ */
+export function createRequireAdmin(deps: { sessions: AdminSessions; origin: string }): RequireAdmin {
+  return (role) =>
+    async function requireAdmin(c, next) {
+      const found = deps.sessions.resume(getCookie(c, ADMIN_COOKIE));
+      if ('missing' in found) return adminRefusalResponse(c, { kind: 'login_required', why: found.missing });
+      const admin = found.principal;
+      if (!roleSatisfies(admin.role, role)) return adminRefusalResponse(c, { kind: 'forbidden', need: role });
+      if (UNSAFE.test(c.req.method) && !(await passesCsrf(c, admin.csrfToken, deps.origin))) return adminRefusalResponse(c, { kind: 'csrf' });
+      c.set('admin', admin);
+      await next();
+      c.header('Cache-Control', 'no-store');
+      c.header('Vary', 'Cookie');
+    };
+}
+
+async function passesCsrf(c: Parameters<MiddlewareHandler<AdminEnv>>[0], expected: string, origin: string): Promise<boolean> {
+  const site = c.req.header('sec-fetch-site');
+  if (site !== undefined && site !== 'same-origin') return false;
+  const from = c.req.header('origin');
+  if (from !== undefined && from !== origin) return false;
+  let token = c.req.header('x-csrf-token');
+  const type = c.req.header('content-type') ?? '';
+  if (token === undefined && /^(?:application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) {
+    if (Number(c.req.header('content-length') ?? 0) > MAX_FORM_BYTES) return false;
+    // parseBody caches the parsed body, so the handler can read the form again.
+    const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    token = typeof body.csrf_token === 'string' ? body.csrf_token : undefined;
+  }
+  return token !== undefined && constantTimeEqual(token, expected);
+}

@@ -1,0 +1,172 @@
+import { desc, eq } from 'drizzle-orm';
+import { importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
+import type { Logger } from 'pino';
+import type { Clock } from '../core/clock.js';
+import { epochSeconds } from '../core/clock.js';
+import { inTransaction, type Db } from '../db/client.js';
+import { auditCheckpoints, type AuditCheckpointRow } from '../db/schema/audit-checkpoints.js';
+import { auditLog } from '../db/schema/audit-log.js';
+import { signingKeys } from '../db/schema/signing-keys.js';
+import type { SigningKey } from '../tokens/keystore.js';
+import { readAnchor } from './anchor.js';
+import type { AuditLog } from './audit-log.js';
+import { pages } from './audit-log.js';
+import { verifyChain } from './chain.js';
+
+/** JWS `typ` of a checkpoint: never confusable with an access token (`at+jwt`), so it cannot be replayed as one. */
+export const CHECKPOINT_TYP = 'campus-sts-audit-checkpoint+jwt';
+
+/** What a checkpoint's signature covers. */
+export interface CheckpointClaims {
+  iss: string;
+  iat: number;
+  /** The newest row covered, and its hash: every row up to it is vouched for by the chain. */
+  last_id: number;
+  head_hash: string;
+  /** The first row of the chain then (1, or the anchor after a prune), and the number of rows from it. */
+  first_id: number;
+  rows: number;
+}
+
+export type CheckpointTrigger = 'periodic' | 'console' | 'cli';
+
+/** Refused: the chain does not verify, so nothing may be signed over it. */
+export class ChainBroken extends Error {}
+
+export interface CheckpointDeps {
+  db: Db;
+  audit: AuditLog;
+  clock: Clock;
+  issuer: string;
+  signingKey(): Promise<SigningKey>;
+}
+
+/**
+ * Signed checkpoints of the chain head (flow 6, tamper evidence beyond the chain). A checkpoint is only signed
+ * over a chain that verifies from the previous checkpoint on (checked incrementally), so a signature never
+ * vouches for an already-tampered log. Recorded in `audit_checkpoints` and as an `audit.checkpoint` row.
+ */
+export function createCheckpoints(deps: CheckpointDeps) {
+  const latest = () => deps.db.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.id)).limit(1).get();
+
+  async function create(trigger: CheckpointTrigger, actor: { subject?: string; requestId?: string } = {}): Promise<AuditCheckpointRow | undefined> {
+    const head = deps.db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(1).get();
+    if (!head) return undefined;
+    // Nothing new since the last checkpoint but its own row: a periodic run would only sign itself.
+    if (trigger === 'periodic' && head.event === 'audit.checkpoint') return undefined;
+    const anchor = readAnchor(deps.db);
+    const previous = latest();
+    const resume = previous && previous.lastId >= anchor.firstId && previous.lastId <= head.id ? previous : undefined;
+    const verdict = verifyChain(
+      pages(deps.db, resume ? resume.lastId : anchor.firstId - 1, head.id),
+      resume ? resume.headHash : anchor.prevHash,
+      resume ? resume.lastId + 1 : anchor.firstId,
+    );
+    if (!verdict.ok) throw new ChainBroken(`audit chain broken at row ${verdict.badRowId}: ${verdict.problem}`);
+
+    const now = deps.clock.now();
+    const claims: CheckpointClaims = {
+      iss: deps.issuer,
+      iat: epochSeconds(now),
+      last_id: head.id,
+      head_hash: head.hash,
+      first_id: anchor.firstId,
+      rows: head.id - anchor.firstId + 1,
+    };
+    const key = await deps.signingKey();
+    const jws = await new SignJWT({ ...claims }).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: CHECKPOINT_TYP }).sign(key.key);
+    return inTransaction(deps.db, (tx) => {
+      const row = tx
+        .insert(auditCheckpoints)
+        .values({ at: now, lastId: claims.last_id, headHash: claims.head_hash, rows: claims.rows, kid: key.kid, jws })
+        .returning()
+        .get();
+      deps.audit.append(tx, {
+        event: 'audit.checkpoint',
+        outcome: 'success',
+        ...(actor.subject ? { subject: actor.subject } : {}),
+        ...(actor.requestId ? { requestId: actor.requestId } : {}),
+        data: { trigger, last_id: claims.last_id, head_hash: claims.head_hash, rows: claims.rows, kid: key.kid },
+      });
+      return row;
+    });
+  }
+
+  return {
+    create,
+    latest,
+    list: (limit = 20) => deps.db.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.id)).limit(limit).all(),
+    /**
+     * Periodic checkpoints, every `intervalSeconds`; a failure is logged, never thrown. `every` is the timer
+     * (an unref'd setInterval by default: it never keeps the process alive); tests pass their own.
+     */
+    schedule(intervalSeconds: number, logger: Logger, every: Every = unrefInterval): () => void {
+      if (intervalSeconds <= 0) return () => {};
+      return every(intervalSeconds * 1000, () =>
+        create('periodic').then(
+          () => undefined,
+          (err: unknown) => logger.error({ err }, 'audit checkpoint failed'),
+        ),
+      );
+    },
+  };
+}
+
+/** Runs `tick` every `ms`; returns the stop function. */
+export type Every = (ms: number, tick: () => Promise<void>) => () => void;
+
+const unrefInterval: Every = (ms, tick) => {
+  const timer = setInterval(() => void tick(), ms);
+  timer.unref();
+  return () => clearInterval(timer);
+};
+
+export type Checkpoints = ReturnType<typeof createCheckpoints>;
+
+/** Looks up a checkpoint's verification key by `kid`. */
+export type CheckpointKeys = (kid: string) => Promise<CryptoKey | undefined>;
+
+/**
+ * Every signing key the service ever had (retired keys stay in the table after they leave the JWKS), so old
+ * checkpoints still verify. Public halves only.
+ */
+export function keysFromDatabase(db: Db): CheckpointKeys {
+  return async (kid) => {
+    const row = db.select({ publicJwk: signingKeys.publicJwk, alg: signingKeys.alg }).from(signingKeys).where(eq(signingKeys.kid, kid)).get();
+    return row ? ((await importJWK(JSON.parse(row.publicJwk) as JWK, row.alg)) as CryptoKey) : undefined;
+  };
+}
+
+/** Public JWKs of every signing key in the database (exports carry them for offline verification). */
+export function publicJwksFromDatabase(db: Db): JWK[] {
+  return db.select({ publicJwk: signingKeys.publicJwk }).from(signingKeys).all().map((r) => JSON.parse(r.publicJwk) as JWK);
+}
+
+/** Keys from a JWK Set (a saved /jwks.json, or an export's header). */
+export function keysFromJwks(jwks: { keys: JWK[] }): CheckpointKeys {
+  return async (kid) => {
+    const jwk = jwks.keys.find((k) => k.kid === kid);
+    if (!jwk || 'd' in jwk) return undefined;
+    return (await importJWK(jwk, jwk.alg)) as CryptoKey;
+  };
+}
+
+/** Verifies a checkpoint JWS: signature by a known key, our `typ`, and the claim shapes. */
+export async function verifyCheckpoint(jws: string, keys: CheckpointKeys, issuer?: string): Promise<CheckpointClaims & { kid: string }> {
+  let kid = '';
+  const { payload } = await jwtVerify(
+    jws,
+    async (header) => {
+      kid = header.kid ?? '';
+      const key = await keys(kid);
+      if (!key) throw new Error(`no key with kid "${kid.slice(0, 64)}"`);
+      return key;
+    },
+    { typ: CHECKPOINT_TYP, ...(issuer ? { issuer } : {}), algorithms: ['ES256', 'EdDSA', 'Ed25519', 'RS256'] },
+  );
+  const p = payload as Partial<CheckpointClaims>;
+  if (!Number.isInteger(p.last_id) || typeof p.head_hash !== 'string' || !/^[0-9a-f]{64}$/.test(p.head_hash) || !Number.isInteger(p.rows) || !Number.isInteger(p.first_id)) {
+    throw new Error('checkpoint claims are malformed');
+  }
+  return { ...(p as CheckpointClaims), kid };
+}

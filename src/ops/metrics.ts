@@ -1,0 +1,118 @@
+import { Hono, type MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { AuditObserver } from '../audit/audit-log.js';
+import { AUDIT_EVENT_NAMES } from '../audit/query.js';
+import { GRANT_TYPES } from '../core/constants.js';
+import type { AppEnv } from '../http/env.js';
+import { SAML_REFUSAL_REASONS } from '../saml/errors.js';
+
+/**
+ * Prometheus metrics of one service instance, in its own registry (never prom-client's global one: two
+ * services in one process, as in tests, must not share counters). Label values are always from closed sets
+ * (route templates, known grant types, refusal reasons): a client cannot grow the label space.
+ */
+
+/** What the upstream proxy reports (the upstream module calls these; ids come from the config). */
+export interface UpstreamMetrics {
+  /** One proxied call: which upstream, the status answered (or 'timeout' / 'error'), how long it took. */
+  observeCall(labels: { upstream: string; status: number | 'timeout' | 'error' }, seconds: number): void;
+  /** One refresh of an upstream token: refreshed, or failed. */
+  countRefresh(labels: { upstream: string; outcome: 'success' | 'error' }): void;
+}
+
+export interface ServiceMetrics {
+  registry: Registry;
+  /** App-wide middleware: requests by route template, method and status, and their duration. */
+  http: MiddlewareHandler<AppEnv>;
+  /** Counts decisions as the audit log records them, and times audit writes. */
+  audit: AuditObserver;
+  upstream: UpstreamMetrics;
+}
+
+const KNOWN_GRANTS = new Set<string>(Object.values(GRANT_TYPES));
+const KNOWN_EVENTS = new Set(AUDIT_EVENT_NAMES);
+const KNOWN_REASONS = new Set<string>(SAML_REFUSAL_REASONS);
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ServiceMetrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'campus_sts_' });
+  const registers = [registry];
+
+  const requests = new Counter({ name: 'campus_sts_http_requests_total', help: 'HTTP requests by route template, method and status.', labelNames: ['route', 'method', 'status'], registers });
+  const duration = new Histogram({
+    name: 'campus_sts_http_request_duration_seconds',
+    help: 'HTTP request duration by route template and method.',
+    labelNames: ['route', 'method'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  const auditRows = new Counter({ name: 'campus_sts_audit_rows_total', help: 'Audit rows written, by event and outcome.', labelNames: ['event', 'outcome'], registers });
+  const auditWrite = new Histogram({
+    name: 'campus_sts_audit_write_seconds',
+    help: 'Time to validate, hash and insert one audit row (inside its transaction).',
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1],
+    registers,
+  });
+  const exchanges = new Counter({ name: 'campus_sts_token_requests_total', help: 'Token endpoint decisions by grant type and outcome.', labelNames: ['grant_type', 'outcome'], registers });
+  const launches = new Counter({ name: 'campus_sts_launch_events_total', help: 'Survey launch decisions (issue, redeem) by outcome.', labelNames: ['event', 'outcome'], registers });
+  const samlRefusals = new Counter({ name: 'campus_sts_saml_refusals_total', help: 'Refused SAML responses by reason.', labelNames: ['reason'], registers });
+  const upstreamLatency = new Histogram({
+    name: 'campus_sts_upstream_request_duration_seconds',
+    help: 'Proxied upstream calls by upstream and status.',
+    labelNames: ['upstream', 'status'],
+    buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
+  const refreshes = new Counter({ name: 'campus_sts_upstream_refreshes_total', help: 'Upstream token refreshes by upstream and outcome.', labelNames: ['upstream', 'outcome'], registers });
+
+  return {
+    registry,
+    http: async function httpMetrics(c, next) {
+      const started = performance.now();
+      await next();
+      const method = METHODS.has(c.req.method) ? c.req.method : 'OTHER';
+      const route = routeLabel(c);
+      requests.inc({ route, method, status: String(c.res.status) });
+      duration.observe({ route, method }, (performance.now() - started) / 1000);
+    },
+    audit: {
+      appended(e, seconds) {
+        auditWrite.observe(seconds);
+        auditRows.inc({ event: KNOWN_EVENTS.has(e.event) ? e.event : 'other', outcome: e.outcome });
+        const data = (e.data ?? {}) as { grant_type?: unknown };
+        if (e.event === 'token.issue') {
+          const grant = typeof data.grant_type === 'string' && KNOWN_GRANTS.has(data.grant_type) ? data.grant_type : 'other';
+          exchanges.inc({ grant_type: grant, outcome: e.outcome });
+        } else if (e.event === 'launch.issue' || e.event === 'launch.redeem') {
+          launches.inc({ event: e.event, outcome: e.outcome });
+        } else if (e.event === 'saml.login' && e.outcome === 'refused') {
+          const code = e.reason?.split(':')[0] ?? '';
+          samlRefusals.inc({ reason: KNOWN_REASONS.has(code) ? code : 'other' });
+        }
+      },
+    },
+    upstream: {
+      observeCall: ({ upstream, status }, seconds) => upstreamLatency.observe({ upstream, status: String(status) }, seconds),
+      countRefresh: ({ upstream, outcome }) => refreshes.inc({ upstream, outcome }),
+    },
+  };
+}
+
+/** The matched route template (`/launch/:survey`), never the raw path; `unmatched` for 404s of no route. */
+function routeLabel(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
+  try {
+    const path = routePath(c);
+    return path === '*' || path === '/*' ? 'unmatched' : path;
+  } catch {
+    return 'unmatched';
+  }
+}
+
+/** GET /metrics (Prometheus text format). */
+export function metricsRoutes(metrics: ServiceMetrics): Hono<AppEnv> {
+  return new Hono<AppEnv>().get('/metrics', async (c) =>
+    c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType, 'Cache-Control': 'no-store' }),
+  );
+}

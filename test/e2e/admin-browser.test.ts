@@ -1,0 +1,185 @@
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inTransaction } from '../../src/db/client.js';
+import { auditLog } from '../../src/db/schema/audit-log.js';
+import { launchChromium, STEP_TIMEOUT_MS } from '../support/browser/chromium.js';
+import { startStsServer, type StsServer } from '../support/browser/sts-server.js';
+import type { SimpleSamlIdp } from '../support/simplesamlphp/idp.js';
+import { loginAtIdp } from '../support/simplesamlphp/login.js';
+import { PEOPLE } from '../helpers/saml.js';
+import { CONSOLE_PEOPLE, ENTITLEMENT, startConsoleIdp } from './admin-helpers.js';
+
+/**
+ * Audit review as an auditor does it, in a real browser (Debian chromium, headless, fresh profile): campus-sts on
+ * http://localhost:P1 and the campus IdP (SimpleSAMLphp) on http://127.0.0.1:P2 — different sites, as in
+ * production. Sign in through the IdP, filter by a subject with the keyboard, open an event and its
+ * correlation, export CSV. Screenshots go to test-results/admin-audit/ (one is copied to docs/ for the README).
+ */
+const AUDIENCE = 'https://sis.example.edu';
+const SHOTS = join(process.cwd(), 'test-results', 'admin-audit');
+
+let browser: Browser | undefined;
+let idp: SimpleSamlIdp | undefined;
+let sts: StsServer | undefined;
+
+beforeAll(async () => {
+  const started = await Promise.allSettled([launchChromium().then((b) => (browser = b)), startConsoleIdp().then((i) => (idp = i))]);
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  sts = await startStsServer((_issuer, dir) => {
+    const metadata = join(dir, 'idp-metadata.xml');
+    writeFileSync(metadata, idp!.metadataXml);
+    return {
+      audiences: [{ id: AUDIENCE, scopes: ['student.read'] }],
+      saml: { keys_dir: join(dir, 'certs') },
+      idps: [{ id: 'campus', metadata: { file: metadata }, signed: 'both', allow_cbc_encryption: true, subject: { source: 'eppn' } }],
+      surveys: [{ id: 'course-eval', url: 'https://survey.example.edu/jfe/form/SV_eval', audience: AUDIENCE, scopes: ['student.read'], require: { affiliation: ['student'] }, release: ['displayName'] }],
+      admin: { roles: { auditor: [ENTITLEMENT.auditor], admin: [ENTITLEMENT.admin] } },
+    };
+  });
+  await idp!.reconfigure([{ entityId: `${sts.issuer}/saml/metadata`, acsUrl: `${sts.issuer}/saml/acs`, nameIdFormat: 'persistent' }]);
+  await writeHistory(sts);
+});
+
+afterAll(async () => {
+  const results = await Promise.allSettled([browser?.close(), sts?.stop(), idp?.stop()]);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+});
+
+/** Some history to review: a student's launch (plus two upstream calls with that token), a refused launch. */
+async function writeHistory(server: StsServer): Promise<void> {
+  const launchAs = async (person: { username: string; password: string }) => {
+    const cookies = new Map<string, string>();
+    const call = async (path: string, init: RequestInit = {}) => {
+      const res = await fetch(`${server.issuer}${path}`, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+      for (const c of res.headers.getSetCookie()) cookies.set(c.split('=')[0]!, c.split(';')[0]!.split('=').slice(1).join('='));
+      return res;
+    };
+    const start = await call('/launch/course-eval');
+    const posted = await loginAtIdp(start.headers.get('location')!, person);
+    return call('/saml/acs', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ SAMLResponse: posted.SAMLResponse }).toString() });
+  };
+  const acs = await launchAs(PEOPLE.student);
+  const code = new URL(acs.headers.get('location')!).searchParams.get('sts_code')!;
+  const redeemed = await fetch(`${server.issuer}/launch/redeem`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+  const token = ((await redeemed.json()) as { token: string }).token;
+  const jti = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { jti: string }).jti;
+  const { db } = server.service.database;
+  for (const [i, status] of [200, 200].entries()) {
+    inTransaction(db, (tx) =>
+      server.service.audit.append(tx, {
+        event: 'upstream.call', outcome: 'success', requestId: `proxy-${i}`, subject: 'alice@example.edu', clientId: 'survey:course-eval', jti, audience: [AUDIENCE],
+        data: { upstream: 'sis', method: 'GET', route: '/students/{claims.student_id}/enrollments', status, upstream_status: status, latency_ms: 40 + i * 7 },
+      }),
+    );
+  }
+  expect((await launchAs(PEOPLE.staff)).status).toBe(403);
+}
+
+async function newPage(): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  // A laptop screen; a fresh context: no cookies, no cache.
+  const context = await browser!.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true });
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  // CSP violations and script errors show up here: a clean console page has none. (Resource errors are judged
+  // by their responses below: the browser's own /favicon.ico probes may 404.)
+  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && problems.push(m.text()));
+  page.on('pageerror', (e) => problems.push(e.message));
+  page.on('response', (r) => r.status() >= 400 && !r.url().endsWith('/favicon.ico') && problems.push(`${r.status()} ${r.url()}`));
+  return { context, page, problems };
+}
+
+async function shot(page: Page, name: string): Promise<string> {
+  mkdirSync(SHOTS, { recursive: true });
+  const path = join(SHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+describe('audit review in a real browser', () => {
+  it('an auditor signs in at the IdP, filters by subject with the keyboard, opens an event, exports CSV', async () => {
+    const { context, page, problems } = await newPage();
+    const origin = sts!.issuer;
+
+    // 1. The console sends an unauthenticated visitor to sign in at the IdP (another site).
+    await page.goto(`${origin}/admin/audit`);
+    await page.waitForURL(`${idp!.baseUrl}/**`);
+    await page.locator('input[name=username]').fill(CONSOLE_PEOPLE.auditor.username);
+    await page.locator('input[name=password]').fill(CONSOLE_PEOPLE.auditor.password);
+    await page.locator('input[name=password]').press('Enter');
+    // The IdP's POST to our ACS is cross-site; the session cookie set there is SameSite=Lax and reaches the 303's GET.
+    await page.waitForURL(`${origin}/admin/audit`);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Audit log');
+    await expect.poll(() => page.locator('header.top .who').innerText()).toMatch(/Signed in as carol@example\.edu \(auditor\)/);
+    await expect.poll(() => page.locator('#status-h + p').innerText()).toMatch(/^✓ Chain verified up to row \d+, written \d{4}-\d\d-\d\d /);
+    const cookie = (await context.cookies()).find((c) => c.name === '__Host-campus_sts_admin')!;
+    expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/', domain: 'localhost' });
+    await shot(page, '1-signed-in');
+
+    // 2. Keyboard only: the skip link is the first stop, then the filter fields by their labels; Enter submits.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    await page.getByLabel('Subject').focus();
+    await page.keyboard.type('alice@example.edu');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/admin\/audit\?.*subject=alice%40example\.edu/);
+    const subjects = await page.locator('tbody tr td:nth-child(5)').allTextContents();
+    expect(subjects.length).toBe(4);
+    expect(new Set(subjects)).toEqual(new Set(['alice@example.edu']));
+    const events = await page.locator('tbody tr td:nth-child(3)').allTextContents();
+    expect(events).toEqual(expect.arrayContaining(['saml.login', 'launch.issue', 'upstream.call']));
+    const review = await shot(page, '2-filtered-by-subject');
+    // The README's screenshot: refreshed on request (UPDATE_SCREENSHOTS=1), so a test run leaves the tree clean.
+    const readmeShot = join(process.cwd(), 'docs', 'audit-review.png');
+    if (process.env.UPDATE_SCREENSHOTS === '1' || !existsSync(readmeShot)) {
+      mkdirSync(join(process.cwd(), 'docs'), { recursive: true });
+      copyFileSync(review, readmeShot);
+    }
+    // Focus is visible (a real outline) on whatever the keyboard reaches, in reading order.
+    await page.getByLabel('Subject').focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-survey');
+    expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).toBe('solid');
+
+    // 3. Open the launch's token row: its details and the chain that follows the launch.
+    await page.getByRole('link', { name: /launch\.issue, details/ }).click();
+    await page.waitForURL(/\/admin\/audit\/events\/\d+$/);
+    await expect.poll(() => page.locator('h1').textContent()).toMatch(/^Row \d+: launch\.issue \(success\)$/);
+    expect(await page.locator('dl.fields >> text=matches the content').count()).toBe(1);
+    const chain = await page.locator('#corr-caption + thead + tbody tr').evaluateAll((rows) => rows.map((r) => `${r.children[2]!.textContent}:${r.children[4]!.textContent}`));
+    expect(chain).toEqual([
+      'saml.start:sign-in start (matched by time)',
+      'saml.login:same request',
+      'launch.issue:this row',
+      'launch.redeem:same token (jti)',
+      'upstream.call:same token (jti)',
+      'upstream.call:same token (jti)',
+    ]);
+    await shot(page, '3-event-with-correlation');
+
+    // 4. Back to the filtered list, export CSV (a download over the same session).
+    await page.goBack();
+    await page.waitForURL(/subject=alice%40example\.edu/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'CSV' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^campus-sts-audit-\d{8}T\d{6}Z\.csv$/);
+    const csvPath = join(SHOTS, 'export.csv');
+    await download.saveAs(csvPath);
+    const [header, ...lines] = readFileSync(csvPath, 'utf8').trim().split('\r\n');
+    expect(header).toBe('id,at,event,outcome,request_id,client_id,subject,audience,scope,jti,reason,data,prev_hash,hash');
+    expect(lines.length).toBe(subjects.length);
+    for (const line of lines) expect(line.split(',')[6]).toBe('alice@example.edu');
+
+    // Everything the auditor did is in the log, and the page never broke its CSP.
+    const rows = sts!.service.database.db.select().from(auditLog).all();
+    expect(rows.filter((r) => r.subject === 'carol@example.edu').map((r) => r.event)).toEqual(['saml.login', 'admin.login', 'audit.export']);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});

@@ -1,0 +1,58 @@
+import { expect } from 'vitest';
+import { eduPersonUser, startSimpleSamlIdp, type SimpleSamlIdp } from '../support/simplesamlphp/idp.js';
+import { loginAtIdp } from '../support/simplesamlphp/login.js';
+import { AppBrowser, ACS_URL, PEOPLE, samlOverrides } from '../helpers/saml.js';
+import type { TestService } from '../helpers/service.js';
+
+/** Console entitlements, as an IdP would release them in eduPersonEntitlement. */
+export const ENTITLEMENT = {
+  auditor: 'urn:mace:example.edu:campus-sts:auditor',
+  admin: 'urn:mace:example.edu:campus-sts:admin',
+} as const;
+
+/** Console users at the real IdP: an auditor, an admin, and staff with an unrelated entitlement. */
+export const CONSOLE_PEOPLE = {
+  auditor: eduPersonUser({ username: 'carol', password: 'carol-pw', affiliations: ['member', 'staff'], displayName: 'Carol Auditor', entitlements: [ENTITLEMENT.auditor] }),
+  admin: eduPersonUser({ username: 'dave', password: 'dave-pw', affiliations: ['member', 'staff'], displayName: 'Dave Admin', entitlements: [ENTITLEMENT.auditor, ENTITLEMENT.admin] }),
+  nobody: eduPersonUser({ username: 'erin', password: 'erin-pw', affiliations: ['member', 'staff'], entitlements: ['urn:mace:dir:entitlement:common-lib-terms'] }),
+};
+
+export function startConsoleIdp(): Promise<SimpleSamlIdp> {
+  return startSimpleSamlIdp({ sps: [], users: [...Object.values(PEOPLE), ...Object.values(CONSOLE_PEOPLE)] });
+}
+
+/** The SAML test config plus an `admin` section granting the two roles by entitlement. */
+export function consoleOverrides(idp: SimpleSamlIdp, admin: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+  const saml = samlOverrides(idp);
+  return (dir: string) => ({
+    ...saml(dir),
+    admin: { roles: { auditor: [ENTITLEMENT.auditor], admin: [ENTITLEMENT.admin] }, ...admin },
+    ...extra,
+  });
+}
+
+export interface SignedIn {
+  browser: AppBrowser;
+  csrf: string;
+  /** The ACS answer (303 to the console on success). */
+  acs: Response;
+}
+
+/** Signs a person in to the console through the real IdP, as a browser would (cookies carried by AppBrowser). */
+export async function consoleSignIn(s: TestService, person: { username: string; password: string }, returnTo?: string): Promise<SignedIn> {
+  const browser = new AppBrowser(s);
+  const start = await browser.request(`/admin/login${returnTo ? `?return=${encodeURIComponent(returnTo)}` : ''}`);
+  expect(start.status, await start.clone().text()).toBe(303);
+  const posted = await loginAtIdp(start.headers.get('location')!, person);
+  expect(posted.acsUrl).toBe(ACS_URL);
+  const acs = await browser.postForm('/saml/acs', { SAMLResponse: posted.SAMLResponse, ...(posted.RelayState ? { RelayState: posted.RelayState } : {}) });
+  let csrf = '';
+  if (acs.status === 303) {
+    const session = await browser.request('/admin/api/session');
+    if (session.status === 200) csrf = ((await session.json()) as { csrf_token: string }).csrf_token;
+  }
+  return { browser, csrf, acs };
+}
+
+/** The real IdP uses the real clock; ours is fixed at the whole second. */
+export const wholeSecondNow = () => new Date(Math.floor(Date.now() / 1000) * 1000);
