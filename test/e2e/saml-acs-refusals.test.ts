@@ -80,6 +80,19 @@ describe('the ACS refuses attacks with a page and an audit row', () => {
     });
   }
 
+  it('two different responses to one request, posted at once: one launch, one friendly refusal, never a 503', async () => {
+    const { browser, requestId } = await pendingLaunch();
+    const [first, second] = [await fresh(requestId), await fresh(requestId)];
+    const answers = await Promise.all([first, second].map((xml) => browser.postForm('/saml/acs', { SAMLResponse: toB64(xml) })));
+    expect(answers.map((a) => a.status).sort()).toEqual([303, 400]);
+    const refused = answers.find((a) => a.status === 400)!;
+    expect(refused.headers.get('content-type')).toMatch(/^text\/html/);
+    const rows = s.auditRows().filter((r) => r.event === 'saml.login' && r.outcome === 'refused' && r.requestId === refused.headers.get('x-request-id'));
+    expect(rows).toHaveLength(1);
+    // Either the second found the login already consumed at commit, or no longer pending at validation.
+    expect(rows[0]!.reason).toMatch(/^(replayed: pending login already consumed|in_response_to_mismatch)/);
+  });
+
   it('a genuine response still works in the same service (the cases above were refused for their own reason)', async () => {
     const { browser, requestId } = await pendingLaunch();
     const res = await browser.postForm('/saml/acs', { SAMLResponse: toB64(await fresh(requestId)) });
