@@ -14,6 +14,8 @@ import { auditApiRoutes, publicCheckpointRoutes } from './audit-api.js';
 import { auditPageRoutes } from './audit-pages.js';
 import { createRequireAdmin, type RequireAdmin } from './require-admin.js';
 import { createAdminSessions } from './sessions.js';
+import type { AdminGate } from '../upstream/http/admin-gate.js';
+import { createSessionAdminGate } from '../upstream/http/session-gate.js';
 
 export interface AdminModule {
   /** The guard for admin routes: `requireAdmin('auditor')`, `requireAdmin('admin')` (CSRF-checked for unsafe methods). */
@@ -21,6 +23,8 @@ export interface AdminModule {
   /** The ACS hook for sign-ins started at /admin/login (give it to `composeSso`). */
   completeLogin: AdminLoginCompletion;
   checkpoints: Checkpoints;
+  /** Console sessions with role `admin` as the gate of the upstream connect endpoints (give it to `composeUpstreams`). */
+  upstreamGate: AdminGate;
   /** The routers, once the SAML module is built (undefined sign-in: no IdP, the console cannot be entered). */
   routes(signIn: AdminSignIn | undefined): Hono<AppEnv>[];
   /** Starts periodic checkpoints (`admin.audit.checkpoint_interval_seconds`); returns the stop function. */
@@ -47,7 +51,10 @@ export function composeAdmin(opts: {
     clock,
     timeouts: { idleSeconds: admin.session.idle_timeout_seconds, absoluteSeconds: admin.session.absolute_timeout_seconds },
   });
-  const requireAdmin = createRequireAdmin({ sessions, origin: new URL(issuer).origin });
+  const origin = new URL(issuer).origin;
+  const requireAdmin = createRequireAdmin({ sessions, origin });
+  // Enabled when someone can hold the admin role (the config check then guarantees an IdP to sign in with).
+  const upstreamGate = createSessionAdminGate({ sessions, origin, enabled: admin.roles.admin.length > 0 });
   const login = createAdminLogin({
     db,
     audit,
@@ -63,6 +70,7 @@ export function composeAdmin(opts: {
     requireAdmin,
     completeLogin: login.complete,
     checkpoints,
+    upstreamGate,
     routes: (signIn) => [auditApiRoutes(review, requireAdmin), auditPageRoutes(review, requireAdmin, login, signIn), publicCheckpointRoutes(checkpoints)],
     scheduleCheckpoints: (logger, every) => checkpoints.schedule(admin.audit.checkpoint_interval_seconds, logger, every),
   };

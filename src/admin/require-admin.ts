@@ -44,7 +44,7 @@ export function createRequireAdmin(deps: { sessions: AdminSessions; origin: stri
       if ('missing' in found) return adminRefusalResponse(c, { kind: 'login_required', why: found.missing });
       const admin = found.principal;
       if (!roleSatisfies(admin.role, role)) return adminRefusalResponse(c, { kind: 'forbidden', need: role });
-      if (UNSAFE.test(c.req.method) && !(await passesCsrf(c, admin.csrfToken, deps.origin))) return adminRefusalResponse(c, { kind: 'csrf' });
+      if (isUnsafeMethod(c.req.method) && !(await passesCsrf(c, admin.csrfToken, deps.origin))) return adminRefusalResponse(c, { kind: 'csrf' });
       c.set('admin', admin);
       await next();
       c.header('Cache-Control', 'no-store');
@@ -52,18 +52,42 @@ export function createRequireAdmin(deps: { sessions: AdminSessions; origin: stri
     };
 }
 
+/** Whether a method changes state (and so needs the CSRF checks). */
+export const isUnsafeMethod = (method: string): boolean => UNSAFE.test(method);
+
+/** What the CSRF checks look at: the fetch-metadata and Origin headers, and the synchronizer token presented. */
+export interface CsrfEvidence {
+  secFetchSite: string | undefined;
+  origin: string | undefined;
+  /** `X-CSRF-Token`, else the `csrf_token` form field. */
+  token: string | undefined;
+}
+
+/**
+ * The CSRF rules (see `createRequireAdmin`), pure: when the browser says where the request comes from it must
+ * be `origin` (the issuer's), and the session's synchronizer token must be presented. Shared with the upstream
+ * connect endpoints, which read the form themselves.
+ */
+export function csrfPasses(evidence: CsrfEvidence, expected: string, origin: string): boolean {
+  return sameOrigin(evidence, origin) && evidence.token !== undefined && constantTimeEqual(evidence.token, expected);
+}
+
+/** Sec-Fetch-Site and Origin, when sent, say this very origin. */
+function sameOrigin(evidence: Pick<CsrfEvidence, 'secFetchSite' | 'origin'>, origin: string): boolean {
+  if (evidence.secFetchSite !== undefined && evidence.secFetchSite !== 'same-origin') return false;
+  return evidence.origin === undefined || evidence.origin === origin;
+}
+
 async function passesCsrf(c: Parameters<MiddlewareHandler<AdminEnv>>[0], expected: string, origin: string): Promise<boolean> {
-  const site = c.req.header('sec-fetch-site');
-  if (site !== undefined && site !== 'same-origin') return false;
-  const from = c.req.header('origin');
-  if (from !== undefined && from !== origin) return false;
-  let token = c.req.header('x-csrf-token');
+  const evidence: CsrfEvidence = { secFetchSite: c.req.header('sec-fetch-site'), origin: c.req.header('origin'), token: c.req.header('x-csrf-token') };
+  // Refuse a cross-origin request before reading its body.
+  if (!sameOrigin(evidence, origin)) return false;
   const type = c.req.header('content-type') ?? '';
-  if (token === undefined && /^(?:application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) {
+  if (evidence.token === undefined && /^(?:application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) {
     if (Number(c.req.header('content-length') ?? 0) > MAX_FORM_BYTES) return false;
     // parseBody caches the parsed body, so the handler can read the form again.
     const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-    token = typeof body.csrf_token === 'string' ? body.csrf_token : undefined;
+    evidence.token = typeof body.csrf_token === 'string' ? body.csrf_token : undefined;
   }
-  return token !== undefined && constantTimeEqual(token, expected);
+  return csrfPasses(evidence, expected, origin);
 }

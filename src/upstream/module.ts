@@ -9,7 +9,7 @@ import type { AppEnv } from '../http/env.js';
 import type { VerifyDeps } from '../tokens/verify.js';
 import { seedRef, upstreamAudience } from './config.js';
 import { createConnectService } from './connect.js';
-import { createAdminTokenGate } from './http/admin-gate.js';
+import { combineAdminGates, createAdminTokenGate, type AdminGate } from './http/admin-gate.js';
 import { connectRoutes } from './http/connect-routes.js';
 import { proxyRoutes } from './http/proxy-routes.js';
 import type { FetchFn, UpstreamObserver } from './provider.js';
@@ -61,16 +61,27 @@ export interface UpstreamModule {
 
 /**
  * Wires the upstream feature into the service: the proxy at `/upstreams/{id}/…`, the admin connect flow at
- * `/admin/upstreams/{id}/…`, and token release for the exchange grant. With no upstream configured it adds nothing.
+ * `/admin/upstreams/{id}/…` (gated by console sessions, and by the `upstream_admin` token when configured), and
+ * token release for the exchange grant. With no upstream configured it adds nothing.
  */
-export function composeUpstreams(deps: UpstreamVaultDeps & { verify: VerifyDeps; issuer: string; maxBodyBytes: number }): UpstreamModule {
+export function composeUpstreams(
+  deps: UpstreamVaultDeps & {
+    verify: VerifyDeps;
+    issuer: string;
+    maxBodyBytes: number;
+    /** Admin console sessions with role `admin` (issue 5): how people connect and disconnect accounts. */
+    consoleGate?: AdminGate | undefined;
+  },
+): UpstreamModule {
   if (deps.config.upstreams.length === 0) return { routes: [], release: undefined, vault: undefined };
   const { vault, entries } = buildUpstreamVault(deps);
   const proxied = new Map<string, ProxyUpstream>([...entries].map(([id, e]) => [id, { ...e, audience: upstreamAudience(e.config), routes: compileRoutes(e.config.routes) }]));
   const handle = createProxy({ upstreams: proxied, vault, verify: deps.verify, db: deps.db, audit: deps.audit, fetch: deps.fetch ?? globalThis.fetch, maxBodyBytes: deps.maxBodyBytes, observer: deps.observer });
   const cors = new Map(deps.config.upstreams.map((u) => [u.id, { origins: new Set(u.cors_origins), methods: [...new Set(u.routes.map((r) => r.method))] }]));
+  // Console sessions first; the shared token only when `upstream_admin` is configured (an automation credential).
   const admin = deps.config.upstream_admin;
-  const gate = createAdminTokenGate(admin ? readSecret({ env: admin.token_env, file: admin.token_file }, 'upstream_admin', deps.env) : undefined);
+  const token = createAdminTokenGate(admin ? readSecret({ env: admin.token_env, file: admin.token_file }, 'upstream_admin', deps.env) : undefined);
+  const gate = combineAdminGates(...(deps.consoleGate ? [deps.consoleGate] : []), token);
   const connect = createConnectService({ db: deps.db, audit: deps.audit, clock: deps.clock, keyring: deps.keyring, vault, upstreams: entries, issuer: deps.issuer });
   const releasing = deps.config.clients.some((c) => c.upstream_token_release.length > 0);
   return {

@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { adminRefusalResponse, type AdminRefusal } from '../../admin/responses.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import { InvalidToken, NotFound } from '../../core/oauth-errors.js';
 import type { Db } from '../../db/client.js';
@@ -11,7 +12,7 @@ import { readForm } from '../../http/read-form.js';
 import { commitAudited } from '../../oauth/commit.js';
 import { ConnectRefusal, connectPath, type ConnectService } from '../connect.js';
 import type { Vault } from '../vault.js';
-import type { AdminGate } from './admin-gate.js';
+import type { AdminGate, GateVerdict } from './admin-gate.js';
 import { connectedPage, connectFormCsp, connectFormPage, refusalPage } from './pages.js';
 
 /** The browser binding of a connect flow: a random nonce whose sha256 is stored with the state. */
@@ -31,6 +32,10 @@ export interface ConnectRoutesDeps {
 /**
  * GET/POST `/admin/upstreams/{id}/connect`, GET `/admin/upstreams/{id}/callback` (the exact redirect URI to
  * register at the provider), POST `/admin/upstreams/{id}/disconnect`. Pages are no-store and script-free.
+ * Connect and disconnect need an admin (`gate`: a console session with role `admin`, CSRF-checked when state
+ * changes, or the optional automation token); console refusals are answered as the console answers them. The
+ * callback is not gated: its state is bound to the browser that started the flow (which an admin did), and
+ * the audit rows name that admin.
  */
 export function connectRoutes(deps: ConnectRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -39,14 +44,16 @@ export function connectRoutes(deps: ConnectRoutesDeps): Hono<AppEnv> {
   const nameOf = (id: string) => deps.names.get(id) ?? id;
   const form = async (c: Context<AppEnv>): Promise<FormParams | undefined> =>
     c.req.header('content-type')?.toLowerCase().startsWith('application/x-www-form-urlencoded') ? readForm(c, 4096) : undefined;
-  const refuseAdmin = (id: string, event: 'upstream.connect' | 'upstream.disconnect', requestId: string) => {
-    const common = { outcome: 'refused' as const, requestId, audience: [id.slice(0, 64)], reason: 'administrator token missing or wrong' };
+  type Refused = Extract<GateVerdict, { refused: string }>;
+  const refuseAdmin = (id: string, event: 'upstream.connect' | 'upstream.disconnect', requestId: string, verdict: Refused) => {
+    const { reason, error } = refusalDetail(verdict);
+    const common = { outcome: 'refused' as const, requestId, audience: [id.slice(0, 64)], reason, ...('subject' in verdict ? { subject: verdict.subject } : {}) };
     commitAudited(deps, (tx) =>
       deps.audit.append(
         tx,
         event === 'upstream.connect'
-          ? { event, ...common, data: { upstream: id.slice(0, 64), method: 'authorization_code', stage: 'start', error: 'admin_required' } }
-          : { event, ...common, data: { upstream: id.slice(0, 64), revoked: false, error: 'admin_required' } },
+          ? { event, ...common, data: { upstream: id.slice(0, 64), method: 'authorization_code', stage: 'start', error } }
+          : { event, ...common, data: { upstream: id.slice(0, 64), revoked: false, error } },
       ),
     );
   };
@@ -57,7 +64,13 @@ export function connectRoutes(deps: ConnectRoutesDeps): Hono<AppEnv> {
       const r = refusalPage('not_applicable', c.get('requestId'));
       return page(c, r.body, r.status);
     }
-    return page(c, connectFormPage({ upstream: id, name: nameOf(id), action: connectPath(id), correlationId: c.get('requestId') }), 200, connectFormCsp(deps.connect.authorizeOrigin(id)));
+    // Console admins get the form with their session's CSRF token; without a session, sign in first (the
+    // console's answers: 303 to /admin/login for pages, 403 for an auditor). Token only: the form asks for it.
+    const verdict = deps.gate.check(c, undefined);
+    if ('refused' in verdict && verdict.refused !== 'token') return adminRefusalResponse(c, consoleRefusal(verdict));
+    const session = 'actor' in verdict && verdict.csrfToken !== undefined ? { subject: verdict.actor, csrfToken: verdict.csrfToken } : undefined;
+    c.header('Vary', 'Cookie');
+    return page(c, connectFormPage({ upstream: id, name: nameOf(id), action: connectPath(id), correlationId: c.get('requestId'), session }), 200, connectFormCsp(deps.connect.authorizeOrigin(id)));
   });
 
   app.post('/admin/upstreams/:id/connect', async (c) => {
@@ -67,13 +80,14 @@ export function connectRoutes(deps: ConnectRoutesDeps): Hono<AppEnv> {
       const r = refusalPage('not_applicable', requestId);
       return page(c, r.body, r.status);
     }
-    const actor = deps.gate.actor(c, await form(c));
-    if (!actor) {
-      refuseAdmin(id, 'upstream.connect', requestId);
+    const verdict = deps.gate.check(c, await form(c));
+    if ('refused' in verdict) {
+      refuseAdmin(id, 'upstream.connect', requestId, verdict);
+      if (verdict.refused !== 'token') return adminRefusalResponse(c, consoleRefusal(verdict));
       const r = refusalPage('admin_required', requestId);
       return page(c, r.body, r.status);
     }
-    const { location, nonce } = deps.connect.start(id, actor, requestId);
+    const { location, nonce } = deps.connect.start(id, verdict.actor, requestId);
     // SameSite=Lax: the provider's redirect back is a top-level GET navigation, which carries Lax cookies.
     setCookie(c, CONNECT_COOKIE, nonce, { path: `/admin/upstreams/${id}/`, httpOnly: true, sameSite: 'Lax', secure: deps.secureCookies, maxAge: 600 });
     return c.redirect(location, 303);
@@ -97,15 +111,43 @@ export function connectRoutes(deps: ConnectRoutesDeps): Hono<AppEnv> {
   app.post('/admin/upstreams/:id/disconnect', async (c) => {
     const id = c.req.param('id');
     const requestId = c.get('requestId');
-    const actor = deps.gate.actor(c, await form(c));
-    if (!actor) {
-      refuseAdmin(id, 'upstream.disconnect', requestId);
+    const verdict = deps.gate.check(c, await form(c));
+    if ('refused' in verdict) {
+      refuseAdmin(id, 'upstream.disconnect', requestId, verdict);
+      if (verdict.refused !== 'token') return adminRefusalResponse(c, consoleRefusal(verdict));
       throw new InvalidToken('an administrator token is required', 'administrator token missing or wrong', !c.req.header('authorization'));
     }
+    const actor = verdict.actor;
     if (!deps.names.has(id)) throw new NotFound('no such upstream', `unknown upstream "${id.slice(0, 64)}"`);
     const result = await deps.vault.disconnect(id, { actor, requestId });
     return c.json({ upstream: id, disconnected: result.wasConnected, revoked: result.revoked, ...(result.error ? { revocation_error: result.error } : {}) }, 200, NO_STORE);
   });
 
   return app;
+}
+
+/** A console refusal as the console answers it (`adminRefusalResponse`). */
+function consoleRefusal(verdict: Exclude<Extract<GateVerdict, { refused: string }>, { refused: 'token' }>): AdminRefusal {
+  switch (verdict.refused) {
+    case 'login_required':
+      return { kind: 'login_required', why: verdict.why };
+    case 'forbidden':
+      return { kind: 'forbidden', need: 'admin' };
+    case 'csrf':
+      return { kind: 'csrf' };
+  }
+}
+
+/** The audit row's reason and error code for a refused admin request. */
+function refusalDetail(verdict: Extract<GateVerdict, { refused: string }>): { reason: string; error: string } {
+  switch (verdict.refused) {
+    case 'token':
+      return { reason: 'administrator token missing or wrong', error: 'admin_required' };
+    case 'login_required':
+      return { reason: `no admin console session (${verdict.why})`, error: 'login_required' };
+    case 'forbidden':
+      return { reason: 'the console session lacks the admin role', error: 'access_denied' };
+    case 'csrf':
+      return { reason: 'the request failed the CSRF check', error: 'csrf' };
+  }
 }

@@ -11,7 +11,21 @@ import type { ConnectRefusalKind } from '../connect.js';
 /** The connect form posts to us and we redirect to the provider: form-action must allow both (CSP 3 §6.3.1). */
 export const connectFormCsp = (providerOrigin: string) => PAGE_CSP.replace("form-action 'self'", `form-action 'self' ${providerOrigin}`);
 
-export function connectFormPage(p: { upstream: string; name: string; action: string; correlationId: string }): HtmlEscapedString | Promise<HtmlEscapedString> {
+/**
+ * The connect form. For a console session (`session`): the session's CSRF token as a hidden field, nothing to
+ * type. Otherwise (only the shared automation token is configured): a field for the administrator token.
+ */
+export function connectFormPage(p: {
+  upstream: string;
+  name: string;
+  action: string;
+  correlationId: string;
+  session?: { subject: string; csrfToken: string } | undefined;
+}): HtmlEscapedString | Promise<HtmlEscapedString> {
+  const proof = p.session
+    ? html`<input type="hidden" name="csrf_token" value="${p.session.csrfToken}">`
+    : html`<label for="admin_token">Administrator token</label>
+<input id="admin_token" name="admin_token" type="password" autocomplete="off" required>`;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Connect ${p.name} · campus-sts</title>
@@ -19,9 +33,9 @@ export function connectFormPage(p: { upstream: string; name: string; action: str
 <body><main role="main">
 <h1>Connect ${p.name}</h1>
 <p>You will be sent to ${p.name} to sign in with the account campus-sts should use for <code>${p.upstream}</code>, and to approve access. campus-sts then keeps that account's tokens, encrypted.</p>
+${p.session ? html`<p class="ref">Signed in to the console as <strong>${p.session.subject}</strong>.</p>` : ''}
 <form method="post" action="${p.action}">
-<label for="admin_token">Administrator token</label>
-<input id="admin_token" name="admin_token" type="password" autocomplete="off" required>
+${proof}
 <button type="submit">Continue to ${p.name}</button>
 </form>
 <p class="ref">Reference: <code>${p.correlationId}</code></p>
@@ -39,6 +53,7 @@ export function connectedPage(p: { name: string; expiresIn: number | undefined; 
 
 const TEXTS: Record<ConnectRefusalKind | 'admin_required', { status: 400 | 401 | 403 | 404 | 502; title: string; message: string; whatToDo: string }> = {
   admin_required: {
+    // Only when the shared administrator token is the way in (no console session was involved).
     status: 401,
     title: 'Administrator token required',
     message: 'Connecting an upstream account needs the campus-sts administrator token.',
