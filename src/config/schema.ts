@@ -119,7 +119,7 @@ const configShape = z.strictObject({
     surveys: z.array(surveySchema).default([]),
     /** Upstream APIs campus-sts holds OAuth credentials for, each with its route table (issue 4). */
     upstreams: upstreamsSchema,
-    /** The admin seam for connecting upstream accounts in the browser (until admin sign-in replaces it). */
+    /** Optional automation credential for connecting upstream accounts without console sign-in (headless setups). */
     upstream_admin: upstreamAdminSchema,
     logging: z
       .strictObject({

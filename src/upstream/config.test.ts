@@ -37,6 +37,13 @@ describe('upstreams configuration', () => {
     expect(issues({})).toEqual([]);
   });
 
+  it('lets console admins (no shared token) connect an authorization-code upstream', () => {
+    const metadata = { file: '/dev/null' };
+    const codeGrant = upstream({ grant: 'authorization_code', authorize_url: 'https://login.example.edu/authorize' });
+    expect(issues({ ...codeGrant, idps: [{ id: 'campus', metadata, signed: 'both', subject: { source: 'eppn' } }], admin: { roles: { admin: ['urn:x:admin'] } } })).toEqual([]);
+    expect(issues({ ...codeGrant, upstream_admin: { token_env: 'T' } })).toEqual([]);
+  });
+
   it.each([
     ['an inline secret', upstream({ client_secret: 'hunter2', client_secret_env: undefined }), ['upstreams[0]: Unrecognized key: "client_secret"', 'upstreams[0]: expected exactly one of client_secret_env or client_secret_file']],
     ['a route on an undeclared audience', upstream({ id: 'crm' }), ['upstreams[0].id: declare "crm" under audiences (tokens for the proxy carry it as their audience)']],
@@ -48,7 +55,7 @@ describe('upstreams configuration', () => {
     ['plain http to a remote host', upstream({ token_url: 'http://login.example.edu/token' }), ['upstreams[0].token_url: must use https outside localhost']],
     ['credentials in a URL', upstream({ api_base_url: 'https://user:pw@sis.example.edu/api' }), ['upstreams[0].api_base_url: must not have a query, fragment or credentials']],
     ['authorization code without an authorize_url', upstream({ grant: 'authorization_code' }), [
-      'upstreams[0].grant: authorization_code upstreams are connected by an admin in the browser: configure upstream_admin (token_env or token_file)',
+      'upstreams[0].grant: authorization_code upstreams are connected by an admin in the browser: configure admin.roles.admin (console sign-in), or upstream_admin for headless setups',
       'upstreams[0].authorize_url: required for grant authorization_code',
     ]],
     ['a seed without its grant', upstream({ refresh_token_env: 'RT' }), ['upstreams[0].refresh_token_env: grant client_credentials takes no seeded token']],

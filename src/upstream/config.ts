@@ -128,9 +128,9 @@ export const upstreamSchema = z.discriminatedUnion('provider', [genericOAuth2, q
 export const upstreamsSchema = z.array(upstreamSchema).default([]);
 
 /**
- * The admin seam for connecting and disconnecting upstream accounts in the browser, until admin sign-in with
- * SAML roles (issue 5) replaces it: an admin proves themselves with this token (typed into the connect page,
- * or sent as `Authorization: Bearer`). Without it, the browser connect endpoints are off.
+ * An optional automation credential for connecting and disconnecting upstream accounts without console sign-in
+ * (headless setups): typed into the connect page or sent as `Authorization: Bearer`. Admins normally sign in to
+ * the console (SAML, role `admin`); this token is off unless configured.
  */
 export const upstreamAdminSchema = z.strictObject({ token_env: envName.optional(), token_file: filePath.optional() }).optional();
 
@@ -153,6 +153,7 @@ const SEED_KEYS = ['refresh_token_env', 'refresh_token_file', 'access_token_env'
 interface CheckedConfig {
   upstreams: UpstreamConfig[];
   upstream_admin?: { token_env?: string | undefined; token_file?: string | undefined } | undefined;
+  admin: { roles: { admin: string[] } };
   audiences: { id: string; scopes: string[] }[];
   clients: { audiences: string[]; upstream_token_release: string[] }[];
 }
@@ -180,8 +181,8 @@ export function checkUpstreams(cfg: CheckedConfig, ctx: z.RefinementCtx): void {
     if (seed && !seed.env === !seed.file) issue(at(), u.grant === 'static' ? 'expected exactly one of access_token_env or access_token_file' : 'expected exactly one of refresh_token_env or refresh_token_file');
     const seedKeys = SEED_KEYS.filter((k) => (u as Record<string, unknown>)[k] !== undefined);
     if (!seed && seedKeys.length > 0) issue(at(seedKeys[0]!), `grant ${u.grant} takes no seeded token`);
-    if (u.grant === 'authorization_code' && !cfg.upstream_admin) {
-      issue(at('grant'), 'authorization_code upstreams are connected by an admin in the browser: configure upstream_admin (token_env or token_file)');
+    if (u.grant === 'authorization_code' && !cfg.upstream_admin && cfg.admin.roles.admin.length === 0) {
+      issue(at('grant'), 'authorization_code upstreams are connected by an admin in the browser: configure admin.roles.admin (console sign-in), or upstream_admin for headless setups');
     }
     if (u.provider === 'generic-oauth2' && u.grant === 'authorization_code' && !u.authorize_url) issue(at('authorize_url'), 'required for grant authorization_code');
     if (u.provider === 'qualtrics' && !u.datacenter === !u.base_url) issue(at(), 'expected exactly one of datacenter or base_url');
