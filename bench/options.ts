@@ -1,0 +1,112 @@
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { SCENARIO_NAMES, type ScenarioName } from './scenarios/types.js';
+
+/** Everything `--only` accepts: the rotation's scenarios plus the two phases after it. */
+export const SELECTABLE = [...SCENARIO_NAMES, 'soak', 'profile'] as const;
+export type Selectable = (typeof SELECTABLE)[number];
+
+export interface BenchOptions {
+  quick: boolean;
+  durationSeconds: number;
+  warmupSeconds: number;
+  rounds: number;
+  connections: number;
+  only: Set<Selectable>;
+  soakCount: number;
+  soakMaxSeconds: number;
+  outDir: string;
+  /** Also write bench/results/README.md (the committed snapshot). */
+  snapshot: boolean;
+  /** Hard limit for the whole run; the harness stops its servers and exits 1 past it. */
+  maxMinutes: number;
+}
+
+export const USAGE = `npm run bench -- [options]
+
+  --quick                 whole run under 2 minutes (short rounds, small soak, no profile)
+  --duration S            seconds per measured round (default 8, quick 2)
+  --warmup S              seconds of warm-up per scenario (default 4, quick 1)
+  --rounds N              rounds in rotation (default 5, quick 2)
+  --connections N         concurrent connections (default 50)
+  --only a,b              subset of: ${SELECTABLE.join(', ')}
+  --soak-count N          exchanges in the soak (default 1000000, quick 20000)
+  --soak-max-seconds S    time cap of the soak (default 60, quick 15)
+  --out DIR               where results go (default bench/results)
+  --snapshot              also write bench/results/README.md
+  --max-minutes M         hard stop for the whole run (default 12, quick 4)
+  --help`;
+
+export function parseOptions(argv: string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      quick: { type: 'boolean', default: false },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      rounds: { type: 'string' },
+      connections: { type: 'string' },
+      only: { type: 'string' },
+      'soak-count': { type: 'string' },
+      'soak-max-seconds': { type: 'string' },
+      out: { type: 'string' },
+      snapshot: { type: 'boolean', default: false },
+      'max-minutes': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return 'help';
+  const quick = values.quick ?? false;
+  const num = (name: string, raw: string | undefined, fallback: number, min: number, max: number): number => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number from ${min} to ${max}`);
+    return n;
+  };
+  const only = new Set<Selectable>();
+  for (const name of (values.only ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (!(SELECTABLE as readonly string[]).includes(name)) throw new Error(`--only: unknown "${name}" (known: ${SELECTABLE.join(', ')})`);
+    only.add(name as Selectable);
+  }
+  if (only.size === 0) for (const name of SELECTABLE) if (!(quick && name === 'profile')) only.add(name);
+  return {
+    quick,
+    durationSeconds: num('duration', values.duration, quick ? 2 : 8, 1, 600),
+    warmupSeconds: num('warmup', values.warmup, quick ? 1 : 4, 0, 120),
+    rounds: Math.round(num('rounds', values.rounds, quick ? 2 : 5, 1, 50)),
+    connections: Math.round(num('connections', values.connections, 50, 1, 1000)),
+    only,
+    soakCount: Math.round(num('soak-count', values['soak-count'], quick ? 20_000 : 1_000_000, 100, 100_000_000)),
+    soakMaxSeconds: num('soak-max-seconds', values['soak-max-seconds'], quick ? 15 : 60, 5, 24 * 3600),
+    outDir: values.out ?? 'bench/results',
+    snapshot: values.snapshot ?? false,
+    maxMinutes: num('max-minutes', values['max-minutes'], quick ? 4 : 12, 1, 24 * 60),
+  };
+}
+
+export function describeMachine() {
+  const list = cpus();
+  return { cores: list.length, cpu: list[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform} ${process.arch}` };
+}
+
+/**
+ * Which code was measured: the commit, and how many files under src/ differ from it (a benchmark of a working
+ * tree with uncommitted changes is not reproducible from the commit alone, so the report says so).
+ */
+export function describeCode(): { commit: string; uncommittedSrcFiles: number } {
+  const cwd = fileURLToPath(new URL('..', import.meta.url));
+  const git = (...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }).trim();
+  try {
+    const changed = git('status', '--porcelain', '--', 'src');
+    return { commit: git('rev-parse', '--short', 'HEAD'), uncommittedSrcFiles: changed ? changed.split('\n').length : 0 };
+  } catch {
+    return { commit: 'unknown (not a git checkout)', uncommittedSrcFiles: 0 };
+  }
+}
+
+export function rotationNames(only: Set<Selectable>): ScenarioName[] {
+  return SCENARIO_NAMES.filter((n) => only.has(n));
+}

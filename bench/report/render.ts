@@ -1,0 +1,101 @@
+// The run as one Markdown document (written to bench/results/, printed to the terminal) and as JSON.
+import type { ScenarioResult } from '../harness/rotation.js';
+import type { ProfileResult } from '../phases/profile.js';
+import type { SoakResult } from '../phases/soak.js';
+import type { ProfileRow } from './profile.js';
+import type { TargetCheck } from './targets.js';
+
+export interface BenchReport {
+  date: string;
+  machine: { cores: number; cpu: string; node: string; platform: string };
+  code: { commit: string; uncommittedSrcFiles: number };
+  settings: { connections: number; durationSeconds: number; warmupSeconds: number; rounds: number; quick: boolean };
+  /** 1-minute load average before and after the rotation: above the core count, other work shared the machine. */
+  loadAverage: { before: number; after: number };
+  wallSeconds: number;
+  scenarios: ScenarioResult[];
+  pending: Array<{ name: string; reason: string }>;
+  targets: TargetCheck[];
+  soak?: SoakResult;
+  /** CPU profiles of one round each (exchange, launch). */
+  profiles: ProfileResult[];
+}
+
+const MB = 1024 * 1024;
+
+export function renderMarkdown(r: BenchReport): string {
+  const out: string[] = [];
+  const s = r.settings;
+  out.push(`# campus-sts benchmark, ${r.date}`, '');
+  const dirty = r.code.uncommittedSrcFiles ? ` plus uncommitted changes in ${r.code.uncommittedSrcFiles} file(s) under src/` : '';
+  out.push(`Code: commit ${r.code.commit}${dirty}.`, '');
+  out.push(
+    `Machine: ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, ${r.machine.platform}. ` +
+      `Load: autocannon, ${s.connections} connections, 127.0.0.1, each server in its own process; ` +
+      `${s.warmupSeconds} s warm-up, then ${s.rounds} rounds of ${s.durationSeconds} s in rotation; medians. ` +
+      `Load average ${r.loadAverage.before.toFixed(2)} before, ${r.loadAverage.after.toFixed(2)} after; run took ${Math.round(r.wallSeconds)} s.${s.quick ? ' **Quick mode**: short rounds, indicative only.' : ''}`,
+    '',
+  );
+  if (Math.max(r.loadAverage.before, r.loadAverage.after) > r.machine.cores) {
+    out.push(
+      '> The load average was above the core count: other work shared the machine. Absolute numbers are low and noisy; ' +
+        'the rotation spreads that noise over every scenario, so compare ratios (and their per-round range), not req/s.',
+      '',
+    );
+  }
+
+  out.push('## Scenarios', '', '| scenario | req/s | p50 ms | p99 ms | rounds (req/s) | what one request does |', '|---|---:|---:|---:|---|---|');
+  for (const sc of r.scenarios) {
+    const rounds = sc.rounds.map((x) => x.rps.toFixed(0)).join(' · ');
+    out.push(`| ${sc.name} | ${sc.median.rps.toFixed(0)} | ${sc.median.p50Ms.toFixed(2)} | ${sc.median.p99Ms.toFixed(2)} | ${rounds} | ${sc.description} |`);
+  }
+  for (const p of r.pending) out.push(`| ${p.name} | — | — | — | | ${p.reason} |`);
+  out.push('');
+
+  out.push('## Ratios from this run against the targets of issue 6', '', '| ratio | value | per-round range | target | met |', '|---|---:|---|---|---|');
+  for (const t of r.targets) {
+    const met = t.met === undefined ? '—' : t.met ? 'yes' : '**no**';
+    out.push(`| ${t.label} | ${t.shown} | ${t.spread ?? ''} | ${t.target} | ${met}${t.note ? ` (${t.note})` : ''} |`);
+  }
+  out.push('');
+
+  if (r.soak) {
+    const k = r.soak;
+    out.push(
+      '## Soak (synchronous: full)',
+      '',
+      `${k.done.toLocaleString('en-US')} of ${k.target.toLocaleString('en-US')} exchanges in ${k.seconds.toFixed(0)} s (${k.rps.toFixed(0)} req/s)${k.complete ? '' : ', **stopped at the time cap**'}. ` +
+        `RSS ${(k.memory.start.rss / MB).toFixed(1)} → ${(k.memory.end.rss / MB).toFixed(1)} MB (${signed(k.rssGrowthMb)} MB), ` +
+        `heap used ${(k.memory.start.heapUsed / MB).toFixed(1)} → ${(k.memory.end.heapUsed / MB).toFixed(1)} MB (${signed(k.heapGrowthMb)} MB), both after a GC; start = after the warm-up. ` +
+        `Audit rows for exchanges: ${k.auditGranted.toLocaleString('en-US')} success, ${k.auditRefused} refused; ` +
+        `client saw ${k.granted.toLocaleString('en-US')} granted and ${k.notGranted} not granted (warm-up included): ${k.auditMatches ? '**equal**' : '**MISMATCH**'}.`,
+      '',
+    );
+  }
+
+  for (const p of r.profiles) {
+    out.push(
+      `## Where the time goes in ${p.scenario}`,
+      '',
+      `CPU profile (inspector, 100 µs sampling) of one ${s.durationSeconds} s round on a fresh, warmed-up server: ${p.load.rps.toFixed(0)} req/s while profiled, ` +
+        `${(p.summary.busyMs / 1000).toFixed(1)} s busy, ${(p.summary.idleMs / 1000).toFixed(1)} s idle on the main thread. ` +
+        `Percentages are of busy time; a native frame (SQLite, a crypto job, a socket write) is charged to its JS caller. Profile: \`${p.file}\`.`,
+      '',
+    );
+    out.push(...profileTable('Self time by area', p.summary.byArea.slice(0, 12)));
+    out.push(...profileTable('Self time by function', p.summary.selfByFunction.slice(0, 20)));
+    out.push(...profileTable('Inclusive time of our functions (synchronous part only: after an `await`, time is charged to the continuation)', p.summary.inclusiveOurs.slice(0, 12)));
+  }
+
+  const problems = r.scenarios.flatMap((sc) => sc.problems.map((p) => `${sc.name}: ${p}`));
+  if (problems.length) out.push('## Problems seen during the run', '', ...problems.map((p) => `- ${p}`), '');
+  return out.join('\n');
+}
+
+function profileTable(title: string, rows: ProfileRow[]): string[] {
+  return [`**${title}**`, '', '| | ms | % |', '|---|---:|---:|', ...rows.map((x) => `| \`${x.name.replace(/\|/g, '\\|')}\` | ${x.ms.toFixed(0)} | ${x.percent.toFixed(1)} |`), ''];
+}
+
+function signed(n: number): string {
+  return `${n >= 0 ? '+' : ''}${n.toFixed(1)}`;
+}
