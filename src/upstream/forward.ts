@@ -117,25 +117,6 @@ function idleGuard(body: ReadableStream<Uint8Array>, controller: AbortController
   });
 }
 
-/** Reads a whole (small) body, or undefined when it exceeds `maxBytes`. */
-export async function readAll(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array<ArrayBuffer> | undefined> {
-  if (!body) return new Uint8Array();
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return concatBytes(chunks, size);
-}
-
 /**
  * Reads a body whole when it fits in `maxBytes` (`bytes`); otherwise hands back a stream that replays what was
  * read and continues with the rest (`rest`), so a large answer is never lost by looking at it.

@@ -5,7 +5,8 @@ import { commitAudited } from '../oauth/commit.js';
 import { verifyOwnToken, type VerifiedToken, type VerifyDeps } from '../tokens/verify.js';
 import { routeId, type UpstreamConfig, type UpstreamRoute } from './config.js';
 import { auditErrorCode, UpstreamNeedsReauthorization } from './errors.js';
-import { forward, isJson, peekBody, readAll, responseHeaders, type ForwardAnswer } from './forward.js';
+import { readCapped } from '../core/read-capped.js';
+import { forward, isJson, peekBody, responseHeaders, type ForwardAnswer } from './forward.js';
 import type { AnswerVerdict, FetchFn, UpstreamObserver, UpstreamProvider } from './provider.js';
 import { pickFields } from './response-filter.js';
 import { matchRoute, parseTemplate, type MatchableRoute, type RouteRefusal } from './route-match.js';
@@ -289,7 +290,7 @@ async function peekGuarded(body: ReadableStream<Uint8Array> | null, timeoutMs: n
 /** Reads a small answer body; an answer that stalls past the idle deadline is a 504. */
 async function readGuarded(body: ReadableStream<Uint8Array> | null, timeoutMs: number): Promise<Uint8Array<ArrayBuffer> | undefined> {
   try {
-    return await readAll(body, MAX_INSPECTED_BYTES);
+    return await readCapped(body, MAX_INSPECTED_BYTES);
   } catch (err) {
     throw new GatewayTimeout('the upstream did not answer in time', `answer body stalled for ${timeoutMs} ms`, { cause: err });
   }

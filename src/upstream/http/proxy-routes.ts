@@ -1,7 +1,7 @@
+import { readCapped } from '../../core/read-capped.js';
 import { Hono, type Context } from 'hono';
 import { AccessDenied, NotFound, PayloadTooLarge } from '../../core/oauth-errors.js';
 import type { AppEnv } from '../../http/env.js';
-import { concatBytes } from '../forward.js';
 import type { ProxyCall } from '../proxy.js';
 
 /** The URL scheme of the proxy: `/upstreams/{upstream id}/{path of a route rule}`. */
@@ -78,20 +78,7 @@ function toCall(c: Context<AppEnv>): ProxyCall {
 async function readLimited(c: Context<AppEnv>, maxBytes: number): Promise<Uint8Array<ArrayBuffer> | undefined> {
   const tooLarge = () => new PayloadTooLarge(`the request body is larger than ${maxBytes} bytes`);
   if (Number(c.req.header('content-length') ?? 0) > maxBytes) throw tooLarge();
-  const body = c.req.raw.body;
-  if (!body) return undefined;
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return size === 0 ? undefined : concatBytes(chunks, size);
+  const bytes = await readCapped(c.req.raw.body, maxBytes);
+  if (!bytes) throw tooLarge();
+  return bytes.byteLength === 0 ? undefined : bytes;
 }
