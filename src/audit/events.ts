@@ -20,6 +20,8 @@ const tokenData = z
   .strictObject({
     grant_type: z.string().max(128),
     subject_token_type: z.string().max(128).optional(),
+    /** The exchanged subject token by reference: its `jti`, or the sha256 of a SAML assertion ID. */
+    subject_token: z.string().max(128).optional(),
     actor: z.string().max(512).optional(),
     expires_in: z.number().int().optional(),
     error: z.string().max(64).optional(),

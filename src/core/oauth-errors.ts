@@ -11,7 +11,6 @@ export type OAuthErrorCode =
   | 'invalid_grant'
   | 'unauthorized_client'
   | 'unsupported_grant_type'
-  | 'unsupported_token_type'
   | 'invalid_scope'
   | 'invalid_target'
   | 'access_denied'
@@ -67,12 +66,6 @@ export class UnsupportedGrantType extends OAuthError {
   readonly status = 400;
 }
 
-/** RFC 7009 §2.2.1 and RFC 8693 §2.2.2 reuse this code for unknown token types. */
-export class UnsupportedTokenType extends OAuthError {
-  readonly code = 'unsupported_token_type';
-  readonly status = 400;
-}
-
 export class InvalidScope extends OAuthError {
   readonly code = 'invalid_scope';
   readonly status = 400;
@@ -92,11 +85,6 @@ export class AccessDenied extends OAuthError {
 export class PayloadTooLarge extends OAuthError {
   readonly code = 'invalid_request';
   readonly status = 413;
-}
-
-export class UnsupportedMediaType extends OAuthError {
-  readonly code = 'invalid_request';
-  readonly status = 415;
 }
 
 export class NotFound extends OAuthError {

@@ -17,11 +17,16 @@ export async function readCapped(body: ReadableStream<Uint8Array> | null, maxByt
     }
     chunks.push(value);
   }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
+  return concatBytes(chunks, total);
+}
+
+/** One ArrayBuffer-backed copy of the chunks (what fetch and Response accept as a body). */
+export function concatBytes(chunks: readonly Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
   }
-  return bytes;
+  return out;
 }

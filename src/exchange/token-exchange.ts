@@ -70,7 +70,7 @@ export function createTokenExchangeGrant(deps: MintingDeps & { subjectTokens: Su
         },
         {
           issuedTokenType: requestedType ?? TOKEN_TYPES.accessToken,
-          audit: { subjectTokenType: form.single('subject_token_type')!, ...(actor ? { actor: actor.sub } : {}) },
+          audit: { subjectTokenType: form.single('subject_token_type')!, subjectToken: subject.reference, ...(actor ? { actor: actor.sub } : {}) },
         },
       );
     },

@@ -72,6 +72,7 @@ function issued(result: GrantResult, grantType: string, auth: AuthenticatedClien
       grant_type: grantType,
       expires_in: result.minted.expiresIn,
       ...(result.audit.subjectTokenType ? { subject_token_type: result.audit.subjectTokenType } : {}),
+      ...(result.audit.subjectToken ? { subject_token: result.audit.subjectToken } : {}),
       ...(result.audit.actor ? { actor: result.audit.actor } : {}),
       ...(result.audit.upstream ? { upstream: result.audit.upstream } : {}),
     },

@@ -1,3 +1,4 @@
+import { concatBytes } from '../core/read-capped.js';
 import { BadGateway, GatewayTimeout } from '../core/oauth-errors.js';
 import type { FetchFn } from './provider.js';
 
@@ -148,17 +149,6 @@ export async function peekBody(body: ReadableStream<Uint8Array> | null, maxBytes
       cancel: (reason) => reader.cancel(reason),
     }),
   };
-}
-
-/** One ArrayBuffer-backed copy of the chunks (what fetch and Response accept as a body). */
-export function concatBytes(chunks: readonly Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
 
 export const isJson = (headers: Headers) => /^application\/([\w.+-]+\+)?json\b/i.test(headers.get('content-type') ?? '');

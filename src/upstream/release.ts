@@ -60,7 +60,7 @@ export function createUpstreamRelease(deps: { vault: Vault; clock: Clock }): Ups
         aud: [p.upstream],
         scope: granted,
         scopeDiffers: granted.length > 0,
-        audit: { subjectTokenType: p.subjectTokenType, upstream: p.upstream },
+        audit: { subjectTokenType: p.subjectTokenType, subjectToken: p.subject.reference, upstream: p.upstream },
       };
     },
   };

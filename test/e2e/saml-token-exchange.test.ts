@@ -63,7 +63,7 @@ describe('SAML 2.0 assertions as subject tokens', () => {
     const claims = decodeJwt(r.body.access_token!);
     expect(claims).toMatchObject({ sub: 'alice1234@univ.edu', aud: AUD.sis, scope: 'student.read', client_id: 'alpha', displayName: 'Alice Example' });
     expect(claims.mail).toBeUndefined();
-    expect(JSON.parse(s.lastAudit().data!)).toEqual({ grant_type: EXCHANGE, subject_token_type: SAML2, expires_in: 300 });
+    expect(JSON.parse(s.lastAudit().data!)).toEqual({ grant_type: EXCHANGE, subject_token_type: SAML2, subject_token: expect.stringMatching(/^[\w-]{43}$/), expires_in: 300 });
 
     const replay = await post(form);
     expect(replay).toEqual({ status: 400, body: { error: 'invalid_grant', error_description: 'grant request is invalid' } });

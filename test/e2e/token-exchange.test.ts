@@ -71,7 +71,7 @@ describe('token exchange (RFC 8693) with our own tokens', () => {
     expect(claims.jti).not.toBe(decodeJwt(subject).jti);
     const row = s.lastAudit();
     expect(row).toMatchObject({ event: 'token.issue', outcome: 'success', clientId: 'alpha', subject: 'alpha', audience: AUD.reports, scope: 'enrollment.read', jti: claims.jti });
-    expect(JSON.parse(row.data!)).toEqual({ grant_type: EXCHANGE, subject_token_type: AT_TYPE, expires_in: 120 });
+    expect(JSON.parse(row.data!)).toEqual({ grant_type: EXCHANGE, subject_token_type: AT_TYPE, subject_token: decodeJwt(subject).jti, expires_in: 120 });
   });
 
   it('never outlives the subject token', async () => {

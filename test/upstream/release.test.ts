@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sha256b64u } from '../../src/core/hash.js';
 import { basic } from '../helpers/service.js';
@@ -50,7 +51,7 @@ describe('token release (RFC 8693, audience = an upstream)', () => {
     expect(direct.status).toBe(200);
     const row = auditOf(s, 'token.issue')[0]!;
     expect(row).toMatchObject({ outcome: 'success', clientId: RELEASE_CLIENT.id, subject: RELEASE_CLIENT.id, audience: 'sis', jti: `sha256:${sha256b64u(r.body.access_token as string)}` });
-    expect(dataOf(row)).toEqual({ grant_type: EXCHANGE, subject_token_type: AT, expires_in: 3600, upstream: 'sis' });
+    expect(dataOf(row)).toEqual({ grant_type: EXCHANGE, subject_token_type: AT, subject_token: decodeJwt(subject).jti, expires_in: 3600, upstream: 'sis' });
     // Time passes on our clock: the same token, with what is left of its life.
     s.clock.advance(1000_000);
     const later = await token({ grant_type: EXCHANGE, subject_token: await subjectToken(), subject_token_type: AT, audience: 'sis' });
