@@ -11,6 +11,7 @@ import type { Clock } from './core/clock.js';
 import { GRANT_TYPES, TOKEN_TYPES } from './core/constants.js';
 import { createKeyring, parseMasterKey } from './crypto/sealed-box.js';
 import { inTransaction, openDatabase } from './db/client.js';
+import { createGroupCommitter } from './db/group-commit.js';
 import { schedulePruning } from './db/prune-expired.js';
 import { composeSso } from './sso/compose-sso.js';
 import { staleMetadata } from './sso/build-service-provider.js';
@@ -50,8 +51,10 @@ export function openStore(config: Config, env: NodeJS.ProcessEnv, clock: Clock, 
   // The current key seals; a previous key (during a rotation, until `keys rotate-master` re-sealed everything) only opens.
   const keyring = createKeyring([parseMasterKey(readSecret({ env: mk.key_env, file: mk.key_file }, 'master_key', env)), ...previous]);
   const database = openDatabase({ path: config.database.path, synchronous: config.database.synchronous });
-  const audit = createAuditLog(database.db, clock, auditObserver);
-  return { keyring, database, audit, keyDeps: { db: database.db, keyring, clock, audit } };
+  // The connection's one group committer: every request's write (audited changes, replay records) goes through it.
+  const committer = createGroupCommitter(database.db);
+  const audit = createAuditLog(database.db, clock, { committer, observer: auditObserver });
+  return { keyring, database, audit, committer, keyDeps: { db: database.db, keyring, clock, audit } };
 }
 
 /**
@@ -66,7 +69,7 @@ export async function composeService(opts: ServiceOptions) {
   // --- operations: this instance's metrics registry (issue 5) ---
   const metrics = createMetrics();
   // --- end operations
-  const { keyring, database, audit, keyDeps } = openStore(config, opts.env, clock, metrics.audit);
+  const { keyring, database, audit, committer, keyDeps } = openStore(config, opts.env, clock, metrics.audit);
   const { db } = database;
 
   inTransaction(db, (tx) =>
@@ -95,7 +98,7 @@ export async function composeService(opts: ServiceOptions) {
   // --- admin console, audit review, checkpoints (issue 5); `admin.requireAdmin(role)` guards admin routes ---
   const admin = composeAdmin({ config, db, audit, clock, issuer, signingKey: () => keystore.signingKey() });
   // --- end admin
-  const sso = await composeSso({ config, db, audit, clock, keyring, minting, tokenEndpoint: urls.token, adminLogin: admin.completeLogin });
+  const sso = await composeSso({ config, db, audit, committer, clock, keyring, minting, tokenEndpoint: urls.token, adminLogin: admin.completeLogin });
   const subjectTokens = createSubjectTokenRegistry([
     createOwnTokenHandler(TOKEN_TYPES.jwt, verify),
     createOwnTokenHandler(TOKEN_TYPES.accessToken, verify),

@@ -61,7 +61,7 @@ export function createAdminLogin(deps: AdminLoginDeps) {
     complete: (async (c, accepted, requestId, sso) => {
       const { login } = accepted;
       const refuse = (reason: string) => ({ refused: reason }) as const;
-      const outcome = sso.completeAdminLogin(accepted, requestId, (tx, signedIn) => {
+      const outcome = await sso.completeAdminLogin(accepted, requestId, (tx, signedIn) => {
         const base = { requestId, subject: signedIn.subject } as const;
         const data = { idp: signedIn.idpId, assertion: sha256b64u(signedIn.assertionId) };
         if (signedIn.idpId !== deps.idpId) {
@@ -85,8 +85,8 @@ export function createAdminLogin(deps: AdminLoginDeps) {
     }) satisfies AdminLoginCompletion,
 
     /** Sign-out: the session row goes, the cookie is cleared, and it is recorded. */
-    logout<E extends AppEnv>(c: Context<E>, admin: AdminPrincipal): Response {
-      commitAudited(deps, (tx) => {
+    async logout<E extends AppEnv>(c: Context<E>, admin: AdminPrincipal): Promise<Response> {
+      await commitAudited(deps, (tx) => {
         deps.sessions.end(tx, admin.sessionKey);
         deps.audit.append(tx, { event: 'admin.logout', outcome: 'success', requestId: c.get('requestId'), subject: admin.subject, data: { role: admin.role } });
       });

@@ -39,14 +39,14 @@ export function loadRowWithCorrelation(deps: AuditReviewDeps, id: number) {
  * Streams an export as the response body, pulling one page of rows per chunk the client reads (constant memory
  * for any size of log). The export is audited (who, which filter, through which row) before the first byte.
  */
-export function streamExport(c: Context<AdminEnv>, deps: AuditReviewDeps): Response {
+export async function streamExport(c: Context<AdminEnv>, deps: AuditReviewDeps): Promise<Response> {
   const params = new URL(c.req.url).searchParams;
   const format = (params.get('format') || 'jsonl') as ExportFormat;
   if (!EXPORT_FORMATS.includes(format)) throw new InvalidRequest('format: expected csv or jsonl');
   const filter = parseAuditFilter(params);
   const plan = planExport(deps.db, format, filter);
   const admin = c.get('admin');
-  commitAudited(deps, (tx) =>
+  await commitAudited(deps, (tx) =>
     deps.audit.append(tx, {
       event: 'audit.export',
       outcome: 'success',

@@ -1,6 +1,7 @@
-import { and, asc, desc, gt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, gt, lte, sql, type Param, type Placeholder } from 'drizzle-orm';
 import type { Clock } from '../core/clock.js';
 import type { Db, Tx } from '../db/client.js';
+import type { GroupCommitter } from '../db/group-commit.js';
 import { auditLog, type AuditRow } from '../db/schema/audit-log.js';
 import { readAnchor } from './anchor.js';
 import { GENESIS_HASH, hashRow, verifyChain, type ChainVerdict } from './chain.js';
@@ -12,6 +13,11 @@ export interface AuditLog {
    * an invalid event or a failed insert throws and rolls the whole transaction back.
    */
   append(tx: Tx, event: AuditEvent, at?: Date): AuditRow;
+  /**
+   * Commits `change` (a state change and the rows that record it) in a transaction shared with the other
+   * changes of this event-loop turn, in a savepoint of its own; settles once that transaction has committed.
+   */
+  commit<T>(change: (tx: Tx) => T): Promise<T>;
   /** Checks the whole chain from its anchor (genesis, or the stored anchor after a prune), reading in pages. */
   verify(): ChainVerdict;
 }
@@ -26,24 +32,32 @@ export interface AuditObserver {
 
 const PAGE = 1000;
 const COLUMNS = ['id', 'at', 'event', 'outcome', 'requestId', 'clientId', 'subject', 'audience', 'scope', 'jti', 'reason', 'data', 'prevHash', 'hash'] as const;
+type Column = (typeof COLUMNS)[number];
 
-export function createAuditLog(db: Db, clock: Clock, observer?: AuditObserver): AuditLog {
-  const head = db
-    .select({ id: auditLog.id, hash: auditLog.hash })
-    .from(auditLog)
-    .orderBy(desc(auditLog.id))
-    .limit(1)
-    .prepare();
-  // Prepared once: building the INSERT per row costs ~10x the write itself. better-sqlite3 has one connection,
-  // so this statement runs inside whatever transaction is open on it (the caller's `tx`).
-  const placeholders = Object.fromEntries(COLUMNS.map((k) => [k, sql.placeholder(k)])) as Record<(typeof COLUMNS)[number], ReturnType<typeof sql.placeholder>>;
-  const insert = db.insert(auditLog).values(placeholders).prepare();
+export function createAuditLog(db: Db, clock: Clock, opts: { committer: GroupCommitter; observer?: AuditObserver | undefined }): AuditLog {
+  const { committer, observer } = opts;
+  // One row per token and per refusal: drizzle builds these statements once and better-sqlite3 runs them
+  // directly, since drizzle's per-call parameter and row mapping costs more than SQLite's own work here
+  // (head: 6.5 µs against 1 µs inside a transaction). better-sqlite3 has one connection, so they run inside
+  // whatever transaction is open on it (the caller's `tx`): the head read is the write lock holder's own view.
+  const headQuery = db.select({ id: auditLog.id, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1).toSQL();
+  const head = db.$client.prepare<unknown[], { id: number; hash: string }>(headQuery.sql);
+  const placeholders = Object.fromEntries(COLUMNS.map((k) => [k, sql.placeholder(k)])) as Record<Column, ReturnType<typeof sql.placeholder>>;
+  const insertQuery = db.insert(auditLog).values(placeholders).toSQL();
+  const insert = db.$client.prepare(insertQuery.sql);
+  // Each parameter with its column's own driver mapping (`at`: Date → epoch ms), resolved once.
+  const bindings = insertQuery.params.map((p) => {
+    const { value, encoder } = p as Param<unknown, unknown> & { encoder: { mapToDriverValue(v: unknown): unknown } };
+    const column = (value as Placeholder<Column>).name;
+    return (row: AuditRow) => encoder.mapToDriverValue(row[column]);
+  });
 
   return {
+    commit: (change) => committer.commit(change),
     append(_tx, event, at = clock.now()) {
       const started = performance.now();
       const e = auditEventSchema.parse(event);
-      const last = head.get();
+      const last = head.get(...headQuery.params);
       const row = {
         id: (last?.id ?? 0) + 1,
         at,
@@ -60,7 +74,7 @@ export function createAuditLog(db: Db, clock: Clock, observer?: AuditObserver): 
         prevHash: last?.hash ?? GENESIS_HASH,
       };
       const full = { ...row, hash: hashRow(row) };
-      insert.run(full);
+      insert.run(bindings.map((bind) => bind(full)));
       observer?.appended(e, (performance.now() - started) / 1000);
       return full;
     },

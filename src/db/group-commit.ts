@@ -1,10 +1,10 @@
 import { inTransaction, type Db, type Tx } from './client.js';
 
 /**
- * Group commit: the writes of requests that arrive together share one transaction (one WAL fsync with
- * `synchronous=FULL`), and each caller's promise settles only after that transaction has committed — an
- * acknowledged write is durable. Each change runs in its own savepoint, so one change that throws (a replayed
- * one-time value, say) rolls back alone and rejects only its own caller.
+ * Group commit: the writes of requests that arrive together share one transaction (one WAL write, and one
+ * fsync with `synchronous=FULL`), and each caller's promise settles only after that transaction has
+ * committed — an acknowledged write is durable. Each change runs in its own savepoint, so one change that
+ * throws (a replayed one-time value, say) rolls back alone and rejects only its own caller.
  */
 export interface GroupCommitter {
   commit<T>(change: (tx: Tx) => T): Promise<T>;
@@ -16,22 +16,27 @@ interface Pending {
   reject(err: unknown): void;
 }
 
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 /** Changes queued in one event-loop turn form one batch; a batch is capped so one commit never grows unbounded. */
 export function createGroupCommitter(db: Db, maxBatch = 256): GroupCommitter {
   let queue: Pending[] = [];
   let scheduled = false;
+  // better-sqlite3 runs a transaction function called inside an open transaction as a SAVEPOINT, with its
+  // statements prepared once (drizzle's nested transactions prepare three per call).
+  const inSavepoint = db.$client.transaction((item: Pending, tx: Tx) => item.change(tx));
 
   function flush(): void {
     scheduled = false;
-    const batch = queue.slice(0, maxBatch);
-    queue = queue.slice(batch.length);
+    const batch = queue.length > maxBatch ? queue.splice(0, maxBatch) : queue;
+    queue = batch === queue ? [] : queue;
     if (queue.length > 0) schedule();
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    const outcomes: Outcome[] = [];
     try {
       inTransaction(db, (tx) => {
         for (const item of batch) {
           try {
-            outcomes.push({ ok: true, value: tx.transaction((savepoint) => item.change(savepoint)) });
+            outcomes.push({ ok: true, value: inSavepoint(item, tx) });
           } catch (error) {
             outcomes.push({ ok: false, error });
           }

@@ -78,7 +78,7 @@ export function createLaunchService(deps: LaunchDeps) {
       const unmet = unmetRequirement(survey.require, login.claims);
       if (unmet) {
         const reason = `survey requires ${unmet.claim} in [${unmet.wanted.join(', ')}]`;
-        commitAudited(deps, (tx) => {
+        await commitAudited(deps, (tx) => {
           consumePending(tx);
           deps.audit.append(tx, { event: 'saml.login', outcome: 'success', requestId, subject: login.subject, data });
           deps.audit.append(tx, { event: 'launch.issue', outcome: 'refused', requestId, subject: login.subject, reason, data });
@@ -103,7 +103,7 @@ export function createLaunchService(deps: LaunchDeps) {
         { sub, aud: [survey.audience], clientId: surveyClientId(survey.id), scope: survey.scopes, expiresAt, extra: released },
         deps,
       );
-      const code = commitAudited(deps, (tx) => {
+      const code = await commitAudited(deps, (tx) => {
         consumePending(tx);
         const issued = deps.codes.issue(tx, {
           surveyId: survey.id,

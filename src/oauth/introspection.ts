@@ -26,7 +26,7 @@ export function createIntrospection(deps: { db: Db; audit: AuditLog; clientAuth:
         const token = form.single('token');
         if (token === undefined) throw new InvalidRequest('token is required');
         const { verified, reason } = await verifyFor(token, clientId, deps.verify);
-        commitAudited(deps, (tx) =>
+        await commitAudited(deps, (tx) =>
           deps.audit.append(tx, {
             event: 'token.introspect',
             outcome: 'success',

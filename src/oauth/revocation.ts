@@ -41,7 +41,7 @@ export function createRevocation(deps: { db: Db; audit: AuditLog; clientAuth: Cl
         if (t && t.clientId !== clientId && !t.aud.includes(clientId)) {
           throw new InvalidGrant(`token ${t.jti} was issued to client ${t.clientId}, not to or for ${clientId}`, 'the token was issued to another client');
         }
-        commitAudited(deps, (tx) => {
+        await commitAudited(deps, (tx) => {
           const revoked = t ? deps.revocations.revoke(tx, { jti: t.jti, clientId, revokedAt: deps.verify.clock.now(), expiresAt: t.expiresAt }) : false;
           deps.audit.append(tx, {
             event: 'token.revoke',

@@ -48,7 +48,7 @@ export function createTokenEndpoint(deps: TokenEndpointDeps) {
         }
         const result = await grant.handle(form, auth.client);
         const assertion = auth.assertion;
-        commitAudited(deps, (tx) => {
+        await commitAudited(deps, (tx) => {
           if (assertion && !consumeClientAssertion(tx, assertion)) throw new InvalidClient('client assertion jti already used');
           deps.audit.append(tx, issued(result, grant.grantType, auth, req.requestId));
         });

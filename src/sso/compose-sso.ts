@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { MasterKeyring } from '../crypto/sealed-box.js';
 import type { Db } from '../db/client.js';
+import type { GroupCommitter } from '../db/group-commit.js';
 import { createSaml2Handler } from '../exchange/subject-tokens/saml2.js';
 import type { SubjectTokenHandler } from '../exchange/types.js';
 import type { MintingDeps } from '../grants/issue.js';
@@ -36,6 +37,7 @@ export async function composeSso(opts: {
   config: Config;
   db: Db;
   audit: AuditLog;
+  committer: GroupCommitter;
   clock: Clock;
   keyring: MasterKeyring;
   minting: MintingDeps;
@@ -44,7 +46,7 @@ export async function composeSso(opts: {
   adminLogin?: AdminLoginCompletion;
 }): Promise<SsoModule> {
   const { config, db, audit, clock, minting } = opts;
-  const built = await buildServiceProvider(config, minting.issuer, { clock, replay: createAssertionReplayStore(db) });
+  const built = await buildServiceProvider(config, minting.issuer, { clock, replay: createAssertionReplayStore(db, opts.committer) });
   if (!built) return { subjectTokens: [], grants: [], routes: [] };
   const pending = createPendingLogins(db);
   const loginTtlSeconds = config.saml.login_ttl_seconds;

@@ -1,4 +1,4 @@
-import { and, eq, gt } from 'drizzle-orm';
+import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.js';
 import { samlRequests } from '../db/schema/saml-requests.js';
 
@@ -17,11 +17,14 @@ export interface PendingLogins {
 }
 
 export function createPendingLogins(db: Db): PendingLogins {
-  const live = (id: string, bindingHash: string, now: Date) =>
-    and(eq(samlRequests.id, id), eq(samlRequests.bindingHash, bindingHash), gt(samlRequests.expiresAt, now));
+  const live = and(eq(samlRequests.id, sql.placeholder('id')), eq(samlRequests.bindingHash, sql.placeholder('bindingHash')), gt(samlRequests.expiresAt, sql.placeholder('now')));
+  // Prepared once (one of each per sign-in); the DELETE runs on the connection inside the caller's transaction.
+  // A placeholder is bound as given, without the column's mapping: `now` goes in as epoch ms, as stored.
+  const find = db.select().from(samlRequests).where(live).prepare();
+  const consume = db.delete(samlRequests).where(live).returning().prepare();
   return {
     remember: (tx, login) => void tx.insert(samlRequests).values(login).run(),
-    find: (id, bindingHash, now) => db.select().from(samlRequests).where(live(id, bindingHash, now)).get(),
-    consume: (tx, id, bindingHash, now) => tx.delete(samlRequests).where(live(id, bindingHash, now)).returning().get(),
+    find: (id, bindingHash, now) => find.get({ id, bindingHash, now: now.getTime() }),
+    consume: (_tx, id, bindingHash, now) => consume.get({ id, bindingHash, now: now.getTime() }),
   };
 }

@@ -54,7 +54,7 @@ export async function withBrowserRefusalAudit<T>(deps: { db: Db; audit: AuditLog
   } catch (err) {
     if (err instanceof BrowserRefusal && err.audit) {
       const event = err.audit;
-      commitAudited(deps, (tx) => deps.audit.append(tx, event));
+      await commitAudited(deps, (tx) => deps.audit.append(tx, event));
     }
     throw err;
   }
@@ -69,7 +69,7 @@ export function createSsoService(deps: SsoDeps) {
     async startLogin(req: StartLogin): Promise<string> {
       const { redirectUrl, requestId: authnRequestId } = await deps.sp.createLoginRequest(req.idpId);
       const now = deps.clock.now();
-      commitAudited(deps, (tx) => {
+      await commitAudited(deps, (tx) => {
         deps.pending.remember(tx, {
           id: authnRequestId,
           idpId: req.idpId,
@@ -119,11 +119,11 @@ export function createSsoService(deps: SsoDeps) {
     },
 
     /** A login that is not a survey launch: consume the pending login and record it. */
-    completePlainLogin(accepted: AcceptedLogin, requestId: string): void {
+    async completePlainLogin(accepted: AcceptedLogin, requestId: string): Promise<void> {
       const { login, pending, bindingHash } = accepted;
       const now = deps.clock.now();
       const fields = loginAuditFields(login);
-      commitAudited(deps, (tx) => {
+      await commitAudited(deps, (tx) => {
         if (pending && !deps.pending.consume(tx, pending.id, bindingHash!, now)) {
           throw new BrowserRefusal(400, explainSamlRefusal('replayed'), 'pending login already consumed', {
             event: 'saml.login', outcome: 'refused', requestId, subject: login.subject, reason: 'replayed: pending login already consumed', data: { ...fields.data, purpose: 'login' },
@@ -139,7 +139,7 @@ export function createSsoService(deps: SsoDeps) {
      * the session or records the refusal. Returns undefined when the pending login was already consumed (a
      * replay), after recording that refusal.
      */
-    completeAdminLogin<T>(accepted: AcceptedLogin, requestId: string, decide: (tx: Tx, login: SamlLogin) => T): T | undefined {
+    completeAdminLogin<T>(accepted: AcceptedLogin, requestId: string, decide: (tx: Tx, login: SamlLogin) => T): Promise<T | undefined> {
       const { login, pending, bindingHash } = accepted;
       const now = deps.clock.now();
       const data = { ...loginAuditFields(login).data, purpose: 'admin' as const };

@@ -64,14 +64,14 @@ export function createConnectService(deps: ConnectDeps) {
     },
 
     /** Step 1: a state, a PKCE pair and a browser nonce; returns where to send the browser and the nonce to set. */
-    start(id: string, actor: string, requestId: string): { location: string; nonce: string } {
+    async start(id: string, actor: string, requestId: string): Promise<{ location: string; nonce: string }> {
       const { provider } = connectable(id);
       const state = randomToken();
       const verifier = randomToken(); // 43 characters of [A-Za-z0-9_-]: RFC 7636 §4.1
       const nonce = randomToken();
       const stateHash = sha256b64u(state);
       const now = deps.clock.now();
-      commitAudited(deps, (tx) => {
+      await commitAudited(deps, (tx) => {
         tx.delete(upstreamAuthStates).where(lt(upstreamAuthStates.expiresAt, now)).run();
         tx.insert(upstreamAuthStates)
           .values({
@@ -96,8 +96,8 @@ export function createConnectService(deps: ConnectDeps) {
     async callback(id: string, params: Record<string, string | undefined>, nonce: string | undefined, requestId: string): Promise<{ expiresIn?: number }> {
       const { provider } = connectable(id);
       const now = deps.clock.now();
-      const refuse = (kind: ConnectRefusalKind, reason: string, error: string, actor?: string) => {
-        commitAudited(deps, (tx) =>
+      const refuse = async (kind: ConnectRefusalKind, reason: string, error: string, actor?: string) => {
+        await commitAudited(deps, (tx) =>
           deps.audit.append(tx, {
             event: 'upstream.connect',
             outcome: 'refused',
@@ -110,11 +110,11 @@ export function createConnectService(deps: ConnectDeps) {
         return new ConnectRefusal(kind, reason);
       };
       const state = params.state;
-      if (!state || state.length > 256) throw refuse('bad_state', 'callback without a usable state parameter', 'bad_state');
+      if (!state || state.length > 256) throw await refuse('bad_state', 'callback without a usable state parameter', 'bad_state');
       const stateHash = sha256b64u(state);
       // RFC 6749 §10.12: the state must come back to the browser that started the flow. One DELETE … RETURNING
       // checks the binding, the upstream and the expiry and consumes the state: it can never be used twice.
-      const row = commitAudited(deps, (tx) =>
+      const row = await commitAudited(deps, (tx) =>
         tx
           .delete(upstreamAuthStates)
           .where(and(eq(upstreamAuthStates.stateHash, stateHash), eq(upstreamAuthStates.upstreamId, id), eq(upstreamAuthStates.bindingHash, sha256b64u(nonce ?? '')), gt(upstreamAuthStates.expiresAt, now)))
@@ -124,14 +124,14 @@ export function createConnectService(deps: ConnectDeps) {
       if (!row) {
         const other = deps.db.select({ expiresAt: upstreamAuthStates.expiresAt }).from(upstreamAuthStates).where(eq(upstreamAuthStates.stateHash, stateHash)).get();
         const why = !other ? 'state unknown or already used' : other.expiresAt <= now ? 'state expired' : nonce ? 'state started in another browser' : 'no connect cookie in this browser';
-        throw refuse('bad_state', why, 'bad_state');
+        throw await refuse('bad_state', why, 'bad_state');
       }
       if (params.error !== undefined) {
         const code = params.error.replace(/[^\w.-]/g, '_').slice(0, 64);
         const description = (params.error_description ?? '').replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
-        throw refuse(code === 'access_denied' ? 'access_denied' : 'provider_error', `the provider answered error=${code}${description ? ` (${description})` : ''}`, code, row.actor);
+        throw await refuse(code === 'access_denied' ? 'access_denied' : 'provider_error', `the provider answered error=${code}${description ? ` (${description})` : ''}`, code, row.actor);
       }
-      if (!params.code || params.code.length > 2048) throw refuse('bad_request', 'callback without a code', 'no_code', row.actor);
+      if (!params.code || params.code.length > 2048) throw await refuse('bad_request', 'callback without a code', 'no_code', row.actor);
       const verifier = open(deps.keyring, row.codeVerifierSealed, aad(stateHash));
       let set;
       try {
@@ -139,10 +139,10 @@ export function createConnectService(deps: ConnectDeps) {
       } catch (err) {
         if (!(err instanceof UpstreamTokenError)) throw err;
         const kind = err.kind === 'invalid_grant' ? 'bad_code' : 'provider_error';
-        throw refuse(kind, `code exchange failed: ${err.kind} (${err.code})`, err.code, row.actor);
+        throw await refuse(kind, `code exchange failed: ${err.kind} (${err.code})`, err.code, row.actor);
       }
       const at = deps.clock.now();
-      commitAudited(deps, (tx) => {
+      await commitAudited(deps, (tx) => {
         deps.vault.storeConnection(tx, id, set, at);
         deps.audit.append(tx, {
           event: 'upstream.connect',

@@ -172,7 +172,7 @@ export function createProxy(deps: ProxyDeps) {
     record.upstreamStatus = result.answer.status;
     if (result.verdict === 'token_revoked') {
       await result.answer.body?.cancel();
-      deps.vault.markRevoked(call.upstreamId, `the provider reports the token revoked (status ${result.answer.status})`, call.requestId);
+      await deps.vault.markRevoked(call.upstreamId, `the provider reports the token revoked (status ${result.answer.status})`, call.requestId);
       throw new UpstreamNeedsReauthorization(call.upstreamId, `token revoked at the provider (status ${result.answer.status})`);
     }
     if (result.verdict === 'token_rejected') {
@@ -263,13 +263,13 @@ export function createProxy(deps: ProxyDeps) {
     } catch (err) {
       const status = err instanceof OAuthError ? err.status : 500;
       observe(err instanceof GatewayTimeout ? 'timeout' : status >= 500 ? 'error' : status);
-      write(status, status >= 500 ? 'error' : 'refused', err);
+      await write(status, status >= 500 ? 'error' : 'refused', err);
       throw err;
     }
     observe(response.status);
     // Fails closed: an answer that cannot be recorded is not handed out (503 from commitAudited).
     try {
-      write(response.status, 'success');
+      await write(response.status, 'success');
     } catch (err) {
       await response.body?.cancel();
       throw err;

@@ -4,7 +4,7 @@ import type { AuditEvent } from '../audit/events.js';
 import type { Clock } from '../core/clock.js';
 import { sha256b64u } from '../core/hash.js';
 import { TemporarilyUnavailable } from '../core/oauth-errors.js';
-import type { Db, Tx } from '../db/client.js';
+import { inTransaction, type Db, type Tx } from '../db/client.js';
 import { commitAudited } from '../oauth/commit.js';
 import type { UpstreamConfig } from './config.js';
 import { tokenFailure, UpstreamNeedsReauthorization, UpstreamNotConnected } from './errors.js';
@@ -149,14 +149,14 @@ export function createVault(deps: VaultDeps) {
       if (err instanceof UpstreamTokenError && err.kind === 'invalid_grant') {
         // RFC 6749 §5.2: the refresh token is invalid, expired or revoked. We hold the lease, so no sibling
         // rotated it meanwhile; retrying cannot help. Stop here, loudly, until an admin reconnects.
-        commitAudited(deps, (tx) => {
+        await commitAudited(deps, (tx) => {
           deps.store.markNeedsReauth(tx, id, `refresh refused: ${err.code}`, now);
           audit(tx, { event: 'upstream.refresh', outcome: 'refused', reason: `refresh refused by the provider: ${err.code}`, audience: [id], data: { upstream: id, grant, status: 'needs_reauth', error: err.code } });
         });
         throw new UpstreamNeedsReauthorization(id, `refresh refused: ${err.code}`);
       }
       const failure = err instanceof UpstreamTokenError ? err : new UpstreamTokenError('unavailable', 'unexpected', { cause: err });
-      commitAudited(deps, (tx) => {
+      await commitAudited(deps, (tx) => {
         deps.store.recordError(tx, id, owner, `${failure.kind}: ${failure.code}`, now);
         audit(tx, { event: 'upstream.refresh', outcome: 'error', reason: `${failure.kind}: ${failure.code}`, audience: [id], data: { upstream: id, grant, error: failure.code } });
       });
@@ -167,7 +167,7 @@ export function createVault(deps: VaultDeps) {
     const refreshToken = set.refreshToken ?? conn?.refreshToken;
     const rotated = set.refreshToken !== undefined && set.refreshToken !== conn?.refreshToken;
     // The new refresh token is committed here, before the new access token leaves this function.
-    const version = commitAudited(deps, (tx) => {
+    const version = await commitAudited(deps, (tx) => {
       const v = deps.store.writeTokens(
         tx,
         id,
@@ -192,9 +192,9 @@ export function createVault(deps: VaultDeps) {
    * The provider said the token is dead beyond refreshing (SurveyMonkey 1011–1013, `status: 1`): the connection
    * needs an admin. Audited; later calls fail fast.
    */
-  function markRevoked(id: string, detail: string, requestId?: string): void {
+  async function markRevoked(id: string, detail: string, requestId?: string): Promise<void> {
     const now = deps.clock.now();
-    commitAudited(deps, (tx) => {
+    await commitAudited(deps, (tx) => {
       deps.store.markNeedsReauth(tx, id, detail, now);
       deps.audit.append(tx, {
         event: 'upstream.refresh',
@@ -228,7 +228,7 @@ export function createVault(deps: VaultDeps) {
     const now = deps.clock.now();
     // Checked again inside the (IMMEDIATE) transaction: two instances starting together import once, and a seed
     // never overwrites the rotated refresh token another instance stored meanwhile.
-    return commitAudited(deps, (tx) => {
+    return inTransaction(deps.db, (tx) => {
       if (deps.store.row(id)?.seedHash === hash) return false;
       storeConnection(tx, id, config.grant === 'static' ? { accessToken: seed } : { accessToken: '', refreshToken: seed }, now, hash);
       deps.audit.append(tx, { event: 'upstream.connect', outcome: 'success', audience: [id], data: { upstream: id, method: 'seed' } });
@@ -254,7 +254,7 @@ export function createVault(deps: VaultDeps) {
       }
     }
     const now = deps.clock.now();
-    commitAudited(deps, (tx) => {
+    await commitAudited(deps, (tx) => {
       deps.store.disconnect(tx, id, revoked ? null : `disconnected; not revoked upstream (${error ?? 'no token'})`, now);
       deps.audit.append(tx, {
         event: 'upstream.disconnect',

@@ -97,6 +97,22 @@ describe('token exchange (RFC 8693) with our own tokens', () => {
     expect(decodeJwt(r.body.access_token as string).aud).toEqual([AUD.sis, AUD.reports]);
   });
 
+  it('answers requests arriving together from one shared commit, each with its own audit row, granted or refused', async () => {
+    const subject = await alphaToken(s);
+    const before = s.auditRows().length;
+    let transactions = 0;
+    const transaction = s.database.db.transaction.bind(s.database.db);
+    s.database.db.transaction = ((fn, config) => (transactions++, transaction(fn, config))) as typeof transaction;
+    const forms = Array.from({ length: 12 }, (_, i) => ({ subject_token: subject, subject_token_type: AT_TYPE, audience: AUD.reports, scope: i % 4 === 3 ? 'grades.read' : 'enrollment.read' }));
+    const answers = await Promise.all(forms.map((f) => exchange(f)));
+    expect(answers.map((a) => a.status)).toEqual(forms.map((f) => (f.scope === 'grades.read' ? 400 : 200)));
+    const rows = s.auditRows().slice(before);
+    expect(rows.filter((r) => r.outcome === 'success').map((r) => r.jti).sort()).toEqual(answers.filter((a) => a.status === 200).map((a) => decodeJwt(a.body.access_token as string).jti).sort());
+    expect(rows.filter((r) => r.outcome === 'refused').map((r) => r.reason)).toEqual(Array(3).fill('scope "grades.read" is not allowed by the audience policy'));
+    expect(transactions).toBeLessThan(forms.length);
+    expect(s.audit.verify()).toMatchObject({ ok: true, rows: before + forms.length });
+  });
+
   const refusals: [string, (subject: string) => Record<string, string | string[]>, number, Record<string, string>, string][] = [
     ['unknown audience', (t) => ({ subject_token: t, subject_token_type: AT_TYPE, audience: 'https://unknown.example.edu' }), 400,
       { error: 'invalid_target', error_description: 'the requested audience is not known' }, 'unknown audience "https://unknown.example.edu"'],

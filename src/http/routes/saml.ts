@@ -104,7 +104,7 @@ export function samlRoutes(deps: SamlRoutesDeps): Hono<AppEnv> {
         const survey = accepted.pending ? (accepted.pending.purpose === 'launch' ? accepted.pending.target : undefined) : relayState;
         c.header('Cache-Control', 'no-store');
         if (survey && deps.launch.knows(survey)) return c.redirect(await deps.launch.complete(accepted, survey, requestId), 303);
-        deps.sso.completePlainLogin(accepted, requestId);
+        await deps.sso.completePlainLogin(accepted, requestId);
         c.header('Content-Security-Policy', PAGE_CSP);
         return c.html(renderNotice({ title: 'You are signed in', message: `Signed in as ${accepted.login.subject}.`, whatToDo: 'You can close this page.', correlationId: requestId }));
       }),

@@ -48,7 +48,7 @@ export function connectRoutes(deps: ConnectRoutesDeps): Hono<AppEnv> {
   const refuseAdmin = (id: string, event: 'upstream.connect' | 'upstream.disconnect', requestId: string, verdict: Refused) => {
     const { reason, error } = refusalDetail(verdict);
     const common = { outcome: 'refused' as const, requestId, audience: [id.slice(0, 64)], reason, ...('subject' in verdict ? { subject: verdict.subject } : {}) };
-    commitAudited(deps, (tx) =>
+    return commitAudited(deps, (tx) =>
       deps.audit.append(
         tx,
         event === 'upstream.connect'
@@ -82,12 +82,12 @@ export function connectRoutes(deps: ConnectRoutesDeps): Hono<AppEnv> {
     }
     const verdict = deps.gate.check(c, await form(c));
     if ('refused' in verdict) {
-      refuseAdmin(id, 'upstream.connect', requestId, verdict);
+      await refuseAdmin(id, 'upstream.connect', requestId, verdict);
       if (verdict.refused !== 'token') return adminRefusalResponse(c, consoleRefusal(verdict));
       const r = refusalPage('admin_required', requestId);
       return page(c, r.body, r.status);
     }
-    const { location, nonce } = deps.connect.start(id, verdict.actor, requestId);
+    const { location, nonce } = await deps.connect.start(id, verdict.actor, requestId);
     // SameSite=Lax: the provider's redirect back is a top-level GET navigation, which carries Lax cookies.
     setCookie(c, CONNECT_COOKIE, nonce, { path: `/admin/upstreams/${id}/`, httpOnly: true, sameSite: 'Lax', secure: deps.secureCookies, maxAge: 600 });
     return c.redirect(location, 303);
@@ -113,7 +113,7 @@ export function connectRoutes(deps: ConnectRoutesDeps): Hono<AppEnv> {
     const requestId = c.get('requestId');
     const verdict = deps.gate.check(c, await form(c));
     if ('refused' in verdict) {
-      refuseAdmin(id, 'upstream.disconnect', requestId, verdict);
+      await refuseAdmin(id, 'upstream.disconnect', requestId, verdict);
       if (verdict.refused !== 'token') return adminRefusalResponse(c, consoleRefusal(verdict));
       throw new InvalidToken('an administrator token is required', 'administrator token missing or wrong', !c.req.header('authorization'));
     }

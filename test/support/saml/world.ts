@@ -10,6 +10,7 @@ import type { SamlServiceProvider } from '../../../src/saml/types.js';
 import { TestIdp, aliceAttributes } from './idp-signer.js';
 import { testKeyPair, type TestKeyPair } from './keys.js';
 import { openDatabase, type AppDatabase } from '../../../src/db/client.js';
+import { createGroupCommitter } from '../../../src/db/group-commit.js';
 import { createAssertionReplayStore } from '../../../src/sso/assertion-replay.js';
 import type { AssertionReplayStore } from '../../../src/saml/types.js';
 
@@ -70,7 +71,7 @@ export async function createSamlWorld(): Promise<SamlWorld> {
   ]);
   const clock = fixedClock(Math.floor(Date.now() / 1000) * 1000);
   const database = openDatabase({ path: ':memory:' });
-  const replay = createAssertionReplayStore(database.db);
+  const replay = createAssertionReplayStore(database.db, createGroupCommitter(database.db));
   const keys = { shib, adfs, ssp, other, attacker };
   const sp: SpSettings = {
     entityId: SP_ENTITY_ID,

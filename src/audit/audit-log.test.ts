@@ -1,0 +1,71 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fixedClock } from '../core/clock.js';
+import { inTransaction, openDatabase, type AppDatabase } from '../db/client.js';
+import { createGroupCommitter } from '../db/group-commit.js';
+import { auditLog } from '../db/schema/audit-log.js';
+import { revokedTokens } from '../db/schema/revoked-tokens.js';
+import { createAuditLog, type AuditLog } from './audit-log.js';
+import { GENESIS_HASH, hashRow } from './chain.js';
+
+let database: AppDatabase;
+let audit: AuditLog;
+const clock = fixedClock('2026-11-23T10:00:00.000Z');
+beforeEach(() => {
+  database = openDatabase({ path: ':memory:' });
+  audit = createAuditLog(database.db, clock, { committer: createGroupCommitter(database.db) });
+});
+afterEach(() => database.close());
+
+const issued = (jti: string) => ({ event: 'token.issue' as const, outcome: 'success' as const, jti, data: { grant_type: 'client_credentials' } });
+const rows = () => database.db.select().from(auditLog).all();
+
+describe('the audit log under group commit', () => {
+  it('chains the rows of changes committed together, in the order they were queued', async () => {
+    await Promise.all(['a', 'b', 'c'].map((jti) => audit.commit((tx) => audit.append(tx, issued(jti)))));
+    const all = rows();
+    expect(all.map((r) => [r.id, r.jti])).toEqual([[1, 'a'], [2, 'b'], [3, 'c']]);
+    expect(all.map((r) => r.prevHash)).toEqual([GENESIS_HASH, all[0]!.hash, all[1]!.hash]);
+    for (const r of all) expect(hashRow(r)).toBe(r.hash);
+    expect(audit.verify()).toEqual({ ok: true, rows: 3, lastId: 3, headHash: all[2]!.hash });
+  });
+
+  it('drops the rows and the change of a refused change, and chains the next one onto the last kept row', async () => {
+    const outcomes = await Promise.allSettled([
+      audit.commit((tx) => audit.append(tx, issued('kept-1'))),
+      audit.commit((tx) => {
+        tx.insert(revokedTokens).values({ jti: 'x', clientId: 'c', revokedAt: new Date(0), expiresAt: new Date(1) }).run();
+        audit.append(tx, issued('rolled-back'));
+        throw new Error('refused after writing');
+      }),
+      audit.commit((tx) => audit.append(tx, issued('kept-2'))),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toEqual(new Error('refused after writing'));
+    const all = rows();
+    expect(all.map((r) => [r.id, r.jti])).toEqual([[1, 'kept-1'], [2, 'kept-2']]);
+    expect(all[1]!.prevHash).toBe(all[0]!.hash);
+    expect(database.db.select().from(revokedTokens).all()).toEqual([]);
+    expect(audit.verify()).toMatchObject({ ok: true, rows: 2 });
+  });
+
+  it('continues the same chain from a plain transaction (start-up and CLI writes)', async () => {
+    await audit.commit((tx) => audit.append(tx, issued('grouped')));
+    inTransaction(database.db, (tx) => audit.append(tx, issued('plain')));
+    await audit.commit((tx) => audit.append(tx, issued('grouped-again')));
+    expect(rows().map((r) => [r.id, r.jti])).toEqual([[1, 'grouped'], [2, 'plain'], [3, 'grouped-again']]);
+    expect(audit.verify()).toMatchObject({ ok: true, rows: 3 });
+  });
+
+  it('stores the time as epoch milliseconds and every column as given', async () => {
+    const row = await audit.commit((tx) =>
+      audit.append(tx, { event: 'token.issue', outcome: 'refused', requestId: 'r-1', clientId: 'alpha', subject: 's', audience: ['a', 'b'], scope: ['x', 'y'], reason: 'why', data: { grant_type: 'g', error: 'invalid_scope' } }),
+    );
+    expect(database.sqlite.prepare('SELECT at, audience, scope, data FROM audit_log WHERE id = 1').get()).toEqual({
+      at: Date.parse('2026-11-23T10:00:00.000Z'),
+      audience: 'a b',
+      scope: 'x y',
+      data: '{"grant_type":"g","error":"invalid_scope"}',
+    });
+    expect(rows()[0]).toEqual(row);
+  });
+});
