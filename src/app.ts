@@ -2,6 +2,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
+import { timeOrderedId } from './core/ids.js';
 import { NotFound } from './core/oauth-errors.js';
 import { accessLog } from './http/access-log.js';
 import type { AppEnv } from './http/env.js';
@@ -24,7 +25,7 @@ export interface AppDeps {
 /** The HTTP surface: middleware that applies to every route, the routes, and the one error mapping. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(requestId({ limitLength: 64 }));
+  app.use(requestId({ limitLength: 64, generator: timeOrderedId }));
   app.use(accessLog(deps.logger));
   if (deps.ops) app.use(deps.ops.http);
   app.use(secureHeaders({ crossOriginResourcePolicy: 'same-origin', referrerPolicy: 'no-referrer' }));

@@ -1,7 +1,7 @@
 import { SignJWT, type JWTPayload } from 'jose';
 import { epochSeconds, type Clock } from '../core/clock.js';
 import { ACCESS_TOKEN_JWT_TYP } from '../core/constants.js';
-import { randomToken } from '../core/hash.js';
+import { timeOrderedId } from '../core/ids.js';
 import type { Keystore } from './keystore.js';
 
 /** RFC 8693 §4.1: the current actor; nested `act` members are prior actors. */
@@ -43,7 +43,7 @@ export async function mintAccessToken(
   const issuedAt = deps.clock.now();
   const iat = epochSeconds(issuedAt);
   const exp = epochSeconds(claims.expiresAt);
-  const jti = randomToken(16);
+  const jti = timeOrderedId();
   const payload: JWTPayload = {};
   for (const [name, value] of Object.entries(claims.extra ?? {})) {
     if (!REGISTERED.has(name)) payload[name] = value;

@@ -34,7 +34,7 @@ describe('client_credentials (RFC 6749 §4.4)', () => {
       scope: 'student.read grades.read',
       iat: Date.parse('2026-11-23T10:00:00Z') / 1000,
       exp: Date.parse('2026-11-23T10:05:00Z') / 1000,
-      jti: expect.stringMatching(/^[\w-]{22}$/),
+      jti: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/), // RFC 9562 UUIDv7
     });
     const row = s.lastAudit();
     expect(row).toMatchObject({
