@@ -10,6 +10,7 @@ import { readSecret } from './config/secrets.js';
 import type { Clock } from './core/clock.js';
 import { GRANT_TYPES, TOKEN_TYPES } from './core/constants.js';
 import { createKeyring, parseMasterKey } from './crypto/sealed-box.js';
+import { startCheckpointer } from './db/checkpointer.js';
 import { inTransaction, openDatabase } from './db/client.js';
 import { createGroupCommitter } from './db/group-commit.js';
 import { schedulePruning } from './db/prune-expired.js';
@@ -71,6 +72,7 @@ export async function composeService(opts: ServiceOptions) {
   // --- end operations
   const { keyring, database, audit, committer, keyDeps } = openStore(config, opts.env, clock, metrics.audit);
   const { db } = database;
+  const checkpointer = database.sqlite.memory ? undefined : startCheckpointer(database.sqlite);
 
   inTransaction(db, (tx) =>
     audit.append(tx, {
@@ -159,6 +161,7 @@ export async function composeService(opts: ServiceOptions) {
     close() {
       stopPruning();
       stopCheckpoints();
+      checkpointer?.stop();
       database.close();
     },
   };
