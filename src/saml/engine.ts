@@ -7,10 +7,11 @@
  *      the raw root (refusal-only); algorithm allow-lists; required signatures present
  *   3. node-saml `validatePostResponseAsync`: pinned-cert signature checks, decryption, Conditions times
  *      (wall clock!), Audience
- *   4. everything else on SIGNED bytes: the Response envelope re-verified by our own xml-crypto verifier
- *      (`verify-signature.ts`), `profile.getAssertionXml()` for the assertion (never `getSamlResponseXml()`),
- *      inner-signature algorithms of a decrypted assertion, profile checks with the injected clock
- *      (`checks.ts`), attribute mapping, replay store.
+ *   4. everything else on SIGNED bytes: the Response envelope from the bytes node-saml's Response signature
+ *      check verified (handed to its protected `getSignedAssertion` hook, kept by `SamlKeepingSignedBytes`),
+ *      `profile.getAssertionXml()` for the assertion (never `getSamlResponseXml()`), inner-signature
+ *      algorithms of a decrypted assertion, profile checks with the injected clock (`checks.ts`), attribute
+ *      mapping, replay store.
  *
  * Clocks: node-saml reads `new Date()` for Conditions NotBefore/NotOnOrAfter (its SCD checks are off with
  * `validateInResponseTo: never`). Ours use the injected clock (`deps.clock.now()`, read once per message)
@@ -34,8 +35,8 @@ import { prepareLogin, type PreparedLogin } from './login.js';
 import { translateNodeSamlError } from './node-saml-errors.js';
 import { assertSignaturePlacement, assertSoleBareAssertion, soleResponseAssertion, statusCodeOf } from './structure.js';
 import type { ExpectedRequest, LoginRequest } from './types.js';
-import { signatureOf, verifyEnvelopedSignature } from './verify-signature.js';
-import { attr, childElements, parseXmlStrict } from './xml.js';
+import { signatureOf } from './verify-signature.js';
+import { attr, childElements, isNamed, parseXmlStrict } from './xml.js';
 
 /** SAML bindings §3.4.3: RelayState MUST NOT exceed 80 bytes. */
 const MAX_RELAY_STATE_BYTES = 80;
@@ -47,16 +48,32 @@ const refusingCacheProvider: CacheProvider = {
   removeAsync: () => Promise.reject(new Error('node-saml request cache is disabled')),
 };
 
+/**
+ * node-saml's `SAML`, keeping the canonical bytes its signature check verified. node-saml passes them to the
+ * protected `getSignedAssertion` hook (the Response's when the Response is signed) and otherwise drops them;
+ * verifying the Response a second time just to read its envelope would double the XML work of a login. Each
+ * validation runs on its own view of the engine (`Object.create`), so the bytes land on that view and
+ * concurrent validations never see each other's.
+ */
+class SamlKeepingSignedBytes extends SAML {
+  signedXml: string | undefined;
+
+  protected override getSignedAssertion(signedXml: string): Promise<string | null> {
+    this.signedXml = signedXml;
+    return super.getSignedAssertion(signedXml);
+  }
+}
+
 export interface IdpEngine {
   readonly idp: ResolvedIdp;
   createLoginRequest(relayState?: string): Promise<LoginRequest>;
   validateResponse(msg: DecodedMessage, doc: Document, expected: ExpectedRequest, now: Date): Promise<PreparedLogin>;
 }
 
-function buildNodeSaml(sp: ResolvedSp, idp: ResolvedIdp): SAML {
+function buildNodeSaml(sp: ResolvedSp, idp: ResolvedIdp): SamlKeepingSignedBytes {
   const signed = idp.settings.signed;
   const entryPoint = idp.settings.metadata.ssoRedirectUrl;
-  return new SAML({
+  return new SamlKeepingSignedBytes({
     issuer: sp.entityId,
     audience: sp.entityId, // explicit: never the issuer fallback, never false
     callbackUrl: sp.acsUrl,
@@ -214,19 +231,23 @@ export function createIdpEngine(sp: ResolvedSp, idp: ResolvedIdp): IdpEngine {
     // independent of node-saml's messages). They run again, authoritatively, on the signed bytes.
     if (!sole.encrypted) checkAssertion(readAssertion(sole.element), expectations);
 
+    const validation = Object.create(saml) as SamlKeepingSignedBytes;
     let profile: Profile | null;
     try {
-      ({ profile } = await saml.validatePostResponseAsync({ SAMLResponse: msg.base64 }));
+      ({ profile } = await validation.validatePostResponseAsync({ SAMLResponse: msg.base64 }));
     } catch (err) {
       throw translateNodeSamlError(err, presence);
     }
     if (!profile) throw new SamlRefusal('assertion_missing', 'node-saml returned no profile');
 
-    // The Response envelope from its signed bytes when it is signed (our own verifier, pinned certs).
+    // The Response envelope from its signed bytes when it is signed. node-saml hands the hook the Response's
+    // verified bytes when its signature verified, else the assertion's: a signed Response whose signature
+    // did not verify (accepted by node-saml on a signed assertion alone) is refused here.
     if (presence.response) {
-      const check = verifyEnvelopedSignature(msg.xml, doc, root, idp.certsPem, IDP_SIGNATURE_POLICY);
-      if (check.status !== 'valid') throw new SamlRefusal('signature_invalid', 'Response signature vanished');
-      const signedRoot = parseXmlStrict(check.signedXml, 'signed Response').documentElement;
+      const signedRoot = validation.signedXml === undefined ? undefined : parseXmlStrict(validation.signedXml, 'signed Response').documentElement;
+      if (!signedRoot || !isNamed(signedRoot, NS.samlp, 'Response')) {
+        throw new SamlRefusal('signature_invalid', 'no pinned certificate verifies the Response signature');
+      }
       checkResponseEnvelope(readEnvelope(signedRoot, true), envExpect);
     }
 
