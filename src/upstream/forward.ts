@@ -1,11 +1,13 @@
-import { concatBytes } from '../core/read-capped.js';
+import { Readable } from 'node:stream';
+import { Agent, type Dispatcher } from 'undici';
 import { BadGateway, GatewayTimeout } from '../core/oauth-errors.js';
-import type { FetchFn } from './provider.js';
+import { concatBytes } from '../core/read-capped.js';
 
 /**
  * One HTTP exchange with an upstream API, as a proxy (RFC 9110 §7.6): which request headers travel, which
- * answer headers come back, a deadline for the answer to start and an idle deadline while it streams.
- * Network failures become BadGateway (502), deadlines GatewayTimeout (504); the caller decides the rest.
+ * answer headers come back, a deadline for the answer to start and an idle deadline while it streams (undici's
+ * `bodyTimeout`). Network failures become BadGateway (502), deadlines GatewayTimeout (504); the caller decides
+ * the rest.
  */
 
 /** Request headers a caller may pass on; everything else (Authorization, Cookie, hop-by-hop, Origin…) stays here. */
@@ -13,12 +15,13 @@ const FORWARDED_REQUEST_HEADERS = ['accept', 'accept-language', 'content-type', 
 
 /**
  * Answer headers never passed back: hop-by-hop (RFC 9110 §7.6.1), the upstream's cookies and challenges (about
- * our credentials, not the caller's), encodings undone by fetch, CORS (ours is decided here), and locations that
- * would reveal or lead to the upstream directly.
+ * our credentials, not the caller's), its framing (the answer is re-framed), CORS (ours is decided here), and
+ * locations that would reveal or lead to the upstream directly. A `content-encoding` the upstream applied despite
+ * `accept-encoding: identity` travels with its bytes.
  */
 const DROPPED_RESPONSE_HEADERS = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
-  'set-cookie', 'set-cookie2', 'www-authenticate', 'content-encoding', 'content-length', 'location', 'content-location', 'alt-svc',
+  'set-cookie', 'set-cookie2', 'www-authenticate', 'content-length', 'location', 'content-location', 'alt-svc',
   'strict-transport-security', 'access-control-allow-origin', 'access-control-allow-credentials', 'access-control-allow-headers',
   'access-control-allow-methods', 'access-control-expose-headers', 'access-control-max-age',
 ]);
@@ -40,17 +43,17 @@ export interface ForwardAnswer {
   body: ReadableStream<Uint8Array> | null;
 }
 
-export function requestHeaders(caller: Headers, authorization: string, requestId: string): Headers {
-  const out = new Headers();
+function requestHeaders(caller: Headers, authorization: string, requestId: string): Record<string, string> {
+  const out: Record<string, string> = {};
   for (const name of FORWARDED_REQUEST_HEADERS) {
     const value = caller.get(name);
-    if (value !== null) out.set(name, value);
+    if (value !== null) out[name] = value;
   }
-  out.set('authorization', authorization);
+  out.authorization = authorization;
   // Uncompressed answers: sizes mean what they say (inspection limits) and the bytes stream through as sent.
-  out.set('accept-encoding', 'identity');
-  out.set('x-request-id', requestId);
-  out.set('user-agent', 'campus-sts');
+  out['accept-encoding'] = 'identity';
+  out['x-request-id'] = requestId;
+  out['user-agent'] = 'campus-sts';
   return out;
 }
 
@@ -63,59 +66,47 @@ export function responseHeaders(upstream: Headers): Headers {
   return out;
 }
 
+/**
+ * The connection pool for calls to upstream APIs: undici's `request` API (keep-alive; about 2.5x less latency
+ * per call than `fetch`, whose Request, Response and stream objects cost more than the exchange itself).
+ */
+export function createUpstreamDispatcher(): Dispatcher {
+  return new Agent();
+}
+
 /** Sends the request; the deadline covers connecting and the answer's headers, then each pause in its body. */
-export async function forward(fetchFn: FetchFn, req: ForwardRequest): Promise<ForwardAnswer> {
+export async function forward(dispatcher: Dispatcher, req: ForwardRequest): Promise<ForwardAnswer> {
+  const url = new URL(req.url);
   const controller = new AbortController();
   let timedOut = false;
   const deadline = setTimeout(() => {
     timedOut = true;
     controller.abort();
   }, req.timeoutMs);
-  let res: Response;
+  let res: Dispatcher.ResponseData;
   try {
-    res = await fetchFn(req.url, {
-      method: req.method,
+    res = await dispatcher.request({
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      method: req.method as Dispatcher.HttpMethod,
       headers: requestHeaders(req.callerHeaders, req.authorization, req.requestId),
-      ...(req.body ? { body: req.body } : {}),
-      redirect: 'manual',
+      body: req.body ?? null,
       signal: controller.signal,
+      headersTimeout: req.timeoutMs,
+      bodyTimeout: req.timeoutMs,
     });
   } catch (err) {
-    if (timedOut) throw new GatewayTimeout('the upstream did not answer in time', `no answer from ${new URL(req.url).origin} within ${req.timeoutMs} ms`, { cause: err });
-    const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-    throw new BadGateway('the upstream could not be reached', `${new URL(req.url).origin}: ${code}`, { cause: err });
+    if (timedOut) throw new GatewayTimeout('the upstream did not answer in time', `no answer from ${url.origin} within ${req.timeoutMs} ms`, { cause: err });
+    const code = (err as { code?: string }).code ?? (err as Error).name;
+    throw new BadGateway('the upstream could not be reached', `${url.origin}: ${code}`, { cause: err });
   } finally {
     clearTimeout(deadline);
   }
-  return { status: res.status, headers: res.headers, body: res.body && idleGuard(res.body, controller, req.timeoutMs) };
-}
-
-/** Passes the body through, aborting the exchange when no bytes arrive for `idleMs` (a stalled upstream). */
-function idleGuard(body: ReadableStream<Uint8Array>, controller: AbortController, idleMs: number): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => controller.abort(), idleMs);
-  };
-  return new ReadableStream<Uint8Array>({
-    async pull(out) {
-      arm();
-      try {
-        const { done, value } = await reader.read();
-        clearTimeout(timer);
-        if (done) out.close();
-        else out.enqueue(value);
-      } catch (err) {
-        clearTimeout(timer);
-        out.error(err);
-      }
-    },
-    cancel(reason) {
-      clearTimeout(timer);
-      return reader.cancel(reason);
-    },
-  });
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) {
+    for (const one of [value ?? []].flat()) headers.append(name, one);
+  }
+  return { status: res.statusCode, headers, body: Readable.toWeb(res.body) as ReadableStream<Uint8Array> };
 }
 
 /**

@@ -14,6 +14,7 @@ import { connectRoutes } from './http/connect-routes.js';
 import { proxyRoutes } from './http/proxy-routes.js';
 import type { FetchFn, UpstreamObserver } from './provider.js';
 import { createProvider } from './providers/index.js';
+import { createUpstreamDispatcher } from './forward.js';
 import { compileRoutes, createProxy, type ProxyUpstream } from './proxy.js';
 import { createUpstreamRelease, type UpstreamRelease } from './release.js';
 import { createConnectionStore } from './vault-store.js';
@@ -76,7 +77,7 @@ export function composeUpstreams(
   if (deps.config.upstreams.length === 0) return { routes: [], release: undefined, vault: undefined };
   const { vault, entries } = buildUpstreamVault(deps);
   const proxied = new Map<string, ProxyUpstream>([...entries].map(([id, e]) => [id, { ...e, audience: upstreamAudience(e.config), routes: compileRoutes(e.config.routes) }]));
-  const handle = createProxy({ upstreams: proxied, vault, verify: deps.verify, db: deps.db, audit: deps.audit, fetch: deps.fetch ?? globalThis.fetch, maxBodyBytes: deps.maxBodyBytes, observer: deps.observer });
+  const handle = createProxy({ upstreams: proxied, vault, verify: deps.verify, db: deps.db, audit: deps.audit, dispatcher: createUpstreamDispatcher(), maxBodyBytes: deps.maxBodyBytes, observer: deps.observer });
   const cors = new Map(deps.config.upstreams.map((u) => [u.id, { origins: new Set(u.cors_origins), methods: [...new Set(u.routes.map((r) => r.method))] }]));
   // Console sessions first; the shared token only when `upstream_admin` is configured (an automation credential).
   const admin = deps.config.upstream_admin;

@@ -2,12 +2,14 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { AccessDenied, BadGateway, GatewayTimeout, InsufficientScope, InvalidGrant, InvalidToken, NotFound, OAuthError } from '../core/oauth-errors.js';
 import type { Db } from '../db/client.js';
 import { commitAudited } from '../oauth/commit.js';
-import { verifyOwnToken, type VerifiedToken, type VerifyDeps } from '../tokens/verify.js';
+import { createCachedVerifier } from '../tokens/verify-cached.js';
+import type { VerifiedToken, VerifyDeps } from '../tokens/verify.js';
 import { routeId, type UpstreamConfig, type UpstreamRoute } from './config.js';
 import { auditErrorCode, UpstreamNeedsReauthorization } from './errors.js';
 import { readCapped } from '../core/read-capped.js';
 import { forward, isJson, peekBody, responseHeaders, type ForwardAnswer } from './forward.js';
-import type { AnswerVerdict, FetchFn, UpstreamObserver, UpstreamProvider } from './provider.js';
+import type { Dispatcher } from 'undici';
+import type { AnswerVerdict, UpstreamObserver, UpstreamProvider } from './provider.js';
 import { pickFields } from './response-filter.js';
 import { matchRoute, parseTemplate, type MatchableRoute, type RouteRefusal } from './route-match.js';
 import type { UsableToken, Vault } from './vault.js';
@@ -51,7 +53,8 @@ export interface ProxyDeps {
   verify: VerifyDeps;
   db: Db;
   audit: AuditLog;
-  fetch: FetchFn;
+  /** Connections to the upstream APIs (`createUpstreamDispatcher`). */
+  dispatcher: Dispatcher;
   maxBodyBytes: number;
   observer?: UpstreamObserver | undefined;
 }
@@ -82,13 +85,15 @@ interface CallRecord {
 }
 
 export function createProxy(deps: ProxyDeps) {
+  const verifyBearer = createCachedVerifier(deps.verify);
+
   async function authenticate(authorization: string | undefined): Promise<VerifiedToken> {
     // RFC 6750 §2.1: `Authorization: Bearer b64token`; no other way of presenting the token is accepted.
     if (!authorization) throw new InvalidToken('a bearer token is required', 'no Authorization header', true);
     const m = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(authorization);
     if (!m) throw new InvalidToken('the Authorization header must carry a Bearer token', 'malformed Authorization header');
     try {
-      return await verifyOwnToken(m[1]!, deps.verify);
+      return await verifyBearer(m[1]!);
     } catch (err) {
       if (err instanceof InvalidGrant) throw new InvalidToken('the token is invalid, expired or revoked', err.detail, false, { cause: err });
       throw err;
@@ -113,7 +118,7 @@ export function createProxy(deps: ProxyDeps) {
 
   async function exchange(up: ProxyUpstream, token: UsableToken, path: string, query: string, call: ProxyCall, body: Uint8Array<ArrayBuffer> | undefined): Promise<{ answer: ForwardAnswer; verdict: AnswerVerdict; inspected?: Uint8Array<ArrayBuffer> }> {
     const url = `${up.provider.apiBase(token.accessUrl)}${path}${query ? `?${query}` : ''}`;
-    const answer = await forward(deps.fetch, {
+    const answer = await forward(deps.dispatcher, {
       url,
       method: call.method,
       callerHeaders: call.headers,

@@ -37,10 +37,12 @@ const aad = (id: string, column: 'access_token' | 'refresh_token') => `upstream_
 
 export function createConnectionStore(db: Db, keyring: MasterKeyring) {
   const sealed = (id: string, column: 'access_token' | 'refresh_token', value: string | undefined) => (value === undefined ? null : seal(keyring, value, aad(id, column)));
+  // Read on every proxied call: prepared once.
+  const byId = db.select().from(upstreamConnections).where(eq(upstreamConnections.upstreamId, sql.placeholder('id'))).prepare();
 
   return {
     row(id: string): UpstreamConnectionRow | undefined {
-      return db.select().from(upstreamConnections).where(eq(upstreamConnections.upstreamId, id)).get();
+      return byId.get({ id });
     },
 
     rows(): UpstreamConnectionRow[] {

@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeConnections } from '../../src/upstream/status.js';
 import { createConnectionStore } from '../../src/upstream/vault-store.js';
@@ -108,6 +109,18 @@ describe('upstream faults become clean JSON errors', () => {
     expect(res.headers.get('retry-after')).toBe('7');
     expect(res.headers.get('access-control-expose-headers')).toContain('Retry-After');
     expect(dataOf(auditOf(s, 'upstream.call')[0])).toMatchObject({ status: 429, upstream_status: 429 });
+  });
+});
+
+describe('content encoding', () => {
+  it('passes on an answer the upstream compressed despite accept-encoding: identity, with its content-encoding', async () => {
+    const s = await world();
+    up.faults.push({ kind: 'gzip' });
+    const res = await viaProxy(s, '/sis/students/S1001', await studentToken(s));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    expect(JSON.parse(gunzipSync(Buffer.from(await res.arrayBuffer())).toString('utf8'))).toMatchObject({ student_id: 'S1001', name: 'Ada Lovelace' });
+    expect(up.calls.at(-1)?.headers['accept-encoding']).toBe('identity');
   });
 });
 

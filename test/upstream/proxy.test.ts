@@ -119,6 +119,39 @@ describe('the bearer token (RFC 6750)', () => {
   });
 });
 
+describe('a token that worked a moment ago (verified once, then served from the verified-token cache)', () => {
+  it('stops working when it is revoked', async () => {
+    const token = await studentToken(s);
+    expect((await viaProxy(s, '/sis/students/S1001', token)).status).toBe(200);
+    const { decodeJwt } = await import('jose');
+    s.database.sqlite.prepare('INSERT INTO revoked_tokens (jti, client_id, revoked_at, expires_at) VALUES (?, ?, ?, ?)').run(decodeJwt(token).jti, 'survey:course-eval', Date.now(), Date.now() + 600_000);
+    const res = await viaProxy(s, '/sis/students/S1001', token);
+    expect(await json(res)).toEqual({ status: 401, body: { error: 'invalid_token', error_description: 'the token is invalid, expired or revoked' } });
+    expect(auditOf(s, 'upstream.call')[0]).toMatchObject({ outcome: 'refused', reason: 'token revoked' });
+  });
+
+  it('stops working when it expires (injected clock, the same skew as a first verification)', async () => {
+    const token = await studentToken(s, { ttlSeconds: 60 });
+    expect((await viaProxy(s, '/sis/students/S1001', token)).status).toBe(200);
+    s.clock.advance((60 + s.config.tokens.clock_skew_seconds - 1) * 1000);
+    expect((await viaProxy(s, '/sis/students/S1001', token)).status).toBe(200);
+    s.clock.advance(1000);
+    const res = await viaProxy(s, '/sis/students/S1001', token);
+    expect(res.status).toBe(401);
+    expect(auditOf(s, 'upstream.call')[0]).toMatchObject({ outcome: 'refused', reason: 'token rejected: ERR_JWT_EXPIRED (exp)' });
+  });
+
+  it('is not confused with a token that differs only in its signature', async () => {
+    const token = await studentToken(s);
+    expect((await viaProxy(s, '/sis/students/S1001', token)).status).toBe(200);
+    const [h, p, sig] = token.split('.') as [string, string, string];
+    const forged = `${h}.${p}.${sig.slice(0, -2)}${sig.endsWith('AA') ? 'AB' : 'AA'}`;
+    const res = await viaProxy(s, '/sis/students/S1001', forged);
+    expect(res.status).toBe(401);
+    expect(auditOf(s, 'upstream.call')[0]).toMatchObject({ outcome: 'refused', reason: 'token rejected: ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
+  });
+});
+
 describe('path traversal over real HTTP (no client-side URL normalisation)', () => {
   it.each([
     ['dot-dot', '/upstreams/sis/students/S1001/../S2002'],

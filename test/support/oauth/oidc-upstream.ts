@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { errors, type OidcToken } from 'oidc-provider';
 
@@ -28,7 +29,9 @@ export type ApiFault =
   | { kind: 'slow'; ms: number }
   | { kind: 'hang' }
   /** Sends `first`, waits for `gate`, then sends `rest`: shows whether the proxy streams or buffers. */
-  | { kind: 'stream'; first: string; rest: string; gate: Promise<void> };
+  | { kind: 'stream'; first: string; rest: string; gate: Promise<void> }
+  /** Answers as usual, but gzip-compressed although the request asked for `identity` (as a misconfigured CDN does). */
+  | { kind: 'gzip' };
 
 export interface ApiCall {
   method: string;
@@ -178,10 +181,11 @@ export async function startOidcUpstream(opts: { redirectUris: string[]; accessTo
     const token = auth && /^bearer /i.test(auth) ? auth.slice(7) : undefined;
     const call: ApiCall = { method: req.method ?? 'GET', url: req.url ?? '', headers: req.headers, token, status: 0, body };
     state.calls.push(call);
+    let gzip = false;
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
       call.status = status;
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(payload));
+      res.writeHead(status, { 'content-type': 'application/json', ...headers, ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
+      res.end(gzip ? gzipSync(JSON.stringify(payload)) : JSON.stringify(payload));
     };
     const found = token ? await findToken(token) : undefined;
     const aud = found ? [found.aud].flat() : [];
@@ -192,6 +196,7 @@ export async function startOidcUpstream(opts: { redirectUris: string[]; accessTo
     state.onAccepted?.(token!, call);
     const fault = state.faults.shift();
     if (fault?.kind === 'hang') return;
+    gzip = fault?.kind === 'gzip';
     if (fault?.kind === 'stream') {
       call.status = 200;
       res.writeHead(200, { 'content-type': 'text/plain' });

@@ -1,0 +1,37 @@
+import { decodeProtectedHeader } from 'jose';
+import { InvalidGrant } from '../core/oauth-errors.js';
+import { verifyOwnToken, type VerifiedToken, type VerifyDeps } from './verify.js';
+
+/**
+ * A resource server's cache of verified bearer tokens, as API gateways keep one (Envoy's `jwt_authn` cache):
+ * a survey presents the same token on every call of its session, and each ES256 verification is a thread-pool
+ * round trip (~0.6 ms of a proxied call's latency here). An entry is a token whose signature, issuer, type and
+ * claims verified once; every use still checks, as `verifyOwnToken` would, that it has not expired (injected
+ * clock, same skew), that it is not revoked, and that its signing key is still published. Keyed by the whole
+ * token, so only the very same bytes hit; at most `maxEntries` (oldest out first, expired ones on sight).
+ */
+export function createCachedVerifier(deps: VerifyDeps, maxEntries = 5000): (token: string) => Promise<VerifiedToken> {
+  const verified = new Map<string, { claims: VerifiedToken; kid: string }>();
+
+  return async function verifyCached(token) {
+    const hit = verified.get(token);
+    if (!hit) {
+      const claims = await verifyOwnToken(token, deps);
+      if (verified.size >= maxEntries) verified.delete(verified.keys().next().value!);
+      verified.set(token, { claims, kid: decodeProtectedHeader(token).kid! });
+      return claims;
+    }
+    const { claims, kid } = hit;
+    // RFC 7519 §4.1.4: not accepted on or after `exp` (plus the allowed skew, as jose applies it).
+    if (claims.expiresAt.getTime() + deps.clockSkewSeconds * 1000 <= deps.clock.now().getTime()) {
+      verified.delete(token);
+      throw new InvalidGrant('token rejected: ERR_JWT_EXPIRED (exp)');
+    }
+    if (!(await deps.keystore.verificationKey(kid))) {
+      verified.delete(token);
+      throw new InvalidGrant('token rejected: ERR_JWKS_NO_MATCHING_KEY');
+    }
+    if (deps.revocations.isRevoked(claims.jti)) throw new InvalidGrant('token revoked');
+    return claims;
+  };
+}
