@@ -1,7 +1,7 @@
-import { readCapped } from '../../core/read-capped.js';
 import { Hono, type Context } from 'hono';
-import { AccessDenied, NotFound, PayloadTooLarge } from '../../core/oauth-errors.js';
+import { AccessDenied, NotFound } from '../../core/oauth-errors.js';
 import type { AppEnv } from '../../http/env.js';
+import { readBody } from '../../http/read-body.js';
 import type { ProxyCall } from '../proxy.js';
 
 /** The URL scheme of the proxy: `/upstreams/{upstream id}/{path of a route rule}`. */
@@ -71,14 +71,9 @@ function toCall(c: Context<AppEnv>): ProxyCall {
     authorization: c.req.header('authorization'),
     headers: c.req.raw.headers,
     requestId: c.get('requestId'),
-    readBody: (maxBytes) => readLimited(c, maxBytes),
+    readBody: async (maxBytes) => {
+      const bytes = await readBody(c, maxBytes);
+      return bytes.byteLength === 0 ? undefined : bytes;
+    },
   };
-}
-
-async function readLimited(c: Context<AppEnv>, maxBytes: number): Promise<Uint8Array<ArrayBuffer> | undefined> {
-  const tooLarge = () => new PayloadTooLarge(`the request body is larger than ${maxBytes} bytes`);
-  if (Number(c.req.header('content-length') ?? 0) > maxBytes) throw tooLarge();
-  const bytes = await readCapped(c.req.raw.body, maxBytes);
-  if (!bytes) throw tooLarge();
-  return bytes.byteLength === 0 ? undefined : bytes;
 }
