@@ -1,7 +1,7 @@
-import { and, eq, gt } from 'drizzle-orm';
+import { and, eq, gt, sql } from 'drizzle-orm';
 import { randomToken, sha256b64u } from '../core/hash.js';
 import { open, seal, type MasterKeyring } from '../crypto/sealed-box.js';
-import type { Tx } from '../db/client.js';
+import type { Db, Tx } from '../db/client.js';
 import { launchCodes } from '../db/schema/launch-codes.js';
 
 /** What a redeemed code hands the survey: a flat object of strings (embedded-data friendly). */
@@ -14,30 +14,42 @@ export interface LaunchCodes {
   redeem(tx: Tx, code: string, now: Date): { surveyId: string; jti: string; fields: RedeemFields } | undefined;
 }
 
-export function createLaunchCodes(keyring: MasterKeyring): LaunchCodes {
+export function createLaunchCodes(db: Db, keyring: MasterKeyring): LaunchCodes {
+  // One of each per launch: prepared once; they run on the connection, inside the caller's transaction.
+  const insert = db
+    .insert(launchCodes)
+    .values({
+      codeHash: sql.placeholder('codeHash'),
+      surveyId: sql.placeholder('surveyId'),
+      jti: sql.placeholder('jti'),
+      payloadSealed: sql.placeholder('payloadSealed'),
+      createdAt: sql.placeholder('createdAt'),
+      expiresAt: sql.placeholder('expiresAt'),
+    })
+    .prepare();
+  // A placeholder in a WHERE is bound as given, without the column's mapping: `now` goes in as epoch ms, as stored.
+  const consume = db
+    .delete(launchCodes)
+    .where(and(eq(launchCodes.codeHash, sql.placeholder('codeHash')), gt(launchCodes.expiresAt, sql.placeholder('now'))))
+    .returning()
+    .prepare();
   return {
-    issue(tx, { surveyId, jti, fields, now, ttlSeconds }) {
+    issue(_tx, { surveyId, jti, fields, now, ttlSeconds }) {
       const code = randomToken(32);
       const codeHash = sha256b64u(code);
-      tx.insert(launchCodes)
-        .values({
-          codeHash,
-          surveyId,
-          jti,
-          payloadSealed: seal(keyring, JSON.stringify(fields), `launch_codes:${codeHash}`),
-          createdAt: now,
-          expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
-        })
-        .run();
+      insert.run({
+        codeHash,
+        surveyId,
+        jti,
+        payloadSealed: seal(keyring, JSON.stringify(fields), `launch_codes:${codeHash}`),
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
+      });
       return code;
     },
-    redeem(tx, code, now) {
+    redeem(_tx, code, now) {
       const codeHash = sha256b64u(code);
-      const row = tx
-        .delete(launchCodes)
-        .where(and(eq(launchCodes.codeHash, codeHash), gt(launchCodes.expiresAt, now)))
-        .returning()
-        .get();
+      const row = consume.get({ codeHash, now: now.getTime() });
       if (!row) return undefined;
       return { surveyId: row.surveyId, jti: row.jti, fields: JSON.parse(open(keyring, row.payloadSealed, `launch_codes:${codeHash}`)) as RedeemFields };
     },

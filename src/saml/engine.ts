@@ -52,8 +52,9 @@ const refusingCacheProvider: CacheProvider = {
  * node-saml's `SAML`, keeping the canonical bytes its signature check verified. node-saml passes them to the
  * protected `getSignedAssertion` hook (the Response's when the Response is signed) and otherwise drops them;
  * verifying the Response a second time just to read its envelope would double the XML work of a login. Each
- * validation runs on its own view of the engine (`Object.create`), so the bytes land on that view and
- * concurrent validations never see each other's.
+ * validation runs on its own view of the engine (`Object.create`; node-saml keeps its state in ordinary
+ * properties, which a view inherits), so the bytes land on that view and concurrent validations never see each
+ * other's.
  */
 class SamlKeepingSignedBytes extends SAML {
   signedXml: string | undefined;
@@ -158,6 +159,20 @@ function decryptForInspection(encryptedAssertionXml: string, keyPem: string): Pr
   });
 }
 
+/** The one SAML Assertion child of a signed Response (the raw document's structure checks allow no other). */
+function soleSignedAssertion(signedRoot: Element): Element {
+  const [assertion, ...more] = childElements(signedRoot, NS.saml, 'Assertion');
+  if (!assertion || more.length > 0) throw new SamlRefusal('assertion_missing', 'the signed Response carries no single assertion');
+  return assertion;
+}
+
+function parseSignedAssertion(profile: Profile): Element {
+  const assertionXml = profile.getAssertionXml?.();
+  if (!assertionXml) throw new SamlRefusal('assertion_missing', 'node-saml returned no signed assertion');
+  guardXmlText(assertionXml);
+  return parseXmlStrict(assertionXml, 'signed assertion').documentElement;
+}
+
 function extractRequestId(redirectUrl: string): string {
   const samlRequest = new URL(redirectUrl).searchParams.get('SAMLRequest');
   if (!samlRequest) throw new Error('node-saml produced no SAMLRequest');
@@ -243,20 +258,20 @@ export function createIdpEngine(sp: ResolvedSp, idp: ResolvedIdp): IdpEngine {
     // The Response envelope from its signed bytes when it is signed. node-saml hands the hook the Response's
     // verified bytes when its signature verified, else the assertion's: a signed Response whose signature
     // did not verify (accepted by node-saml on a signed assertion alone) is refused here.
+    let signedRoot: Element | undefined;
     if (presence.response) {
-      const signedRoot = validation.signedXml === undefined ? undefined : parseXmlStrict(validation.signedXml, 'signed Response').documentElement;
+      signedRoot = validation.signedXml === undefined ? undefined : parseXmlStrict(validation.signedXml, 'signed Response').documentElement;
       if (!signedRoot || !isNamed(signedRoot, NS.samlp, 'Response')) {
         throw new SamlRefusal('signature_invalid', 'no pinned certificate verifies the Response signature');
       }
       checkResponseEnvelope(readEnvelope(signedRoot, true), envExpect);
     }
 
-    // The assertion ONLY from node-saml's signed (or signed-then-decrypted) bytes.
-    const assertionXml = profile.getAssertionXml?.();
-    if (!assertionXml) throw new SamlRefusal('assertion_missing', 'node-saml returned no signed assertion');
-    guardXmlText(assertionXml);
-    const assertionDoc = parseXmlStrict(assertionXml, 'signed assertion');
-    assertSignatureAlgorithms(assertionDoc, IDP_SIGNATURE_POLICY);
+    // The assertion ONLY from signed bytes: a plain assertion of a signed Response is the one inside those
+    // bytes (the element node-saml took its profile from); otherwise node-saml's signed (or signed-then-
+    // decrypted) assertion.
+    const assertion = signedRoot && !sole.encrypted ? soleSignedAssertion(signedRoot) : parseSignedAssertion(profile);
+    assertSignatureAlgorithms(assertion, IDP_SIGNATURE_POLICY);
     if (sole.encrypted) {
       // node-saml verified (or skipped) the inner signature with xml-crypto's defaults (SHA-1 allowed);
       // decrypt the same ciphertext once more, without insecure algorithms, and inspect what was inside.
@@ -270,7 +285,7 @@ export function createIdpEngine(sp: ResolvedSp, idp: ResolvedIdp): IdpEngine {
     }
 
     return prepareLogin({
-      assertion: readAssertion(assertionDoc.documentElement),
+      assertion: readAssertion(assertion),
       expectations,
       idp,
       spEntityId: sp.entityId,

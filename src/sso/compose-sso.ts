@@ -56,7 +56,7 @@ export async function composeSso(opts: {
     defaultIdp: built.defaultIdp,
     sso,
     pending,
-    codes: createLaunchCodes(opts.keyring),
+    codes: createLaunchCodes(db, opts.keyring),
     db,
     audit,
     clock,

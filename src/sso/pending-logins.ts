@@ -22,8 +22,12 @@ export function createPendingLogins(db: Db): PendingLogins {
   // A placeholder is bound as given, without the column's mapping: `now` goes in as epoch ms, as stored.
   const find = db.select().from(samlRequests).where(live).prepare();
   const consume = db.delete(samlRequests).where(live).returning().prepare();
+  const insert = db
+    .insert(samlRequests)
+    .values({ id: sql.placeholder('id'), idpId: sql.placeholder('idpId'), bindingHash: sql.placeholder('bindingHash'), purpose: sql.placeholder('purpose'), target: sql.placeholder('target'), createdAt: sql.placeholder('createdAt'), expiresAt: sql.placeholder('expiresAt') })
+    .prepare();
   return {
-    remember: (tx, login) => void tx.insert(samlRequests).values(login).run(),
+    remember: (_tx, login) => void insert.run(login),
     find: (id, bindingHash, now) => find.get({ id, bindingHash, now: now.getTime() }),
     consume: (_tx, id, bindingHash, now) => consume.get({ id, bindingHash, now: now.getTime() }),
   };
