@@ -162,6 +162,7 @@ export async function composeService(opts: ServiceOptions) {
       stopPruning();
       stopCheckpoints();
       checkpointer?.stop();
+      upstreams.close();
       database.close();
     },
   };

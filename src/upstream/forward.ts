@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { BadGateway, GatewayTimeout } from '../core/oauth-errors.js';
 import { concatBytes } from '../core/read-capped.js';
@@ -106,7 +105,26 @@ export async function forward(dispatcher: Dispatcher, req: ForwardRequest): Prom
   for (const [name, value] of Object.entries(res.headers)) {
     for (const one of [value ?? []].flat()) headers.append(name, one);
   }
-  return { status: res.statusCode, headers, body: Readable.toWeb(res.body) as ReadableStream<Uint8Array> };
+  return { status: res.statusCode, headers, body: pulled(res.body) };
+}
+
+/**
+ * The answer body as a web stream that reads only when asked (and stops the exchange when cancelled). Not
+ * `Readable.toWeb`: on Node 20 it keeps pushing data into a stream its reader has cancelled (a 500 passed on
+ * without its body, say), which throws ERR_INVALID_STATE out of the event loop.
+ */
+function pulled(body: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  const chunks = body[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(out) {
+      const { done, value } = await chunks.next();
+      if (done) out.close();
+      else out.enqueue(value);
+    },
+    async cancel() {
+      await chunks.return?.();
+    },
+  });
 }
 
 /**

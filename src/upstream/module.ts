@@ -58,6 +58,8 @@ export interface UpstreamModule {
   /** For the token-exchange grant; undefined when no client may receive upstream tokens. */
   release: UpstreamRelease | undefined;
   vault: Vault | undefined;
+  /** Closes the connections to the upstream APIs (service shutdown). */
+  close(): void;
 }
 
 /**
@@ -74,10 +76,11 @@ export function composeUpstreams(
     consoleGate?: AdminGate | undefined;
   },
 ): UpstreamModule {
-  if (deps.config.upstreams.length === 0) return { routes: [], release: undefined, vault: undefined };
+  if (deps.config.upstreams.length === 0) return { routes: [], release: undefined, vault: undefined, close: () => undefined };
   const { vault, entries } = buildUpstreamVault(deps);
   const proxied = new Map<string, ProxyUpstream>([...entries].map(([id, e]) => [id, { ...e, audience: upstreamAudience(e.config), routes: compileRoutes(e.config.routes) }]));
-  const handle = createProxy({ upstreams: proxied, vault, verify: deps.verify, db: deps.db, audit: deps.audit, dispatcher: createUpstreamDispatcher(), maxBodyBytes: deps.maxBodyBytes, observer: deps.observer });
+  const dispatcher = createUpstreamDispatcher();
+  const handle = createProxy({ upstreams: proxied, vault, verify: deps.verify, db: deps.db, audit: deps.audit, dispatcher, maxBodyBytes: deps.maxBodyBytes, observer: deps.observer });
   const cors = new Map(deps.config.upstreams.map((u) => [u.id, { origins: new Set(u.cors_origins), methods: [...new Set(u.routes.map((r) => r.method))] }]));
   // Console sessions first; the shared token only when `upstream_admin` is configured (an automation credential).
   const admin = deps.config.upstream_admin;
@@ -100,5 +103,6 @@ export function composeUpstreams(
     ],
     release: releasing ? createUpstreamRelease({ vault, clock: deps.clock }) : undefined,
     vault,
+    close: () => void dispatcher.destroy(),
   };
 }
