@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -42,6 +42,17 @@ describe('background WAL checkpoints', () => {
     const before = size();
     write(ROWS);
     expect(await eventually(() => size() > before + 400_000)).toBe(true);
+  });
+
+  it('stops with its connection closed, so the service connection closes last and removes the WAL', async () => {
+    checkpointer = startCheckpointer(database.sqlite, 20);
+    write(ROWS);
+    await new Promise((r) => setTimeout(r, 100));
+    checkpointer.stop();
+    database.close();
+    expect(readdirSync(dir)).toEqual(['sts.sqlite']);
+    database = openDatabase({ path: join(dir, 'sts.sqlite') });
+    expect(database.db.select().from(revokedTokens).all()).toHaveLength(ROWS);
   });
 
   it('without it, the same commits stay in the WAL (so the worker did the copying above)', async () => {
