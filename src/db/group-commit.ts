@@ -20,7 +20,7 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /** Changes queued in one event-loop turn form one batch; a batch is capped so one commit never grows unbounded. */
 export function createGroupCommitter(db: Db, maxBatch = 256): GroupCommitter {
-  let queue: Pending[] = [];
+  const queue: Pending[] = [];
   let scheduled = false;
   // better-sqlite3 runs a transaction function called inside an open transaction as a SAVEPOINT, with its
   // statements prepared once (drizzle's nested transactions prepare three per call).
@@ -28,8 +28,7 @@ export function createGroupCommitter(db: Db, maxBatch = 256): GroupCommitter {
 
   function flush(): void {
     scheduled = false;
-    const batch = queue.length > maxBatch ? queue.splice(0, maxBatch) : queue;
-    queue = batch === queue ? [] : queue;
+    const batch = queue.splice(0, maxBatch);
     if (queue.length > 0) schedule();
     const outcomes: Outcome[] = [];
     try {

@@ -27,7 +27,7 @@ export function createLaunchCodes(db: Db, keyring: MasterKeyring): LaunchCodes {
       expiresAt: sql.placeholder('expiresAt'),
     })
     .prepare();
-  // A placeholder in a WHERE is bound as given, without the column's mapping: `now` goes in as epoch ms, as stored.
+  // A placeholder in a WHERE is bound as given: `now` goes through the column's own mapping first.
   const consume = db
     .delete(launchCodes)
     .where(and(eq(launchCodes.codeHash, sql.placeholder('codeHash')), gt(launchCodes.expiresAt, sql.placeholder('now'))))
@@ -49,7 +49,7 @@ export function createLaunchCodes(db: Db, keyring: MasterKeyring): LaunchCodes {
     },
     redeem(_tx, code, now) {
       const codeHash = sha256b64u(code);
-      const row = consume.get({ codeHash, now: now.getTime() });
+      const row = consume.get({ codeHash, now: launchCodes.expiresAt.mapToDriverValue(now) });
       if (!row) return undefined;
       return { surveyId: row.surveyId, jti: row.jti, fields: JSON.parse(open(keyring, row.payloadSealed, `launch_codes:${codeHash}`)) as RedeemFields };
     },

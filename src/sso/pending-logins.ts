@@ -17,9 +17,10 @@ export interface PendingLogins {
 }
 
 export function createPendingLogins(db: Db): PendingLogins {
+  // A placeholder in a WHERE is bound as given: `now` goes through the column's own mapping first.
+  const asStored = (now: Date) => samlRequests.expiresAt.mapToDriverValue(now);
   const live = and(eq(samlRequests.id, sql.placeholder('id')), eq(samlRequests.bindingHash, sql.placeholder('bindingHash')), gt(samlRequests.expiresAt, sql.placeholder('now')));
   // Prepared once (one of each per sign-in); the DELETE runs on the connection inside the caller's transaction.
-  // A placeholder is bound as given, without the column's mapping: `now` goes in as epoch ms, as stored.
   const find = db.select().from(samlRequests).where(live).prepare();
   const consume = db.delete(samlRequests).where(live).returning().prepare();
   const insert = db
@@ -28,7 +29,7 @@ export function createPendingLogins(db: Db): PendingLogins {
     .prepare();
   return {
     remember: (_tx, login) => void insert.run(login),
-    find: (id, bindingHash, now) => find.get({ id, bindingHash, now: now.getTime() }),
-    consume: (_tx, id, bindingHash, now) => consume.get({ id, bindingHash, now: now.getTime() }),
+    find: (id, bindingHash, now) => find.get({ id, bindingHash, now: asStored(now) }),
+    consume: (_tx, id, bindingHash, now) => consume.get({ id, bindingHash, now: asStored(now) }),
   };
 }

@@ -91,7 +91,6 @@ export async function forward(dispatcher: Dispatcher, req: ForwardRequest): Prom
       headers: requestHeaders(req.callerHeaders, req.authorization, req.requestId),
       body: req.body ?? null,
       signal: controller.signal,
-      headersTimeout: req.timeoutMs,
       bodyTimeout: req.timeoutMs,
     });
   } catch (err) {
