@@ -20,9 +20,11 @@ import type { ConnectionStore, OpenedConnection } from './vault-store.js';
  * - a refresh is never abandoned while its answer can still arrive: callers wait at most `timeout_ms` (then
  *   504), the token request itself runs to `refresh_timeout_ms` and its answer is stored whoever still waits;
  * - durability first: once the provider's answer has arrived, the refreshed (possibly rotated) refresh token is
- *   committed, with its audit row, before the new access token is returned to anyone; an answer with an unusable
- *   access token still has its new refresh token kept. What this does and does not cover (a crash before the
- *   answer arrives, a vendor's grace period): README, "The vault";
+ *   committed, with its audit row, before the new access token is returned to anyone (an answer with an unusable
+ *   access token still has its new refresh token kept), so a crash after that loses nothing. A crash before the
+ *   answer arrives loses a token the vendor already rotated: no client can store what it never received. That
+ *   loss is loud (the next refresh is `invalid_grant`, below), and a vendor's refresh grace period longer than
+ *   the lease (`refresh_timeout_ms` + 5 s) undoes it (README, "What survives a crash mid-refresh");
  * - no retry storm: `invalid_grant`, `invalid_client` or `unauthorized_client` marks the connection
  *   `needs_reauth` (audited) and every later call fails fast without contacting the provider, until an admin
  *   reconnects or imports new credentials (client credentials: a restart tries the configured secret once).
