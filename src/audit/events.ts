@@ -70,9 +70,9 @@ const upstreamRefreshData = z.strictObject({
   upstream: upstreamId,
   grant: z.string().max(32),
   expires_in: z.number().int().optional(),
-  /** The provider sent a new refresh token (rotation); it was stored before the new access token was used. */
+  /** The provider sent a new refresh token (rotation); it was stored (on an error row: from an unusable answer). */
   rotated: z.boolean().optional(),
-  /** needs_reauth when the provider refused the grant (invalid_grant): no retry until an admin reconnects. */
+  /** needs_reauth: the provider refused the grant or our client (invalid_grant/invalid_client/unauthorized_client). */
   status: z.enum(['connected', 'needs_reauth']).optional(),
   error: z.string().max(64).optional(),
 });
