@@ -7,8 +7,8 @@ import { withRefusalAudit } from '../oauth/audited-request.js';
 import { commitAudited } from '../oauth/commit.js';
 import type { Keystore } from '../tokens/keystore.js';
 import { mintAccessToken } from '../tokens/mint.js';
-import { BrowserRefusal, explainSamlRefusal } from '../sso/browser-refusal.js';
-import { loginAuditFields, type AcceptedLogin, type SsoService } from '../sso/sso-service.js';
+import { BrowserRefusal, samlLoginRefusal } from '../sso/browser-refusal.js';
+import { PENDING_CONSUMED, loginAuditFields, type AcceptedLogin, type SsoService } from '../sso/sso-service.js';
 import type { PendingLogins } from '../sso/pending-logins.js';
 import type { LaunchCodes } from './launch-codes.js';
 import { redeemFields, releasedClaims, unmetRequirement } from './survey-policy.js';
@@ -69,9 +69,7 @@ export function createLaunchService(deps: LaunchDeps) {
       const data = { ...base.data, purpose: 'launch' as const, survey: survey.id };
       const consumePending = (tx: Parameters<Parameters<typeof commitAudited>[1]>[0]) => {
         if (pending && !deps.pending.consume(tx, pending.id, bindingHash!, now)) {
-          throw new BrowserRefusal(400, explainSamlRefusal('replayed'), 'pending login already consumed', {
-            event: 'saml.login', outcome: 'refused', requestId, subject: login.subject, reason: 'replayed: pending login already consumed', data,
-          });
+          throw samlLoginRefusal('replayed', PENDING_CONSUMED, { requestId, subject: login.subject, data });
         }
       };
 

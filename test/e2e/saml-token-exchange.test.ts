@@ -95,6 +95,26 @@ describe('SAML 2.0 assertions as subject tokens', () => {
     });
   }
 
+  it('refuses a two-hour-old assertion still inside its validity window, as a subject token and as an RFC 7522 grant', async () => {
+    await start();
+    const now = s.clock.now().getTime();
+    const stale = () => toB64url(idp.bearerAssertion(TOKEN_ENDPOINT, {
+      issueInstant: new Date(now - 7_200_000),
+      conditions: { notBefore: new Date(now - 7_200_000), notOnOrAfter: new Date(now + 3_600_000), audiences: [[`${ISSUER}/saml/metadata`]] },
+    }));
+    const forms: Record<string, string>[] = [
+      { grant_type: EXCHANGE, subject_token: stale(), subject_token_type: SAML2, audience: AUD.sis },
+      { grant_type: 'urn:ietf:params:oauth:grant-type:saml2-bearer', assertion: stale(), audience: AUD.sis },
+    ];
+    for (const form of forms) {
+      expect(await post(form)).toEqual({ status: 400, body: { error: 'invalid_grant', error_description: 'grant request is invalid' } });
+      expect(s.lastAudit()).toMatchObject({
+        event: 'token.issue', outcome: 'refused', clientId: 'alpha',
+        reason: `saml assertion refused: assertion_too_old: IssueInstant ${new Date(now - 7_200_000).toISOString()} is more than 300 s (+ 60 s skew) old`,
+      });
+    }
+  });
+
   it('refuses the saml2-bearer grant to a client not configured for it', async () => {
     await start(['client_credentials', EXCHANGE]);
     const r = await post({ grant_type: 'urn:ietf:params:oauth:grant-type:saml2-bearer', assertion: toB64url(idp.bearerAssertion(TOKEN_ENDPOINT)) });
