@@ -9,7 +9,7 @@ import { DatabaseError } from '../db/client.js';
 import { DemoRefused } from '../demo/config.js';
 import { SamlConfigError, SamlMetadataError } from '../saml/errors.js';
 import { rotateSigningKey } from '../tokens/keystore.js';
-import { UsageError, type CliIo } from './io.js';
+import { OutputClosed, UsageError, type CliIo } from './io.js';
 import { resolveConfig } from './resolve-config.js';
 import { serveCommand } from './serve.js';
 import { UPSTREAM_USAGE, UPSTREAM_VERBS } from '../upstream/cli-verbs.js';
@@ -116,7 +116,8 @@ export async function runCli(argv: string[], io: CliIo, clock: Clock = systemClo
       err instanceof MasterKeyError ||
       err instanceof DemoRefused ||
       err instanceof SamlConfigError ||
-      err instanceof SamlMetadataError
+      err instanceof SamlMetadataError ||
+      err instanceof OutputClosed
     ) {
       io.err(`campus-sts ${name}: ${err.message}`);
       return 1;

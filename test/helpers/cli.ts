@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -15,4 +16,21 @@ export async function captureCli(run: (io: { env: NodeJS.ProcessEnv; out(l: stri
   const err: string[] = [];
   const code = await run({ env, out: (l) => out.push(l), err: (l) => err.push(l) });
   return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** How tests start the real `campus-sts` command (the compiled bin runs the same module). */
+export const CLI_COMMAND = [process.execPath, '--import', 'tsx', 'src/cli/run.ts'] as const;
+
+/** Runs the real CLI as a child process; resolves with its exit code and complete output. */
+export function runCliProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const [command, ...pre] = CLI_COMMAND;
+    const child = spawn(command, [...pre, ...args], { cwd: process.cwd(), env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d.toString()));
+    child.stderr.on('data', (d) => (err += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, out, err }));
+  });
 }
