@@ -4,7 +4,7 @@ import { readSecret } from '../config/secrets.js';
 import { hashClientSecret } from '../clients/secret-hash.js';
 import { openStore } from '../compose.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { MasterKeyError } from '../crypto/sealed-box.js';
+import { MasterKeyError, MasterKeyUnavailable } from '../crypto/sealed-box.js';
 import { DatabaseError } from '../db/client.js';
 import { DemoRefused } from '../demo/config.js';
 import { SamlConfigError, SamlMetadataError } from '../saml/errors.js';
@@ -120,6 +120,10 @@ export async function runCli(argv: string[], io: CliIo, clock: Clock = systemClo
       err instanceof OutputClosed
     ) {
       io.err(`campus-sts ${name}: ${err.message}`);
+      return 1;
+    }
+    if (err instanceof MasterKeyUnavailable) {
+      io.err(`campus-sts ${name}: ${err.detail}`);
       return 1;
     }
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -32,5 +32,40 @@ export function runCliProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{
     child.stderr.on('data', (d) => (err += d.toString()));
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+export interface ServeProcess {
+  child: ChildProcess;
+  port: number;
+  /** Everything it printed so far (stdout and stderr, log lines included). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts the real `campus-sts serve --config FILE` on a free port; resolves once it listens. */
+export function startServeProcess(configFile: string, env: NodeJS.ProcessEnv): Promise<ServeProcess> {
+  const [command, ...pre] = CLI_COMMAND;
+  const child = spawn(command, [...pre, 'serve', '--config', configFile], { cwd: process.cwd(), env: { PATH: process.env.PATH, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(text);
+      if (!m) return;
+      child.stdout.off('data', check);
+      resolve({
+        child,
+        port: Number(m[1]),
+        output: () => text,
+        async stop() {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    };
+    child.stdout.on('data', (d) => ((text += d.toString()), check()));
+    child.stderr.on('data', (d) => (text += d.toString()));
+    child.once('exit', (code) => reject(new Error(`exited with ${code} before listening: ${text}`)));
   });
 }
