@@ -56,7 +56,7 @@ export function openStore(config: Config, env: NodeJS.ProcessEnv, clock: Clock, 
   const keyring = createKeyring([parseMasterKey(readSecret({ env: mk.key_env, file: mk.key_file }, 'master_key', env)), ...previous], onUnknownMasterKey);
   const database = openDatabase({ path: config.database.path, synchronous: config.database.synchronous });
   // The connection's one group committer: every request's write (audited changes, replay records) goes through it.
-  const committer = createGroupCommitter(database.db);
+  const committer = createGroupCommitter(database.db, { check: database.checkFile });
   const audit = createAuditLog(database.db, clock, { committer, observer: auditObserver });
   return { keyring, database, audit, committer, keyDeps: { db: database.db, keyring, clock, audit } };
 }
@@ -148,7 +148,11 @@ export async function composeService(opts: ServiceOptions) {
     ops: { http: metrics.http, routes: metricsRoutes(metrics) },
     health: {
       readiness: {
-        database: () => database.sqlite.prepare('SELECT 1').pluck().get() === 1,
+        // A real write through the group committer (file check included): ready only while writes succeed.
+        database: async () => {
+          await committer.probe().catch(() => undefined);
+          return committer.failure() ?? true;
+        },
         signing_key: async () => Boolean(await keystore.signingKey()),
         // Metadata past its validUntil means logins will fail: not ready (absent when no IdP is configured).
         ...(sso.browserSignIn ? { idp_metadata: () => staleMetadata(sso.browserSignIn!.metadata, clock.now()).length === 0 } : {}),

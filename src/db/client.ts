@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
@@ -11,11 +11,19 @@ export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Data
 export interface AppDatabase {
   readonly db: Db;
   readonly sqlite: Database.Database;
+  /** Throws DatabaseUnusable when the configured path no longer names the file this connection writes. */
+  checkFile(): void;
   close(): void;
 }
 
 /** A database that cannot be used: the message says what to do, no stack trace needed. */
 export class DatabaseError extends Error {}
+
+/**
+ * The file at the configured path is not the one this connection writes (deleted, or replaced, under the
+ * running service): SQLite would go on writing into an unlinked file that nothing will ever read again.
+ */
+export class DatabaseUnusable extends DatabaseError {}
 
 export interface OpenDatabaseOptions {
   path: string;
@@ -47,7 +55,19 @@ export function openDatabase({ path, synchronous = 'normal' }: OpenDatabaseOptio
     if (err instanceof DatabaseError) throw err;
     throw new DatabaseError(`cannot prepare the database at ${path}: ${(err as Error).message}`, { cause: err });
   }
-  return { db, sqlite, close: () => sqlite.close() };
+  return { db, sqlite, checkFile: fileIdentityCheck(path), close: () => sqlite.close() };
+}
+
+/** Compares the path's device and inode with those at open: one stat, cheap enough for every group commit. */
+function fileIdentityCheck(path: string): () => void {
+  if (path === ':memory:') return () => {};
+  const opened = statSync(path);
+  return () => {
+    const now = statSync(path, { throwIfNoEntry: false });
+    if (!now || now.ino !== opened.ino || now.dev !== opened.dev) {
+      throw new DatabaseUnusable('the database file at the configured path was removed or replaced while running: restart campus-sts');
+    }
+  };
 }
 
 interface JournalEntry {
