@@ -6,7 +6,7 @@ import { createAuditLog } from './audit/audit-log.js';
 import { createClientAuthenticator } from './clients/authenticate.js';
 import { buildClientRegistry } from './clients/registry.js';
 import type { Config } from './config/schema.js';
-import { readSecret } from './config/secrets.js';
+import { checkSecrets, readSecret } from './config/secrets.js';
 import type { Clock } from './core/clock.js';
 import { GRANT_TYPES, TOKEN_TYPES } from './core/constants.js';
 import { createKeyring, parseMasterKey } from './crypto/sealed-box.js';
@@ -69,6 +69,7 @@ export async function composeService(opts: ServiceOptions) {
   const { config, clock, logger } = opts;
   const issuer = config.issuer.replace(/\/$/, '');
   const urls = endpointUrls(issuer);
+  checkSecrets(config, opts.env);
   const clients = await buildClientRegistry(config, opts.env);
   // --- operations: this instance's metrics registry (issue 5) ---
   const metrics = createMetrics();

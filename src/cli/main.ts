@@ -12,6 +12,7 @@ import { rotateSigningKey } from '../tokens/keystore.js';
 import { OutputClosed, UsageError, type CliIo } from './io.js';
 import { resolveConfig } from './resolve-config.js';
 import { serveCommand } from './serve.js';
+import { StartupError } from './startup.js';
 import { UPSTREAM_USAGE, UPSTREAM_VERBS } from '../upstream/cli-verbs.js';
 import { AUDIT_USAGE, AUDIT_VERBS } from '../ops/audit-cli.js';
 
@@ -117,7 +118,8 @@ export async function runCli(argv: string[], io: CliIo, clock: Clock = systemClo
       err instanceof DemoRefused ||
       err instanceof SamlConfigError ||
       err instanceof SamlMetadataError ||
-      err instanceof OutputClosed
+      err instanceof OutputClosed ||
+      err instanceof StartupError
     ) {
       io.err(`campus-sts ${name}: ${err.message}`);
       return 1;

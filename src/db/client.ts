@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
@@ -37,11 +37,24 @@ export interface OpenDatabaseOptions {
 export function openDatabase({ path, synchronous = 'normal' }: OpenDatabaseOptions): AppDatabase {
   let sqlite: Database.Database;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      // Private from the start: the folder 0700, the file 0600 (SQLite gives -wal and -shm the file's mode).
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+      refuseReadOnly(path);
+    }
     sqlite = new Database(path);
     sqlite.pragma('journal_mode = WAL');
   } catch (err) {
+    if (err instanceof DatabaseError) throw err;
     throw new DatabaseError(`cannot open the database at ${path}: ${(err as Error).message} (is the folder writable?)`, { cause: err });
+  }
+  try {
+    // Any other reason it cannot be written (a read-only mount, a full disk): found now, not at the first request.
+    sqlite.transaction(() => rewriteUserVersion(sqlite))();
+  } catch (err) {
+    sqlite.close();
+    throw new DatabaseError(`cannot write the database at ${path}: ${(err as Error).message} (can this user write the file and its folder?)`, { cause: err });
   }
   sqlite.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   sqlite.pragma('foreign_keys = ON');
@@ -56,6 +69,25 @@ export function openDatabase({ path, synchronous = 'normal' }: OpenDatabaseOptio
     throw new DatabaseError(`cannot prepare the database at ${path}: ${(err as Error).message}`, { cause: err });
   }
   return { db, sqlite, checkFile: fileIdentityCheck(path), close: () => sqlite.close() };
+}
+
+/**
+ * SQLite opens a file it may not write read-only without a word, and creates its -wal and -shm next to it
+ * even so: refuse before opening when the file or its folder (where those go) is not writable.
+ */
+function refuseReadOnly(path: string): void {
+  for (const target of [path, dirname(path)]) {
+    try {
+      accessSync(target, constants.W_OK);
+    } catch (err) {
+      throw new DatabaseError(`cannot write the database at ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'} on ${target} (can this user write the file and its folder?)`, { cause: err });
+    }
+  }
+}
+
+/** A write that changes nothing (user_version rewritten as it is): a page really goes to the WAL. */
+export function rewriteUserVersion(sqlite: Database.Database): void {
+  sqlite.pragma(`user_version = ${Number(sqlite.pragma('user_version', { simple: true }))}`);
 }
 
 /** Compares the path's device and inode with those at open: one stat, cheap enough for every group commit. */

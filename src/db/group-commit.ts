@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { DatabaseUnusable, inTransaction, type Db, type Tx } from './client.js';
+import { DatabaseUnusable, inTransaction, rewriteUserVersion, type Db, type Tx } from './client.js';
 
 /**
  * Group commit: the writes of requests that arrive together share one transaction (one WAL write, and one
@@ -10,8 +10,8 @@ import { DatabaseUnusable, inTransaction, type Db, type Tx } from './client.js';
 export interface GroupCommitter {
   commit<T>(change: (tx: Tx) => T): Promise<T>;
   /**
-   * Commits a write that changes nothing (the schema's user_version rewritten as it is: a page really goes to
-   * the WAL), so readiness sees whether writes succeed now even when no request has written for a while.
+   * Commits a write that changes nothing (`rewriteUserVersion`), so readiness sees whether writes succeed now
+   * even when no request has written for a while.
    */
   probe(): Promise<void>;
   /** Why the last commit failed (a line for /readyz), or undefined once a commit has succeeded since. */
@@ -87,7 +87,7 @@ export function createGroupCommitter(db: Db, { maxBatch = 256, check }: GroupCom
 
   return {
     commit,
-    probe: () => commit(() => void db.$client.pragma(`user_version = ${Number(db.$client.pragma('user_version', { simple: true }))}`)),
+    probe: () => commit(() => rewriteUserVersion(db.$client)),
     failure: () => lastFailure,
   };
 }

@@ -21,11 +21,11 @@ export async function captureCli(run: (io: { env: NodeJS.ProcessEnv; out(l: stri
 /** How tests start the real `campus-sts` command (the compiled bin runs the same module). */
 export const CLI_COMMAND = [process.execPath, '--import', 'tsx', 'src/cli/run.ts'] as const;
 
-/** Runs the real CLI as a child process; resolves with its exit code and complete output. */
-export function runCliProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
+/** Runs the real CLI as a child process (as user `uid` when given); resolves with its exit code and complete output. */
+export function runCliProcess(args: string[], env: NodeJS.ProcessEnv, uid?: number): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
     const [command, ...pre] = CLI_COMMAND;
-    const child = spawn(command, [...pre, ...args], { cwd: process.cwd(), env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, [...pre, ...args], { cwd: process.cwd(), env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(uid === undefined ? {} : { uid, gid: uid }) });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d.toString()));
@@ -43,10 +43,10 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-/** Starts the real `campus-sts serve --config FILE` on a free port; resolves once it listens. */
-export function startServeProcess(configFile: string, env: NodeJS.ProcessEnv): Promise<ServeProcess> {
+/** Starts the real `campus-sts serve --config FILE` (no FILE: the demo) on a free port; resolves once it listens. */
+export function startServeProcess(configFile: string | undefined, env: NodeJS.ProcessEnv): Promise<ServeProcess> {
   const [command, ...pre] = CLI_COMMAND;
-  const child = spawn(command, [...pre, 'serve', '--config', configFile], { cwd: process.cwd(), env: { PATH: process.env.PATH, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, [...pre, 'serve', ...(configFile ? ['--config', configFile] : [])], { cwd: process.cwd(), env: { PATH: process.env.PATH, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
