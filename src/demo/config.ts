@@ -37,7 +37,7 @@ export async function demoConfig(opts: { dataDir: string; host: string; port: nu
   if (opts.env.NODE_ENV === 'production') {
     throw new DemoRefused('the demo (no --config) refuses to run with NODE_ENV=production: give a configuration file with --config or CAMPUS_STS_CONFIG');
   }
-  mkdirSync(opts.dataDir, { recursive: true });
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const keyFile = join(opts.dataDir, 'master.key');
   if (!existsSync(keyFile)) writeFileSync(keyFile, generateMasterKeyText() + '\n', { mode: 0o600, flag: 'wx' });
   const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
