@@ -1,9 +1,9 @@
-import { serve } from '@hono/node-server';
 import { composeService } from '../compose.js';
 import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/logger.js';
 import { DEMO_AUDIENCES, DEMO_CLIENT } from '../demo/config.js';
 import { demoRoutes } from '../demo/routes.js';
+import { listen } from '../http/listen.js';
 import type { CliIo } from './io.js';
 import { resolveConfig } from './resolve-config.js';
 
@@ -19,13 +19,7 @@ export async function serveCommand(configPath: string | undefined, io: CliIo): P
   const logger = createLogger(config.logging.level);
   const extraRoutes = demo ? demoRoutes(demo, { clock: systemClock }) : [];
   const service = await composeService({ config, configSource: source, env: io.env, clock: systemClock, logger, extraRoutes });
-  const server = serve({ fetch: service.app.fetch, hostname: config.server.host, port: config.server.port });
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  const address = server.address();
-  const bound = typeof address === 'object' && address ? address.port : config.server.port;
+  const { server, port: bound } = await listen(service.app.fetch, config.server);
   io.out(`campus-sts listening on http://${config.server.host}:${bound} (issuer ${service.issuer})`);
   if (demo) {
     io.out(`demo mode: client "${DEMO_CLIENT.id}" / secret "${DEMO_CLIENT.secret}" (demo only), audiences ${Object.values(DEMO_AUDIENCES).join(', ')}`);
