@@ -21,6 +21,8 @@ export function toErrorResponse(err: Error, c: Context<AppEnv>, logger: Logger):
     const headers: Record<string, string> = { ...NO_STORE };
     if (err instanceof InvalidToken || err instanceof InsufficientScope) headers['WWW-Authenticate'] = bearerChallenge(err);
     else if (err.status === 401) headers['WWW-Authenticate'] = 'Basic realm="campus-sts", charset="UTF-8"';
+    // RFC 9110 §15.5.14: close rather than read (or drain) the rest of a body we refused for its size.
+    else if (err.status === 413) headers.Connection = 'close';
     return c.json({ error: err.code, error_description: err.description }, err.status, headers);
   }
   if (err instanceof ClientAborted) {

@@ -12,6 +12,9 @@ export class ClientAborted extends Error {
   }
 }
 
+/** Bodies already read, by request: a guard (the admin CSRF check) and then its handler may both read the form. */
+const received = new WeakMap<Request, Uint8Array<ArrayBuffer>>();
+
 /**
  * Reads a request body of at most `maxBytes`: a body that declares a larger length is refused before it is read,
  * and one without a length is counted while it streams in, so an oversized or endless body is cut off early
@@ -20,9 +23,11 @@ export class ClientAborted extends Error {
 export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   const tooLarge = () => new PayloadTooLarge(`the request body is larger than ${maxBytes} bytes`);
   const declared = c.req.header('content-length');
-  let bytes: Uint8Array<ArrayBuffer> | undefined;
+  let bytes = received.get(c.req.raw);
   try {
-    if (declared !== undefined && /^\d{1,15}$/.test(declared)) {
+    if (bytes) {
+      // read before, by another reader
+    } else if (declared !== undefined && /^\d{1,15}$/.test(declared)) {
       if (Number(declared) > maxBytes) throw tooLarge();
       // Node's HTTP parser delivers exactly Content-Length bytes (and refuses a request that also has
       // Transfer-Encoding), so the declared length bounds this read; the adapter buffers it without building a
@@ -37,5 +42,6 @@ export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array
     throw new ClientAborted({ cause: err });
   }
   if (!bytes || bytes.byteLength > maxBytes) throw tooLarge();
+  received.set(c.req.raw, bytes);
   return bytes;
 }
