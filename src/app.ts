@@ -1,12 +1,11 @@
 import { Hono, type MiddlewareHandler } from 'hono';
-import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
-import { timeOrderedId } from './core/ids.js';
 import { NotFound } from './core/oauth-errors.js';
 import { accessLog } from './http/access-log.js';
 import type { AppEnv } from './http/env.js';
 import { toErrorResponse } from './http/errors.js';
+import { requestIds } from './http/request-id.js';
 import { discoveryRoutes, type DiscoveryDeps } from './http/routes/discovery.js';
 import { healthRoutes, type HealthDeps } from './http/routes/health.js';
 import { oauthRoutes, type OAuthRoutesDeps } from './http/routes/oauth.js';
@@ -25,7 +24,7 @@ export interface AppDeps {
 /** The HTTP surface: middleware that applies to every route, the routes, and the one error mapping. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(requestId({ limitLength: 64, generator: timeOrderedId }));
+  app.use(requestIds());
   app.use(accessLog(deps.logger));
   if (deps.ops) app.use(deps.ops.http);
   app.use(secureHeaders({ crossOriginResourcePolicy: 'same-origin', referrerPolicy: 'no-referrer' }));
