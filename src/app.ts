@@ -1,8 +1,9 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
-import { NotFound } from './core/oauth-errors.js';
+import { MethodNotAllowed, NotFound } from './core/oauth-errors.js';
 import { accessLog } from './http/access-log.js';
+import { allowedMethods } from './http/allowed-methods.js';
 import type { AppEnv } from './http/env.js';
 import { toErrorResponse } from './http/errors.js';
 import { requestIds } from './http/request-id.js';
@@ -33,7 +34,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', healthRoutes(deps.health));
   if (deps.ops) app.route('/', deps.ops.routes);
   for (const feature of deps.features) app.route('/', feature);
-  app.notFound((c) => toErrorResponse(new NotFound('no such endpoint', `${c.req.method} ${c.req.path}`), c, deps.logger));
+  const allowed = allowedMethods(app);
+  app.notFound((c) => {
+    const allow = allowed(c.req.path);
+    const what = `${c.req.method.slice(0, 16)} ${c.req.path.slice(0, 256)}`;
+    return toErrorResponse(allow.length > 0 ? new MethodNotAllowed(allow, what) : new NotFound('no such endpoint', what), c, deps.logger);
+  });
   app.onError((err, c) => toErrorResponse(err, c, deps.logger));
   return app;
 }

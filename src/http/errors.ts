@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
-import { InsufficientScope, InvalidToken, OAuthError } from '../core/oauth-errors.js';
+import { InsufficientScope, InvalidToken, MethodNotAllowed, OAuthError } from '../core/oauth-errors.js';
 import type { AppEnv } from './env.js';
 import { ClientAborted } from './read-body.js';
 
@@ -23,6 +23,7 @@ export function toErrorResponse(err: Error, c: Context<AppEnv>, logger: Logger):
     else if (err.status === 401) headers['WWW-Authenticate'] = 'Basic realm="campus-sts", charset="UTF-8"';
     // RFC 9110 §15.5.14: close rather than read (or drain) the rest of a body we refused for its size.
     else if (err.status === 413) headers.Connection = 'close';
+    else if (err instanceof MethodNotAllowed) headers.Allow = err.allow.join(', ');
     return c.json({ error: err.code, error_description: err.description }, err.status, headers);
   }
   if (err instanceof ClientAborted) {
