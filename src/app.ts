@@ -1,6 +1,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
+import { bounded } from './core/bounded.js';
 import { MethodNotAllowed, NotFound } from './core/oauth-errors.js';
 import { accessLog } from './http/access-log.js';
 import { allowedMethods } from './http/allowed-methods.js';
@@ -37,7 +38,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const allowed = allowedMethods(app);
   app.notFound((c) => {
     const allow = allowed(c.req.path);
-    const what = `${c.req.method.slice(0, 16)} ${c.req.path.slice(0, 256)}`;
+    const what = `${bounded(c.req.method, 16)} ${bounded(c.req.path, 256)}`;
     return toErrorResponse(allow.length > 0 ? new MethodNotAllowed(allow, what) : new NotFound('no such endpoint', what), c, deps.logger);
   });
   app.onError((err, c) => toErrorResponse(err, c, deps.logger));
