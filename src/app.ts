@@ -1,12 +1,13 @@
 import { Hono, type MiddlewareHandler } from 'hono';
-import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
-import { timeOrderedId } from './core/ids.js';
-import { NotFound } from './core/oauth-errors.js';
+import { bounded } from './core/bounded.js';
+import { MethodNotAllowed, NotFound } from './core/oauth-errors.js';
 import { accessLog } from './http/access-log.js';
+import { allowedMethods } from './http/allowed-methods.js';
 import type { AppEnv } from './http/env.js';
 import { toErrorResponse } from './http/errors.js';
+import { requestIds } from './http/request-id.js';
 import { discoveryRoutes, type DiscoveryDeps } from './http/routes/discovery.js';
 import { healthRoutes, type HealthDeps } from './http/routes/health.js';
 import { oauthRoutes, type OAuthRoutesDeps } from './http/routes/oauth.js';
@@ -25,7 +26,7 @@ export interface AppDeps {
 /** The HTTP surface: middleware that applies to every route, the routes, and the one error mapping. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(requestId({ limitLength: 64, generator: timeOrderedId }));
+  app.use(requestIds());
   app.use(accessLog(deps.logger));
   if (deps.ops) app.use(deps.ops.http);
   app.use(secureHeaders({ crossOriginResourcePolicy: 'same-origin', referrerPolicy: 'no-referrer' }));
@@ -34,7 +35,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', healthRoutes(deps.health));
   if (deps.ops) app.route('/', deps.ops.routes);
   for (const feature of deps.features) app.route('/', feature);
-  app.notFound((c) => toErrorResponse(new NotFound('no such endpoint', `${c.req.method} ${c.req.path}`), c, deps.logger));
+  const allowed = allowedMethods(app);
+  app.notFound((c) => {
+    const allow = allowed(c.req.path);
+    const what = `${bounded(c.req.method, 16)} ${bounded(c.req.path, 256)}`;
+    return toErrorResponse(allow.length > 0 ? new MethodNotAllowed(allow, what) : new NotFound('no such endpoint', what), c, deps.logger);
+  });
   app.onError((err, c) => toErrorResponse(err, c, deps.logger));
   return app;
 }

@@ -1,4 +1,4 @@
-import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { composeService } from '../compose.js';
 import { systemClock } from '../core/clock.js';
@@ -8,6 +8,7 @@ import { demoRoutes } from '../demo/routes.js';
 import type { Config } from '../config/schema.js';
 import type { Service } from '../compose.js';
 import type { DemoSetup } from '../demo/routes.js';
+import { listen } from '../http/listen.js';
 import type { CliIo } from './io.js';
 import { demoDataDir, isDemo, resolveConfig } from './resolve-config.js';
 import { describeStartupFailure, noteConfigFiles, startupLedger } from './startup.js';
@@ -25,7 +26,8 @@ export async function serveCommand(configPath: string | undefined, io: CliIo): P
   if (isDemo(configPath, io.env)) ledger.folder(demoDataDir(io.env));
   let config: Config | undefined;
   let service: Service | undefined;
-  let server: ReturnType<typeof serve>;
+  let server: Server;
+  let bound: number;
   let demo: DemoSetup | undefined;
   let logger: Logger;
   try {
@@ -35,18 +37,12 @@ export async function serveCommand(configPath: string | undefined, io: CliIo): P
     logger = createLogger(config.logging.level);
     const extraRoutes = demo ? demoRoutes(demo, { clock: systemClock }) : [];
     service = await composeService({ config, configSource: resolved.source, env: io.env, clock: systemClock, logger, extraRoutes });
-    server = serve({ fetch: service.app.fetch, hostname: config.server.host, port: config.server.port });
-    await new Promise<void>((resolve, reject) => {
-      server.once('listening', resolve);
-      server.once('error', reject);
-    });
+    ({ server, port: bound } = await listen(service.app.fetch, config.server));
   } catch (err) {
     service?.close();
     ledger.rollback();
     throw (config && describeStartupFailure(err, config)) || err;
   }
-  const address = server.address();
-  const bound = typeof address === 'object' && address ? address.port : config.server.port;
   io.out(`campus-sts listening on http://${config.server.host}:${bound} (issuer ${service.issuer})`);
   if (demo) {
     io.out(`demo mode: client "${DEMO_CLIENT.id}" / secret "${DEMO_CLIENT.secret}" (demo only), audiences ${Object.values(DEMO_AUDIENCES).join(', ')}`);

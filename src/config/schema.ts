@@ -75,6 +75,14 @@ const configShape = z.strictObject({
         port: z.number().int().min(0).max(65535).default(8787),
         /** Largest request body accepted, in bytes. */
         max_body_bytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+        /** The whole request, body included, must arrive within this (a reverse proxy buffers it: it comes at once). */
+        request_timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
+        /** The request headers must arrive within this (slowloris); at most request_timeout_ms. */
+        headers_timeout_ms: z.number().int().min(100).max(600_000).default(10_000),
+        /** Idle keep-alive connections close after this: longer than the proxy's own idle timeout, so it closes first. */
+        keep_alive_timeout_ms: z.number().int().min(0).max(600_000).default(65_000),
+        /** Connections beyond this are closed as soon as they are accepted. */
+        max_connections: z.number().int().min(1).max(100_000).default(512),
       })
       .prefault({}),
     database: z
@@ -141,6 +149,9 @@ function checkConsistency(cfg: z.infer<typeof configShape>, ctx: z.RefinementCtx
   }
   if (issuer.search || issuer.hash) {
     ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'must not have a query or fragment (RFC 8414 §2)' });
+  }
+  if (cfg.server.headers_timeout_ms > cfg.server.request_timeout_ms) {
+    ctx.addIssue({ code: 'custom', path: ['server', 'headers_timeout_ms'], message: 'must not exceed server.request_timeout_ms' });
   }
   if (cfg.tokens.default_ttl_seconds > cfg.tokens.max_ttl_seconds) {
     ctx.addIssue({ code: 'custom', path: ['tokens', 'default_ttl_seconds'], message: 'must not exceed tokens.max_ttl_seconds' });

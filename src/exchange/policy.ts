@@ -1,3 +1,4 @@
+import { quote } from '../core/bounded.js';
 import { InvalidGrant, InvalidRequest, InvalidScope, InvalidTarget } from '../core/oauth-errors.js';
 import type { ActClaim } from '../tokens/mint.js';
 
@@ -74,8 +75,8 @@ function decideAudiences(client: PolicyClient, subject: PolicySubject, request: 
   const targets = requested.length > 0 ? requested : subject.defaultAudiences.filter((a) => client.audiences.has(a));
   if (targets.length === 0) throw new InvalidRequest('audience or resource is required', 'no audience requested and none could be inferred');
   for (const a of targets) {
-    if (!policy.audiences.has(a)) throw new InvalidTarget('the requested audience is not known', `unknown audience "${a}"`);
-    if (!client.audiences.has(a)) throw new InvalidTarget('the requested audience is not allowed for this client', `client ${client.id} may not receive audience "${a}"`);
+    if (!policy.audiences.has(a)) throw new InvalidTarget('the requested audience is not known', `unknown audience ${quote(a)}`);
+    if (!client.audiences.has(a)) throw new InvalidTarget('the requested audience is not allowed for this client', `client ${client.id} may not receive audience ${quote(a)}`);
   }
   return targets;
 }
@@ -97,7 +98,7 @@ function decideScopes(client: PolicyClient, subject: PolicySubject, request: Pol
   const requested = [...new Set(request.scopes)];
   for (const s of requested) {
     const refusal = reasons.find(([, allows]) => !allows(s));
-    if (refusal) throw new InvalidScope('the requested scope is not allowed', `scope "${s}" is not allowed by ${refusal[0]}`);
+    if (refusal) throw new InvalidScope('the requested scope is not allowed', `scope ${quote(s)} is not allowed by ${refusal[0]}`);
   }
   return requested;
 }
@@ -121,7 +122,7 @@ export function checkResourceIndicator(resource: string): void {
   try {
     url = new URL(resource);
   } catch {
-    throw new InvalidTarget('resource must be an absolute URI', `resource "${resource.slice(0, 200)}" is not an absolute URI`);
+    throw new InvalidTarget('resource must be an absolute URI', `resource ${quote(resource)} is not an absolute URI`);
   }
   if (url.hash) throw new InvalidTarget('resource must not contain a fragment', 'resource has a fragment');
 }

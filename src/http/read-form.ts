@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { quote } from '../core/bounded.js';
 import { InvalidRequest } from '../core/oauth-errors.js';
 import { parseForm, type FormParams } from './form-params.js';
 import { readBody } from './read-body.js';
@@ -12,7 +13,7 @@ export class NotAForm extends InvalidRequest {}
 export async function readForm(c: Context, maxBytes: number): Promise<FormParams> {
   const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') {
-    throw new NotAForm('the request body must be application/x-www-form-urlencoded', `content-type ${JSON.stringify(type ?? null)}`);
+    throw new NotAForm('the request body must be application/x-www-form-urlencoded', `content-type ${type === undefined ? '(none)' : quote(type)}`);
   }
   const bytes = await readBody(c, maxBytes);
   let text: string;

@@ -1,5 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SurveyConfig } from '../config/surveys.js';
+import { quote } from '../core/bounded.js';
 import type { Clock } from '../core/clock.js';
 import { AccessDenied, InvalidGrant, InvalidRequest } from '../core/oauth-errors.js';
 import type { Db } from '../db/client.js';
@@ -149,7 +150,7 @@ export function createLaunchService(deps: LaunchDeps) {
         async () => {
           const { origin } = req;
           const code = await req.readCode();
-          if (origin !== undefined && !allOrigins.has(origin)) throw new AccessDenied('this origin may not redeem launch codes', `origin ${origin.slice(0, 200)} is not allowed`);
+          if (origin !== undefined && !allOrigins.has(origin)) throw new AccessDenied('this origin may not redeem launch codes', `origin ${quote(origin, 200)} is not allowed`);
           if (code === undefined) throw new InvalidRequest('code is required');
           if (!CODE_SHAPE.test(code)) throw new InvalidRequest('code is malformed');
           const now = deps.clock.now();
@@ -159,7 +160,7 @@ export function createLaunchService(deps: LaunchDeps) {
             surveyId = redeemed.surveyId;
             const survey = deps.surveys.get(redeemed.surveyId);
             if (origin !== undefined && !survey?.origins.includes(origin)) {
-              throw new AccessDenied('this origin may not redeem this survey’s codes', `origin ${origin.slice(0, 200)} is not allowed for survey ${redeemed.surveyId}`);
+              throw new AccessDenied('this origin may not redeem this survey’s codes', `origin ${quote(origin, 200)} is not allowed for survey ${redeemed.surveyId}`);
             }
             deps.audit.append(tx, {
               event: 'launch.redeem',

@@ -101,7 +101,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ServiceM
 /** The matched route template (`/launch/:survey`), never the raw path; `unmatched` for 404s of no route. */
 function routeLabel(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
   try {
-    const path = routePath(c);
+    // Without the parameters' patterns (`/launch/:survey{…}` is counted as `/launch/:survey`).
+    const path = routePath(c).replace(/\{[^}]*\}/g, '');
     return path === '*' || path === '/*' ? 'unmatched' : path;
   } catch {
     return 'unmatched';

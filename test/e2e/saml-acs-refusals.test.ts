@@ -133,7 +133,7 @@ describe('refusals before the SAMLResponse is decoded have a reason of their own
   const form = 'application/x-www-form-urlencoded';
   const preDecode: [string, () => RequestInit, 400 | 413, string][] = [
     ['a body that is not a form', () => ({ headers: { 'content-type': 'text/xml' }, body: '<samlp:Response/>' }), 400, 'content_type_unsupported: content-type "text/xml"'],
-    ['no content type at all', () => ({ body: Buffer.from('SAMLResponse=PHg%2B') }), 400, 'content_type_unsupported: content-type null'],
+    ['no content type at all', () => ({ body: Buffer.from('SAMLResponse=PHg%2B') }), 400, 'content_type_unsupported: content-type (none)'],
     ['a form without SAMLResponse', () => ({ headers: { 'content-type': form }, body: 'RelayState=eval' }), 400, 'saml_response_missing: no SAMLResponse in the form'],
     ['an empty SAMLResponse', () => ({ headers: { 'content-type': form }, body: 'SAMLResponse=' }), 400, 'saml_response_missing: no SAMLResponse in the form'],
     ['SAMLResponse twice', () => ({ headers: { 'content-type': form }, body: 'SAMLResponse=PHg%2B&SAMLResponse=PHk%2B' }), 400, 'form_malformed: parameter SAMLResponse is included more than once'],

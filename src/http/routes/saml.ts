@@ -64,7 +64,8 @@ export function samlRoutes(deps: SamlRoutesDeps): Hono<AppEnv> {
 
   return new Hono<AppEnv>()
     .get('/saml/metadata', (c) => c.body(deps.sp.metadataXml(), 200, { 'Content-Type': 'application/samlmetadata+xml', 'Cache-Control': 'public, max-age=3600' }))
-    .get('/launch/:survey', (c) =>
+    // Not /launch/redeem, which is POST only (another method there is a 405, not a launch of survey "redeem").
+    .get('/launch/:survey{(?!redeem$)[^/]+}', (c) =>
       browserFlow(c, async () => {
         const url = await deps.launch.start(c.req.param('survey'), browserNonce(c, deps.loginTtlSeconds), c.get('requestId'));
         c.header('Cache-Control', 'no-store');
