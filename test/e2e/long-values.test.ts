@@ -85,6 +85,6 @@ describe('long client values in refusals', () => {
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await res.text()).toContain('We could not read the sign-in');
-    expect(s.lastAudit()).toMatchObject({ event: 'saml.login', outcome: 'refused', requestId: res.headers.get('x-request-id'), reason: cut('content-type ', longType) });
+    expect(s.lastAudit()).toMatchObject({ event: 'saml.login', outcome: 'refused', requestId: res.headers.get('x-request-id'), reason: `content_type_unsupported: ${cut('content-type ', longType)}` });
   });
 });
