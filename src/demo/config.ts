@@ -72,6 +72,7 @@ export async function demoConfig(opts: { dataDir: string; host: string; port: nu
           name: 'Demo confidential client',
           auth: { method: 'client_secret_basic', secret_hash: await hashClientSecret(DEMO_CLIENT.secret) },
           audiences: [DEMO_AUDIENCES.sis, DEMO_AUDIENCES.reports],
+          default_audience: DEMO_AUDIENCES.sis,
           scopes: ['student.read', 'enrollment.read', 'grades.read'],
         },
       ],
