@@ -30,7 +30,8 @@ export class DemoRefused extends Error {}
 /**
  * The embedded demo: SQLite, a generated master key and the SAML key pairs under `dataDir`; one confidential
  * client with a well-known secret; the built-in demo IdP (its metadata rewritten into `dataDir` at every start,
- * since it names this host and port) and one student-only survey whose page is served by the demo itself.
+ * in a file per host and port, since it names them) and one student-only survey whose page is served by the
+ * demo itself.
  * It refuses to run in production, where a published secret and a password-less IdP would be holes.
  */
 export async function demoConfig(opts: { dataDir: string; host: string; port: number; env: NodeJS.ProcessEnv }): Promise<{ config: Config; demo: DemoSetup }> {
@@ -49,7 +50,9 @@ export async function demoConfig(opts: { dataDir: string; host: string; port: nu
   const ssoUrl = `${issuer}${DEMO_IDP_PATHS.sso}`;
   const keys = await ensureDemoIdpKeys(opts.dataDir, systemClock.now());
   const metadataXml = buildDemoIdpMetadata({ entityId: idpEntityId, ssoUrl, signingCertPem: keys.certPem, scope: DEMO_SCOPE });
-  const metadataFile = join(opts.dataDir, 'demo-idp-metadata.xml');
+  // One file per address: a demo-mode CLI verb (on 8787 unless PORT says otherwise) must not rewrite the
+  // metadata that a demo serving on another port reads at its next login.
+  const metadataFile = join(opts.dataDir, `demo-idp-metadata-${shownHost}-${opts.port}.xml`.replace(/[^\w.-]/g, '_'));
   writeFileSync(metadataFile, metadataXml);
 
   // --- demo upstream (issue 4): an in-process OAuth server + student records API, proxied at /upstreams/demo-sis/…
