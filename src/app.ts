@@ -9,6 +9,7 @@ import type { AppEnv } from './http/env.js';
 import { toErrorResponse } from './http/errors.js';
 import { requestIds } from './http/request-id.js';
 import { discoveryRoutes, type DiscoveryDeps } from './http/routes/discovery.js';
+import { faviconRoutes } from './http/routes/favicon.js';
 import { healthRoutes, type HealthDeps } from './http/routes/health.js';
 import { oauthRoutes, type OAuthRoutesDeps } from './http/routes/oauth.js';
 
@@ -33,6 +34,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', discoveryRoutes(deps.discovery));
   app.route('/', oauthRoutes(deps.oauth));
   app.route('/', healthRoutes(deps.health));
+  app.route('/', faviconRoutes());
   if (deps.ops) app.route('/', deps.ops.routes);
   for (const feature of deps.features) app.route('/', feature);
   const allowed = allowedMethods(app);

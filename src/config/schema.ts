@@ -35,6 +35,11 @@ const client = z.strictObject({
   auth: clientAuth,
   /** Every audience this client may ever receive a token for. */
   audiences: z.array(audience).min(1),
+  /**
+   * RFC 9068 §3: the audience of a token requested without `audience`/`resource` (and without a subject token
+   * audience this client may receive). Default: the client's only audience when it has exactly one.
+   */
+  default_audience: audience.optional(),
   /** Every scope this client may ever receive. */
   scopes: z.array(scope).default([]),
   /** Grants this client may use. */
@@ -179,6 +184,9 @@ function checkConsistency(cfg: z.infer<typeof configShape>, ctx: z.RefinementCtx
         ctx.addIssue({ code: 'custom', path: ['clients', i, 'audiences', j], message: `unknown audience "${a}" (declare it under audiences)` });
       }
     });
+    if (c.default_audience !== undefined && !c.audiences.includes(c.default_audience)) {
+      ctx.addIssue({ code: 'custom', path: ['clients', i, 'default_audience'], message: `"${c.default_audience}" is not one of this client's audiences` });
+    }
     const reachable = new Set(c.audiences.flatMap((a) => audiences.get(a)?.scopes ?? []));
     c.scopes.forEach((s, j) => {
       if (!reachable.has(s)) {
