@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
-import { createAuditLog } from './audit/audit-log.js';
+import { createAuditLog, type AuditLog } from './audit/audit-log.js';
+import { createClientAssertionStore, type ClientAssertionStore } from './clients/assertion-replay.js';
 import { createClientAuthenticator } from './clients/authenticate.js';
 import { buildClientRegistry } from './clients/registry.js';
 import type { Config } from './config/schema.js';
@@ -11,8 +12,12 @@ import type { Clock } from './core/clock.js';
 import { GRANT_TYPES, TOKEN_TYPES } from './core/constants.js';
 import { createKeyring, parseMasterKey } from './crypto/sealed-box.js';
 import { startCheckpointer } from './db/checkpointer.js';
-import { inTransaction, openDatabase } from './db/client.js';
+import { openDatabase } from './db/client.js';
 import { createGroupCommitter } from './db/group-commit.js';
+import { createLaunchCodes, type LaunchCodeStore } from './launch/launch-codes.js';
+import type { AssertionReplayStore } from './saml/types.js';
+import { createAssertionReplayStore } from './sso/assertion-replay.js';
+import { createPendingLogins, type PendingLoginStore } from './sso/pending-logins.js';
 import { schedulePruning } from './db/prune-expired.js';
 import { composeSso } from './sso/compose-sso.js';
 import { staleMetadata } from './sso/build-service-provider.js';
@@ -31,7 +36,7 @@ import { createIntrospection } from './oauth/introspection.js';
 import { createRevocation } from './oauth/revocation.js';
 import { createTokenEndpoint } from './oauth/token-endpoint.js';
 import { createKeystore, ensureSigningKey } from './tokens/keystore.js';
-import { createRevocations } from './tokens/revocations.js';
+import { createRevocations, type RevocationStore } from './tokens/revocations.js';
 import { composeUpstreams } from './upstream/module.js';
 
 export interface ServiceOptions {
@@ -46,6 +51,19 @@ export interface ServiceOptions {
 }
 
 /**
+ * Every store the service writes or reads, each behind its engine-neutral interface (and its contract suite):
+ * a second engine plugs in by building this record from its own implementations.
+ */
+export interface Stores {
+  audit: AuditLog;
+  pendingLogins: PendingLoginStore;
+  launchCodes: LaunchCodeStore;
+  samlReplay: AssertionReplayStore;
+  revocations: RevocationStore;
+  clientAssertions: ClientAssertionStore;
+}
+
+/**
  * Opens the database with the master key from the config's reference. Shared by the service and the CLI.
  * `onUnknownMasterKey` hears of values sealed under a key this process does not hold (see createKeyring).
  */
@@ -56,9 +74,18 @@ export function openStore(config: Config, env: NodeJS.ProcessEnv, clock: Clock, 
   const keyring = createKeyring([parseMasterKey(readSecret({ env: mk.key_env, file: mk.key_file }, 'master_key', env)), ...previous], onUnknownMasterKey);
   const database = openDatabase({ path: config.database.path, synchronous: config.database.synchronous });
   // The connection's one group committer: every request's write (audited changes, replay records) goes through it.
-  const committer = createGroupCommitter(database.db, { check: database.checkFile });
+  const committer = createGroupCommitter(database.db, { check: () => database.checkFile() });
   const audit = createAuditLog(database.db, clock, { committer, observer: auditObserver });
-  return { keyring, database, audit, committer, keyDeps: { db: database.db, keyring, clock, audit } };
+  const { db } = database;
+  const stores: Stores = {
+    audit,
+    pendingLogins: createPendingLogins(db),
+    launchCodes: createLaunchCodes(db, keyring),
+    samlReplay: createAssertionReplayStore(db, committer),
+    revocations: createRevocations(db),
+    clientAssertions: createClientAssertionStore(db),
+  };
+  return { keyring, database, audit, committer, stores, keyDeps: { db, keyring, clock, audit } };
 }
 
 /**
@@ -74,13 +101,13 @@ export async function composeService(opts: ServiceOptions) {
   // --- operations: this instance's metrics registry (issue 5) ---
   const metrics = createMetrics();
   // --- end operations
-  const { keyring, database, audit, committer, keyDeps } = openStore(config, opts.env, clock, metrics.audit, onceEach((id) =>
+  const { keyring, database, audit, committer, stores, keyDeps } = openStore(config, opts.env, clock, metrics.audit, onceEach((id) =>
     logger.error({ key_id: id }, 'master key changed: restart with the new key'),
   ));
   const { db } = database;
   const checkpointer = database.sqlite.memory ? undefined : startCheckpointer(database.sqlite);
 
-  inTransaction(db, (tx) =>
+  await audit.commit((tx) =>
     audit.append(tx, {
       event: 'config.load',
       outcome: 'success',
@@ -98,7 +125,7 @@ export async function composeService(opts: ServiceOptions) {
   // Opened now, and kept: a running instance goes on signing after `keys rotate-master` re-seals this key under
   // a master key it does not hold; and a wrong master key fails the start, not the first token request.
   await keystore.signingKey();
-  const revocations = createRevocations(db);
+  const { revocations } = stores;
   const verify = { keystore, revocations, clock, issuer, clockSkewSeconds: config.tokens.clock_skew_seconds };
   const policy: TokenPolicy = {
     audiences: new Map(config.audiences.map((a) => [a.id, { id: a.id, scopes: new Set(a.scopes), maxTtlSeconds: a.max_ttl_seconds }])),
@@ -109,14 +136,14 @@ export async function composeService(opts: ServiceOptions) {
   // --- admin console, audit review, checkpoints (issue 5); `admin.requireAdmin(role)` guards admin routes ---
   const admin = composeAdmin({ config, db, audit, clock, issuer, signingKey: () => keystore.signingKey() });
   // --- end admin
-  const sso = await composeSso({ config, db, audit, committer, clock, keyring, minting, tokenEndpoint: urls.token, adminLogin: admin.completeLogin });
+  const sso = await composeSso({ config, db, audit, stores, clock, keyring, minting, tokenEndpoint: urls.token, adminLogin: admin.completeLogin });
   const subjectTokens = createSubjectTokenRegistry([
     createOwnTokenHandler(TOKEN_TYPES.jwt, verify),
     createOwnTokenHandler(TOKEN_TYPES.accessToken, verify),
     ...sso.subjectTokens,
   ]);
   // --- upstream vault, proxy and token release (issue 4) ---
-  const upstreams = composeUpstreams({ config, env: opts.env, db, audit, clock, keyring, verify, issuer, maxBodyBytes: config.server.max_body_bytes, observer: metrics.upstream, consoleGate: admin.upstreamGate });
+  const upstreams = await composeUpstreams({ config, env: opts.env, db, audit, clock, keyring, verify, issuer, maxBodyBytes: config.server.max_body_bytes, observer: metrics.upstream, consoleGate: admin.upstreamGate });
   // --- end upstreams
   const grants = createGrantRegistry([
     createClientCredentialsGrant(minting),
@@ -135,7 +162,7 @@ export async function composeService(opts: ServiceOptions) {
     logger,
     oauth: {
       maxBodyBytes: config.server.max_body_bytes,
-      token: createTokenEndpoint({ ...services, grants }),
+      token: createTokenEndpoint({ ...services, grants, clientAssertions: stores.clientAssertions }),
       introspect: createIntrospection({ ...services, verify }),
       revoke: createRevocation({ ...services, verify, revocations }),
     },

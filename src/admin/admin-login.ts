@@ -61,20 +61,20 @@ export function createAdminLogin(deps: AdminLoginDeps) {
     complete: (async (c, accepted, requestId, sso) => {
       const { login } = accepted;
       const refuse = (reason: string) => ({ refused: reason }) as const;
-      const outcome = await sso.completeAdminLogin(accepted, requestId, (tx, signedIn) => {
+      const outcome = await sso.completeAdminLogin(accepted, requestId, async (tx, signedIn) => {
         const base = { requestId, subject: signedIn.subject } as const;
         const data = { idp: signedIn.idpId, assertion: sha256b64u(signedIn.assertionId) };
         if (signedIn.idpId !== deps.idpId) {
-          deps.audit.append(tx, { event: 'admin.login', outcome: 'refused', ...base, reason: `signed in at idp "${signedIn.idpId}", not the admin idp`, data });
+          await deps.audit.append(tx, { event: 'admin.login', outcome: 'refused', ...base, reason: `signed in at idp "${signedIn.idpId}", not the admin idp`, data });
           return refuse('wrong idp');
         }
         const role = roleFromClaims(signedIn.claims, deps.policy);
         if (!role) {
-          deps.audit.append(tx, { event: 'admin.login', outcome: 'refused', ...base, reason: `no admin role: ${deps.policy.claim} has none of the configured values`, data });
+          await deps.audit.append(tx, { event: 'admin.login', outcome: 'refused', ...base, reason: `no admin role: ${deps.policy.claim} has none of the configured values`, data });
           return refuse('no role');
         }
         const session = deps.sessions.create(tx, { subject: signedIn.subject, role, idpId: signedIn.idpId });
-        deps.audit.append(tx, { event: 'admin.login', outcome: 'success', ...base, data: { ...data, role } });
+        await deps.audit.append(tx, { event: 'admin.login', outcome: 'success', ...base, data: { ...data, role } });
         return { session };
       });
       if (!outcome) throw replayed();
@@ -86,9 +86,9 @@ export function createAdminLogin(deps: AdminLoginDeps) {
 
     /** Sign-out: the session row goes, the cookie is cleared, and it is recorded. */
     async logout<E extends AppEnv>(c: Context<E>, admin: AdminPrincipal): Promise<Response> {
-      await commitAudited(deps, (tx) => {
-        deps.sessions.end(tx, admin.sessionKey);
-        deps.audit.append(tx, { event: 'admin.logout', outcome: 'success', requestId: c.get('requestId'), subject: admin.subject, data: { role: admin.role } });
+      await commitAudited(deps, async (tx) => {
+        await deps.sessions.end(tx, admin.sessionKey);
+        await deps.audit.append(tx, { event: 'admin.logout', outcome: 'success', requestId: c.get('requestId'), subject: admin.subject, data: { role: admin.role } });
       });
       setCookie(c, ADMIN_COOKIE, '', { path: '/', httpOnly: true, secure: true, sameSite: 'Lax', maxAge: 0 });
       return c.redirect('/admin/signed-out', 303);

@@ -46,8 +46,8 @@ export async function streamExport(c: Context<AdminEnv>, deps: AuditReviewDeps):
   const filter = parseAuditFilter(params);
   const plan = planExport(deps.db, format, filter);
   const admin = c.get('admin');
-  await commitAudited(deps, (tx) =>
-    deps.audit.append(tx, {
+  await commitAudited(deps, async (tx) =>
+    await deps.audit.append(tx, {
       event: 'audit.export',
       outcome: 'success',
       requestId: c.get('requestId'),

@@ -1,3 +1,4 @@
+import { sqliteOf } from '../db/tx.js';
 import { eq, lt, or } from 'drizzle-orm';
 import type { Clock } from '../core/clock.js';
 import { randomToken, sha256b64u } from '../core/hash.js';
@@ -36,7 +37,7 @@ export function createAdminSessions(deps: { db: Db; clock: Clock; timeouts: Sess
     /** A new session (inside the login's transaction); returns the id for the cookie. Sweeps expired rows. */
     create(tx: Tx, who: { subject: string; role: AdminRole; idpId: string }): { id: string; principal: AdminPrincipal } {
       const now = deps.clock.now();
-      tx.delete(adminSessions).where(or(lt(adminSessions.expiresAt, now), lt(adminSessions.idleExpiresAt, now))).run();
+      sqliteOf(tx).delete(adminSessions).where(or(lt(adminSessions.expiresAt, now), lt(adminSessions.idleExpiresAt, now))).run();
       const id = randomToken(32);
       const row: AdminSessionRow = {
         idHash: sha256b64u(id),
@@ -49,7 +50,7 @@ export function createAdminSessions(deps: { db: Db; clock: Clock; timeouts: Sess
         idleExpiresAt: new Date(now.getTime() + deps.timeouts.idleSeconds * 1000),
         expiresAt: new Date(now.getTime() + deps.timeouts.absoluteSeconds * 1000),
       };
-      tx.insert(adminSessions).values(row).run();
+      sqliteOf(tx).insert(adminSessions).values(row).run();
       return { id, principal: toPrincipal(row) };
     },
 
@@ -74,7 +75,7 @@ export function createAdminSessions(deps: { db: Db; clock: Clock; timeouts: Sess
 
     /** Ends a session (sign-out), inside the transaction that audits it. */
     end(tx: Tx, sessionKey: string): boolean {
-      return tx.delete(adminSessions).where(eq(adminSessions.idHash, sessionKey)).run().changes === 1;
+      return sqliteOf(tx).delete(adminSessions).where(eq(adminSessions.idHash, sessionKey)).run().changes === 1;
     },
   };
 }

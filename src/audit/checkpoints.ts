@@ -1,9 +1,10 @@
+import { sqliteOf } from '../db/tx.js';
 import { desc, eq } from 'drizzle-orm';
 import { importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import { epochSeconds } from '../core/clock.js';
-import { inTransaction, type Db } from '../db/client.js';
+import type { Db } from '../db/client.js';
 import { auditCheckpoints, type AuditCheckpointRow } from '../db/schema/audit-checkpoints.js';
 import { auditLog } from '../db/schema/audit-log.js';
 import { signingKeys } from '../db/schema/signing-keys.js';
@@ -75,13 +76,13 @@ export function createCheckpoints(deps: CheckpointDeps) {
     };
     const key = await deps.signingKey();
     const jws = await new SignJWT({ ...claims }).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: CHECKPOINT_TYP }).sign(key.key);
-    return inTransaction(deps.db, (tx) => {
-      const row = tx
+    return deps.audit.commit(async (tx) => {
+      const row = sqliteOf(tx)
         .insert(auditCheckpoints)
         .values({ at: now, lastId: claims.last_id, headHash: claims.head_hash, rows: claims.rows, kid: key.kid, jws })
         .returning()
         .get();
-      deps.audit.append(tx, {
+      await deps.audit.append(tx, {
         event: 'audit.checkpoint',
         outcome: 'success',
         ...(actor.subject ? { subject: actor.subject } : {}),

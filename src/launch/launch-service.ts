@@ -3,15 +3,15 @@ import type { SurveyConfig } from '../config/surveys.js';
 import { quote } from '../core/bounded.js';
 import type { Clock } from '../core/clock.js';
 import { AccessDenied, InvalidGrant, InvalidRequest } from '../core/oauth-errors.js';
-import type { Db } from '../db/client.js';
+import type { Db, Tx } from '../db/client.js';
 import { withRefusalAudit } from '../oauth/audited-request.js';
 import { commitAudited } from '../oauth/commit.js';
 import type { Keystore } from '../tokens/keystore.js';
 import { mintAccessToken } from '../tokens/mint.js';
 import { BrowserRefusal, samlLoginRefusal } from '../sso/browser-refusal.js';
 import { PENDING_CONSUMED, loginAuditFields, type AcceptedLogin, type SsoService } from '../sso/sso-service.js';
-import type { PendingLogins } from '../sso/pending-logins.js';
-import type { LaunchCodes } from './launch-codes.js';
+import type { PendingLoginStore } from '../sso/pending-logins.js';
+import type { LaunchCodeStore } from './launch-codes.js';
 import { redeemFields, releasedClaims, unmetRequirement } from './survey-policy.js';
 
 /** How long a launch code lives: long enough for the survey platform's first page load, no longer. */
@@ -23,8 +23,8 @@ export interface LaunchDeps {
   /** The IdP a survey uses when it names none (exactly one IdP configured). */
   defaultIdp: string | undefined;
   sso: SsoService;
-  pending: PendingLogins;
-  codes: LaunchCodes;
+  pending: PendingLoginStore;
+  codes: LaunchCodeStore;
   db: Db;
   audit: AuditLog;
   clock: Clock;
@@ -68,8 +68,8 @@ export function createLaunchService(deps: LaunchDeps) {
       const now = deps.clock.now();
       const base = loginAuditFields(login);
       const data = { ...base.data, purpose: 'launch' as const, survey: survey.id };
-      const consumePending = (tx: Parameters<Parameters<typeof commitAudited>[1]>[0]) => {
-        if (pending && !deps.pending.consume(tx, pending.id, bindingHash!, now)) {
+      const consumePending = async (tx: Tx) => {
+        if (pending && !(await deps.pending.consume(tx, pending.id, bindingHash!, now))) {
           throw samlLoginRefusal('replayed', PENDING_CONSUMED, { requestId, subject: login.subject, data });
         }
       };
@@ -77,10 +77,10 @@ export function createLaunchService(deps: LaunchDeps) {
       const unmet = unmetRequirement(survey.require, login.claims);
       if (unmet) {
         const reason = `survey requires ${unmet.claim} in [${unmet.wanted.join(', ')}]`;
-        await commitAudited(deps, (tx) => {
-          consumePending(tx);
-          deps.audit.append(tx, { event: 'saml.login', outcome: 'success', requestId, subject: login.subject, data });
-          deps.audit.append(tx, { event: 'launch.issue', outcome: 'refused', requestId, subject: login.subject, reason, data });
+        await commitAudited(deps, async (tx) => {
+          await consumePending(tx);
+          await deps.audit.append(tx, { event: 'saml.login', outcome: 'success', requestId, subject: login.subject, data });
+          await deps.audit.append(tx, { event: 'launch.issue', outcome: 'refused', requestId, subject: login.subject, reason, data });
         });
         throw new BrowserRefusal(
           403,
@@ -102,17 +102,17 @@ export function createLaunchService(deps: LaunchDeps) {
         { sub, aud: [survey.audience], clientId: surveyClientId(survey.id), scope: survey.scopes, expiresAt, extra: released },
         deps,
       );
-      const code = await commitAudited(deps, (tx) => {
-        consumePending(tx);
-        const issued = deps.codes.issue(tx, {
+      const code = await commitAudited(deps, async (tx) => {
+        await consumePending(tx);
+        const issued = await deps.codes.issue(tx, {
           surveyId: survey.id,
           jti: minted.jti,
           fields: redeemFields({ jwt: minted.token, expiresAt: minted.expiresAt, sub }, released),
           now,
           ttlSeconds: LAUNCH_CODE_TTL_SECONDS,
         });
-        deps.audit.append(tx, { event: 'saml.login', outcome: 'success', requestId, subject: login.subject, data });
-        deps.audit.append(tx, {
+        await deps.audit.append(tx, { event: 'saml.login', outcome: 'success', requestId, subject: login.subject, data });
+        await deps.audit.append(tx, {
           event: 'launch.issue',
           outcome: 'success',
           requestId,
@@ -154,15 +154,15 @@ export function createLaunchService(deps: LaunchDeps) {
           if (code === undefined) throw new InvalidRequest('code is required');
           if (!CODE_SHAPE.test(code)) throw new InvalidRequest('code is malformed');
           const now = deps.clock.now();
-          return commitAudited(deps, (tx) => {
-            const redeemed = deps.codes.redeem(tx, code, now);
+          return commitAudited(deps, async (tx) => {
+            const redeemed = await deps.codes.redeem(tx, code, now);
             if (!redeemed) throw new InvalidGrant('launch code is unknown, expired or already used', 'the launch code is invalid, expired or already used');
             surveyId = redeemed.surveyId;
             const survey = deps.surveys.get(redeemed.surveyId);
             if (origin !== undefined && !survey?.origins.includes(origin)) {
               throw new AccessDenied('this origin may not redeem this survey’s codes', `origin ${quote(origin, 200)} is not allowed for survey ${redeemed.surveyId}`);
             }
-            deps.audit.append(tx, {
+            await deps.audit.append(tx, {
               event: 'launch.redeem',
               outcome: 'success',
               requestId: req.requestId,

@@ -33,7 +33,7 @@ export async function withRefusalAudit<T>(
   } catch (err) {
     if (err instanceof OAuthError) {
       const event = refused(err);
-      await commitAudited(deps, (tx) => deps.audit.append(tx, event));
+      await commitAudited(deps, async (tx) => deps.audit.append(tx, event));
     }
     throw err;
   }

@@ -11,7 +11,7 @@ import { DatabaseUnusable, type Tx } from '../db/client.js';
  * decision the change itself throws (a refusal of any kind) rolls back that change alone and reaches the
  * caller unchanged.
  */
-export async function commitAudited<T>(deps: { audit: AuditLog }, change: (tx: Tx) => T): Promise<T> {
+export async function commitAudited<T>(deps: { audit: AuditLog }, change: (tx: Tx) => Promise<T>): Promise<T> {
   try {
     return await deps.audit.commit(change);
   } catch (err) {

@@ -3,7 +3,6 @@ import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { MasterKeyring } from '../crypto/sealed-box.js';
 import type { Db } from '../db/client.js';
-import type { GroupCommitter } from '../db/group-commit.js';
 import { createSaml2Handler } from '../exchange/subject-tokens/saml2.js';
 import type { SubjectTokenHandler } from '../exchange/types.js';
 import type { MintingDeps } from '../grants/issue.js';
@@ -12,13 +11,13 @@ import type { GrantHandler } from '../grants/types.js';
 import type { AppEnv } from '../http/env.js';
 import { launchRoutes } from '../http/routes/launch.js';
 import { samlRoutes, type AdminLoginCompletion } from '../http/routes/saml.js';
-import { createLaunchCodes } from '../launch/launch-codes.js';
+import type { LaunchCodeStore } from '../launch/launch-codes.js';
 import { createLaunchService } from '../launch/launch-service.js';
 import { createPairwiseSubjects } from '../launch/pairwise.js';
 import type { Hono } from 'hono';
-import { createAssertionReplayStore } from './assertion-replay.js';
 import { buildServiceProvider, type IdpMetadataStatus } from './build-service-provider.js';
-import { createPendingLogins } from './pending-logins.js';
+import type { AssertionReplayStore } from '../saml/types.js';
+import type { PendingLoginStore } from './pending-logins.js';
 import { createSsoService, type SsoService } from './sso-service.js';
 
 export interface SsoModule {
@@ -37,7 +36,7 @@ export async function composeSso(opts: {
   config: Config;
   db: Db;
   audit: AuditLog;
-  committer: GroupCommitter;
+  stores: { pendingLogins: PendingLoginStore; launchCodes: LaunchCodeStore; samlReplay: AssertionReplayStore };
   clock: Clock;
   keyring: MasterKeyring;
   minting: MintingDeps;
@@ -46,9 +45,9 @@ export async function composeSso(opts: {
   adminLogin?: AdminLoginCompletion;
 }): Promise<SsoModule> {
   const { config, db, audit, clock, minting } = opts;
-  const built = await buildServiceProvider(config, minting.issuer, { clock, replay: createAssertionReplayStore(db, opts.committer) });
+  const built = await buildServiceProvider(config, minting.issuer, { clock, replay: opts.stores.samlReplay });
   if (!built) return { subjectTokens: [], grants: [], routes: [] };
-  const pending = createPendingLogins(db);
+  const pending = opts.stores.pendingLogins;
   const loginTtlSeconds = config.saml.login_ttl_seconds;
   const sso = createSsoService({ sp: built.sp, pending, db, audit, clock, loginTtlSeconds });
   const launch = createLaunchService({
@@ -56,7 +55,7 @@ export async function composeSso(opts: {
     defaultIdp: built.defaultIdp,
     sso,
     pending,
-    codes: createLaunchCodes(db, opts.keyring),
+    codes: opts.stores.launchCodes,
     db,
     audit,
     clock,

@@ -7,11 +7,11 @@ import { commitAudited } from '../oauth/commit.js';
 import { SamlRefusal, samlRefusalText } from '../saml/errors.js';
 import type { SamlLogin, SamlServiceProvider } from '../saml/types.js';
 import { BrowserRefusal, samlLoginRefusal } from './browser-refusal.js';
-import type { PendingLogin, PendingLogins } from './pending-logins.js';
+import type { PendingLogin, PendingLoginStore } from './pending-logins.js';
 
 export interface SsoDeps {
   sp: SamlServiceProvider;
-  pending: PendingLogins;
+  pending: PendingLoginStore;
   db: Db;
   audit: AuditLog;
   clock: Clock;
@@ -57,7 +57,7 @@ export async function withBrowserRefusalAudit<T>(deps: { db: Db; audit: AuditLog
   } catch (err) {
     if (err instanceof BrowserRefusal && err.audit) {
       const event = err.audit;
-      await commitAudited(deps, (tx) => deps.audit.append(tx, event));
+      await commitAudited(deps, async (tx) => deps.audit.append(tx, event));
     }
     throw err;
   }
@@ -72,8 +72,8 @@ export function createSsoService(deps: SsoDeps) {
     async startLogin(req: StartLogin): Promise<string> {
       const { redirectUrl, requestId: authnRequestId } = await deps.sp.createLoginRequest(req.idpId);
       const now = deps.clock.now();
-      await commitAudited(deps, (tx) => {
-        deps.pending.remember(tx, {
+      await commitAudited(deps, async (tx) => {
+        await deps.pending.remember(tx, {
           id: authnRequestId,
           idpId: req.idpId,
           bindingHash: sha256b64u(req.browserNonce),
@@ -82,7 +82,7 @@ export function createSsoService(deps: SsoDeps) {
           createdAt: now,
           expiresAt: new Date(now.getTime() + deps.loginTtlSeconds * 1000),
         });
-        deps.audit.append(tx, {
+        await deps.audit.append(tx, {
           event: 'saml.start',
           outcome: 'success',
           requestId: req.requestId,
@@ -102,8 +102,8 @@ export function createSsoService(deps: SsoDeps) {
       let pending: PendingLogin | undefined;
       try {
         const login = await deps.sp.validatePostResponse(samlResponse, {
-          resolveRequestId: (inResponseTo) => {
-            pending = inResponseTo && bindingHash ? deps.pending.find(inResponseTo, bindingHash, now) : undefined;
+          resolveRequestId: async (inResponseTo) => {
+            pending = inResponseTo && bindingHash ? await deps.pending.find(inResponseTo, bindingHash, now) : undefined;
             return pending?.id ?? null;
           },
         });
@@ -122,11 +122,11 @@ export function createSsoService(deps: SsoDeps) {
       const { login, pending, bindingHash } = accepted;
       const now = deps.clock.now();
       const fields = loginAuditFields(login);
-      await commitAudited(deps, (tx) => {
-        if (pending && !deps.pending.consume(tx, pending.id, bindingHash!, now)) {
+      await commitAudited(deps, async (tx) => {
+        if (pending && !(await deps.pending.consume(tx, pending.id, bindingHash!, now))) {
           throw samlLoginRefusal('replayed', PENDING_CONSUMED, { requestId, subject: login.subject, data: { ...fields.data, purpose: 'login' } });
         }
-        deps.audit.append(tx, { event: 'saml.login', outcome: 'success', requestId, subject: login.subject, data: { ...fields.data, purpose: 'login' } });
+        await deps.audit.append(tx, { event: 'saml.login', outcome: 'success', requestId, subject: login.subject, data: { ...fields.data, purpose: 'login' } });
       });
     },
 
@@ -136,16 +136,16 @@ export function createSsoService(deps: SsoDeps) {
      * the session or records the refusal. Returns undefined when the pending login was already consumed (a
      * replay), after recording that refusal.
      */
-    completeAdminLogin<T>(accepted: AcceptedLogin, requestId: string, decide: (tx: Tx, login: SamlLogin) => T): Promise<T | undefined> {
+    completeAdminLogin<T>(accepted: AcceptedLogin, requestId: string, decide: (tx: Tx, login: SamlLogin) => Promise<T>): Promise<T | undefined> {
       const { login, pending, bindingHash } = accepted;
       const now = deps.clock.now();
       const data = { ...loginAuditFields(login).data, purpose: 'admin' as const };
-      return commitAudited(deps, (tx) => {
-        if (!pending || pending.purpose !== 'admin' || !deps.pending.consume(tx, pending.id, bindingHash!, now)) {
-          deps.audit.append(tx, { event: 'saml.login', outcome: 'refused', requestId, subject: login.subject, reason: samlRefusalText('replayed', PENDING_CONSUMED), data });
+      return commitAudited(deps, async (tx) => {
+        if (!pending || pending.purpose !== 'admin' || !(await deps.pending.consume(tx, pending.id, bindingHash!, now))) {
+          await deps.audit.append(tx, { event: 'saml.login', outcome: 'refused', requestId, subject: login.subject, reason: samlRefusalText('replayed', PENDING_CONSUMED), data });
           return undefined;
         }
-        deps.audit.append(tx, { event: 'saml.login', outcome: 'success', requestId, subject: login.subject, data });
+        await deps.audit.append(tx, { event: 'saml.login', outcome: 'success', requestId, subject: login.subject, data });
         return decide(tx, login);
       });
     },

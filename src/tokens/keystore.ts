@@ -1,9 +1,10 @@
+import { sqliteOf } from '../db/tx.js';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { eq } from 'drizzle-orm';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
 import { open, seal, type MasterKeyring } from '../crypto/sealed-box.js';
-import { inTransaction, type Db } from '../db/client.js';
+import type { Db } from '../db/client.js';
 import { signingKeys, type SigningKeyRow } from '../db/schema/signing-keys.js';
 
 export type SigningAlgorithm = SigningKeyRow['alg'];
@@ -53,11 +54,11 @@ export async function ensureSigningKey(deps: KeyDeps, alg: SigningAlgorithm): Pr
   const active = deps.db.select().from(signingKeys).where(eq(signingKeys.status, 'active')).get();
   if (active) return { kid: active.kid, created: false };
   const row = await newKeyRow(alg, deps.keyring, deps.clock.now());
-  return inTransaction(deps.db, (tx) => {
-    const raced = tx.select().from(signingKeys).where(eq(signingKeys.status, 'active')).get();
+  return deps.audit.commit(async (tx) => {
+    const raced = sqliteOf(tx).select().from(signingKeys).where(eq(signingKeys.status, 'active')).get();
     if (raced) return { kid: raced.kid, created: false };
-    tx.insert(signingKeys).values(row).run();
-    deps.audit.append(tx, { event: 'key.generate', outcome: 'success', data: { kid: row.kid, alg } });
+    sqliteOf(tx).insert(signingKeys).values(row).run();
+    await deps.audit.append(tx, { event: 'key.generate', outcome: 'success', data: { kid: row.kid, alg } });
     return { kid: row.kid, created: true };
   });
 }
@@ -73,16 +74,16 @@ export async function rotateSigningKey(
 ): Promise<{ kid: string; retiredKid: string | undefined }> {
   const now = deps.clock.now();
   const row = await newKeyRow(alg, deps.keyring, now);
-  return inTransaction(deps.db, (tx) => {
-    const old = tx.select().from(signingKeys).where(eq(signingKeys.status, 'active')).get();
+  return deps.audit.commit(async (tx) => {
+    const old = sqliteOf(tx).select().from(signingKeys).where(eq(signingKeys.status, 'active')).get();
     if (old) {
-      tx.update(signingKeys)
+      sqliteOf(tx).update(signingKeys)
         .set({ status: 'retired', retiredAt: now, publishUntil: new Date(now.getTime() + publishForSeconds * 1000) })
         .where(eq(signingKeys.kid, old.kid))
         .run();
     }
-    tx.insert(signingKeys).values(row).run();
-    deps.audit.append(tx, {
+    sqliteOf(tx).insert(signingKeys).values(row).run();
+    await deps.audit.append(tx, {
       event: 'key.generate',
       outcome: 'success',
       data: { kid: row.kid, alg, ...(old ? { retired_kid: old.kid } : {}) },

@@ -60,7 +60,7 @@ export const UPSTREAM_VERBS: Record<string, UpstreamVerb> = {
       }
       const { database, keyring, audit } = openStore(config, io.env, clock);
       try {
-        const { vault } = buildUpstreamVault({ config, env: io.env, db: database.db, audit, clock, keyring, importSeeds: false });
+        const { vault } = await buildUpstreamVault({ config, env: io.env, db: database.db, audit, clock, keyring, importSeeds: false });
         const result = await vault.disconnect(id, { actor: `cli:${io.env.USER ?? io.env.LOGNAME ?? 'unknown'}` });
         if (!result.wasConnected) io.out(`${id} was not connected; nothing to do`);
         else if (result.revoked) io.out(`disconnected ${id}; its tokens were revoked at the provider`);
@@ -84,7 +84,7 @@ export const UPSTREAM_VERBS: Record<string, UpstreamVerb> = {
       const { config } = await resolveConfig(values.config as string | undefined, io);
       const { database, keyring, audit } = openStore(config, io.env, clock);
       try {
-        const r = rotateMasterKey({ db: database.db, keyring, audit, clock });
+        const r = await rotateMasterKey({ db: database.db, keyring, audit, clock });
         const total = Object.values(r.resealed).reduce((a, b) => a + b, 0);
         if (total === 0) io.out(`everything is already sealed with the current master key ${r.keyId}`);
         else {

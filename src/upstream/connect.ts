@@ -1,3 +1,4 @@
+import { sqliteOf } from '../db/tx.js';
 import { and, eq, gt, lt } from 'drizzle-orm';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
@@ -71,9 +72,9 @@ export function createConnectService(deps: ConnectDeps) {
       const nonce = randomToken();
       const stateHash = sha256b64u(state);
       const now = deps.clock.now();
-      await commitAudited(deps, (tx) => {
-        tx.delete(upstreamAuthStates).where(lt(upstreamAuthStates.expiresAt, now)).run();
-        tx.insert(upstreamAuthStates)
+      await commitAudited(deps, async (tx) => {
+        sqliteOf(tx).delete(upstreamAuthStates).where(lt(upstreamAuthStates.expiresAt, now)).run();
+        sqliteOf(tx).insert(upstreamAuthStates)
           .values({
             stateHash,
             upstreamId: id,
@@ -86,7 +87,7 @@ export function createConnectService(deps: ConnectDeps) {
             expiresAt: new Date(now.getTime() + CONNECT_STATE_TTL_MS),
           })
           .run();
-        deps.audit.append(tx, { event: 'upstream.connect', outcome: 'success', requestId, audience: [id], data: { upstream: id, method: 'authorization_code', stage: 'start', actor } });
+        await deps.audit.append(tx, { event: 'upstream.connect', outcome: 'success', requestId, audience: [id], data: { upstream: id, method: 'authorization_code', stage: 'start', actor } });
       });
       // RFC 7636 §4.2: S256, code_challenge = BASE64URL(SHA256(ASCII(code_verifier))).
       return { location: provider.authorizationUrl!({ state, codeChallenge: sha256b64u(verifier), redirectUri: redirectUri(id) }), nonce };
@@ -97,8 +98,8 @@ export function createConnectService(deps: ConnectDeps) {
       const { provider } = connectable(id);
       const now = deps.clock.now();
       const refuse = async (kind: ConnectRefusalKind, reason: string, error: string, actor?: string) => {
-        await commitAudited(deps, (tx) =>
-          deps.audit.append(tx, {
+        await commitAudited(deps, async (tx) =>
+          await deps.audit.append(tx, {
             event: 'upstream.connect',
             outcome: 'refused',
             requestId,
@@ -114,8 +115,8 @@ export function createConnectService(deps: ConnectDeps) {
       const stateHash = sha256b64u(state);
       // RFC 6749 §10.12: the state must come back to the browser that started the flow. One DELETE … RETURNING
       // checks the binding, the upstream and the expiry and consumes the state: it can never be used twice.
-      const row = await commitAudited(deps, (tx) =>
-        tx
+      const row = await commitAudited(deps, async (tx) =>
+        sqliteOf(tx)
           .delete(upstreamAuthStates)
           .where(and(eq(upstreamAuthStates.stateHash, stateHash), eq(upstreamAuthStates.upstreamId, id), eq(upstreamAuthStates.bindingHash, sha256b64u(nonce ?? '')), gt(upstreamAuthStates.expiresAt, now)))
           .returning()
@@ -142,9 +143,9 @@ export function createConnectService(deps: ConnectDeps) {
         throw await refuse(kind, `code exchange failed: ${err.kind} (${err.code})`, err.code, row.actor);
       }
       const at = deps.clock.now();
-      await commitAudited(deps, (tx) => {
+      await commitAudited(deps, async (tx) => {
         deps.vault.storeConnection(tx, id, set, at);
-        deps.audit.append(tx, {
+        await deps.audit.append(tx, {
           event: 'upstream.connect',
           outcome: 'success',
           requestId,

@@ -38,7 +38,7 @@ export interface UpstreamVaultDeps {
  * The providers (secrets read once, here) and the vault over them. Used by the service and by the CLI verbs
  * (`upstream status`, `upstream disconnect`). Seeded credentials are imported when they changed.
  */
-export function buildUpstreamVault(deps: UpstreamVaultDeps): { vault: Vault; entries: ReadonlyMap<string, UpstreamEntry> } {
+export async function buildUpstreamVault(deps: UpstreamVaultDeps): Promise<{ vault: Vault; entries: ReadonlyMap<string, UpstreamEntry> }> {
   const fetchFn = deps.fetch ?? globalThis.fetch;
   const entries = new Map<string, UpstreamEntry>();
   deps.config.upstreams.forEach((cfg, i) => {
@@ -46,10 +46,12 @@ export function buildUpstreamVault(deps: UpstreamVaultDeps): { vault: Vault; ent
     entries.set(cfg.id, { config: cfg, provider: createProvider(cfg, { fetch: fetchFn, clientSecret }) });
   });
   const vault = createVault({ db: deps.db, audit: deps.audit, clock: deps.clock, store: createConnectionStore(deps.db, deps.keyring), upstreams: entries, observer: deps.observer });
-  if (deps.importSeeds !== false) deps.config.upstreams.forEach((cfg, i) => {
-    const ref = seedRef(cfg);
-    if (ref) vault.importSeed(cfg.id, readSecret(ref, `upstreams[${i}].${cfg.grant === 'static' ? 'access_token' : 'refresh_token'}`, deps.env));
-  });
+  if (deps.importSeeds !== false) {
+    for (const [i, cfg] of deps.config.upstreams.entries()) {
+      const ref = seedRef(cfg);
+      if (ref) await vault.importSeed(cfg.id, readSecret(ref, `upstreams[${i}].${cfg.grant === 'static' ? 'access_token' : 'refresh_token'}`, deps.env));
+    }
+  }
   return { vault, entries };
 }
 
@@ -67,7 +69,7 @@ export interface UpstreamModule {
  * `/admin/upstreams/{id}/…` (gated by console sessions, and by the `upstream_admin` token when configured), and
  * token release for the exchange grant. With no upstream configured it adds nothing.
  */
-export function composeUpstreams(
+export async function composeUpstreams(
   deps: UpstreamVaultDeps & {
     verify: VerifyDeps;
     issuer: string;
@@ -75,9 +77,9 @@ export function composeUpstreams(
     /** Admin console sessions with role `admin` (issue 5): how people connect and disconnect accounts. */
     consoleGate?: AdminGate | undefined;
   },
-): UpstreamModule {
+): Promise<UpstreamModule> {
   if (deps.config.upstreams.length === 0) return { routes: [], release: undefined, vault: undefined, close: () => undefined };
-  const { vault, entries } = buildUpstreamVault(deps);
+  const { vault, entries } = await buildUpstreamVault(deps);
   const proxied = new Map<string, ProxyUpstream>([...entries].map(([id, e]) => [id, { ...e, audience: upstreamAudience(e.config), routes: compileRoutes(e.config.routes) }]));
   const dispatcher = createUpstreamDispatcher();
   const handle = createProxy({ upstreams: proxied, vault, verify: deps.verify, db: deps.db, audit: deps.audit, dispatcher, maxBodyBytes: deps.maxBodyBytes, observer: deps.observer });

@@ -1,3 +1,4 @@
+import { sqliteOf } from '../db/tx.js';
 import { and, eq, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import { open, seal, type MasterKeyring } from '../crypto/sealed-box.js';
 import type { Db, Tx } from '../db/client.js';
@@ -86,7 +87,7 @@ export function createConnectionStore(db: Db, keyring: MasterKeyring) {
         updatedAt: now,
       };
       const seed = { ...(tokens.seedHash === undefined ? {} : { seedHash: tokens.seedHash }), ...(tokens.fresh ? { connectedAt: now } : {}) };
-      const row = tx
+      const row = sqliteOf(tx)
         .insert(upstreamConnections)
         .values({ upstreamId: id, ...values, ...seed, version: 1, connectedAt: now })
         .onConflictDoUpdate({ target: upstreamConnections.upstreamId, set: { ...values, ...seed, version: sql`${upstreamConnections.version} + 1` } })
@@ -128,7 +129,7 @@ export function createConnectionStore(db: Db, keyring: MasterKeyring) {
 
     /** Records a failed refresh and lets the lease go (someone may try again). */
     recordError(tx: Tx, id: string, owner: string, error: string, now: Date): void {
-      tx.update(upstreamConnections)
+      sqliteOf(tx).update(upstreamConnections)
         .set({ lastError: error, lastErrorAt: now, leaseOwner: null, leaseUntil: null, updatedAt: now })
         .where(and(eq(upstreamConnections.upstreamId, id), or(isNull(upstreamConnections.leaseOwner), eq(upstreamConnections.leaseOwner, owner))))
         .run();
@@ -136,7 +137,7 @@ export function createConnectionStore(db: Db, keyring: MasterKeyring) {
 
     /** The grant is dead: no more refresh attempts until an admin reconnects (or a new seed is imported). */
     markNeedsReauth(tx: Tx, id: string, error: string, now: Date): void {
-      tx.update(upstreamConnections)
+      sqliteOf(tx).update(upstreamConnections)
         .set({ status: 'needs_reauth', lastError: error, lastErrorAt: now, leaseOwner: null, leaseUntil: null, updatedAt: now })
         .where(eq(upstreamConnections.upstreamId, id))
         .run();
@@ -145,7 +146,7 @@ export function createConnectionStore(db: Db, keyring: MasterKeyring) {
     /** Forgets the tokens (the row stays, for `upstream status`). */
     disconnect(tx: Tx, id: string, note: string | null, now: Date): boolean {
       return (
-        tx
+        sqliteOf(tx)
           .update(upstreamConnections)
           .set({
             status: 'disconnected',
@@ -175,7 +176,7 @@ export function createConnectionStore(db: Db, keyring: MasterKeyring) {
       const id = row.upstreamId;
       const again = (value: string | null, column: 'access_token' | 'refresh_token') => (value === null ? null : seal(keyring, open(keyring, value, aad(id, column)), aad(id, column)));
       return (
-        tx
+        sqliteOf(tx)
           .update(upstreamConnections)
           .set({ keyId: keyring.current.id, accessTokenSealed: again(row.accessTokenSealed, 'access_token'), refreshTokenSealed: again(row.refreshTokenSealed, 'refresh_token') })
           .where(and(eq(upstreamConnections.upstreamId, id), eq(upstreamConnections.version, row.version)))

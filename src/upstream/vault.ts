@@ -4,7 +4,7 @@ import type { AuditEvent } from '../audit/events.js';
 import type { Clock } from '../core/clock.js';
 import { sha256b64u } from '../core/hash.js';
 import { GatewayTimeout, TemporarilyUnavailable } from '../core/oauth-errors.js';
-import { inTransaction, type Db, type Tx } from '../db/client.js';
+import type { Db, Tx } from '../db/client.js';
 import { commitAudited } from '../oauth/commit.js';
 import type { UpstreamConfig } from './config.js';
 import { tokenFailure, UpstreamNeedsReauthorization, UpstreamNotConnected } from './errors.js';
@@ -182,9 +182,9 @@ export function createVault(deps: VaultDeps) {
         // RFC 6749 §5.2: the refresh token is invalid, expired or revoked (we hold the lease, so no sibling
         // rotated it meanwhile), or our client credentials are refused or not allowed this grant (regenerated at
         // the vendor). Retrying cannot help: stop here, loudly, until an admin reconnects or reconfigures.
-        await commitAudited(deps, (tx) => {
+        await commitAudited(deps, async (tx) => {
           deps.store.markNeedsReauth(tx, id, `refresh refused: ${err.code}`, now);
-          audit(tx, { event: 'upstream.refresh', outcome: 'refused', reason: `refresh refused by the provider: ${err.code}`, audience: [id], data: { upstream: id, grant, status: 'needs_reauth', error: err.code } });
+          await audit(tx, { event: 'upstream.refresh', outcome: 'refused', reason: `refresh refused by the provider: ${err.code}`, audience: [id], data: { upstream: id, grant, status: 'needs_reauth', error: err.code } });
         });
         throw new UpstreamNeedsReauthorization(id, `refresh refused: ${err.code}`);
       }
@@ -192,10 +192,10 @@ export function createVault(deps: VaultDeps) {
       // An answer we cannot use may still carry a rotated refresh token: the old one is already dead, so this
       // one is kept (without an access token: the next call refreshes with it).
       const salvaged = failure.refreshToken;
-      await commitAudited(deps, (tx) => {
+      await commitAudited(deps, async (tx) => {
         if (salvaged) deps.store.writeTokens(tx, id, { accessToken: undefined, refreshToken: salvaged, scope: conn?.scope ?? undefined, accessUrl: conn?.accessUrl ?? undefined }, now);
         deps.store.recordError(tx, id, owner, `${failure.kind}: ${failure.code}`, now);
-        audit(tx, { event: 'upstream.refresh', outcome: 'error', reason: `${failure.kind}: ${failure.code}`, audience: [id], data: { upstream: id, grant, error: failure.code, ...(salvaged ? { rotated: true } : {}) } });
+        await audit(tx, { event: 'upstream.refresh', outcome: 'error', reason: `${failure.kind}: ${failure.code}`, audience: [id], data: { upstream: id, grant, error: failure.code, ...(salvaged ? { rotated: true } : {}) } });
       });
       throw tokenFailure(id, failure);
     }
@@ -204,7 +204,7 @@ export function createVault(deps: VaultDeps) {
     const refreshToken = set.refreshToken ?? conn?.refreshToken;
     const rotated = set.refreshToken !== undefined && set.refreshToken !== conn?.refreshToken;
     // The new refresh token is committed here, before the new access token leaves this function.
-    const version = await commitAudited(deps, (tx) => {
+    const version = await commitAudited(deps, async (tx) => {
       const v = deps.store.writeTokens(
         tx,
         id,
@@ -212,8 +212,8 @@ export function createVault(deps: VaultDeps) {
         now,
       );
       const expires = set.expiresIn === undefined ? {} : { expires_in: set.expiresIn };
-      if (first) audit(tx, { event: 'upstream.connect', outcome: 'success', audience: [id], data: { upstream: id, method: 'client_credentials', ...expires } });
-      else audit(tx, { event: 'upstream.refresh', outcome: 'success', audience: [id], data: { upstream: id, grant, ...expires, ...(grant === 'client_credentials' ? {} : { rotated }) } });
+      if (first) await audit(tx, { event: 'upstream.connect', outcome: 'success', audience: [id], data: { upstream: id, method: 'client_credentials', ...expires } });
+      else await audit(tx, { event: 'upstream.refresh', outcome: 'success', audience: [id], data: { upstream: id, grant, ...expires, ...(grant === 'client_credentials' ? {} : { rotated }) } });
       return v;
     });
     return {
@@ -231,9 +231,9 @@ export function createVault(deps: VaultDeps) {
    */
   async function markRevoked(id: string, detail: string, requestId?: string): Promise<void> {
     const now = deps.clock.now();
-    await commitAudited(deps, (tx) => {
+    await commitAudited(deps, async (tx) => {
       deps.store.markNeedsReauth(tx, id, detail, now);
-      deps.audit.append(tx, {
+      await deps.audit.append(tx, {
         event: 'upstream.refresh',
         outcome: 'refused',
         ...(requestId ? { requestId } : {}),
@@ -259,16 +259,16 @@ export function createVault(deps: VaultDeps) {
    * the configured value differs from the last one imported: a new credential an admin generated replaces the
    * vault's, while the original seed (already rotated away) is never imported twice.
    */
-  function importSeed(id: string, seed: string): boolean {
+  function importSeed(id: string, seed: string): Promise<boolean> {
     const { config } = entry(id);
     const hash = sha256b64u(seed);
     const now = deps.clock.now();
     // Checked again inside the (IMMEDIATE) transaction: two instances starting together import once, and a seed
     // never overwrites the rotated refresh token another instance stored meanwhile.
-    return inTransaction(deps.db, (tx) => {
+    return deps.audit.commit(async (tx) => {
       if (deps.store.row(id)?.seedHash === hash) return false;
       storeConnection(tx, id, config.grant === 'static' ? { accessToken: seed } : { accessToken: '', refreshToken: seed }, now, hash);
-      deps.audit.append(tx, { event: 'upstream.connect', outcome: 'success', audience: [id], data: { upstream: id, method: 'seed' } });
+      await deps.audit.append(tx, { event: 'upstream.connect', outcome: 'success', audience: [id], data: { upstream: id, method: 'seed' } });
       return true;
     });
   }
@@ -291,9 +291,9 @@ export function createVault(deps: VaultDeps) {
       }
     }
     const now = deps.clock.now();
-    await commitAudited(deps, (tx) => {
+    await commitAudited(deps, async (tx) => {
       deps.store.disconnect(tx, id, revoked ? null : `disconnected; not revoked upstream (${error ?? 'no token'})`, now);
-      deps.audit.append(tx, {
+      await deps.audit.append(tx, {
         event: 'upstream.disconnect',
         outcome: 'success',
         ...(ctx.requestId ? { requestId: ctx.requestId } : {}),

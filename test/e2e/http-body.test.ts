@@ -104,7 +104,7 @@ describe('the admin CSRF check reads its form through the same capped reader', (
   let csrf: string;
   beforeAll(async () => {
     const sessions = createAdminSessions({ db: s.database.db, clock: s.clock, timeouts: { idleSeconds: 900, absoluteSeconds: 3600 } });
-    const created = s.database.db.transaction((tx) => sessions.create(tx, { subject: 'carol@example.edu', role: 'admin', idpId: 'campus' }));
+    const created = await s.audit.commit(async (tx) => sessions.create(tx, { subject: 'carol@example.edu', role: 'admin', idpId: 'campus' }));
     cookie = `${ADMIN_COOKIE}=${created.id}`;
     csrf = created.principal.csrfToken;
     const requireAdmin = createRequireAdmin({ sessions, origin: new URL(ISSUER).origin });

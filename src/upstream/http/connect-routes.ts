@@ -48,7 +48,7 @@ export function connectRoutes(deps: ConnectRoutesDeps): Hono<AppEnv> {
   const refuseAdmin = (id: string, event: 'upstream.connect' | 'upstream.disconnect', requestId: string, verdict: Refused) => {
     const { reason, error } = refusalDetail(verdict);
     const common = { outcome: 'refused' as const, requestId, audience: [id.slice(0, 64)], reason, ...('subject' in verdict ? { subject: verdict.subject } : {}) };
-    return commitAudited(deps, (tx) =>
+    return commitAudited(deps, async (tx) =>
       deps.audit.append(
         tx,
         event === 'upstream.connect'
