@@ -15,6 +15,7 @@ import { startCheckpointer } from './db/checkpointer.js';
 import { openDatabase } from './db/client.js';
 import { createGroupCommitter } from './db/group-commit.js';
 import { createLaunchCodes, type LaunchCodeStore } from './launch/launch-codes.js';
+import { createServiceSecretStore, type ServiceSecretStore } from './launch/service-secrets.js';
 import type { AssertionReplayStore } from './saml/types.js';
 import { createAssertionReplayStore } from './sso/assertion-replay.js';
 import { createPendingLogins, type PendingLoginStore } from './sso/pending-logins.js';
@@ -22,6 +23,7 @@ import { schedulePruning } from './db/prune-expired.js';
 import { composeSso } from './sso/compose-sso.js';
 import { staleMetadata } from './sso/build-service-provider.js';
 import { composeAdmin } from './admin/compose-admin.js';
+import { createAdminSessionStore, type AdminSessionStore } from './admin/sessions.js';
 import type { AuditObserver } from './audit/audit-log.js';
 import { createMetrics, metricsRoutes } from './ops/metrics.js';
 import type { TokenPolicy } from './exchange/policy.js';
@@ -37,6 +39,7 @@ import { createRevocation } from './oauth/revocation.js';
 import { createTokenEndpoint } from './oauth/token-endpoint.js';
 import { createKeystore, ensureSigningKey } from './tokens/keystore.js';
 import { createRevocations, type RevocationStore } from './tokens/revocations.js';
+import { createSigningKeyStore, type SigningKeyStore } from './tokens/signing-keys.js';
 import { composeUpstreams } from './upstream/module.js';
 
 export interface ServiceOptions {
@@ -61,6 +64,9 @@ export interface Stores {
   samlReplay: AssertionReplayStore;
   revocations: RevocationStore;
   clientAssertions: ClientAssertionStore;
+  signingKeys: SigningKeyStore;
+  adminSessions: AdminSessionStore;
+  serviceSecrets: ServiceSecretStore;
 }
 
 /**
@@ -84,8 +90,11 @@ export function openStore(config: Config, env: NodeJS.ProcessEnv, clock: Clock, 
     samlReplay: createAssertionReplayStore(db, committer),
     revocations: createRevocations(db),
     clientAssertions: createClientAssertionStore(db),
+    signingKeys: createSigningKeyStore(db),
+    adminSessions: createAdminSessionStore(db),
+    serviceSecrets: createServiceSecretStore(db),
   };
-  return { keyring, database, audit, committer, stores, keyDeps: { db, keyring, clock, audit } };
+  return { keyring, database, audit, committer, stores, keyDeps: { keys: stores.signingKeys, keyring, clock, audit } };
 }
 
 /**
@@ -121,7 +130,7 @@ export async function composeService(opts: ServiceOptions) {
   );
   await ensureSigningKey(keyDeps, config.signing.algorithm);
 
-  const keystore = createKeystore({ db, keyring, clock });
+  const keystore = createKeystore({ keys: stores.signingKeys, keyring, clock });
   // Opened now, and kept: a running instance goes on signing after `keys rotate-master` re-seals this key under
   // a master key it does not hold; and a wrong master key fails the start, not the first token request.
   await keystore.signingKey();
@@ -134,7 +143,7 @@ export async function composeService(opts: ServiceOptions) {
   };
   const minting = { keystore, clock, issuer, policy };
   // --- admin console, audit review, checkpoints (issue 5); `admin.requireAdmin(role)` guards admin routes ---
-  const admin = composeAdmin({ config, db, audit, clock, issuer, signingKey: () => keystore.signingKey() });
+  const admin = composeAdmin({ config, db, audit, clock, issuer, sessionStore: stores.adminSessions, signingKey: () => keystore.signingKey() });
   // --- end admin
   const sso = await composeSso({ config, db, audit, stores, clock, keyring, minting, tokenEndpoint: urls.token, adminLogin: admin.completeLogin });
   const subjectTokens = createSubjectTokenRegistry([

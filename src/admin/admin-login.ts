@@ -73,7 +73,7 @@ export function createAdminLogin(deps: AdminLoginDeps) {
           await deps.audit.append(tx, { event: 'admin.login', outcome: 'refused', ...base, reason: `no admin role: ${deps.policy.claim} has none of the configured values`, data });
           return refuse('no role');
         }
-        const session = deps.sessions.create(tx, { subject: signedIn.subject, role, idpId: signedIn.idpId });
+        const session = await deps.sessions.create(tx, { subject: signedIn.subject, role, idpId: signedIn.idpId });
         await deps.audit.append(tx, { event: 'admin.login', outcome: 'success', ...base, data: { ...data, role } });
         return { session };
       });

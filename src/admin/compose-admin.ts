@@ -13,7 +13,7 @@ import { createAdminLogin, type AdminSignIn } from './admin-login.js';
 import { auditApiRoutes, publicCheckpointRoutes } from './audit-api.js';
 import { auditPageRoutes } from './audit-pages.js';
 import { createRequireAdmin, type RequireAdmin } from './require-admin.js';
-import { createAdminSessions } from './sessions.js';
+import { createAdminSessions, type AdminSessionStore } from './sessions.js';
 import type { AdminGate } from '../upstream/http/admin-gate.js';
 import { createSessionAdminGate } from '../upstream/http/session-gate.js';
 
@@ -42,12 +42,14 @@ export function composeAdmin(opts: {
   audit: AuditLog;
   clock: Clock;
   issuer: string;
+  sessionStore: AdminSessionStore;
   signingKey(): Promise<SigningKey>;
 }): AdminModule {
   const { config, db, audit, clock, issuer } = opts;
   const admin = config.admin;
   const sessions = createAdminSessions({
-    db,
+    store: opts.sessionStore,
+    commit: audit.commit,
     clock,
     timeouts: { idleSeconds: admin.session.idle_timeout_seconds, absoluteSeconds: admin.session.absolute_timeout_seconds },
   });

@@ -217,9 +217,9 @@ campus-sts audit verify --file EXPORT.jsonl [--jwks FILE] [--checkpoint JWS_FILE
     positionals: 0,
     run: async ({ values }, io, clock) => {
       const { config } = await resolveConfig(values.config as string | undefined, io);
-      const { database, audit, keyring } = openStore(config, io.env, clock);
+      const { database, audit, keyring, stores } = openStore(config, io.env, clock);
       try {
-        const keystore = createKeystore({ db: database.db, keyring, clock });
+        const keystore = createKeystore({ keys: stores.signingKeys, keyring, clock });
         const checkpoints = createCheckpoints({ db: database.db, audit, clock, issuer: config.issuer.replace(/\/$/, ''), signingKey: () => keystore.signingKey() });
         const cp = await checkpoints.create('cli');
         if (!cp) {

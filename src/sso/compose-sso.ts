@@ -12,6 +12,7 @@ import type { AppEnv } from '../http/env.js';
 import { launchRoutes } from '../http/routes/launch.js';
 import { samlRoutes, type AdminLoginCompletion } from '../http/routes/saml.js';
 import type { LaunchCodeStore } from '../launch/launch-codes.js';
+import type { ServiceSecretStore } from '../launch/service-secrets.js';
 import { createLaunchService } from '../launch/launch-service.js';
 import { createPairwiseSubjects } from '../launch/pairwise.js';
 import type { Hono } from 'hono';
@@ -36,7 +37,7 @@ export async function composeSso(opts: {
   config: Config;
   db: Db;
   audit: AuditLog;
-  stores: { pendingLogins: PendingLoginStore; launchCodes: LaunchCodeStore; samlReplay: AssertionReplayStore };
+  stores: { pendingLogins: PendingLoginStore; launchCodes: LaunchCodeStore; samlReplay: AssertionReplayStore; serviceSecrets: ServiceSecretStore };
   clock: Clock;
   keyring: MasterKeyring;
   minting: MintingDeps;
@@ -62,7 +63,7 @@ export async function composeSso(opts: {
     keystore: minting.keystore,
     issuer: minting.issuer,
     tokens: { defaultTtlSeconds: config.tokens.default_ttl_seconds, maxTtlSeconds: config.tokens.max_ttl_seconds },
-    pairwise: createPairwiseSubjects(db, opts.keyring, clock.now()),
+    pairwise: await createPairwiseSubjects({ secrets: opts.stores.serviceSecrets, commit: audit.commit }, opts.keyring, clock.now()),
   });
   const saml2 = createSaml2Handler({ sp: built.sp, tokenEndpoint: opts.tokenEndpoint });
   return {

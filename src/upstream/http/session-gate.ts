@@ -14,8 +14,8 @@ import type { AdminGate } from './admin-gate.js';
 export function createSessionAdminGate(deps: { sessions: Pick<AdminSessions, 'resume'>; origin: string; enabled: boolean }): AdminGate {
   return {
     enabled: deps.enabled,
-    check(c, form) {
-      const found = deps.sessions.resume(getCookie(c, ADMIN_COOKIE));
+    async check(c, form) {
+      const found = await deps.sessions.resume(getCookie(c, ADMIN_COOKIE));
       if ('missing' in found) return { refused: 'login_required', why: found.missing };
       const admin = found.principal;
       if (!roleSatisfies(admin.role, 'admin')) return { refused: 'forbidden', subject: admin.subject };
