@@ -40,7 +40,9 @@ import { createTokenEndpoint } from './oauth/token-endpoint.js';
 import { createKeystore, ensureSigningKey } from './tokens/keystore.js';
 import { createRevocations, type RevocationStore } from './tokens/revocations.js';
 import { createSigningKeyStore, type SigningKeyStore } from './tokens/signing-keys.js';
+import { createUpstreamAuthStateStore, type UpstreamAuthStateStore } from './upstream/auth-states.js';
 import { composeUpstreams } from './upstream/module.js';
+import { createConnectionStore, type ConnectionStore } from './upstream/vault-store.js';
 
 export interface ServiceOptions {
   config: Config;
@@ -67,6 +69,8 @@ export interface Stores {
   signingKeys: SigningKeyStore;
   adminSessions: AdminSessionStore;
   serviceSecrets: ServiceSecretStore;
+  upstreamConnections: ConnectionStore;
+  upstreamAuthStates: UpstreamAuthStateStore;
 }
 
 /**
@@ -93,6 +97,8 @@ export function openStore(config: Config, env: NodeJS.ProcessEnv, clock: Clock, 
     signingKeys: createSigningKeyStore(db),
     adminSessions: createAdminSessionStore(db),
     serviceSecrets: createServiceSecretStore(db),
+    upstreamConnections: createConnectionStore(db, keyring),
+    upstreamAuthStates: createUpstreamAuthStateStore(db),
   };
   return { keyring, database, audit, committer, stores, keyDeps: { keys: stores.signingKeys, keyring, clock, audit } };
 }
@@ -152,7 +158,7 @@ export async function composeService(opts: ServiceOptions) {
     ...sso.subjectTokens,
   ]);
   // --- upstream vault, proxy and token release (issue 4) ---
-  const upstreams = await composeUpstreams({ config, env: opts.env, db, audit, clock, keyring, verify, issuer, maxBodyBytes: config.server.max_body_bytes, observer: metrics.upstream, consoleGate: admin.upstreamGate });
+  const upstreams = await composeUpstreams({ config, env: opts.env, db, audit, clock, keyring, connections: stores.upstreamConnections, authStates: stores.upstreamAuthStates, verify, issuer, maxBodyBytes: config.server.max_body_bytes, observer: metrics.upstream, consoleGate: admin.upstreamGate });
   // --- end upstreams
   const grants = createGrantRegistry([
     createClientCredentialsGrant(minting),

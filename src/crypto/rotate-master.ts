@@ -1,8 +1,8 @@
-import { sqliteOf } from '../db/tx.js';
 import { eq } from 'drizzle-orm';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
-import type { Db, Tx } from '../db/client.js';
+import type { Db } from '../db/client.js';
+import { sqliteOf, type Tx } from '../db/tx.js';
 import { launchCodes } from '../db/schema/launch-codes.js';
 import { serviceSecrets } from '../db/schema/service-secrets.js';
 import { signingKeys } from '../db/schema/signing-keys.js';
@@ -25,8 +25,8 @@ interface SealedValue {
 interface SealedTable {
   name: string;
   /** Values not sealed under `current` (ids from the sealed values themselves). */
-  stale(current: string): SealedValue[];
-  reseal(tx: Tx, value: SealedValue): boolean;
+  stale(current: string): Promise<SealedValue[]>;
+  reseal(tx: Tx, value: SealedValue): Promise<boolean>;
 }
 
 function simpleTable<T extends Record<string, unknown>>(
@@ -40,8 +40,8 @@ function simpleTable<T extends Record<string, unknown>>(
 ): SealedTable {
   return {
     name,
-    stale: (current) => rows().filter((r) => sealedKeyId(value(r)) !== current).map((r) => ({ key: key(r), sealed: value(r) })),
-    reseal: (tx, v) => write(tx, v.key, seal(keyring, open(keyring, v.sealed, aad(v.key)), aad(v.key))) === 1,
+    stale: async (current) => rows().filter((r) => sealedKeyId(value(r)) !== current).map((r) => ({ key: key(r), sealed: value(r) })),
+    reseal: async (tx, v) => write(tx, v.key, seal(keyring, open(keyring, v.sealed, aad(v.key)), aad(v.key))) === 1,
   };
 }
 
@@ -67,13 +67,12 @@ export async function rotateMasterKey(deps: { db: Db; keyring: MasterKeyring; au
       (tx, k, s) => sqliteOf(tx).update(upstreamAuthStates).set({ codeVerifierSealed: s, keyId: current }).where(eq(upstreamAuthStates.stateHash, k)).run().changes, keyring),
     {
       name: 'upstream_connections',
-      stale: () =>
-        store
-          .rows()
+      stale: async () =>
+        (await store.rows())
           .filter((r) => r.keyId !== current || [r.accessTokenSealed, r.refreshTokenSealed].some((v) => v !== null && sealedKeyId(v) !== current))
           .map((r) => ({ key: r.upstreamId, sealed: r.accessTokenSealed ?? r.refreshTokenSealed ?? `v1.${r.keyId}` })),
-      reseal: (tx, v) => {
-        const row = store.row(v.key);
+      reseal: async (tx, v) => {
+        const row = await store.row(v.key, tx);
         return row ? store.reseal(tx, row) : false;
       },
     },
@@ -82,7 +81,8 @@ export async function rotateMasterKey(deps: { db: Db; keyring: MasterKeyring; au
   const previous = new Set<string>();
   let batches = 0;
   for (;;) {
-    const batch = tables.flatMap((t) => t.stale(current).map((v) => ({ table: t, value: v }))).slice(0, batchSize);
+    const stale = await Promise.all(tables.map(async (t) => (await t.stale(current)).map((v) => ({ table: t, value: v }))));
+    const batch = stale.flat().slice(0, batchSize);
     if (batch.length === 0) break;
     const counts: Record<string, number> = {};
     const ids = new Set<string>();
@@ -90,7 +90,7 @@ export async function rotateMasterKey(deps: { db: Db; keyring: MasterKeyring; au
       for (const { table, value } of batch) {
         const id = sealedKeyId(value.sealed);
         if (id && id !== current) ids.add(id);
-        if (table.reseal(tx, value)) counts[table.name] = (counts[table.name] ?? 0) + 1;
+        if (await table.reseal(tx, value)) counts[table.name] = (counts[table.name] ?? 0) + 1;
       }
       await deps.audit.append(tx, { event: 'key.rotate_master', outcome: 'success', data: { key_id: current, previous_key_ids: [...ids], resealed: counts } });
     });

@@ -17,7 +17,8 @@ import { createProvider } from './providers/index.js';
 import { createUpstreamDispatcher } from './forward.js';
 import { compileRoutes, createProxy, type ProxyUpstream } from './proxy.js';
 import { createUpstreamRelease, type UpstreamRelease } from './release.js';
-import { createConnectionStore } from './vault-store.js';
+import type { UpstreamAuthStateStore } from './auth-states.js';
+import type { ConnectionStore } from './vault-store.js';
 import { createVault, type UpstreamEntry, type Vault } from './vault.js';
 
 export interface UpstreamVaultDeps {
@@ -27,6 +28,7 @@ export interface UpstreamVaultDeps {
   audit: AuditLog;
   clock: Clock;
   keyring: MasterKeyring;
+  connections: ConnectionStore;
   fetch?: FetchFn;
   /** Import changed seeded credentials (default true; the CLI's disconnect does not). */
   importSeeds?: boolean;
@@ -45,7 +47,7 @@ export async function buildUpstreamVault(deps: UpstreamVaultDeps): Promise<{ vau
     const clientSecret = cfg.grant === 'static' ? undefined : readSecret({ env: cfg.client_secret_env, file: cfg.client_secret_file }, `upstreams[${i}].client_secret`, deps.env);
     entries.set(cfg.id, { config: cfg, provider: createProvider(cfg, { fetch: fetchFn, clientSecret }) });
   });
-  const vault = createVault({ db: deps.db, audit: deps.audit, clock: deps.clock, store: createConnectionStore(deps.db, deps.keyring), upstreams: entries, observer: deps.observer });
+  const vault = createVault({ db: deps.db, audit: deps.audit, clock: deps.clock, store: deps.connections, upstreams: entries, observer: deps.observer });
   if (deps.importSeeds !== false) {
     for (const [i, cfg] of deps.config.upstreams.entries()) {
       const ref = seedRef(cfg);
@@ -76,6 +78,7 @@ export async function composeUpstreams(
     maxBodyBytes: number;
     /** Admin console sessions with role `admin` (issue 5): how people connect and disconnect accounts. */
     consoleGate?: AdminGate | undefined;
+    authStates: UpstreamAuthStateStore;
   },
 ): Promise<UpstreamModule> {
   if (deps.config.upstreams.length === 0) return { routes: [], release: undefined, vault: undefined, close: () => undefined };
@@ -88,7 +91,7 @@ export async function composeUpstreams(
   const admin = deps.config.upstream_admin;
   const token = createAdminTokenGate(admin ? readSecret({ env: admin.token_env, file: admin.token_file }, 'upstream_admin', deps.env) : undefined);
   const gate = combineAdminGates(...(deps.consoleGate ? [deps.consoleGate] : []), token);
-  const connect = createConnectService({ db: deps.db, audit: deps.audit, clock: deps.clock, keyring: deps.keyring, vault, upstreams: entries, issuer: deps.issuer });
+  const connect = createConnectService({ db: deps.db, audit: deps.audit, clock: deps.clock, keyring: deps.keyring, states: deps.authStates, vault, upstreams: entries, issuer: deps.issuer });
   const releasing = deps.config.clients.some((c) => c.upstream_token_release.length > 0);
   return {
     routes: [
