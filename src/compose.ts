@@ -3,6 +3,7 @@ import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { createAuditLog, type AuditLog } from './audit/audit-log.js';
+import { createAuditCheckpointStore, type AuditCheckpointStore } from './audit/checkpoint-store.js';
 import { createClientAssertionStore, type ClientAssertionStore } from './clients/assertion-replay.js';
 import { createClientAuthenticator } from './clients/authenticate.js';
 import { buildClientRegistry } from './clients/registry.js';
@@ -61,6 +62,7 @@ export interface ServiceOptions {
  */
 export interface Stores {
   audit: AuditLog;
+  auditCheckpoints: AuditCheckpointStore;
   pendingLogins: PendingLoginStore;
   launchCodes: LaunchCodeStore;
   samlReplay: AssertionReplayStore;
@@ -89,6 +91,7 @@ export function openStore(config: Config, env: NodeJS.ProcessEnv, clock: Clock, 
   const { db } = database;
   const stores: Stores = {
     audit,
+    auditCheckpoints: createAuditCheckpointStore(db),
     pendingLogins: createPendingLogins(db),
     launchCodes: createLaunchCodes(db, keyring),
     samlReplay: createAssertionReplayStore(db, committer),
@@ -149,7 +152,7 @@ export async function composeService(opts: ServiceOptions) {
   };
   const minting = { keystore, clock, issuer, policy };
   // --- admin console, audit review, checkpoints (issue 5); `admin.requireAdmin(role)` guards admin routes ---
-  const admin = composeAdmin({ config, db, audit, clock, issuer, sessionStore: stores.adminSessions, signingKey: () => keystore.signingKey() });
+  const admin = composeAdmin({ config, db, audit, clock, issuer, sessionStore: stores.adminSessions, checkpointStore: stores.auditCheckpoints, signingKey: () => keystore.signingKey() });
   // --- end admin
   const sso = await composeSso({ config, db, audit, stores, clock, keyring, minting, tokenEndpoint: urls.token, adminLogin: admin.completeLogin });
   const subjectTokens = createSubjectTokenRegistry([

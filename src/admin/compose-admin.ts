@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import { createChainMonitor } from '../audit/chain-status.js';
+import type { AuditCheckpointStore } from '../audit/checkpoint-store.js';
 import { createCheckpoints, keysFromDatabase, type Checkpoints, type Every } from '../audit/checkpoints.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
@@ -43,6 +44,7 @@ export function composeAdmin(opts: {
   clock: Clock;
   issuer: string;
   sessionStore: AdminSessionStore;
+  checkpointStore: AuditCheckpointStore;
   signingKey(): Promise<SigningKey>;
 }): AdminModule {
   const { config, db, audit, clock, issuer } = opts;
@@ -65,7 +67,7 @@ export function composeAdmin(opts: {
     policy: { claim: admin.roles_claim, values: { auditor: admin.roles.auditor, admin: admin.roles.admin } },
     idpId: admin.idp ?? (config.idps.length === 1 ? config.idps[0]!.id : undefined),
   });
-  const checkpoints = createCheckpoints({ db, audit, clock, issuer, signingKey: opts.signingKey });
+  const checkpoints = createCheckpoints({ db, audit, store: opts.checkpointStore, clock, issuer, signingKey: opts.signingKey });
   const monitor = createChainMonitor({ db, clock, keys: keysFromDatabase(db), issuer });
   const review = { db, audit, clock, issuer, checkpoints, monitor, loginWindowMs: config.saml.login_ttl_seconds * 1000 };
   return {

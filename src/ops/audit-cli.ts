@@ -220,7 +220,7 @@ campus-sts audit verify --file EXPORT.jsonl [--jwks FILE] [--checkpoint JWS_FILE
       const { database, audit, keyring, stores } = openStore(config, io.env, clock);
       try {
         const keystore = createKeystore({ keys: stores.signingKeys, keyring, clock });
-        const checkpoints = createCheckpoints({ db: database.db, audit, clock, issuer: config.issuer.replace(/\/$/, ''), signingKey: () => keystore.signingKey() });
+        const checkpoints = createCheckpoints({ db: database.db, audit, store: stores.auditCheckpoints, clock, issuer: config.issuer.replace(/\/$/, ''), signingKey: () => keystore.signingKey() });
         const cp = await checkpoints.create('cli');
         if (!cp) {
           io.err('campus-sts audit checkpoint: the audit log is empty; nothing to sign');

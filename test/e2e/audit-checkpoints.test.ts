@@ -51,7 +51,7 @@ describe('making checkpoints', () => {
     expect(s.auditRows().length).toBe(count);
     await issueRows(1);
     await tick!();
-    expect(s.admin.checkpoints.list()).toHaveLength(2);
+    expect(await s.admin.checkpoints.list()).toHaveLength(2);
     stop();
     expect(tick).toBeUndefined();
   });
@@ -81,7 +81,7 @@ describe('making checkpoints', () => {
     s.database.sqlite.exec(`UPDATE audit_log SET subject = 'mallory' WHERE id = ${s.lastAudit().id}`);
     const r = await cli(['audit', 'checkpoint', '--config', config]);
     expect(r).toMatchObject({ code: 1, err: `campus-sts audit checkpoint: audit chain broken at row ${s.lastAudit().id}: row ${s.lastAudit().id} was edited: its content does not match its hash` });
-    expect(s.admin.checkpoints.list()).toHaveLength(1);
+    expect(await s.admin.checkpoints.list()).toHaveLength(1);
   });
 
   it('old checkpoints still verify after the signing key is rotated', async () => {
