@@ -20,6 +20,8 @@ export interface AppDeps {
   features: Hono<AppEnv>[];
   /** Request metrics middleware and GET /metrics (optional: tests of the bare app may leave it out). */
   ops?: { http: MiddlewareHandler<AppEnv>; routes: Hono<AppEnv> };
+  /** Bounded admission (http/admission.ts): sheds load early with 503 + Retry-After instead of queueing without bound. */
+  admission?: MiddlewareHandler<AppEnv>;
 }
 
 /** The HTTP surface: middleware that applies to every route, the routes, and the one error mapping. */
@@ -29,6 +31,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use(accessLog(deps.logger));
   if (deps.ops) app.use(deps.ops.http);
   app.use(secureHeaders({ crossOriginResourcePolicy: 'same-origin', referrerPolicy: 'no-referrer' }));
+  if (deps.admission) app.use(deps.admission);
   app.route('/', discoveryRoutes(deps.discovery));
   app.route('/', oauthRoutes(deps.oauth));
   app.route('/', healthRoutes(deps.health));

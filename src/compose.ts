@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { createClientAuthenticator } from './clients/authenticate.js';
+import { createFailureThrottle } from './clients/failure-throttle.js';
 import { buildClientRegistry } from './clients/registry.js';
 import type { Config } from './config/schema.js';
 import { readSecret } from './config/secrets.js';
@@ -26,7 +27,10 @@ import { createSubjectTokenRegistry } from './exchange/types.js';
 import { createClientCredentialsGrant } from './grants/client-credentials.js';
 import { createGrantRegistry } from './grants/types.js';
 import type { AppEnv } from './http/env.js';
+import { admission } from './http/admission.js';
 import { endpointUrls } from './http/routes/discovery.js';
+import { createSourceAddress } from './http/source-address.js';
+import { commitAudited } from './oauth/commit.js';
 import { createIntrospection } from './oauth/introspection.js';
 import { createRevocation } from './oauth/revocation.js';
 import { createTokenEndpoint } from './oauth/token-endpoint.js';
@@ -114,11 +118,37 @@ export async function composeService(opts: ServiceOptions) {
     createTokenExchangeGrant({ ...minting, subjectTokens, upstreamRelease: upstreams.release }),
     ...sso.grants,
   ]);
+  // --- abuse and overload (issue 10): failure throttling here, admission at the app's edge ---
+  const t = config.server.throttle;
+  const throttle = createFailureThrottle(
+    { clientFailures: t.client_failures, sourceFailures: t.source_failures, windowSeconds: t.window_seconds, blockSeconds: t.block_seconds },
+    {
+      throttled: metrics.traffic.throttled,
+      blocked: async ({ limit, keys, seconds, requestId }) =>
+        void (await commitAudited({ audit }, (tx) =>
+          audit.append(tx, {
+            event: 'client.throttle',
+            outcome: 'refused',
+            requestId,
+            ...(limit === 'client' && keys.client ? { clientId: keys.client } : {}),
+            reason: `too many failed client authentications from this ${limit === 'client' ? 'client id' : 'address'}`,
+            data: { limit, ...(keys.source ? { source: keys.source } : {}), block_seconds: seconds },
+          }),
+        )),
+    },
+  );
+  const a = config.server.admission;
+  const admit = admission(
+    { maxInFlight: a.max_in_flight, maxQueue: a.max_queue, queueDeadlineMs: a.queue_deadline_ms, retryAfterSeconds: a.retry_after_seconds },
+    { exempt: ['/healthz', '/readyz', '/metrics'], shed: metrics.traffic.shed },
+  );
+  // --- end abuse and overload
   const clientAuth = createClientAuthenticator({
     clients,
     clock,
     assertionAudiences: [urls.token, issuer],
     clockSkewSeconds: config.tokens.clock_skew_seconds,
+    throttle,
   });
   const services = { db, audit, clientAuth };
 
@@ -126,6 +156,7 @@ export async function composeService(opts: ServiceOptions) {
     logger,
     oauth: {
       maxBodyBytes: config.server.max_body_bytes,
+      sourceAddress: createSourceAddress(config.server.trusted_proxies),
       token: createTokenEndpoint({ ...services, grants }),
       introspect: createIntrospection({ ...services, verify }),
       revoke: createRevocation({ ...services, verify, revocations }),
@@ -138,6 +169,7 @@ export async function composeService(opts: ServiceOptions) {
     },
     features: [...sso.routes, ...upstreams.routes, ...admin.routes(sso.browserSignIn), ...(opts.extraRoutes ?? [])],
     ops: { http: metrics.http, routes: metricsRoutes(metrics) },
+    admission: admit,
     health: {
       readiness: {
         database: () => database.sqlite.prepare('SELECT 1').pluck().get() === 1,

@@ -3,6 +3,7 @@ import { adminSchema, checkAdminConfig } from './admin.js';
 import { audience, claimName, envName, filePath, id, scope } from './primitives.js';
 import { idpSchema, samlSpSchema } from './saml.js';
 import { surveySchema } from './surveys.js';
+import { admissionSchema, cidr, throttleSchema } from './traffic.js';
 import { checkUpstreams, upstreamAdminSchema, upstreamsSchema } from '../upstream/config.js';
 
 /**
@@ -75,6 +76,10 @@ const configShape = z.strictObject({
         port: z.number().int().min(0).max(65535).default(8787),
         /** Largest request body accepted, in bytes. */
         max_body_bytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+        /** Reverse proxies whose X-Forwarded-For is believed; the source address is the right-most hop not in this list. */
+        trusted_proxies: z.array(cidr).default([]),
+        throttle: throttleSchema,
+        admission: admissionSchema,
       })
       .prefault({}),
     database: z

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
-import { InsufficientScope, InvalidToken, OAuthError } from '../core/oauth-errors.js';
+import { InsufficientScope, InvalidToken, OAuthError, RetryLater } from '../core/oauth-errors.js';
 import type { AppEnv } from './env.js';
 
 /** RFC 6749 §5.1: token responses, and errors with them, must not be cached. */
@@ -19,6 +19,7 @@ export function toErrorResponse(err: Error, c: Context<AppEnv>, logger: Logger):
     const headers: Record<string, string> = { ...NO_STORE };
     if (err instanceof InvalidToken || err instanceof InsufficientScope) headers['WWW-Authenticate'] = bearerChallenge(err);
     else if (err.status === 401) headers['WWW-Authenticate'] = 'Basic realm="campus-sts", charset="UTF-8"';
+    if (err instanceof RetryLater) headers['Retry-After'] = String(err.retryAfterSeconds);
     return c.json({ error: err.code, error_description: err.description }, err.status, headers);
   }
   if (err instanceof HTTPException && err.status < 500) {

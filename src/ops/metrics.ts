@@ -21,6 +21,12 @@ export interface UpstreamMetrics {
   countRefresh(labels: { upstream: string; outcome: 'success' | 'error' }): void;
 }
 
+/** Requests turned away for load (issue 10): by the failure throttle (which key), or by admission (why). */
+export interface TrafficMetrics {
+  throttled(limit: 'client' | 'source'): void;
+  shed(reason: 'queue_full' | 'queue_deadline'): void;
+}
+
 export interface ServiceMetrics {
   registry: Registry;
   /** App-wide middleware: requests by route template, method and status, and their duration. */
@@ -28,6 +34,7 @@ export interface ServiceMetrics {
   /** Counts decisions as the audit log records them, and times audit writes. */
   audit: AuditObserver;
   upstream: UpstreamMetrics;
+  traffic: TrafficMetrics;
 }
 
 const KNOWN_GRANTS = new Set<string>(Object.values(GRANT_TYPES));
@@ -67,6 +74,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ServiceM
   });
   const refreshes = new Counter({ name: 'campus_sts_upstream_refreshes_total', help: 'Upstream token refreshes by upstream and outcome.', labelNames: ['upstream', 'outcome'], registers });
 
+  const throttled = new Counter({ name: 'campus_sts_client_auth_throttled_total', help: 'Client authentications refused with 429 because the client id or the address is blocked.', labelNames: ['limit'], registers });
+  const shed = new Counter({ name: 'campus_sts_requests_shed_total', help: 'Requests answered 503 by admission control: queue full, or waited past the deadline.', labelNames: ['reason'], registers });
+
   return {
     registry,
     http: async function httpMetrics(c, next) {
@@ -96,6 +106,10 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ServiceM
     upstream: {
       observeCall: ({ upstream, status }, seconds) => upstreamLatency.observe({ upstream, status: String(status) }, seconds),
       countRefresh: ({ upstream, outcome }) => refreshes.inc({ upstream, outcome }),
+    },
+    traffic: {
+      throttled: (limit) => throttled.inc({ limit }),
+      shed: (reason) => shed.inc({ reason }),
     },
   };
 }

@@ -1,0 +1,88 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { RetryLater } from '../core/oauth-errors.js';
+import type { AppEnv } from './env.js';
+import { NO_STORE } from './errors.js';
+import { PAGE_CSP, renderNotice } from './pages.js';
+
+export interface AdmissionSettings {
+  /** Requests running at once; more wait in the queue. */
+  maxInFlight: number;
+  /** Requests waiting at once; more are turned away at once. */
+  maxQueue: number;
+  /** Longest a request waits for its turn before it is turned away. */
+  queueDeadlineMs: number;
+  retryAfterSeconds: number;
+}
+
+/**
+ * Bounded admission, one middleware for every route: at most `maxInFlight` requests run, at most `maxQueue`
+ * wait (first come, first served) and none waits past `queueDeadlineMs`. The rest are answered at once with
+ * 503 + Retry-After (RFC 9110 §15.6.4): a saturated service says "later" in a millisecond instead of letting
+ * everyone's latency grow until clients time out and retry on top. A browser (one that asks for HTML) gets a
+ * page that reloads itself after Retry-After; an API client gets RFC 6749 JSON. `exempt` paths (health,
+ * readiness, metrics) are never queued or shed: a load balancer must still see the instance.
+ */
+export function admission(settings: AdmissionSettings, opts: { exempt: string[]; shed(reason: 'queue_full' | 'queue_deadline'): void }): MiddlewareHandler<AppEnv> {
+  const exempt = new Set(opts.exempt);
+  let inFlight = 0;
+  // Insertion-ordered: the oldest waiter is the first value; one that gives up is deleted from the middle.
+  const waiting = new Set<() => void>();
+
+  /** Resolves true when a slot was handed over, false at the deadline. */
+  const waitForTurn = () =>
+    new Promise<boolean>((resolve) => {
+      const admit = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        waiting.delete(admit);
+        resolve(false);
+      }, settings.queueDeadlineMs);
+      waiting.add(admit);
+    });
+
+  const release = () => {
+    const next = waiting.values().next();
+    if (next.done) inFlight--;
+    else {
+      // The slot passes straight to the oldest waiter: in-flight stays the same.
+      waiting.delete(next.value);
+      next.value();
+    }
+  };
+
+  return async function admit(c, next) {
+    if (exempt.has(c.req.path)) return next();
+    if (inFlight < settings.maxInFlight) inFlight++;
+    else if (waiting.size >= settings.maxQueue) return shed(c, 'queue_full');
+    else if (!(await waitForTurn())) return shed(c, 'queue_deadline');
+    try {
+      await next();
+    } finally {
+      release();
+    }
+  };
+
+  function shed(c: Context<AppEnv>, reason: 'queue_full' | 'queue_deadline'): Response | Promise<Response> {
+    opts.shed(reason);
+    const seconds = settings.retryAfterSeconds;
+    if (!wantsHtml(c)) throw new RetryLater(503, seconds, 'the service is busy; retry later', `shed: ${reason}`);
+    // A reload repeats the request: fine for a GET (a launch link), not for a POST (a sign-in response would
+    // come back as a GET and be lost), which gets the page without the reload.
+    const reloads = c.req.method === 'GET' || c.req.method === 'HEAD';
+    const page = renderNotice({
+      title: 'The sign-in service is busy',
+      message: reloads ? `Many people are signing in right now. This page tries again by itself in ${seconds} seconds.` : 'Many people are signing in right now, and your sign-in could not be completed.',
+      whatToDo: reloads ? `Keep this page open; it retries in ${seconds} seconds.` : `Wait ${seconds} seconds, then open the survey link you were given again.`,
+      correlationId: c.get('requestId'),
+      ...(reloads ? { refreshSeconds: seconds } : {}),
+    });
+    return c.html(page, 503, { ...NO_STORE, 'Retry-After': String(seconds), 'Content-Security-Policy': PAGE_CSP });
+  }
+}
+
+/** A browser navigating asks for HTML first; API clients send JSON, `*` or nothing. */
+function wantsHtml(c: Context<AppEnv>): boolean {
+  return /\btext\/html\b/i.test(c.req.header('accept') ?? '');
+}
