@@ -16,7 +16,7 @@ export async function hashClientSecret(secret: string): Promise<string> {
 
 export class SecretHashError extends Error {}
 
-interface ParsedHash {
+export interface ParsedHash {
   N: number;
   r: number;
   p: number;
