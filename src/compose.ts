@@ -27,7 +27,7 @@ import { createSubjectTokenRegistry } from './exchange/types.js';
 import { createClientCredentialsGrant } from './grants/client-credentials.js';
 import { createGrantRegistry } from './grants/types.js';
 import type { AppEnv } from './http/env.js';
-import { admission } from './http/admission.js';
+import { createAdmission } from './http/admission.js';
 import { endpointUrls } from './http/routes/discovery.js';
 import { createSourceAddress } from './http/source-address.js';
 import { commitAudited } from './oauth/commit.js';
@@ -138,10 +138,11 @@ export async function composeService(opts: ServiceOptions) {
     },
   );
   const a = config.server.admission;
-  const admit = admission(
+  const admission = createAdmission(
     { maxInFlight: a.max_in_flight, maxQueue: a.max_queue, queueDeadlineMs: a.queue_deadline_ms, retryAfterSeconds: a.retry_after_seconds },
     { exempt: ['/healthz', '/readyz', '/metrics'], shed: metrics.traffic.shed },
   );
+  metrics.traffic.watch(admission.state);
   // --- end abuse and overload
   const clientAuth = createClientAuthenticator({
     clients,
@@ -169,7 +170,7 @@ export async function composeService(opts: ServiceOptions) {
     },
     features: [...sso.routes, ...upstreams.routes, ...admin.routes(sso.browserSignIn), ...(opts.extraRoutes ?? [])],
     ops: { http: metrics.http, routes: metricsRoutes(metrics) },
-    admission: admit,
+    admission: admission.middleware,
     health: {
       readiness: {
         database: () => database.sqlite.prepare('SELECT 1').pluck().get() === 1,

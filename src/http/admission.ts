@@ -22,7 +22,10 @@ export interface AdmissionSettings {
  * page that reloads itself after Retry-After; an API client gets RFC 6749 JSON. `exempt` paths (health,
  * readiness, metrics) are never queued or shed: a load balancer must still see the instance.
  */
-export function admission(settings: AdmissionSettings, opts: { exempt: string[]; shed(reason: 'queue_full' | 'queue_deadline'): void }): MiddlewareHandler<AppEnv> {
+export function createAdmission(
+  settings: AdmissionSettings,
+  opts: { exempt: string[]; shed(reason: 'queue_full' | 'queue_deadline'): void },
+): { middleware: MiddlewareHandler<AppEnv>; state(): { inFlight: number; queued: number } } {
   const exempt = new Set(opts.exempt);
   let inFlight = 0;
   // Insertion-ordered: the oldest waiter is the first value; one that gives up is deleted from the middle.
@@ -52,7 +55,7 @@ export function admission(settings: AdmissionSettings, opts: { exempt: string[];
     }
   };
 
-  return async function admit(c, next) {
+  const middleware: MiddlewareHandler<AppEnv> = async function admit(c, next) {
     if (exempt.has(c.req.path)) return next();
     if (inFlight < settings.maxInFlight) inFlight++;
     else if (waiting.size >= settings.maxQueue) return shed(c, 'queue_full');
@@ -63,6 +66,7 @@ export function admission(settings: AdmissionSettings, opts: { exempt: string[];
       release();
     }
   };
+  return { middleware, state: () => ({ inFlight, queued: waiting.size }) };
 
   function shed(c: Context<AppEnv>, reason: 'queue_full' | 'queue_deadline'): Response | Promise<Response> {
     opts.shed(reason);

@@ -1,6 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditObserver } from '../audit/audit-log.js';
 import { AUDIT_EVENT_NAMES } from '../audit/query.js';
 import { GRANT_TYPES } from '../core/constants.js';
@@ -25,6 +25,8 @@ export interface UpstreamMetrics {
 export interface TrafficMetrics {
   throttled(limit: 'client' | 'source'): void;
   shed(reason: 'queue_full' | 'queue_deadline'): void;
+  /** Where the in-flight and queued gauges read from at each scrape (the admission middleware's state). */
+  watch(admission: () => { inFlight: number; queued: number }): void;
 }
 
 export interface ServiceMetrics {
@@ -75,6 +77,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ServiceM
   const refreshes = new Counter({ name: 'campus_sts_upstream_refreshes_total', help: 'Upstream token refreshes by upstream and outcome.', labelNames: ['upstream', 'outcome'], registers });
 
   const throttled = new Counter({ name: 'campus_sts_client_auth_throttled_total', help: 'Client authentications refused with 429 because the client id or the address is blocked.', labelNames: ['limit'], registers });
+  let admission = () => ({ inFlight: 0, queued: 0 });
+  new Gauge({ name: 'campus_sts_requests_in_flight', help: 'Requests admitted and running (health, readiness and metrics not counted).', registers, collect() { this.set(admission().inFlight); } });
+  new Gauge({ name: 'campus_sts_requests_queued', help: 'Requests waiting for admission.', registers, collect() { this.set(admission().queued); } });
   const shed = new Counter({ name: 'campus_sts_requests_shed_total', help: 'Requests answered 503 by admission control: queue full, or waited past the deadline.', labelNames: ['reason'], registers });
 
   return {
@@ -110,6 +115,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ServiceM
     traffic: {
       throttled: (limit) => throttled.inc({ limit }),
       shed: (reason) => shed.inc({ reason }),
+      watch: (state) => void (admission = state),
     },
   };
 }
