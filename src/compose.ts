@@ -5,6 +5,8 @@ import { createApp } from './app.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { createClientAuthenticator } from './clients/authenticate.js';
 import { createFailureThrottle } from './clients/failure-throttle.js';
+import { createBulkhead, inSlot } from './core/bulkhead.js';
+import { serviceBusy } from './core/oauth-errors.js';
 import { buildClientRegistry } from './clients/registry.js';
 import type { Config } from './config/schema.js';
 import { readSecret } from './config/secrets.js';
@@ -138,6 +140,7 @@ export async function composeService(opts: ServiceOptions) {
     },
   );
   const a = config.server.admission;
+  const secretCheckGate = createBulkhead({ slots: t.max_secret_checks, maxWaiting: t.secret_check_queue, deadlineMs: t.secret_check_deadline_ms });
   const admission = createAdmission(
     { maxInFlight: a.max_in_flight, maxQueue: a.max_queue, queueDeadlineMs: a.queue_deadline_ms, retryAfterSeconds: a.retry_after_seconds },
     { exempt: ['/healthz', '/readyz', '/metrics'], shed: metrics.traffic.shed },
@@ -150,6 +153,11 @@ export async function composeService(opts: ServiceOptions) {
     assertionAudiences: [urls.token, issuer],
     clockSkewSeconds: config.tokens.clock_skew_seconds,
     throttle,
+    secretChecks: (check) =>
+      inSlot(secretCheckGate, check, (why) => {
+        metrics.traffic.shed(`secret_check_${why}`);
+        return serviceBusy(a.retry_after_seconds, `secret checks busy: ${why}`);
+      }),
   });
   const services = { db, audit, clientAuth };
 

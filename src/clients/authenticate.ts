@@ -28,6 +28,11 @@ export interface ClientAuthDeps {
   assertionAudiences: string[];
   clockSkewSeconds: number;
   throttle: FailureThrottle;
+  /**
+   * Runs one scrypt check within the cap on concurrent checks (core/bulkhead.ts), or throws RetryLater (503).
+   * scrypt runs on libuv's thread pool, which also signs our tokens: a few slots stay free for that.
+   */
+  secretChecks<T>(check: () => Promise<T>): Promise<T>;
 }
 
 /** Asymmetric algorithms only: a client's shared secret never signs an assertion here. */
@@ -69,9 +74,13 @@ export function createClientAuthenticator(deps: ClientAuthDeps): ClientAuthentic
       return { client, method };
     }
     await deps.throttle.admit(keys);
-    // An unknown id, or a known one configured for another method, costs the same scrypt as a wrong secret:
-    // the answer's timing does not tell which client ids exist.
-    const matches = await verifyClientSecret(secret, stored ?? DUMMY_SECRET_HASH);
+    const matches = await deps.secretChecks(async () => {
+      // Again after the wait for a slot: the failures of the checks ahead of this one may have started a block.
+      await deps.throttle.admit(keys);
+      // An unknown id, or a known one configured for another method, costs the same scrypt as a wrong secret:
+      // the answer's timing does not tell which client ids exist.
+      return verifyClientSecret(secret, stored ?? DUMMY_SECRET_HASH);
+    });
     if (!client) throw new InvalidClient('unknown client');
     if (!stored) throw new InvalidClient(`client uses ${client.auth.method}, not ${method}`);
     if (!matches) throw new InvalidClient('wrong client secret');
@@ -155,7 +164,7 @@ export function createClientAuthenticator(deps: ClientAuthDeps): ClientAuthentic
         // Every failed authentication counts against the client id it claimed and its address; a request turned
         // away for a blocked client id counts against its address (so guessing at a blocked id stays bounded).
         if (err instanceof InvalidClient) await deps.throttle.failed(keys, req.requestId);
-        else if (err instanceof RetryLater) await deps.throttle.failed({ source: keys.source }, req.requestId);
+        else if (err instanceof RetryLater && err.status === 429) await deps.throttle.failed({ source: keys.source }, req.requestId);
         throw err;
       }
     },

@@ -22,6 +22,11 @@ export const throttleSchema = z
     source_failures: z.number().int().min(1).max(100_000).default(50),
     window_seconds: z.number().int().min(1).max(86_400).default(60),
     block_seconds: z.number().int().min(1).max(86_400).default(60),
+    /** scrypt checks running at once (each ~200 ms on one of libuv's 4 threads, which also sign tokens). */
+    max_secret_checks: z.number().int().min(1).max(64).default(2),
+    /** scrypt checks waiting for one of those; more, or one waiting past the deadline, get 503. */
+    secret_check_queue: z.number().int().min(0).max(10_000).default(32),
+    secret_check_deadline_ms: z.number().int().min(1).max(60_000).default(2000),
   })
   .prefault({});
 

@@ -116,6 +116,11 @@ export class RetryLater extends OAuthError {
   }
 }
 
+/** 503: the service is saturated (admission, or the cap on concurrent secret checks). */
+export function serviceBusy(retryAfterSeconds: number, detail: string): RetryLater {
+  return new RetryLater(503, retryAfterSeconds, 'the service is busy; retry later', detail);
+}
+
 /**
  * RFC 6750 §3.1 `invalid_token` (401): the bearer token presented to a protected resource (the upstream proxy)
  * is missing, expired, revoked or malformed. When no token was sent at all (`missing`), §3.1 says the challenge

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { RetryLater } from '../core/oauth-errors.js';
+import { createBulkhead } from '../core/bulkhead.js';
+import { serviceBusy } from '../core/oauth-errors.js';
 import type { AppEnv } from './env.js';
 import { NO_STORE } from './errors.js';
 import { PAGE_CSP, renderNotice } from './pages.js';
@@ -27,51 +28,28 @@ export function createAdmission(
   opts: { exempt: string[]; shed(reason: 'queue_full' | 'queue_deadline'): void },
 ): { middleware: MiddlewareHandler<AppEnv>; state(): { inFlight: number; queued: number } } {
   const exempt = new Set(opts.exempt);
-  let inFlight = 0;
-  // Insertion-ordered: the oldest waiter is the first value; one that gives up is deleted from the middle.
-  const waiting = new Set<() => void>();
-
-  /** Resolves true when a slot was handed over, false at the deadline. */
-  const waitForTurn = () =>
-    new Promise<boolean>((resolve) => {
-      const admit = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        waiting.delete(admit);
-        resolve(false);
-      }, settings.queueDeadlineMs);
-      waiting.add(admit);
-    });
-
-  const release = () => {
-    const next = waiting.values().next();
-    if (next.done) inFlight--;
-    else {
-      // The slot passes straight to the oldest waiter: in-flight stays the same.
-      waiting.delete(next.value);
-      next.value();
-    }
-  };
+  const gate = createBulkhead({ slots: settings.maxInFlight, maxWaiting: settings.maxQueue, deadlineMs: settings.queueDeadlineMs });
 
   const middleware: MiddlewareHandler<AppEnv> = async function admit(c, next) {
     if (exempt.has(c.req.path)) return next();
-    if (inFlight < settings.maxInFlight) inFlight++;
-    else if (waiting.size >= settings.maxQueue) return shed(c, 'queue_full');
-    else if (!(await waitForTurn())) return shed(c, 'queue_deadline');
+    const entry = await gate.enter();
+    if (entry !== 'admitted') return shed(c, entry === 'full' ? 'queue_full' : 'queue_deadline');
     try {
       await next();
     } finally {
-      release();
+      gate.leave();
     }
   };
-  return { middleware, state: () => ({ inFlight, queued: waiting.size }) };
+  const state = () => {
+    const { active, waiting } = gate.state();
+    return { inFlight: active, queued: waiting };
+  };
+  return { middleware, state };
 
   function shed(c: Context<AppEnv>, reason: 'queue_full' | 'queue_deadline'): Response | Promise<Response> {
     opts.shed(reason);
     const seconds = settings.retryAfterSeconds;
-    if (!wantsHtml(c)) throw new RetryLater(503, seconds, 'the service is busy; retry later', `shed: ${reason}`);
+    if (!wantsHtml(c)) throw serviceBusy(seconds, `shed: ${reason}`);
     // A reload repeats the request: fine for a GET (a launch link), not for a POST (a sign-in response would
     // come back as a GET and be lost), which gets the page without the reload.
     const reloads = c.req.method === 'GET' || c.req.method === 'HEAD';

@@ -21,10 +21,13 @@ export interface UpstreamMetrics {
   countRefresh(labels: { upstream: string; outcome: 'success' | 'error' }): void;
 }
 
+/** Admission (queue full, waited too long), or the scrypt checks' own queue (the same two). */
+export type ShedReason = 'queue_full' | 'queue_deadline' | 'secret_check_full' | 'secret_check_deadline';
+
 /** Requests turned away for load (issue 10): by the failure throttle (which key), or by admission (why). */
 export interface TrafficMetrics {
   throttled(limit: 'client' | 'source'): void;
-  shed(reason: 'queue_full' | 'queue_deadline'): void;
+  shed(reason: ShedReason): void;
   /** Where the in-flight and queued gauges read from at each scrape (the admission middleware's state). */
   watch(admission: () => { inFlight: number; queued: number }): void;
 }
@@ -80,7 +83,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ServiceM
   let admission = () => ({ inFlight: 0, queued: 0 });
   new Gauge({ name: 'campus_sts_requests_in_flight', help: 'Requests admitted and running (health, readiness and metrics not counted).', registers, collect() { this.set(admission().inFlight); } });
   new Gauge({ name: 'campus_sts_requests_queued', help: 'Requests waiting for admission.', registers, collect() { this.set(admission().queued); } });
-  const shed = new Counter({ name: 'campus_sts_requests_shed_total', help: 'Requests answered 503 by admission control: queue full, or waited past the deadline.', labelNames: ['reason'], registers });
+  const shed = new Counter({ name: 'campus_sts_requests_shed_total', help: 'Requests answered 503 for load: admission or secret-check queue full, or waited past its deadline.', labelNames: ['reason'], registers });
 
   return {
     registry,

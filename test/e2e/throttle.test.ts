@@ -151,6 +151,39 @@ describe('failure throttling of client authentication', () => {
   });
 });
 
+describe('the cap on concurrent secret checks', () => {
+  it('answers 503 + Retry-After at once past the slots and their queue; a verified secret never waits for scrypt', async () => {
+    const r = await start({ throttle: { max_secret_checks: 1, secret_check_queue: 0 }, admission: { retry_after_seconds: 4 } });
+    expect((await r.token('alpha', SECRETS.alpha)).status).toBe(200);
+    // Hold the next scrypt check in its slot until released (then it runs for real).
+    const spy = vi.mocked(secretHash.verifyClientSecret);
+    const real = spy.getMockImplementation()!;
+    let reached!: () => void;
+    let release!: () => void;
+    const inCheck = new Promise<void>((resolve) => (reached = resolve));
+    const held = new Promise<void>((resolve) => (release = resolve));
+    spy.mockImplementationOnce(async (...args) => {
+      reached();
+      await held;
+      return real(...args);
+    });
+    const first = r.token('beta-guess', 'x');
+    await inCheck;
+
+    const busy = await r.token('nobody', 'x');
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get('retry-after')).toBe('4');
+    expect(await busy.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'the service is busy; retry later' });
+    expect((await r.token('alpha', SECRETS.alpha)).status).toBe(200);
+
+    release();
+    expect((await first).status).toBe(401);
+    expect(await metric(r.url, 'campus_sts_requests_shed_total{reason="secret_check_full"}')).toBe(1);
+    // Load is not a decision about the request: no audit row for the 503.
+    expect(r.s.auditRows().filter((row) => row.clientId === 'nobody')).toEqual([]);
+  });
+});
+
 describe('the source address behind a reverse proxy', () => {
   /** The address the throttle counted: the `source` of the block row after two failures (source_failures: 1). */
   async function countedAs(r: Running, forwardedFor: string | undefined): Promise<string> {
