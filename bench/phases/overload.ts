@@ -51,8 +51,8 @@ export interface OverloadResult {
 /** The shipped admission defaults (campus-sts.example.yaml), written out so the report says what ran. */
 const ADMISSION = { max_in_flight: 64, max_queue: 256, queue_deadline_ms: 2000, retry_after_seconds: 2 };
 const UNBOUNDED = { max_in_flight: 100_000, max_queue: 0, queue_deadline_ms: 2000, retry_after_seconds: 2 };
-/** The highest limits the config accepts: failure throttling as good as off. */
-const THROTTLE_OFF = { client_failures: 10_000, source_failures: 100_000 };
+/** The highest limits the config accepts: failure throttling and the cap on scrypt checks as good as off. */
+const THROTTLE_OFF = { client_failures: 10_000, source_failures: 100_000, max_secret_checks: 64, secret_check_queue: 10_000 };
 const LEGIT_CONNECTIONS = 2;
 const ATTACKER_CONNECTIONS = 20;
 /** Enough connections that 3x capacity is really offered while up to max_in_flight + max_queue wait. */

@@ -186,8 +186,8 @@ describe('the cap on concurrent secret checks', () => {
 
 describe('the source address behind a reverse proxy', () => {
   /** The address the throttle counted: the `source` of the block row after two failures (source_failures: 1). */
-  async function countedAs(r: Running, forwardedFor: string | undefined): Promise<string> {
-    for (let i = 0; i < 2; i++) expect((await r.token('nobody', 'x', forwardedFor)).status).toBe(401);
+  async function countedAs(r: Running, forwardedFor: string | undefined, id = 'nobody'): Promise<string> {
+    for (let i = 0; i < 2; i++) expect((await r.token(id, 'x', forwardedFor)).status).toBe(401);
     const row = r.last('client.throttle');
     expect(row.data).toContain('"limit":"source"');
     return (JSON.parse(row.data!) as { source: string }).source;
@@ -202,6 +202,13 @@ describe('the source address behind a reverse proxy', () => {
     const r = await start({ trusted_proxies: ['127.0.0.0/8', '10.0.0.0/8'], throttle: { source_failures: 1 } });
     // 203.0.113.5 was written by the client itself (anyone can send the header): it is not believed.
     expect(await countedAs(r, '203.0.113.5, 192.0.2.1, 10.1.2.3')).toBe('192.0.2.1');
+  });
+
+  it('reads hops with ports, stops at one that is not an address, and takes the left-most when all are trusted', async () => {
+    const r = await start({ trusted_proxies: ['127.0.0.1', '10.0.0.0/8'], throttle: { source_failures: 1 } });
+    expect(await countedAs(r, '[2001:DB8::1]:443, 10.0.0.6:8080', 'a')).toBe('2001:db8::1');
+    expect(await countedAs(r, '192.0.2.9, not-an-address, 10.0.0.7', 'b')).toBe('10.0.0.7');
+    expect(await countedAs(r, '10.0.0.8, 10.0.0.9', 'c')).toBe('10.0.0.8');
   });
 
   it('refuses a trusted_proxies entry that is not an address or CIDR block, naming the path', async () => {
