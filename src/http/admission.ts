@@ -60,7 +60,8 @@ export function createAdmission(
       correlationId: c.get('requestId'),
       ...(reloads ? { refreshSeconds: seconds } : {}),
     });
-    return c.html(page, 503, { ...NO_STORE, 'Retry-After': String(seconds), 'Content-Security-Policy': PAGE_CSP });
+    // Mounted before the security-headers middleware (to stay cheap): the headers a page needs are set here.
+    return c.html(page, 503, { ...NO_STORE, 'Retry-After': String(seconds), 'Content-Security-Policy': PAGE_CSP, 'X-Content-Type-Options': 'nosniff' });
   }
 }
 

@@ -106,6 +106,8 @@ describe('admission control', () => {
     expect(res.headers.get('retry-after')).toBe('5');
     expect(res.headers.get('content-type')).toBe('text/html; charset=UTF-8');
     expect(res.headers.get('content-security-policy')).toBe(PAGE_CSP);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-request-id')).toMatch(/^[\w-]+$/);
     const page = await res.text();
     expect(page).toContain('<meta http-equiv="refresh" content="5">');
     expect(page).toContain('<h1>The sign-in service is busy</h1>');
