@@ -28,6 +28,9 @@ export function createAdmission(
   opts: { exempt: string[]; shed(reason: 'queue_full' | 'queue_deadline'): void },
 ): { middleware: MiddlewareHandler<AppEnv>; state(): { inFlight: number; queued: number } } {
   const exempt = new Set(opts.exempt);
+  // Built once, not per shed request: capturing an Error's stack is a sizeable share of a 503's cost, and these
+  // carry nothing of the request.
+  const busy = { queue_full: serviceBusy(settings.retryAfterSeconds, 'shed: queue_full'), queue_deadline: serviceBusy(settings.retryAfterSeconds, 'shed: queue_deadline') };
   const gate = createBulkhead({ slots: settings.maxInFlight, maxWaiting: settings.maxQueue, deadlineMs: settings.queueDeadlineMs });
 
   const middleware: MiddlewareHandler<AppEnv> = async function admit(c, next) {
@@ -49,7 +52,7 @@ export function createAdmission(
   function shed(c: Context<AppEnv>, reason: 'queue_full' | 'queue_deadline'): Response | Promise<Response> {
     opts.shed(reason);
     const seconds = settings.retryAfterSeconds;
-    if (!wantsHtml(c)) throw serviceBusy(seconds, `shed: ${reason}`);
+    if (!wantsHtml(c)) throw busy[reason];
     // A reload repeats the request: fine for a GET (a launch link), not for a POST (a sign-in response would
     // come back as a GET and be lost), which gets the page without the reload.
     const reloads = c.req.method === 'GET' || c.req.method === 'HEAD';
