@@ -18,7 +18,12 @@ export interface Drive {
   goodput: number;
   p50OkMs: number;
   p99OkMs: number;
-  /** The longest any request waited for its answer, whatever the answer. */
+  /**
+   * The longest any request waited for its answer, whatever the answer, among requests sent after the first
+   * second: while hundreds of connections open at once, some wait in the kernel's accept queue (listen backlog
+   * 511) and their first request only reaches the server after TCP retransmissions, which is the load
+   * generator's start, not the server's queue.
+   */
   maxMs: number;
   errors: number;
   timeouts: number;
@@ -57,6 +62,9 @@ const LEGIT_CONNECTIONS = 2;
 const ATTACKER_CONNECTIONS = 20;
 /** Enough connections that 3x capacity is really offered while up to max_in_flight + max_queue wait. */
 const OVERLOAD_CONNECTIONS = 600;
+
+/** Requests sent before this (connections still opening) do not count for the longest wait. */
+const SETTLE_MS = 1000;
 
 const FORM = 'application/x-www-form-urlencoded';
 const ccBody = new URLSearchParams({ grant_type: GRANT.clientCredentials, audience: AUD.sis }).toString();
@@ -140,6 +148,7 @@ async function expectStatus(url: string, req: HttpRequest, status: number): Prom
 function drive(plan: { url: string; request: HttpRequest | { next(): HttpRequest }; connections: number; durationSeconds: number; overallRate?: number; expect: number }): Promise<Drive> {
   const ok: number[] = [];
   let maxMs = 0;
+  const began = performance.now();
   const request: Request =
     'next' in plan.request
       ? { setupRequest: (req) => ({ ...req, ...(plan.request as { next(): HttpRequest }).next() }) }
@@ -176,7 +185,7 @@ function drive(plan: { url: string; request: HttpRequest | { next(): HttpRequest
     );
     instance.on('response', (_client, status, _bytes, ms) => {
       if (status === plan.expect) ok.push(ms);
-      if (ms > maxMs) maxMs = ms;
+      if (ms > maxMs && performance.now() - ms - began >= SETTLE_MS) maxMs = ms;
     });
   });
 }
