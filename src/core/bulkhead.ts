@@ -14,45 +14,63 @@ export interface BulkheadSettings {
 export type Entry = 'admitted' | 'full' | 'deadline';
 
 export interface Bulkhead {
-  /** Takes a slot (then call `leave()` exactly once), or says why not. */
-  enter(): Promise<Entry>;
+  /**
+   * Takes a slot (then call `leave()` exactly once), or says why not. A `priority` entry waits ahead of the
+   * others and, when the line is full, takes the place of the newest other waiter (which is refused 'full').
+   */
+  enter(priority?: boolean): Promise<Entry>;
   leave(): void;
   state(): { active: number; waiting: number };
 }
 
 export function createBulkhead(settings: BulkheadSettings): Bulkhead {
   let active = 0;
+  interface Waiter {
+    admit(): void;
+    refuse(why: 'full' | 'deadline'): void;
+  }
   // Insertion-ordered: the oldest waiter is the first value; one that gives up is deleted from the middle.
-  const waiting = new Set<() => void>();
+  const lines = { priority: new Set<Waiter>(), other: new Set<Waiter>() };
+  const waiting = () => lines.priority.size + lines.other.size;
+
   return {
-    enter() {
+    enter(priority = false) {
       if (active < settings.slots) {
         active++;
         return Promise.resolve('admitted');
       }
-      if (waiting.size >= settings.maxWaiting) return Promise.resolve('full');
+      if (waiting() >= settings.maxWaiting) {
+        const newest = priority ? [...lines.other].at(-1) : undefined;
+        if (!newest) return Promise.resolve('full');
+        newest.refuse('full');
+      }
+      const line = priority ? lines.priority : lines.other;
       return new Promise<Entry>((resolve) => {
-        const admit = () => {
-          clearTimeout(timer);
-          resolve('admitted');
+        const waiter: Waiter = {
+          admit() {
+            clearTimeout(timer);
+            resolve('admitted');
+          },
+          refuse(why) {
+            clearTimeout(timer);
+            line.delete(waiter);
+            resolve(why);
+          },
         };
-        const timer = setTimeout(() => {
-          waiting.delete(admit);
-          resolve('deadline');
-        }, settings.deadlineMs);
-        waiting.add(admit);
+        const timer = setTimeout(() => waiter.refuse('deadline'), settings.deadlineMs);
+        line.add(waiter);
       });
     },
     leave() {
-      const next = waiting.values().next();
-      if (next.done) active--;
+      const next = lines.priority.values().next().value ?? lines.other.values().next().value;
+      if (!next) active--;
       else {
         // The slot passes straight to the oldest waiter: `active` stays the same.
-        waiting.delete(next.value);
-        next.value();
+        if (!lines.priority.delete(next)) lines.other.delete(next);
+        next.admit();
       }
     },
-    state: () => ({ active, waiting: waiting.size }),
+    state: () => ({ active, waiting: waiting() }),
   };
 }
 

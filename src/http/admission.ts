@@ -21,11 +21,18 @@ export interface AdmissionSettings {
  * 503 + Retry-After (RFC 9110 §15.6.4): a saturated service says "later" in a millisecond instead of letting
  * everyone's latency grow until clients time out and retry on top. A browser (one that asks for HTML) gets a
  * page that reloads itself after Retry-After; an API client gets RFC 6749 JSON. `exempt` paths (health,
- * readiness, metrics) are never queued or shed: a load balancer must still see the instance.
+ * readiness, metrics) are never queued or shed: a load balancer must still see the instance. A `priority`
+ * request (the IdP's answer at the ACS: the respondent has already signed in, and a reload cannot resend it)
+ * waits ahead of new ones and, when the line is full, takes the newest new one's place.
  */
 export function createAdmission(
   settings: AdmissionSettings,
-  opts: { exempt: string[]; shed(reason: 'queue_full' | 'queue_deadline'): void },
+  opts: {
+    exempt: string[];
+    /** Requests that finish work already under way (a sign-in the IdP has answered): they wait ahead of new ones. */
+    priority(c: Context<AppEnv>): boolean;
+    shed(reason: 'queue_full' | 'queue_deadline'): void;
+  },
 ): { middleware: MiddlewareHandler<AppEnv>; state(): { inFlight: number; queued: number } } {
   const exempt = new Set(opts.exempt);
   // Built once, not per shed request: capturing an Error's stack is a sizeable share of a 503's cost, and these
@@ -35,7 +42,7 @@ export function createAdmission(
 
   const middleware: MiddlewareHandler<AppEnv> = async function admit(c, next) {
     if (exempt.has(c.req.path)) return next();
-    const entry = await gate.enter();
+    const entry = await gate.enter(opts.priority(c));
     if (entry !== 'admitted') return shed(c, entry === 'full' ? 'queue_full' : 'queue_deadline');
     try {
       await next();

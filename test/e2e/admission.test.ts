@@ -144,4 +144,24 @@ describe('admission control', () => {
     expect(await gauge(short.url, 'campus_sts_requests_queued')).toBe(0);
     expect(await holder.finish()).toBe(200);
   });
+
+  it('lets a sign-in the IdP has answered (POST /saml/acs) wait ahead of new requests, taking the newest one\'s place when the line is full', async () => {
+    const { port, url } = await start({ max_in_flight: 1, max_queue: 1, queue_deadline_ms: 30_000 });
+    const first = held(port);
+    await until(url, 'campus_sts_requests_in_flight', 1);
+    const waiting = postToken(url);
+    await until(url, 'campus_sts_requests_queued', 1);
+    const acs = fetch(`${url}/saml/acs`, { method: 'POST', headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, body: 'SAMLResponse=x' });
+    const displaced = await waiting;
+    expect(displaced.status).toBe(503);
+    expect(await displaced.json()).toEqual(BUSY);
+    // The line is full with the ACS request: a new one is shed at once.
+    expect((await postToken(url)).status).toBe(503);
+    expect(await first.finish()).toBe(200);
+    // Admitted and routed (this test service has no SAML configured, hence the router's own 404).
+    const answered = await acs;
+    expect(answered.status).toBe(404);
+    expect(await answered.json()).toEqual({ error: 'invalid_request', error_description: 'no such endpoint' });
+    expect(await gauge(url, 'campus_sts_requests_shed_total{reason="queue_full"}')).toBe(2);
+  });
 });
