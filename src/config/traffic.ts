@@ -13,8 +13,9 @@ export const cidr = z.string().refine((text) => {
 }, 'expected an IP address or a CIDR block like 10.0.0.0/8');
 
 /**
- * Failed client authentications before the expensive secret check (scrypt) is refused with 429, counted per
- * claimed client id and per source address in a sliding window; a key over its limit is blocked for a while.
+ * Failed client authentications, counted per claimed client id and per source address in a window of
+ * `window_seconds` from a key's first failure. A key over its limit is blocked for `block_seconds`: 429 before
+ * the expensive secret check (scrypt).
  */
 export const throttleSchema = z
   .strictObject({
