@@ -1,13 +1,15 @@
 import { Hono, type MiddlewareHandler } from 'hono';
-import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
-import { timeOrderedId } from './core/ids.js';
-import { NotFound } from './core/oauth-errors.js';
+import { bounded } from './core/bounded.js';
+import { MethodNotAllowed, NotFound } from './core/oauth-errors.js';
 import { accessLog } from './http/access-log.js';
+import { allowedMethods } from './http/allowed-methods.js';
 import type { AppEnv } from './http/env.js';
 import { toErrorResponse } from './http/errors.js';
+import { requestIds } from './http/request-id.js';
 import { discoveryRoutes, type DiscoveryDeps } from './http/routes/discovery.js';
+import { faviconRoutes } from './http/routes/favicon.js';
 import { healthRoutes, type HealthDeps } from './http/routes/health.js';
 import { oauthRoutes, type OAuthRoutesDeps } from './http/routes/oauth.js';
 
@@ -27,7 +29,7 @@ export interface AppDeps {
 /** The HTTP surface: middleware that applies to every route, the routes, and the one error mapping. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(requestId({ limitLength: 64, generator: timeOrderedId }));
+  app.use(requestIds());
   // Right after the request id: a shed request costs as little as possible (no access-log line, no per-route
   // metrics; campus_sts_requests_shed_total counts it), since under overload most requests are shed ones.
   if (deps.admission) app.use(deps.admission);
@@ -37,9 +39,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', discoveryRoutes(deps.discovery));
   app.route('/', oauthRoutes(deps.oauth));
   app.route('/', healthRoutes(deps.health));
+  app.route('/', faviconRoutes());
   if (deps.ops) app.route('/', deps.ops.routes);
   for (const feature of deps.features) app.route('/', feature);
-  app.notFound((c) => toErrorResponse(new NotFound('no such endpoint', `${c.req.method} ${c.req.path}`), c, deps.logger));
+  const allowed = allowedMethods(app);
+  app.notFound((c) => {
+    const allow = allowed(c.req.path);
+    const what = `${bounded(c.req.method, 16)} ${bounded(c.req.path, 256)}`;
+    return toErrorResponse(allow.length > 0 ? new MethodNotAllowed(allow, what) : new NotFound('no such endpoint', what), c, deps.logger);
+  });
   app.onError((err, c) => toErrorResponse(err, c, deps.logger));
   return app;
 }

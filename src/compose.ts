@@ -9,7 +9,7 @@ import { createBulkhead, inSlot } from './core/bulkhead.js';
 import { serviceBusy } from './core/oauth-errors.js';
 import { buildClientRegistry } from './clients/registry.js';
 import type { Config } from './config/schema.js';
-import { readSecret } from './config/secrets.js';
+import { checkSecrets, readSecret } from './config/secrets.js';
 import type { Clock } from './core/clock.js';
 import { GRANT_TYPES, TOKEN_TYPES } from './core/constants.js';
 import { createKeyring, parseMasterKey } from './crypto/sealed-box.js';
@@ -51,15 +51,18 @@ export interface ServiceOptions {
   extraRoutes?: Hono<AppEnv>[];
 }
 
-/** Opens the database with the master key from the config's reference. Shared by the service and the CLI. */
-export function openStore(config: Config, env: NodeJS.ProcessEnv, clock: Clock, auditObserver?: AuditObserver) {
+/**
+ * Opens the database with the master key from the config's reference. Shared by the service and the CLI.
+ * `onUnknownMasterKey` hears of values sealed under a key this process does not hold (see createKeyring).
+ */
+export function openStore(config: Config, env: NodeJS.ProcessEnv, clock: Clock, auditObserver?: AuditObserver, onUnknownMasterKey?: (id: string) => void) {
   const mk = config.master_key;
   const previous = mk.previous_key_env || mk.previous_key_file ? [parseMasterKey(readSecret({ env: mk.previous_key_env, file: mk.previous_key_file }, 'master_key.previous', env))] : [];
   // The current key seals; a previous key (during a rotation, until `keys rotate-master` re-sealed everything) only opens.
-  const keyring = createKeyring([parseMasterKey(readSecret({ env: mk.key_env, file: mk.key_file }, 'master_key', env)), ...previous]);
+  const keyring = createKeyring([parseMasterKey(readSecret({ env: mk.key_env, file: mk.key_file }, 'master_key', env)), ...previous], onUnknownMasterKey);
   const database = openDatabase({ path: config.database.path, synchronous: config.database.synchronous });
   // The connection's one group committer: every request's write (audited changes, replay records) goes through it.
-  const committer = createGroupCommitter(database.db);
+  const committer = createGroupCommitter(database.db, { check: database.checkFile });
   const audit = createAuditLog(database.db, clock, { committer, observer: auditObserver });
   return { keyring, database, audit, committer, keyDeps: { db: database.db, keyring, clock, audit } };
 }
@@ -72,11 +75,14 @@ export async function composeService(opts: ServiceOptions) {
   const { config, clock, logger } = opts;
   const issuer = config.issuer.replace(/\/$/, '');
   const urls = endpointUrls(issuer);
+  checkSecrets(config, opts.env);
   const clients = await buildClientRegistry(config, opts.env);
   // --- operations: this instance's metrics registry (issue 5) ---
   const metrics = createMetrics();
   // --- end operations
-  const { keyring, database, audit, committer, keyDeps } = openStore(config, opts.env, clock, metrics.audit);
+  const { keyring, database, audit, committer, keyDeps } = openStore(config, opts.env, clock, metrics.audit, onceEach((id) =>
+    logger.error({ key_id: id }, 'master key changed: restart with the new key'),
+  ));
   const { db } = database;
   const checkpointer = database.sqlite.memory ? undefined : startCheckpointer(database.sqlite);
 
@@ -95,6 +101,9 @@ export async function composeService(opts: ServiceOptions) {
   await ensureSigningKey(keyDeps, config.signing.algorithm);
 
   const keystore = createKeystore({ db, keyring, clock });
+  // Opened now, and kept: a running instance goes on signing after `keys rotate-master` re-seals this key under
+  // a master key it does not hold; and a wrong master key fails the start, not the first token request.
+  await keystore.signingKey();
   const revocations = createRevocations(db);
   const verify = { keystore, revocations, clock, issuer, clockSkewSeconds: config.tokens.clock_skew_seconds };
   const policy: TokenPolicy = {
@@ -181,7 +190,11 @@ export async function composeService(opts: ServiceOptions) {
     admission: admission.middleware,
     health: {
       readiness: {
-        database: () => database.sqlite.prepare('SELECT 1').pluck().get() === 1,
+        // A real write through the group committer (file check included): ready only while writes succeed.
+        database: async () => {
+          await committer.probe().catch(() => undefined);
+          return committer.failure() ?? true;
+        },
         signing_key: async () => Boolean(await keystore.signingKey()),
         // Metadata past its validUntil means logins will fail: not ready (absent when no IdP is configured).
         ...(sso.browserSignIn ? { idp_metadata: () => staleMetadata(sso.browserSignIn!.metadata, clock.now()).length === 0 } : {}),
@@ -206,6 +219,16 @@ export async function composeService(opts: ServiceOptions) {
       upstreams.close();
       database.close();
     },
+  };
+}
+
+/** Calls `fn` the first time each value is seen (a log line per unknown master key, not per request). */
+function onceEach(fn: (value: string) => void): (value: string) => void {
+  const seen = new Set<string>();
+  return (value) => {
+    if (seen.has(value)) return;
+    seen.add(value);
+    fn(value);
   };
 }
 

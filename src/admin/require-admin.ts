@@ -1,7 +1,10 @@
 import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { constantTimeEqual } from '../core/hash.js';
+import { PayloadTooLarge } from '../core/oauth-errors.js';
 import type { AppEnv } from '../http/env.js';
+import { ClientAborted } from '../http/read-body.js';
+import { readForm } from '../http/read-form.js';
 import { adminRefusalResponse } from './responses.js';
 import { roleSatisfies, type AdminRole } from './roles.js';
 import type { AdminPrincipal, AdminSessions } from './sessions.js';
@@ -82,12 +85,15 @@ async function passesCsrf(c: Parameters<MiddlewareHandler<AdminEnv>>[0], expecte
   const evidence: CsrfEvidence = { secFetchSite: c.req.header('sec-fetch-site'), origin: c.req.header('origin'), token: c.req.header('x-csrf-token') };
   // Refuse a cross-origin request before reading its body.
   if (!sameOrigin(evidence, origin)) return false;
-  const type = c.req.header('content-type') ?? '';
-  if (evidence.token === undefined && /^(?:application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) {
-    if (Number(c.req.header('content-length') ?? 0) > MAX_FORM_BYTES) return false;
-    // parseBody caches the parsed body, so the handler can read the form again.
-    const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-    evidence.token = typeof body.csrf_token === 'string' ? body.csrf_token : undefined;
+  // The token comes in the header, or as a field of a URL-encoded form (what the console's pages post), read
+  // through the one capped reader: an oversized form is a 413, never buffered. Other bodies need the header.
+  if (evidence.token === undefined && /^application\/x-www-form-urlencoded\b/i.test(c.req.header('content-type') ?? '')) {
+    try {
+      evidence.token = (await readForm(c, MAX_FORM_BYTES)).single('csrf_token');
+    } catch (err) {
+      if (err instanceof PayloadTooLarge || err instanceof ClientAborted) throw err;
+      return false; // not a readable form (bad encoding, a repeated field): no token
+    }
   }
   return csrfPasses(evidence, expected, origin);
 }

@@ -69,3 +69,44 @@ describe('the audit log under group commit', () => {
     expect(rows()[0]).toEqual(row);
   });
 });
+
+describe('client-supplied fields at the audit boundary', () => {
+  // Each cut keeps what fits beside the marker, e.g. 249 of 300 characters in a 256-character field.
+  it('are cut with a marker, never refused for their length (the row is written, and verifies)', async () => {
+    const long = (n: number) => 'v'.repeat(n);
+    await audit.commit((tx) =>
+      audit.append(tx, {
+        event: 'token.issue',
+        outcome: 'refused',
+        clientId: long(300),
+        subject: long(600),
+        audience: Array.from({ length: 40 }, () => long(600)),
+        scope: Array.from({ length: 130 }, (_, i) => `s${i}`),
+        reason: long(2000),
+        data: { grant_type: long(200), subject_token_type: long(200), actor: long(600), error: 'invalid_request' },
+      }),
+    );
+    const row = rows()[0]!;
+    expect(row.clientId).toBe(`${long(249)}…(+51)`);
+    expect(row.subject).toBe(`${long(505)}…(+95)`);
+    expect(row.reason).toBe(`${long(1016)}…(+984)`);
+    const audience = row.audience!.split(' ');
+    expect(audience).toHaveLength(32);
+    expect(audience[0]).toBe(`${long(505)}…(+95)`);
+    expect(audience[31]).toBe('…(+9)');
+    const scope = row.scope!.split(' ');
+    expect(scope).toHaveLength(128);
+    expect(scope.slice(125)).toEqual(['s125', 's126', '…(+3)']);
+    expect(JSON.parse(row.data!)).toEqual({
+      grant_type: `${long(121)}…(+79)`,
+      subject_token_type: `${long(121)}…(+79)`,
+      actor: `${long(505)}…(+95)`,
+      error: 'invalid_request',
+    });
+    expect(audit.verify()).toMatchObject({ ok: true, rows: 1 });
+  });
+
+  it('still refuses an event of the wrong shape (fails closed)', () => {
+    expect(() => database.db.transaction((tx) => audit.append(tx, { event: 'token.issue', outcome: 'refused', data: { grant_type: 'x', expires_in: 1.5 } }))).toThrow();
+  });
+});

@@ -1,28 +1,38 @@
 import { z } from 'zod';
+import { cut } from '../core/bounded.js';
 
 /**
  * Every audit event, as a closed union: adding an emit site means adding a variant here (no escape hatch).
  * Fields hold ids, `jti` values and hashes only; never a raw token, assertion or secret.
  */
+/**
+ * Fields a client (or an IdP) chose the value of: cut with a marker rather than refused (a refusal's row must
+ * not fail because of what the refused request sent); a cut list ends in `…(+N)`, N more items. Every other
+ * limit fails closed, as a bug of ours.
+ */
+const clientText = (max: number) => z.string().transform((v) => cut(v, max));
+const clientList = (max: number, item: z.ZodType<string, string>) =>
+  z.array(item).transform((list) => (list.length <= max ? list : [...list.slice(0, max - 1), `…(+${list.length - max + 1})`]));
+
 const common = {
   outcome: z.enum(['success', 'refused', 'error']),
   requestId: z.string().max(128).optional(),
-  clientId: z.string().max(256).optional(),
-  subject: z.string().max(512).optional(),
-  audience: z.array(z.string().max(512)).max(32).optional(),
-  scope: z.array(z.string().max(256)).max(128).optional(),
+  clientId: clientText(256).optional(),
+  subject: clientText(512).optional(),
+  audience: clientList(32, clientText(512)).optional(),
+  scope: clientList(128, clientText(256)).optional(),
   jti: z.string().max(128).optional(),
   /** The precise refusal reason (the private `detail` of an OAuth error, or a SAML refusal reason). */
-  reason: z.string().max(1024).optional(),
+  reason: clientText(1024).optional(),
 };
 
 const tokenData = z
   .strictObject({
-    grant_type: z.string().max(128),
-    subject_token_type: z.string().max(128).optional(),
+    grant_type: clientText(128),
+    subject_token_type: clientText(128).optional(),
     /** The exchanged subject token by reference: its `jti`, or the sha256 of a SAML assertion ID. */
     subject_token: z.string().max(128).optional(),
-    actor: z.string().max(512).optional(),
+    actor: clientText(512).optional(),
     expires_in: z.number().int().optional(),
     error: z.string().max(64).optional(),
     /** Token release (issue 4): the upstream whose access token was handed out; `jti` is then its sha256. */
@@ -37,8 +47,8 @@ const launchData = z.strictObject({
   assertion: z.string().max(64).optional(),
   expires_in: z.number().int().optional(),
   /** Attribute values dropped by policy (bad scope, bad syntax), by attribute name and reason. */
-  dropped: z.array(z.string().max(300)).max(64).optional(),
-  origin: z.string().max(300).optional(),
+  dropped: clientList(64, clientText(300)).optional(),
+  origin: clientText(300).optional(),
 });
 
 // --- upstream vault and proxy (issue 4) ---
@@ -70,9 +80,9 @@ const upstreamRefreshData = z.strictObject({
   upstream: upstreamId,
   grant: z.string().max(32),
   expires_in: z.number().int().optional(),
-  /** The provider sent a new refresh token (rotation); it was stored before the new access token was used. */
+  /** The provider sent a new refresh token (rotation); it was stored (on an error row: from an unusable answer). */
   rotated: z.boolean().optional(),
-  /** needs_reauth when the provider refused the grant (invalid_grant): no retry until an admin reconnects. */
+  /** needs_reauth: the provider refused the grant or our client (invalid_grant/invalid_client/unauthorized_client). */
   status: z.enum(['connected', 'needs_reauth']).optional(),
   error: z.string().max(64).optional(),
 });

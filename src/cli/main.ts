@@ -4,14 +4,15 @@ import { readSecret } from '../config/secrets.js';
 import { hashClientSecret } from '../clients/secret-hash.js';
 import { openStore } from '../compose.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { MasterKeyError } from '../crypto/sealed-box.js';
+import { MasterKeyError, MasterKeyUnavailable } from '../crypto/sealed-box.js';
 import { DatabaseError } from '../db/client.js';
 import { DemoRefused } from '../demo/config.js';
 import { SamlConfigError, SamlMetadataError } from '../saml/errors.js';
 import { rotateSigningKey } from '../tokens/keystore.js';
-import { UsageError, type CliIo } from './io.js';
+import { OutputClosed, UsageError, type CliIo } from './io.js';
 import { resolveConfig } from './resolve-config.js';
 import { serveCommand } from './serve.js';
+import { StartupError } from './startup.js';
 import { UPSTREAM_USAGE, UPSTREAM_VERBS } from '../upstream/cli-verbs.js';
 import { AUDIT_USAGE, AUDIT_VERBS } from '../ops/audit-cli.js';
 
@@ -116,9 +117,15 @@ export async function runCli(argv: string[], io: CliIo, clock: Clock = systemClo
       err instanceof MasterKeyError ||
       err instanceof DemoRefused ||
       err instanceof SamlConfigError ||
-      err instanceof SamlMetadataError
+      err instanceof SamlMetadataError ||
+      err instanceof OutputClosed ||
+      err instanceof StartupError
     ) {
       io.err(`campus-sts ${name}: ${err.message}`);
+      return 1;
+    }
+    if (err instanceof MasterKeyUnavailable) {
+      io.err(`campus-sts ${name}: ${err.detail}`);
       return 1;
     }
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

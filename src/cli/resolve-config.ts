@@ -4,6 +4,12 @@ import { demoConfig } from '../demo/config.js';
 import type { DemoSetup } from '../demo/routes.js';
 import type { CliIo } from './io.js';
 
+/** The demo's data folder (CAMPUS_STS_DATA, default ./data). */
+export const demoDataDir = (env: NodeJS.ProcessEnv): string => env.CAMPUS_STS_DATA ?? './data';
+
+/** Whether a verb given `configPath` runs on the demo's config (no --config and no CAMPUS_STS_CONFIG). */
+export const isDemo = (configPath: string | undefined, env: NodeJS.ProcessEnv): boolean => !(configPath ?? env.CAMPUS_STS_CONFIG);
+
 /**
  * The config a verb works on: `--config FILE`, else CAMPUS_STS_CONFIG, else the demo's (then with `demo`: its IdP
  * and survey page, which `serve` mounts). PORT/HOST override.
@@ -18,6 +24,6 @@ export async function resolveConfig(configPath: string | undefined, io: CliIo): 
     if (host) config.server.host = host;
     return { config, source: path };
   }
-  const { config, demo } = await demoConfig({ dataDir: io.env.CAMPUS_STS_DATA ?? './data', host: host ?? '127.0.0.1', port: port ?? 8787, env: io.env });
+  const { config, demo } = await demoConfig({ dataDir: demoDataDir(io.env), host: host ?? '127.0.0.1', port: port ?? 8787, env: io.env });
   return { config, source: 'demo', demo };
 }

@@ -1,11 +1,17 @@
-import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
 import { composeService } from '../compose.js';
 import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/logger.js';
 import { DEMO_AUDIENCES, DEMO_CLIENT } from '../demo/config.js';
 import { demoRoutes } from '../demo/routes.js';
+import type { Config } from '../config/schema.js';
+import type { Service } from '../compose.js';
+import type { DemoSetup } from '../demo/routes.js';
+import { listen } from '../http/listen.js';
 import type { CliIo } from './io.js';
-import { resolveConfig } from './resolve-config.js';
+import { demoDataDir, isDemo, resolveConfig } from './resolve-config.js';
+import { describeStartupFailure, noteConfigFiles, startupLedger } from './startup.js';
 
 /**
  * `campus-sts serve [--config FILE]`: the service. Without a config (and without CAMPUS_STS_CONFIG) it runs the
@@ -15,17 +21,28 @@ import { resolveConfig } from './resolve-config.js';
 const SHUTDOWN_GRACE_MS = 20_000;
 
 export async function serveCommand(configPath: string | undefined, io: CliIo): Promise<number> {
-  const { config, source, demo } = await resolveConfig(configPath, io);
-  const logger = createLogger(config.logging.level);
-  const extraRoutes = demo ? demoRoutes(demo, { clock: systemClock }) : [];
-  const service = await composeService({ config, configSource: source, env: io.env, clock: systemClock, logger, extraRoutes });
-  const server = serve({ fetch: service.app.fetch, hostname: config.server.host, port: config.server.port });
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  const address = server.address();
-  const bound = typeof address === 'object' && address ? address.port : config.server.port;
+  // A failed start removes what it created (see StartupLedger); the demo owns its data folder.
+  const ledger = startupLedger();
+  if (isDemo(configPath, io.env)) ledger.folder(demoDataDir(io.env));
+  let config: Config | undefined;
+  let service: Service | undefined;
+  let server: Server;
+  let bound: number;
+  let demo: DemoSetup | undefined;
+  let logger: Logger;
+  try {
+    const resolved = await resolveConfig(configPath, io);
+    ({ config, demo } = resolved);
+    noteConfigFiles(ledger, config);
+    logger = createLogger(config.logging.level);
+    const extraRoutes = demo ? demoRoutes(demo, { clock: systemClock }) : [];
+    service = await composeService({ config, configSource: resolved.source, env: io.env, clock: systemClock, logger, extraRoutes });
+    ({ server, port: bound } = await listen(service.app.fetch, config.server));
+  } catch (err) {
+    service?.close();
+    ledger.rollback();
+    throw (config && describeStartupFailure(err, config)) || err;
+  }
   io.out(`campus-sts listening on http://${config.server.host}:${bound} (issuer ${service.issuer})`);
   if (demo) {
     io.out(`demo mode: client "${DEMO_CLIENT.id}" / secret "${DEMO_CLIENT.secret}" (demo only), audiences ${Object.values(DEMO_AUDIENCES).join(', ')}`);

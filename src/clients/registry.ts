@@ -16,6 +16,8 @@ export interface Client {
     | { method: 'client_secret_basic' | 'client_secret_post'; secretHash: ParsedHash }
     | { method: 'private_key_jwt'; jwks: JSONWebKeySet };
   audiences: ReadonlySet<string>;
+  /** RFC 9068 §3: the audience when a request names none (`default_audience`, else the only audience). */
+  defaultAudience: string | undefined;
   scopes: ReadonlySet<string>;
   grantTypes: ReadonlySet<string>;
   maxTtlSeconds: number | undefined;
@@ -40,6 +42,7 @@ export async function buildClientRegistry(config: Config, env: NodeJS.ProcessEnv
     const common = {
       id: c.id,
       audiences: new Set(c.audiences),
+      defaultAudience: c.default_audience ?? (c.audiences.length === 1 ? c.audiences[0] : undefined),
       scopes: new Set(c.scopes),
       grantTypes: new Set(c.grant_types),
       maxTtlSeconds: c.max_ttl_seconds,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SUBJECT_SOURCES } from '../saml/settings.js';
+import { ASSERTION_AGE_SECONDS, AUTHN_AGE_SECONDS, DEFAULT_MAX_ASSERTION_AGE_SECONDS, SUBJECT_SOURCES } from '../saml/settings.js';
 import { filePath, id } from './primitives.js';
 
 /** Our SAML service provider. Its key pairs live in `keys_dir` (generated on first start, never committed). */
@@ -48,6 +48,10 @@ export const idpSchema = z.strictObject({
   /** Accept AES-CBC encrypted assertions (SimpleSAMLphp 1.x, old Shibboleth); only with a signed Response. */
   allow_cbc_encryption: z.boolean().default(false),
   clock_skew_seconds: z.number().int().min(0).max(300).default(60),
+  /** Oldest Assertion IssueInstant accepted (plus the skew): a stale assertion is refused even inside its validity window. */
+  max_assertion_age_seconds: z.number().int().min(ASSERTION_AGE_SECONDS.min).max(ASSERTION_AGE_SECONDS.max).default(DEFAULT_MAX_ASSERTION_AGE_SECONDS),
+  /** Oldest AuthnInstant accepted (plus the skew); unset: no cap, since IdP SSO sessions keep it hours old. */
+  max_authn_age_seconds: z.number().int().min(AUTHN_AGE_SECONDS.min).max(AUTHN_AGE_SECONDS.max).optional(),
   /** SAML attribute Name → claim name, merged over the eduPerson/SCHAC/subject-id defaults. */
   attribute_map: z.record(z.string().min(1), z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'expected a claim name of [A-Za-z0-9_]')).default({}),
   /**

@@ -36,6 +36,11 @@ const client = z.strictObject({
   auth: clientAuth,
   /** Every audience this client may ever receive a token for. */
   audiences: z.array(audience).min(1),
+  /**
+   * RFC 9068 §3: the audience of a token requested without `audience`/`resource` (and without a subject token
+   * audience this client may receive). Default: the client's only audience when it has exactly one.
+   */
+  default_audience: audience.optional(),
   /** Every scope this client may ever receive. */
   scopes: z.array(scope).default([]),
   /** Grants this client may use. */
@@ -76,6 +81,14 @@ const configShape = z.strictObject({
         port: z.number().int().min(0).max(65535).default(8787),
         /** Largest request body accepted, in bytes. */
         max_body_bytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+        /** The whole request, body included, must arrive within this (a reverse proxy buffers it: it comes at once). */
+        request_timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
+        /** The request headers must arrive within this (slowloris); at most request_timeout_ms. */
+        headers_timeout_ms: z.number().int().min(100).max(600_000).default(10_000),
+        /** Idle keep-alive connections close after this: longer than the proxy's own idle timeout, so it closes first. */
+        keep_alive_timeout_ms: z.number().int().min(0).max(600_000).default(65_000),
+        /** Connections beyond this are closed as soon as they are accepted. */
+        max_connections: z.number().int().min(1).max(100_000).default(512),
         /** Reverse proxies whose X-Forwarded-For is believed; the source address is the right-most hop not in this list. */
         trusted_proxies: z.array(cidr).default([]),
         throttle: throttleSchema,
@@ -147,6 +160,9 @@ function checkConsistency(cfg: z.infer<typeof configShape>, ctx: z.RefinementCtx
   if (issuer.search || issuer.hash) {
     ctx.addIssue({ code: 'custom', path: ['issuer'], message: 'must not have a query or fragment (RFC 8414 §2)' });
   }
+  if (cfg.server.headers_timeout_ms > cfg.server.request_timeout_ms) {
+    ctx.addIssue({ code: 'custom', path: ['server', 'headers_timeout_ms'], message: 'must not exceed server.request_timeout_ms' });
+  }
   if (cfg.tokens.default_ttl_seconds > cfg.tokens.max_ttl_seconds) {
     ctx.addIssue({ code: 'custom', path: ['tokens', 'default_ttl_seconds'], message: 'must not exceed tokens.max_ttl_seconds' });
   }
@@ -173,6 +189,9 @@ function checkConsistency(cfg: z.infer<typeof configShape>, ctx: z.RefinementCtx
         ctx.addIssue({ code: 'custom', path: ['clients', i, 'audiences', j], message: `unknown audience "${a}" (declare it under audiences)` });
       }
     });
+    if (c.default_audience !== undefined && !c.audiences.includes(c.default_audience)) {
+      ctx.addIssue({ code: 'custom', path: ['clients', i, 'default_audience'], message: `"${c.default_audience}" is not one of this client's audiences` });
+    }
     const reachable = new Set(c.audiences.flatMap((a) => audiences.get(a)?.scopes ?? []));
     c.scopes.forEach((s, j) => {
       if (!reachable.has(s)) {

@@ -6,7 +6,8 @@ import { audience, claimName, id, origin, scope } from './primitives.js';
  * token for `audience`/`scopes`, and sends the browser to `url` carrying only a one-time code.
  */
 export const surveySchema = z.strictObject({
-  id,
+  /** `redeem` is taken: POST /launch/redeem is where codes are redeemed. */
+  id: id.refine((v) => v !== 'redeem', '"redeem" is reserved (POST /launch/redeem)'),
   name: z.string().max(200).optional(),
   /** Which IdP signs respondents in; may be omitted when exactly one IdP is configured. */
   idp: id.optional(),

@@ -22,7 +22,7 @@ export type OAuthErrorCode =
 
 export abstract class OAuthError extends Error {
   abstract readonly code: OAuthErrorCode;
-  abstract readonly status: 400 | 401 | 403 | 404 | 413 | 415 | 429 | 500 | 502 | 503 | 504;
+  abstract readonly status: 400 | 401 | 403 | 404 | 405 | 413 | 415 | 429 | 500 | 502 | 503 | 504;
 
   constructor(
     readonly description: string,
@@ -90,6 +90,15 @@ export class PayloadTooLarge extends OAuthError {
 export class NotFound extends OAuthError {
   readonly code = 'invalid_request';
   readonly status = 404;
+}
+
+/** RFC 9110 §15.5.6: the path exists, not with this method; `allow` lists the methods it has (the Allow header). */
+export class MethodNotAllowed extends OAuthError {
+  readonly code = 'invalid_request';
+  readonly status = 405;
+  constructor(readonly allow: readonly string[], detail: string) {
+    super('the method is not allowed for this endpoint', detail);
+  }
 }
 
 export class TemporarilyUnavailable extends OAuthError {

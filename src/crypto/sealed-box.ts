@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { TemporarilyUnavailable } from '../core/oauth-errors.js';
 
 /**
  * AES-256-GCM encryption at rest for signing keys and upstream tokens. Each sealed value names the master
@@ -17,6 +18,17 @@ export interface MasterKeyring {
 
 export class MasterKeyError extends Error {}
 
+/**
+ * A value sealed under a master key this process does not hold: `keys rotate-master` (or an instance started
+ * with the new key) sealed it after this process started. Neither the caller's fault nor a bug: the service
+ * answers 503 until it is restarted with the new key (`detail` names the key id, for the log and the audit row).
+ */
+export class MasterKeyUnavailable extends TemporarilyUnavailable {
+  constructor(readonly keyId: string) {
+    super('the service cannot open its stored keys; try again shortly', `sealed with master key ${keyId}, which is not configured`);
+  }
+}
+
 /** Parses a 32-byte key given as base64 or base64url. */
 export function parseMasterKey(text: string): MasterKey {
   const trimmed = text.trim();
@@ -28,12 +40,22 @@ export function parseMasterKey(text: string): MasterKey {
   return { id: createHash('sha256').update(key).digest('base64url').slice(0, 12), key };
 }
 
-/** The first key seals; every listed key can open (older keys stay listed until rows are re-sealed). */
-export function createKeyring(keys: MasterKey[]): MasterKeyring {
+/**
+ * The first key seals; every listed key can open (older keys stay listed until rows are re-sealed).
+ * `onUnknownKey` hears of each value that names a key not listed (the service logs what to do).
+ */
+export function createKeyring(keys: MasterKey[], onUnknownKey?: (id: string) => void): MasterKeyring {
   const [current] = keys;
   if (!current) throw new MasterKeyError('no master key');
   const map = new Map(keys.map((k) => [k.id, k]));
-  return { current, byId: (id) => map.get(id) };
+  return {
+    current,
+    byId(id) {
+      const key = map.get(id);
+      if (!key) onUnknownKey?.(id);
+      return key;
+    },
+  };
 }
 
 export function generateMasterKeyText(): string {
@@ -53,7 +75,7 @@ export function open(keyring: MasterKeyring, sealed: string, aad: string): strin
   const [version, id, iv, ct, tag] = sealed.split('.');
   if (version !== 'v1' || !id || !iv || ct === undefined || !tag) throw new MasterKeyError('sealed value is malformed');
   const master = keyring.byId(id);
-  if (!master) throw new MasterKeyError(`sealed with master key ${id}, which is not configured`);
+  if (!master) throw new MasterKeyUnavailable(id);
   const decipher = createDecipheriv('aes-256-gcm', master.key, Buffer.from(iv, 'base64url'));
   decipher.setAAD(Buffer.from(aad));
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type AppDatabase } from './client.js';
+import { DatabaseUnusable, openDatabase, type AppDatabase } from './client.js';
 import { createGroupCommitter } from './group-commit.js';
 import { revokedTokens } from './schema/revoked-tokens.js';
 
@@ -58,8 +58,25 @@ describe('group commit', () => {
   });
 
   it('caps a batch and carries the rest into the next one', async () => {
-    const committer = createGroupCommitter(database.db, 4);
+    const committer = createGroupCommitter(database.db, { maxBatch: 4 });
     await Promise.all(Array.from({ length: 10 }, (_, i) => committer.commit((tx) => tx.insert(revokedTokens).values(row(`k${i}`)).run())));
     expect(count()).toBe(10);
+  });
+
+  it('refuses every commit while its check throws, and reports the last failure until a commit succeeds', async () => {
+    let gone = true;
+    const committer = createGroupCommitter(database.db, {
+      check: () => {
+        if (gone) throw new DatabaseUnusable('the file is gone');
+      },
+    });
+    expect(committer.failure()).toBeUndefined();
+    await expect(committer.commit((tx) => tx.insert(revokedTokens).values(row('a')).run())).rejects.toThrow(DatabaseUnusable);
+    await expect(committer.probe()).rejects.toThrow('the file is gone');
+    expect(count()).toBe(0);
+    expect(committer.failure()).toBe('the file is gone');
+    gone = false;
+    await committer.probe();
+    expect(committer.failure()).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
-import { inTransaction, type Db, type Tx } from './client.js';
+import Database from 'better-sqlite3';
+import { DatabaseUnusable, inTransaction, rewriteUserVersion, type Db, type Tx } from './client.js';
 
 /**
  * Group commit: the writes of requests that arrive together share one transaction (one WAL write, and one
@@ -8,6 +9,20 @@ import { inTransaction, type Db, type Tx } from './client.js';
  */
 export interface GroupCommitter {
   commit<T>(change: (tx: Tx) => T): Promise<T>;
+  /**
+   * Commits a write that changes nothing (`rewriteUserVersion`), so readiness sees whether writes succeed now
+   * even when no request has written for a while.
+   */
+  probe(): Promise<void>;
+  /** Why the last commit failed (a line for /readyz), or undefined once a commit has succeeded since. */
+  failure(): string | undefined;
+}
+
+export interface GroupCommitOptions {
+  /** Largest number of changes in one commit, so one commit never grows unbounded. */
+  maxBatch?: number;
+  /** Runs before each commit and throws to refuse it: the database file check (`AppDatabase.checkFile`). */
+  check?: () => void;
 }
 
 interface Pending {
@@ -18,10 +33,11 @@ interface Pending {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-/** Changes queued in one event-loop turn form one batch; a batch is capped so one commit never grows unbounded. */
-export function createGroupCommitter(db: Db, maxBatch = 256): GroupCommitter {
+/** Changes queued in one event-loop turn form one batch. */
+export function createGroupCommitter(db: Db, { maxBatch = 256, check }: GroupCommitOptions = {}): GroupCommitter {
   const queue: Pending[] = [];
   let scheduled = false;
+  let lastFailure: string | undefined;
   // better-sqlite3 runs a transaction function called inside an open transaction as a SAVEPOINT, with its
   // statements prepared once (drizzle's nested transactions prepare three per call).
   const inSavepoint = db.$client.transaction((item: Pending, tx: Tx) => item.change(tx));
@@ -32,6 +48,7 @@ export function createGroupCommitter(db: Db, maxBatch = 256): GroupCommitter {
     if (queue.length > 0) schedule();
     const outcomes: Outcome[] = [];
     try {
+      check?.();
       inTransaction(db, (tx) => {
         for (const item of batch) {
           try {
@@ -43,9 +60,11 @@ export function createGroupCommitter(db: Db, maxBatch = 256): GroupCommitter {
       });
     } catch (error) {
       // The commit itself failed: nothing of the batch is durable.
+      lastFailure = describeFailure(error);
       for (const item of batch) item.reject(error);
       return;
     }
+    lastFailure = undefined;
     batch.forEach((item, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) item.resolve(outcome.value);
@@ -59,12 +78,23 @@ export function createGroupCommitter(db: Db, maxBatch = 256): GroupCommitter {
     setImmediate(flush);
   }
 
+  function commit<T>(change: (tx: Tx) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ change, resolve: resolve as (v: unknown) => void, reject });
+      schedule();
+    });
+  }
+
   return {
-    commit<T>(change: (tx: Tx) => T): Promise<T> {
-      return new Promise<T>((resolve, reject) => {
-        queue.push({ change, resolve: resolve as (v: unknown) => void, reject });
-        schedule();
-      });
-    },
+    commit,
+    probe: () => commit(() => rewriteUserVersion(db.$client)),
+    failure: () => lastFailure,
   };
+}
+
+/** A public line (no paths, no SQL): the file check says what to do; a SQLite failure names its code. */
+function describeFailure(error: unknown): string {
+  if (error instanceof DatabaseUnusable) return error.message;
+  const code = error instanceof Database.SqliteError ? error.code : 'error';
+  return `the last write failed (${code}); ready again once a write succeeds`;
 }

@@ -15,7 +15,7 @@ describe('demoConfig', () => {
     const { config, demo } = await demoConfig({ dataDir: dir, host: '127.0.0.1', port: 9123, env: {} });
     const issuer = 'http://127.0.0.1:9123';
     expect(config.idps).toEqual([
-      expect.objectContaining({ id: 'demo-idp', metadata: { file: join(dir, 'demo-idp-metadata.xml') }, signed: 'both', subject: { source: 'eppn' } }),
+      expect.objectContaining({ id: 'demo-idp', metadata: { file: join(dir, 'demo-idp-metadata-127.0.0.1-9123.xml') }, signed: 'both', subject: { source: 'eppn' } }),
     ]);
     expect(config.surveys).toEqual([
       expect.objectContaining({
@@ -30,7 +30,7 @@ describe('demoConfig', () => {
     expect(config.saml.keys_dir).toBe(join(dir, 'certs'));
     expect(demo.idp.sp).toEqual({ entityId: `${issuer}/saml/metadata`, acsUrl: `${issuer}/saml/acs` });
     expect(config.saml.entity_id).toBe(demo.idp.sp.entityId);
-    expect(readFileSync(join(dir, 'demo-idp-metadata.xml'), 'utf8')).toBe(demo.idp.metadataXml);
+    expect(readFileSync(join(dir, 'demo-idp-metadata-127.0.0.1-9123.xml'), 'utf8')).toBe(demo.idp.metadataXml);
     expect(demo.survey.launchUrl).toBe(`${issuer}/launch/demo-survey`);
     // The demo upstream (issue 4): the survey page shows the respondent's own record through the proxy.
     expect(demo.recordUrl).toBe('/upstreams/demo-sis/me');
@@ -43,6 +43,14 @@ describe('demoConfig', () => {
     expect(again.demo.idp.keys).toEqual(first.demo.idp.keys);
     expect(statSync(join(dir, 'demo-idp-signing.key')).mode & 0o777).toBe(0o600);
     expect(again.demo.idp.metadataXml).toContain('entityID="http://127.0.0.1:8788/demo-idp/metadata"');
+  });
+
+  it('leaves the IdP metadata of a demo on another port alone (a CLI verb in demo mode runs on 8787)', async () => {
+    const serving = await demoConfig({ dataDir: dir, host: '127.0.0.1', port: 9123, env: {} });
+    await demoConfig({ dataDir: dir, host: '127.0.0.1', port: 8787, env: {} });
+    const file = (serving.config.idps[0]!.metadata as { file: string }).file;
+    expect(readFileSync(file, 'utf8')).toBe(serving.demo.idp.metadataXml);
+    expect(serving.demo.idp.metadataXml).toContain('entityID="http://127.0.0.1:9123/demo-idp/metadata"');
   });
 
   it('refuses NODE_ENV=production before writing anything', async () => {

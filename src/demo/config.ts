@@ -7,7 +7,7 @@ import { systemClock } from '../core/clock.js';
 import { generateMasterKeyText } from '../crypto/sealed-box.js';
 import { ensureDemoIdpKeys } from './idp/keys.js';
 import { buildDemoIdpMetadata } from './idp/metadata.js';
-import { DEMO_SCOPE } from './idp/personas.js';
+import { DEMO_AUDITOR_ENTITLEMENT, DEMO_SCOPE } from './idp/personas.js';
 import { DEMO_IDP_PATHS } from './idp/routes.js';
 import type { DemoSetup } from './routes.js';
 import { DEMO_SURVEY_PATH } from './survey/routes.js';
@@ -30,14 +30,15 @@ export class DemoRefused extends Error {}
 /**
  * The embedded demo: SQLite, a generated master key and the SAML key pairs under `dataDir`; one confidential
  * client with a well-known secret; the built-in demo IdP (its metadata rewritten into `dataDir` at every start,
- * since it names this host and port) and one student-only survey whose page is served by the demo itself.
+ * in a file per host and port, since it names them) and one student-only survey whose page is served by the
+ * demo itself.
  * It refuses to run in production, where a published secret and a password-less IdP would be holes.
  */
 export async function demoConfig(opts: { dataDir: string; host: string; port: number; env: NodeJS.ProcessEnv }): Promise<{ config: Config; demo: DemoSetup }> {
   if (opts.env.NODE_ENV === 'production') {
     throw new DemoRefused('the demo (no --config) refuses to run with NODE_ENV=production: give a configuration file with --config or CAMPUS_STS_CONFIG');
   }
-  mkdirSync(opts.dataDir, { recursive: true });
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const keyFile = join(opts.dataDir, 'master.key');
   if (!existsSync(keyFile)) writeFileSync(keyFile, generateMasterKeyText() + '\n', { mode: 0o600, flag: 'wx' });
   const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
@@ -49,7 +50,9 @@ export async function demoConfig(opts: { dataDir: string; host: string; port: nu
   const ssoUrl = `${issuer}${DEMO_IDP_PATHS.sso}`;
   const keys = await ensureDemoIdpKeys(opts.dataDir, systemClock.now());
   const metadataXml = buildDemoIdpMetadata({ entityId: idpEntityId, ssoUrl, signingCertPem: keys.certPem, scope: DEMO_SCOPE });
-  const metadataFile = join(opts.dataDir, 'demo-idp-metadata.xml');
+  // One file per address: a demo-mode CLI verb (on 8787 unless PORT says otherwise) must not rewrite the
+  // metadata that a demo serving on another port reads at its next login.
+  const metadataFile = join(opts.dataDir, `demo-idp-metadata-${shownHost}-${opts.port}.xml`.replace(/[^\w.-]/g, '_'));
   writeFileSync(metadataFile, metadataXml);
 
   // --- demo upstream (issue 4): an in-process OAuth server + student records API, proxied at /upstreams/demo-sis/…
@@ -72,11 +75,14 @@ export async function demoConfig(opts: { dataDir: string; host: string; port: nu
           name: 'Demo confidential client',
           auth: { method: 'client_secret_basic', secret_hash: await hashClientSecret(DEMO_CLIENT.secret) },
           audiences: [DEMO_AUDIENCES.sis, DEMO_AUDIENCES.reports],
+          default_audience: DEMO_AUDIENCES.sis,
           scopes: ['student.read', 'enrollment.read', 'grades.read'],
         },
       ],
       saml: { entity_id: sp.entityId, keys_dir: join(opts.dataDir, 'certs'), display_name: 'campus-sts demo' },
       idps: [{ id: DEMO_IDP_ID, name: 'Demo University IdP (demo only)', metadata: { file: metadataFile }, signed: 'both', subject: { source: 'eppn' } }],
+      // The auditor persona's entitlement opens the audit console (the demo's only IdP signs admins in).
+      admin: { roles: { auditor: [DEMO_AUDITOR_ENTITLEMENT] } },
       upstreams: [demoUpstreamConfig(sis, { audience: DEMO_AUDIENCES.sis, origin: issuer })],
       surveys: [
         {

@@ -73,7 +73,7 @@ function lastAudit() {
 }
 
 describe('the demo launch (demo IdP → real SP engine → demo survey)', () => {
-  it('shows the three personas at the demo IdP', async () => {
+  it('shows the four personas at the demo IdP', async () => {
     const b = browser();
     const start = await b('/launch/demo-survey');
     const page = await (await b(localPath(start.headers.get('location')!))).text();
@@ -81,7 +81,25 @@ describe('the demo launch (demo IdP → real SP engine → demo survey)', () => 
       ['student', 'Alex Rivera'],
       ['staff', 'Sam Chen'],
       ['alumna', 'Jordan Okafor'],
+      ['auditor', 'Taylor Brooks'],
     ]);
+  });
+
+  it('signs the auditor persona in to the audit console (/admin/audit), with the auditor role', async () => {
+    const b = browser();
+    const start = await b('/admin/login?return=%2Fadmin%2Faudit');
+    expect(start.status).toBe(303);
+    const chooser = await (await b(localPath(start.headers.get('location')!))).text();
+    const answer = await postForm(b, '/demo-idp/sso', { SAMLRequest: hidden(chooser, 'SAMLRequest')!, RelayState: hidden(chooser, 'RelayState') ?? '', persona: 'auditor' });
+    const page = await answer.text();
+    const acs = await postForm(b, '/saml/acs', { SAMLResponse: hidden(page, 'SAMLResponse')!, ...(hidden(page, 'RelayState') ? { RelayState: hidden(page, 'RelayState')! } : {}) });
+    expect(acs.status, lastAudit().reason ?? '').toBe(303);
+    expect(acs.headers.get('location')).toBe('/admin/audit');
+    expect(lastAudit()).toMatchObject({ event: 'admin.login', outcome: 'success', subject: 'taylor.brooks@demo.campus-sts.test' });
+    expect(JSON.parse(lastAudit().data!)).toMatchObject({ role: 'auditor' });
+    const console = await b('/admin/audit');
+    expect(console.status).toBe(200);
+    expect(await console.text()).toMatch(/Signed in as <strong>taylor\.brooks@demo\.campus-sts\.test<\/strong> \(auditor\)/);
   });
 
   it('signs the student in and lands on the demo survey with a code that redeems once', async () => {

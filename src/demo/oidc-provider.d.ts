@@ -1,6 +1,6 @@
 /**
- * The slice of `oidc-provider` (v9, plain JavaScript, no bundled types) that the demo upstream and the test
- * harness use. Deliberately narrow: what is not declared here is not used.
+ * The slice of `oidc-provider` (v9, plain JavaScript, no bundled types) that the test harness and the benchmark
+ * use. Deliberately narrow: what is not declared here is not used.
  */
 declare module 'oidc-provider' {
   import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -1,17 +1,18 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { exportJWK, generateKeyPair } from 'jose';
 import { DEMO_SCOPE } from './idp/personas.js';
 
 /**
- * The demo's upstream (issue 4, item 6): a real OAuth 2.0 authorization server (`oidc-provider`, in-process on a
- * loopback port) with one client-credentials client, and a tiny "student records" API that accepts only that
- * server's tokens. campus-sts connects to it by itself and proxies `/upstreams/demo-sis/…`; the demo survey page
- * fetches `/upstreams/demo-sis/me` with the respondent's token and shows their own record, nobody else's.
- * Demo only: in memory, a fresh client secret at every start, never run in production (the demo refuses to).
+ * The demo's upstream (issue 4, item 6): a small OAuth 2.0 authorization server on a loopback port (RFC 6749 §4.4
+ * client credentials, HTTP Basic, opaque tokens) and a "student records" API that accepts only its tokens.
+ * campus-sts connects to it by itself over HTTP, as to any generic-oauth2 upstream, and proxies
+ * `/upstreams/demo-sis/…`; the demo survey page fetches `/upstreams/demo-sis/me` with the respondent's token and
+ * shows their own record, nobody else's. It is our own code rather than oidc-provider (which the tests use as the
+ * real upstream) because oidc-provider 9 supports only Node 22+, and `npm start` must run clean on every Node
+ * version package.json allows. Demo only: in memory, a fresh client secret at every start.
  */
 
 export const DEMO_UPSTREAM_ID = 'demo-sis';
@@ -19,6 +20,8 @@ export const DEMO_UPSTREAM_ID = 'demo-sis';
 export const DEMO_RECORD_PATH = `/upstreams/${DEMO_UPSTREAM_ID}/me`;
 const RESOURCE = 'https://records.demo.campus-sts.test';
 const CLIENT_ID = 'campus-sts-demo';
+const TOKEN_TTL_SECONDS = 3600;
+const MAX_BODY_BYTES = 4096;
 
 /** Records keyed by eppn, which the demo survey uses as the subject (`subject: { source: eppn }`). */
 const RECORDS: Record<string, Record<string, unknown>> = {
@@ -47,39 +50,8 @@ export interface DemoUpstream {
   close(): Promise<void>;
 }
 
-/** A Map-backed adapter (oidc-provider's own in-memory one works too, but warns at every start). */
-class MemoryAdapter {
-  private static store = new Map<string, { payload: Record<string, unknown>; exp: number | undefined }>();
-  constructor(private readonly model: string) {}
-  private key = (id: string) => `${this.model}:${id}`;
-  async upsert(id: string, payload: Record<string, unknown>, expiresIn?: number) {
-    MemoryAdapter.store.set(this.key(id), { payload, exp: expiresIn ? Date.now() + expiresIn * 1000 : undefined });
-  }
-  async find(id: string) {
-    const e = MemoryAdapter.store.get(this.key(id));
-    if (!e || (e.exp !== undefined && e.exp < Date.now())) return undefined;
-    return e.payload;
-  }
-  async destroy(id: string) {
-    MemoryAdapter.store.delete(this.key(id));
-  }
-  async consume(id: string) {
-    const e = MemoryAdapter.store.get(this.key(id));
-    if (e) e.payload.consumed = Math.floor(Date.now() / 1000);
-  }
-  async findByUid() {
-    return undefined;
-  }
-  async findByUserCode() {
-    return undefined;
-  }
-  async revokeByGrantId() {}
-}
-
 /** Starts the demo authorization server and records API on 127.0.0.1 (an ephemeral port; unref'd). */
 export async function startDemoUpstream(opts: { dataDir: string }): Promise<DemoUpstream> {
-  // Loaded only here: the production service never imports oidc-provider.
-  const { default: Provider } = await import('oidc-provider');
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   server.unref();
@@ -87,29 +59,37 @@ export async function startDemoUpstream(opts: { dataDir: string }): Promise<Demo
   const secret = randomBytes(32).toString('base64url');
   const secretFile = join(opts.dataDir, 'demo-sis-client.secret');
   writeFileSync(secretFile, `${secret}\n`, { mode: 0o600 });
-  const rsa = await generateKeyPair('RS256', { extractable: true });
-  const provider = new Provider(origin, {
-    adapter: MemoryAdapter,
-    clients: [{ client_id: CLIENT_ID, client_secret: secret, grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_basic' }],
-    jwks: { keys: [{ ...(await exportJWK(rsa.privateKey)), alg: 'RS256', use: 'sig', kid: 'demo' }] },
-    cookies: { keys: [randomBytes(16).toString('hex')] },
-    features: {
-      devInteractions: { enabled: false },
-      clientCredentials: { enabled: true },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: () => RESOURCE,
-        getResourceServerInfo: () => ({ scope: 'records:read', accessTokenFormat: 'opaque', accessTokenTTL: 3600 }),
-      },
-    },
-    ttl: { ClientCredentials: 3600 },
-  });
-  const oauth = provider.callback();
+  /** Issued access tokens (by SHA-256) → expiry in epoch ms. */
+  const tokens = new Map<string, number>();
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  const validToken = (value: string) => (tokens.get(digest(value).toString('hex')) ?? 0) > Date.now();
+
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (!(req.url ?? '').startsWith('/api/')) return oauth(req, res);
-    recordsApi(req, res, provider).catch(() => {
-      if (!res.headersSent) res.writeHead(500).end();
-    });
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(body));
+    };
+    const url = new URL(req.url ?? '/', origin);
+    if (url.pathname === '/token' && req.method === 'POST') {
+      readForm(req)
+        .then((form) => {
+          const answer = clientCredentials(form, req.headers.authorization, (given) => timingSafeEqual(digest(given), digest(secret)));
+          if ('error' in answer) {
+            const challenge: Record<string, string> = answer.status === 401 ? { 'www-authenticate': 'Basic realm="demo-sis"' } : {};
+            return send(answer.status, { error: answer.error }, { 'cache-control': 'no-store', ...challenge });
+          }
+          const accessToken = randomBytes(32).toString('base64url');
+          for (const [key, exp] of tokens) if (exp <= Date.now()) tokens.delete(key);
+          tokens.set(digest(accessToken).toString('hex'), Date.now() + TOKEN_TTL_SECONDS * 1000);
+          send(200, { access_token: accessToken, token_type: 'Bearer', expires_in: TOKEN_TTL_SECONDS }, { 'cache-control': 'no-store' });
+        })
+        .catch(() => send(400, { error: 'invalid_request' }));
+      return;
+    }
+    const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!url.pathname.startsWith('/api/')) return send(404, { error: 'not_found' });
+    if (!bearer || !validToken(bearer)) return send(401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
+    recordsApi(url, send);
   });
   return {
     tokenUrl: `${origin}/token`,
@@ -120,16 +100,31 @@ export async function startDemoUpstream(opts: { dataDir: string }): Promise<Demo
   };
 }
 
-/** The records API: checks the bearer token at the authorization server, then answers from RECORDS. */
-async function recordsApi(req: IncomingMessage, res: ServerResponse, provider: { ClientCredentials: { find(v: string): Promise<{ aud?: string | string[] } | undefined> } }) {
-  const send = (status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  };
-  const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-  const token = bearer ? await provider.ClientCredentials.find(bearer) : undefined;
-  if (!token || ![token.aud].flat().includes(RESOURCE)) return send(401, { error: 'invalid_token' });
-  const url = new URL(req.url ?? '/', 'http://demo');
+type TokenAnswer = { status: 400 | 401; error: string } | { ok: true };
+
+/** RFC 6749 §4.4.2 with §2.3.1 client authentication (HTTP Basic, form-encoded id and secret). */
+function clientCredentials(form: URLSearchParams, authorization: string | undefined, secretMatches: (given: string) => boolean): TokenAnswer {
+  const basic = /^Basic ([A-Za-z0-9+/=]+)$/.exec(authorization ?? '')?.[1];
+  const [id, given] = basic ? Buffer.from(basic, 'base64').toString('utf8').split(/:(.*)/s, 2).map((p) => decodeURIComponent(p.replace(/\+/g, ' '))) : [];
+  if (id !== CLIENT_ID || given === undefined || !secretMatches(given)) return { status: 401, error: 'invalid_client' };
+  if (form.get('grant_type') !== 'client_credentials') return { status: 400, error: 'unsupported_grant_type' };
+  const resource = form.getAll('resource');
+  // RFC 8707 §2: the only resource this server issues tokens for.
+  if (resource.some((r) => r !== RESOURCE)) return { status: 400, error: 'invalid_target' };
+  return { ok: true };
+}
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  let body = '';
+  for await (const chunk of req) {
+    body += chunk;
+    if (body.length > MAX_BODY_BYTES) throw new Error('body too large');
+  }
+  return new URLSearchParams(body);
+}
+
+/** The records API, for a valid token: answers from RECORDS. */
+function recordsApi(url: URL, send: (status: number, body: unknown) => void) {
   if (url.pathname === '/api/programmes') return send(200, [{ code: 'BSC-PHYS', name: 'BSc Physics' }, { code: 'BSC-CHEM', name: 'BSc Chemistry' }]);
   const m = /^\/api\/students\/([^/]+)$/.exec(url.pathname);
   const record = m ? RECORDS[decodeURIComponent(m[1]!)] : undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidGrant, InvalidRequest, InvalidScope, InvalidTarget, type OAuthError } from '../core/oauth-errors.js';
+import { InvalidGrant, InvalidScope, InvalidTarget, type OAuthError } from '../core/oauth-errors.js';
 import { checkResourceIndicator, decideActor, decideGrant, type PolicyClient, type PolicySubject, type TokenPolicy } from './policy.js';
 
 const now = new Date('2026-11-23T10:00:00Z');
@@ -38,7 +38,10 @@ const cases: Case[] = [
   { name: 'unknown audience', audiences: ['nope'], error: [InvalidTarget, 'unknown audience "nope"'] },
   { name: 'audience not allowed to the client', audiences: ['x'], error: [InvalidTarget, 'client cl may not receive audience "x"'] },
   { name: 'default audience from the subject, filtered by the client', subject: { defaultAudiences: ['x', 'rep'] }, want: { aud: ['rep'], scope: ['a', 'b'], ttl: 60 } },
-  { name: 'no audience at all', error: [InvalidRequest, 'no audience requested and none could be inferred'] },
+  { name: "no audience requested: the client's default", client: { ...client, defaultAudience: 'rep' }, want: { aud: ['rep'], scope: ['a', 'b'], ttl: 60 } },
+  { name: "the subject's allowed audience before the client's default", client: { ...client, defaultAudience: 'rep' }, subject: { defaultAudiences: ['sis'] }, want: { aud: ['sis'], scope: ['a', 'b', 'c'], ttl: 300 } },
+  { name: "a subject audience the client may not receive: the client's default", client: { ...client, defaultAudience: 'sis' }, subject: { defaultAudiences: ['x'] }, want: { aud: ['sis'], scope: ['a', 'b', 'c'], ttl: 300 } },
+  { name: 'no audience at all (RFC 8707 §2: invalid_target)', error: [InvalidTarget, 'no audience or resource requested, none from the subject, and client cl has no default_audience'] },
   { name: 'client ttl cap', client: { ...client, maxTtlSeconds: 30 }, audiences: ['sis'], want: { aud: ['sis'], scope: ['a', 'b', 'c'], ttl: 30 } },
   { name: 'subject remaining life caps ttl', subject: { defaultAudiences: [], expiresAt: new Date(now.getTime() + 42_000) }, audiences: ['sis'], want: { aud: ['sis'], scope: ['a', 'b', 'c'], ttl: 42 } },
   { name: 'subject with no remaining life', subject: { defaultAudiences: [], expiresAt: new Date(now.getTime() + 500) }, audiences: ['sis'], error: [InvalidGrant, 'subject token has no remaining lifetime'] },

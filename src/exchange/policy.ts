@@ -1,4 +1,5 @@
-import { InvalidGrant, InvalidRequest, InvalidScope, InvalidTarget } from '../core/oauth-errors.js';
+import { quote } from '../core/bounded.js';
+import { InvalidGrant, InvalidScope, InvalidTarget } from '../core/oauth-errors.js';
 import type { ActClaim } from '../tokens/mint.js';
 
 /**
@@ -22,6 +23,8 @@ export interface TokenPolicy {
 export interface PolicyClient {
   id: string;
   audiences: ReadonlySet<string>;
+  /** The client's default audience (RFC 9068 §3), if it has one. */
+  defaultAudience?: string | undefined;
   scopes: ReadonlySet<string>;
   maxTtlSeconds?: number | undefined;
 }
@@ -29,7 +32,7 @@ export interface PolicyClient {
 /** What the subject brings: for an exchanged token its scope, audience and expiry; for client_credentials nothing. */
 export interface PolicySubject {
   scopes?: readonly string[];
-  /** Audiences used when the request names none. */
+  /** Audiences used when the request names none (those the client may receive), before the client's default. */
   defaultAudiences: readonly string[];
   expiresAt?: Date;
 }
@@ -70,14 +73,28 @@ export function decideGrant(input: {
 }
 
 function decideAudiences(client: PolicyClient, subject: PolicySubject, request: PolicyRequest, policy: TokenPolicy): string[] {
-  const requested = [...new Set(request.audiences)];
-  const targets = requested.length > 0 ? requested : subject.defaultAudiences.filter((a) => client.audiences.has(a));
-  if (targets.length === 0) throw new InvalidRequest('audience or resource is required', 'no audience requested and none could be inferred');
+  const targets = [...new Set(request.audiences)];
+  if (targets.length === 0) targets.push(...defaultAudiences(client, subject));
   for (const a of targets) {
-    if (!policy.audiences.has(a)) throw new InvalidTarget('the requested audience is not known', `unknown audience "${a}"`);
-    if (!client.audiences.has(a)) throw new InvalidTarget('the requested audience is not allowed for this client', `client ${client.id} may not receive audience "${a}"`);
+    if (!policy.audiences.has(a)) throw new InvalidTarget('the requested audience is not known', `unknown audience ${quote(a)}`);
+    if (!client.audiences.has(a)) throw new InvalidTarget('the requested audience is not allowed for this client', `client ${client.id} may not receive audience ${quote(a)}`);
   }
   return targets;
+}
+
+/**
+ * RFC 9068 §3: a request without `audience`/`resource` MUST get a default audience: the subject token's own
+ * (those this client may receive: an exchange keeps its audience unless asked to move), else the client's
+ * default. Without either, RFC 8707 §2 lets us require the parameter, with `invalid_target`.
+ */
+function defaultAudiences(client: PolicyClient, subject: PolicySubject): string[] {
+  const fromSubject = subject.defaultAudiences.filter((a) => client.audiences.has(a));
+  if (fromSubject.length > 0) return fromSubject;
+  if (client.defaultAudience !== undefined) return [client.defaultAudience];
+  throw new InvalidTarget(
+    'an audience or resource is required: this client has no default audience',
+    `no audience or resource requested, none from the subject, and client ${client.id} has no default_audience`,
+  );
 }
 
 function decideScopes(client: PolicyClient, subject: PolicySubject, request: PolicyRequest, audiences: AudiencePolicy[]): string[] {
@@ -97,7 +114,7 @@ function decideScopes(client: PolicyClient, subject: PolicySubject, request: Pol
   const requested = [...new Set(request.scopes)];
   for (const s of requested) {
     const refusal = reasons.find(([, allows]) => !allows(s));
-    if (refusal) throw new InvalidScope('the requested scope is not allowed', `scope "${s}" is not allowed by ${refusal[0]}`);
+    if (refusal) throw new InvalidScope('the requested scope is not allowed', `scope ${quote(s)} is not allowed by ${refusal[0]}`);
   }
   return requested;
 }
@@ -121,7 +138,7 @@ export function checkResourceIndicator(resource: string): void {
   try {
     url = new URL(resource);
   } catch {
-    throw new InvalidTarget('resource must be an absolute URI', `resource "${resource.slice(0, 200)}" is not an absolute URI`);
+    throw new InvalidTarget('resource must be an absolute URI', `resource ${quote(resource)} is not an absolute URI`);
   }
   if (url.hash) throw new InvalidTarget('resource must not contain a fragment', 'resource has a fragment');
 }

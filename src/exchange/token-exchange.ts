@@ -1,3 +1,4 @@
+import { quote } from '../core/bounded.js';
 import { GRANT_TYPES, TOKEN_TYPES } from '../core/constants.js';
 import { InvalidRequest } from '../core/oauth-errors.js';
 import { decideAndMint, type MintingDeps } from '../grants/issue.js';
@@ -30,7 +31,7 @@ export function createTokenExchangeGrant(deps: MintingDeps & { subjectTokens: Su
     if (type === undefined) throw new InvalidRequest(`${which}_token_type is required`);
     const handler = deps.subjectTokens.get(type);
     // RFC 8693 §2.2.2: an unacceptable subject or actor token type is invalid_request (unsupported_token_type is RFC 7009's).
-    if (!handler) throw new InvalidRequest(`${which}_token_type is not supported`, `unsupported ${which}_token_type "${type.slice(0, 128)}"`);
+    if (!handler) throw new InvalidRequest(`${which}_token_type is not supported`, `unsupported ${which}_token_type ${quote(type)}`);
     return handler.validate(token, { client });
   }
 
@@ -53,7 +54,7 @@ export function createTokenExchangeGrant(deps: MintingDeps & { subjectTokens: Su
       }
       // --- end upstream token release
       if (requestedType !== undefined && !ISSUABLE.has(requestedType)) {
-        throw new InvalidRequest('requested_token_type is not supported', `requested_token_type "${requestedType.slice(0, 128)}"`);
+        throw new InvalidRequest('requested_token_type is not supported', `requested_token_type ${quote(requestedType)}`);
       }
       const subject = (await validate(form, 'subject', client))!;
       const actor = await validate(form, 'actor', client);

@@ -4,12 +4,12 @@ import type { GrantHandler } from './types.js';
 
 /**
  * RFC 6749 §4.4: a confidential client gets a token for itself (`sub` = its client id). It is the usual first
- * subject token of an exchange. With no audience requested, a client that may receive exactly one gets that one.
+ * subject token of an exchange. With no audience requested it gets the client's default audience (policy core).
  */
 export function createClientCredentialsGrant(deps: MintingDeps): GrantHandler {
   return {
     grantType: GRANT_TYPES.clientCredentials,
     handle: (form, client) =>
-      decideAndMint(deps, form, client, { sub: client.id, defaultAudiences: client.audiences.size === 1 ? [...client.audiences] : [], mayAct: client.mayAct }, { audit: {} }),
+      decideAndMint(deps, form, client, { sub: client.id, defaultAudiences: [], mayAct: client.mayAct }, { audit: {} }),
   };
 }

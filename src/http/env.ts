@@ -1,6 +1,9 @@
-import type { RequestIdVariables } from 'hono/request-id';
-
 /** Hono's typed per-request state for this app. */
 export interface AppEnv {
-  Variables: RequestIdVariables;
+  Variables: {
+    /** Ours, always (see `requestIds`). */
+    requestId: string;
+    /** The caller's own `X-Request-Id`, when it passed the check; for the access log only. */
+    clientRequestId: string | undefined;
+  };
 }

@@ -1,15 +1,17 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
-import { InsufficientScope, InvalidToken, OAuthError, RetryLater } from '../core/oauth-errors.js';
+import { InsufficientScope, InvalidToken, MethodNotAllowed, OAuthError, RetryLater } from '../core/oauth-errors.js';
 import type { AppEnv } from './env.js';
+import { ClientAborted } from './read-body.js';
 
 /** RFC 6749 §5.1: token responses, and errors with them, must not be cached. */
 export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 
 /**
  * The one place an error becomes a response: RFC 6749 §5.2 JSON `{error, error_description}` with no-store.
- * `invalid_client` is 401 with a Basic challenge (§5.2). Anything unexpected is a generic 500 `server_error`
+ * `invalid_client` is 401 with a Basic challenge (§5.2). A client that went away gets no answer (499 in the
+ * access log and metrics). Anything unexpected is a generic 500 `server_error`
  * whose details go to the log only.
  */
 export function toErrorResponse(err: Error, c: Context<AppEnv>, logger: Logger): Response {
@@ -20,8 +22,16 @@ export function toErrorResponse(err: Error, c: Context<AppEnv>, logger: Logger):
     const headers: Record<string, string> = { ...NO_STORE };
     if (err instanceof InvalidToken || err instanceof InsufficientScope) headers['WWW-Authenticate'] = bearerChallenge(err);
     else if (err.status === 401) headers['WWW-Authenticate'] = 'Basic realm="campus-sts", charset="UTF-8"';
+    // RFC 9110 §15.5.14: close rather than read (or drain) the rest of a body we refused for its size.
+    else if (err.status === 413) headers.Connection = 'close';
+    else if (err instanceof MethodNotAllowed) headers.Allow = err.allow.join(', ');
     if (err instanceof RetryLater) headers['Retry-After'] = String(err.retryAfterSeconds);
     return c.json({ error: err.code, error_description: err.description }, err.status, headers);
+  }
+  if (err instanceof ClientAborted) {
+    // 499 (nginx's "client closed request"): counted apart from 5xx, which must mean a fault of ours.
+    logger.info({ req_id: requestId, method: c.req.method, path: c.req.path }, 'client aborted the request');
+    return c.body(null, 499 as never);
   }
   if (err instanceof HTTPException && err.status < 500) {
     logger.info({ req_id: requestId, status: err.status }, 'request refused by the HTTP layer');

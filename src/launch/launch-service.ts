@@ -1,5 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SurveyConfig } from '../config/surveys.js';
+import { quote } from '../core/bounded.js';
 import type { Clock } from '../core/clock.js';
 import { AccessDenied, InvalidGrant, InvalidRequest } from '../core/oauth-errors.js';
 import type { Db } from '../db/client.js';
@@ -7,8 +8,8 @@ import { withRefusalAudit } from '../oauth/audited-request.js';
 import { commitAudited } from '../oauth/commit.js';
 import type { Keystore } from '../tokens/keystore.js';
 import { mintAccessToken } from '../tokens/mint.js';
-import { BrowserRefusal, explainSamlRefusal } from '../sso/browser-refusal.js';
-import { loginAuditFields, type AcceptedLogin, type SsoService } from '../sso/sso-service.js';
+import { BrowserRefusal, samlLoginRefusal } from '../sso/browser-refusal.js';
+import { PENDING_CONSUMED, loginAuditFields, type AcceptedLogin, type SsoService } from '../sso/sso-service.js';
 import type { PendingLogins } from '../sso/pending-logins.js';
 import type { LaunchCodes } from './launch-codes.js';
 import { redeemFields, releasedClaims, unmetRequirement } from './survey-policy.js';
@@ -69,9 +70,7 @@ export function createLaunchService(deps: LaunchDeps) {
       const data = { ...base.data, purpose: 'launch' as const, survey: survey.id };
       const consumePending = (tx: Parameters<Parameters<typeof commitAudited>[1]>[0]) => {
         if (pending && !deps.pending.consume(tx, pending.id, bindingHash!, now)) {
-          throw new BrowserRefusal(400, explainSamlRefusal('replayed'), 'pending login already consumed', {
-            event: 'saml.login', outcome: 'refused', requestId, subject: login.subject, reason: 'replayed: pending login already consumed', data,
-          });
+          throw samlLoginRefusal('replayed', PENDING_CONSUMED, { requestId, subject: login.subject, data });
         }
       };
 
@@ -151,7 +150,7 @@ export function createLaunchService(deps: LaunchDeps) {
         async () => {
           const { origin } = req;
           const code = await req.readCode();
-          if (origin !== undefined && !allOrigins.has(origin)) throw new AccessDenied('this origin may not redeem launch codes', `origin ${origin.slice(0, 200)} is not allowed`);
+          if (origin !== undefined && !allOrigins.has(origin)) throw new AccessDenied('this origin may not redeem launch codes', `origin ${quote(origin, 200)} is not allowed`);
           if (code === undefined) throw new InvalidRequest('code is required');
           if (!CODE_SHAPE.test(code)) throw new InvalidRequest('code is malformed');
           const now = deps.clock.now();
@@ -161,7 +160,7 @@ export function createLaunchService(deps: LaunchDeps) {
             surveyId = redeemed.surveyId;
             const survey = deps.surveys.get(redeemed.surveyId);
             if (origin !== undefined && !survey?.origins.includes(origin)) {
-              throw new AccessDenied('this origin may not redeem this survey’s codes', `origin ${origin.slice(0, 200)} is not allowed for survey ${redeemed.surveyId}`);
+              throw new AccessDenied('this origin may not redeem this survey’s codes', `origin ${quote(origin, 200)} is not allowed for survey ${redeemed.surveyId}`);
             }
             deps.audit.append(tx, {
               event: 'launch.redeem',

@@ -1,6 +1,7 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import { consumeClientAssertion } from '../clients/assertion-replay.js';
 import type { AuthenticatedClient, ClientAuthenticator } from '../clients/authenticate.js';
+import { bounded, quote } from '../core/bounded.js';
 import { InvalidClient, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../core/oauth-errors.js';
 import type { Db } from '../db/client.js';
 import type { GrantRegistry, GrantResult } from '../grants/types.js';
@@ -34,7 +35,7 @@ export function createTokenEndpoint(deps: TokenEndpointDeps) {
     const progress: RequestProgress = {};
     return withRefusalAudit(
       deps,
-      (err) => ({ event: 'token.issue', outcome: 'refused', ...refusalCommon(deps.clientAuth, req, progress, err), data: { grant_type: printable(grantType), error: err.code } }),
+      (err) => ({ event: 'token.issue', outcome: 'refused', ...refusalCommon(deps.clientAuth, req, progress, err), data: { grant_type: grantType === undefined ? '(none)' : bounded(grantType), error: err.code } }),
       async () => {
         const form = (progress.form = await req.readForm());
         grantType = form.single('grant_type');
@@ -42,7 +43,7 @@ export function createTokenEndpoint(deps: TokenEndpointDeps) {
         progress.clientId = auth.client.id;
         if (grantType === undefined) throw new InvalidRequest('grant_type is required');
         const grant = deps.grants.get(grantType);
-        if (!grant) throw new UnsupportedGrantType('the grant type is not supported', `grant_type "${printable(grantType)}"`);
+        if (!grant) throw new UnsupportedGrantType('the grant type is not supported', `grant_type ${quote(grantType)}`);
         if (!auth.client.grantTypes.has(grantType)) {
           throw new UnauthorizedClient('the client may not use this grant type', `client ${auth.client.id} may not use ${grantType}`);
         }
@@ -87,10 +88,4 @@ function toResponse(result: GrantResult): TokenResponse {
     expires_in: result.minted.expiresIn,
     ...(result.scopeDiffers ? { scope: result.scope.join(' ') } : {}),
   };
-}
-
-/** A request value as recorded: printable and bounded, since a refused request's values are attacker-chosen. */
-function printable(value: string | undefined): string {
-  if (value === undefined) return '(none)';
-  return value.replace(/[^\x21-\x7e]/g, '?').slice(0, 128);
 }

@@ -156,7 +156,11 @@ campus-sts audit verify --file EXPORT.jsonl [--jwks FILE] [--checkpoint JWS_FILE
         const chunks = exportChunks(database.db, plan, { exportedAt: clock.now(), issuer: config.issuer.replace(/\/$/, '') });
         const out = values.out as string | undefined;
         if (out === undefined) {
-          for (const chunk of chunks) for (const line of chunk.split(/\r?\n/).slice(0, -1)) io.out(line);
+          for (const chunk of chunks) {
+            for (const line of chunk.split(/\r?\n/).slice(0, -1)) io.out(line);
+            // A page at a time: a slow reader holds the export back instead of the export filling memory.
+            await io.flush?.();
+          }
           return 0;
         }
         const file = createWriteStream(out, { mode: 0o600 });

@@ -5,7 +5,7 @@ import type { AuditObserver } from '../audit/audit-log.js';
 import { AUDIT_EVENT_NAMES } from '../audit/query.js';
 import { GRANT_TYPES } from '../core/constants.js';
 import type { AppEnv } from '../http/env.js';
-import { SAML_REFUSAL_REASONS } from '../saml/errors.js';
+import { samlRefusalReasonOf } from '../saml/errors.js';
 
 /**
  * Prometheus metrics of one service instance, in its own registry (never prom-client's global one: two
@@ -44,7 +44,6 @@ export interface ServiceMetrics {
 
 const KNOWN_GRANTS = new Set<string>(Object.values(GRANT_TYPES));
 const KNOWN_EVENTS = new Set(AUDIT_EVENT_NAMES);
-const KNOWN_REASONS = new Set<string>(SAML_REFUSAL_REASONS);
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ServiceMetrics {
@@ -106,8 +105,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ServiceM
         } else if (e.event === 'launch.issue' || e.event === 'launch.redeem') {
           launches.inc({ event: e.event, outcome: e.outcome });
         } else if (e.event === 'saml.login' && e.outcome === 'refused') {
-          const code = e.reason?.split(':')[0] ?? '';
-          samlRefusals.inc({ reason: KNOWN_REASONS.has(code) ? code : 'other' });
+          samlRefusals.inc({ reason: samlRefusalReasonOf(e.reason) ?? 'other' });
         }
       },
     },
@@ -126,7 +124,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ServiceM
 /** The matched route template (`/launch/:survey`), never the raw path; `unmatched` for 404s of no route. */
 function routeLabel(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
   try {
-    const path = routePath(c);
+    // Without the parameters' patterns (`/launch/:survey{…}` is counted as `/launch/:survey`).
+    const path = routePath(c).replace(/\{[^}]*\}/g, '');
     return path === '*' || path === '/*' ? 'unmatched' : path;
   } catch {
     return 'unmatched';

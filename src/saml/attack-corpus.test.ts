@@ -28,6 +28,8 @@ interface Case {
   clockShiftMs?: number;
   provider?: (w: SamlWorld) => SamlServiceProvider;
   reason: SamlRefusalReason;
+  /** The exact private detail, where its wording is part of the contract. */
+  detail?: string;
   nodeSaml?: 'accepts' | 'rejects';
 }
 
@@ -137,6 +139,14 @@ const cases: Case[] = [
   { id: 'not UTF-8', idp: 'shib', raw: true, build: async () => Buffer.from([0x3c, 0x61, 0xff, 0xfe, 0x3e]).toString('base64'), reason: 'not_utf8' },
   { id: 'declared encoding ISO-8859-1', idp: 'shib', build: async (c) => `<?xml version="1.0" encoding="ISO-8859-1"?>${await c.fresh()}`, reason: 'not_utf8' },
   { id: 'bare Assertion posted to the ACS', idp: 'adfs', build: async (c) => c.w.idps.adfs.bearerAssertion(ACS_URL), reason: 'xml_malformed', nodeSaml: 'rejects' },
+  {
+    id: 'Response in a foreign namespace (SAML 1.x protocol)',
+    idp: 'shib',
+    build: async (c) => (await c.fresh()).replace('xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"', 'xmlns:samlp="urn:oasis:names:tc:SAML:1.0:protocol"'),
+    reason: 'xml_malformed',
+    detail: 'expected urn:oasis:names:tc:SAML:2.0:protocol Response, got urn:oasis:names:tc:SAML:1.0:protocol Response',
+    nodeSaml: 'rejects',
+  },
   { id: 'Response Version 1.1', idp: 'shib', build: (c) => c.fresh({ response: { version: '1.1' } }), reason: 'xml_malformed', nodeSaml: 'accepts' },
   {
     id: 'timestamp without Z, genuinely signed (lenient Date.parse would read local time)',
@@ -188,7 +198,9 @@ const cases: Case[] = [
   { id: 'IdP requires a signed Assertion, only the Response is signed', idp: 'adfs', build: (c) => c.fresh({ sign: 'response' }), reason: 'signature_missing', nodeSaml: 'rejects' },
   { id: 'IdP requires both, Assertion unsigned', idp: 'ssp', build: (c) => c.fresh({ sign: 'response' }), reason: 'signature_missing', nodeSaml: 'rejects' },
   { id: 'nothing signed', idp: 'adfs', build: (c) => c.fresh({ sign: 'none' }), reason: 'signature_missing', nodeSaml: 'rejects' },
-  { id: 'unsigned Response + EncryptedAssertion with unsigned Assertion (anyone can encrypt to us)', idp: 'adfs', build: (c) => c.fresh({ sign: 'none', encrypt: ALG.aes256gcm }), reason: 'signature_invalid', nodeSaml: 'rejects' },
+  { id: 'unsigned Response + EncryptedAssertion with unsigned Assertion (anyone can encrypt to us)', idp: 'adfs', build: (c) => c.fresh({ sign: 'none', encrypt: ALG.aes256gcm }), reason: 'signature_missing', nodeSaml: 'rejects' },
+  { id: 'IdP requires both, signed Response around an EncryptedAssertion with an unsigned Assertion', idp: 'ssp', build: (c) => c.fresh({ sign: 'response', encrypt: ALG.aes256gcm }), reason: 'signature_missing', nodeSaml: 'rejects' },
+  { id: 'EncryptedAssertion whose Assertion is signed by an attacker key', idp: 'adfs', build: (c) => c.fresh({ encrypt: ALG.aes256gcm, signer: { key: c.w.keys.attacker } }), reason: 'signature_invalid', nodeSaml: 'rejects' },
   { id: 'signed error Status with a signed Assertion', idp: 'ssp', build: (c) => c.fresh({ response: { status: 'urn:oasis:names:tc:SAML:2.0:status:Responder' } }), reason: 'status_not_success', nodeSaml: 'accepts' },
   { id: 'error Status, no assertion', idp: 'shib', build: async (c) => c.w.idps.shib.responseXml(c.w.idps.shib.responseSpec(c.requestId, { status: 'urn:oasis:names:tc:SAML:2.0:status:Requester' }), null), reason: 'status_not_success', nodeSaml: 'rejects' },
   { id: 'Success Status but no assertion', idp: 'shib', build: async (c) => c.w.idps.shib.responseXml(c.w.idps.shib.responseSpec(c.requestId), null), reason: 'assertion_missing', nodeSaml: 'rejects' },
@@ -235,6 +247,24 @@ const cases: Case[] = [
   { id: 'not yet valid (Conditions NotBefore +10 min)', idp: 'shib', build: (c) => c.fresh({ assertion: timeShift(c, minutes(10)) }), reason: 'not_yet_valid', nodeSaml: 'rejects' },
   { id: 'not yet valid by the injected clock only', idp: 'shib', build: (c) => c.fresh(), clockShiftMs: -minutes(10), reason: 'not_yet_valid' },
   { id: 'IssueInstant in the future, no NotBefore', idp: 'shib', build: (c) => c.fresh({ assertion: { issueInstant: new Date(c.w.clock.now().getTime() + minutes(10)), conditions: { notOnOrAfter: new Date(c.w.clock.now().getTime() + minutes(15)), audiences: [[SP_ENTITY_ID]] } } }), reason: 'not_yet_valid', nodeSaml: 'accepts' },
+  {
+    id: 'IssueInstant two hours ago, still inside its validity window',
+    idp: 'shib',
+    build: (c) => {
+      const now = c.w.clock.now().getTime();
+      return c.fresh({ assertion: { issueInstant: new Date(now - minutes(120)), conditions: { notBefore: new Date(now - minutes(120)), notOnOrAfter: new Date(now + minutes(60)), audiences: [[SP_ENTITY_ID]] }, authn: { instant: new Date(now - minutes(121)) } } });
+    },
+    reason: 'assertion_too_old',
+    nodeSaml: 'accepts',
+  },
+  {
+    id: 'AuthnInstant older than the IdP’s max_authn_age_seconds (fresh IssueInstant)',
+    idp: 'shib',
+    build: (c) => c.fresh({ assertion: { authn: { instant: new Date(c.w.clock.now().getTime() - minutes(120)) } } }),
+    provider: (w) => w.providerWith({ shib: { maxAuthnAgeSeconds: 3600 } }),
+    reason: 'authn_too_old',
+    nodeSaml: 'accepts',
+  },
   { id: 'SessionNotOnOrAfter passed', idp: 'shib', build: (c) => c.fresh({ assertion: { authn: { instant: new Date(c.w.clock.now().getTime() - minutes(30)), sessionNotOnOrAfter: new Date(c.w.clock.now().getTime() - minutes(5)) } } }), reason: 'expired', nodeSaml: 'accepts' },
   { id: 'InResponseTo of another request (SubjectConfirmationData and Response)', idp: 'shib', build: (c) => c.w.idps.shib.response({ requestId: newId('_other'), sign: 'response' }), reason: 'in_response_to_mismatch', nodeSaml: 'accepts' },
   { id: 'Response InResponseTo differs from the pending request', idp: 'adfs', build: (c) => c.fresh({ response: { inResponseTo: newId('_other') } }), reason: 'in_response_to_mismatch', nodeSaml: 'accepts' },
@@ -281,6 +311,7 @@ const ENCRYPTED_TWINS = [
   'wrong Audience', 'wrong Recipient', 'Assertion Issuer is another IdP (signed by shib)', 'holder-of-key SubjectConfirmation only',
   'SubjectConfirmationData expired, Conditions still valid', 'solicited login answered without any InResponseTo', 'AuthnStatement missing',
   'subject source (pairwise-id) absent', 'duplicate Attribute Name', 'expired by the injected clock only', 'IssueInstant in the future, no NotBefore',
+  'IssueInstant two hours ago, still inside its validity window', 'AuthnInstant older than the IdP’s max_authn_age_seconds (fresh IssueInstant)',
 ];
 for (const id of ENCRYPTED_TWINS) {
   const base = cases.find((c) => c.id === id);
@@ -338,7 +369,7 @@ describe('SAML attack corpus: every case refused with its exact reason', () => {
         (e: unknown) => e,
       );
       expect(err).toBeInstanceOf(SamlRefusal);
-      expect({ reason: (err as SamlRefusal).reason, detail: (err as SamlRefusal).detail }).toMatchObject({ reason: tc.reason });
+      expect({ reason: (err as SamlRefusal).reason, detail: (err as SamlRefusal).detail }).toMatchObject({ reason: tc.reason, ...(tc.detail ? { detail: tc.detail } : {}) });
     } finally {
       w.clock.set(start);
     }

@@ -54,6 +54,7 @@ interface BearerCase {
   raw?: boolean;
   recipient?: string;
   reason: SamlRefusalReason;
+  detail?: string;
 }
 
 const cases: BearerCase[] = [
@@ -108,6 +109,20 @@ const cases: BearerCase[] = [
     },
     reason: 'expired',
   },
+  {
+    id: 'IssueInstant two hours ago, still inside its validity window',
+    build: (w) => {
+      const now = w.clock.now().getTime();
+      return w.idps.shib.bearerAssertion(TOKEN_ENDPOINT, { issueInstant: new Date(now - 7_200_000), conditions: { notBefore: new Date(now - 7_200_000), notOnOrAfter: new Date(now + 3_600_000), audiences: [[SP_ENTITY_ID]] } });
+    },
+    reason: 'assertion_too_old',
+  },
+  {
+    id: 'an Assertion in a foreign namespace (SAML 1.x)',
+    build: (w) => w.idps.shib.bearerAssertion(TOKEN_ENDPOINT).replace(/xmlns:saml="urn:oasis:names:tc:SAML:2\.0:assertion"/, 'xmlns:saml="urn:oasis:names:tc:SAML:1.0:assertion"'),
+    reason: 'xml_malformed',
+    detail: 'expected urn:oasis:names:tc:SAML:2.0:assertion Assertion, got urn:oasis:names:tc:SAML:1.0:assertion Assertion',
+  },
   { id: 'no bearer confirmation', build: (w) => w.idps.shib.bearerAssertion(TOKEN_ENDPOINT, { confirmations: [] }), reason: 'no_bearer_confirmation' },
   { id: 'unknown issuer', build: (w) => w.idps.shib.bearerAssertion(TOKEN_ENDPOINT, { issuer: 'https://idp.evil.example' }, { key: w.keys.attacker }), reason: 'unknown_issuer' },
   { id: 'Issuer claims another IdP', build: (w) => w.idps.other.bearerAssertion(TOKEN_ENDPOINT, { issuer: IDP_ENTITY.shib }), reason: 'signature_invalid' },
@@ -126,6 +141,7 @@ describe('refused bearer assertions', () => {
     const err = await w.provider.validateBearerAssertion(value, { recipient: tc.recipient ?? TOKEN_ENDPOINT }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SamlRefusal);
     expect((err as SamlRefusal).reason).toBe(tc.reason);
+    if (tc.detail) expect((err as SamlRefusal).detail).toBe(tc.detail);
   });
 
   it('the same assertion is accepted once (shared replay store)', async () => {

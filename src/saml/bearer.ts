@@ -46,6 +46,8 @@ export async function validateBareAssertion(
       inResponseTo: { mode: 'ignore' },
       requireAuthnStatement: false,
       skewMs: idp.skewMs,
+      maxAgeMs: idp.maxAgeMs,
+      maxAuthnAgeMs: idp.maxAuthnAgeMs,
       now,
     },
     idp,

@@ -23,7 +23,7 @@ const base = (): AssertionModel => ({
 });
 const exp = (over: Partial<AssertionExpectations> = {}): AssertionExpectations => ({
   idpEntityId: IDP, audience: SP, recipient: ACS, inResponseTo: { mode: 'solicited', requestId: '_req' },
-  requireAuthnStatement: true, skewMs: 60_000, now: NOW, ...over,
+  requireAuthnStatement: true, skewMs: 60_000, maxAgeMs: 300_000, maxAuthnAgeMs: null, now: NOW, ...over,
 });
 
 function outcome(fn: () => unknown): SamlRefusalReason | 'ok' {
@@ -83,6 +83,15 @@ describe('checkAssertion', () => {
     ['two AuthnStatements', (a) => { a.authnStatements.push({ authnInstant: at(-1) }); }, {}, 'xml_malformed'],
     ['AuthnInstant in the future', (a) => { a.authnStatements = [{ authnInstant: at(120) }]; }, {}, 'not_yet_valid'],
     ['SessionNotOnOrAfter passed', (a) => { a.authnStatements = [{ authnInstant: at(-10), sessionNotOnOrAfter: at(-61) }]; }, {}, 'expired'],
+    ['IssueInstant as old as the cap plus skew', (a) => { a.issueInstant = at(-360); }, {}, 'ok'],
+    ['IssueInstant older than the cap plus skew, still inside its window', (a) => { a.issueInstant = at(-361); }, {}, 'assertion_too_old'],
+    ['IssueInstant two hours old, still inside its window', (a) => { a.issueInstant = at(-7200); a.conditions!.notBefore = at(-7200); }, {}, 'assertion_too_old'],
+    ['IssueInstant an hour old under a two-hour cap', (a) => { a.issueInstant = at(-3600); }, { maxAgeMs: 7_200_000 }, 'ok'],
+    ['expired and too old: the window is reported', (a) => { a.issueInstant = at(-7200); a.conditions!.notOnOrAfter = at(-61); }, {}, 'expired'],
+    ['AuthnInstant eight hours old, no AuthnInstant cap (IdP SSO session)', (a) => { a.authnStatements = [{ authnInstant: at(-8 * 3600) }]; }, {}, 'ok'],
+    ['AuthnInstant as old as its cap plus skew', (a) => { a.authnStatements = [{ authnInstant: at(-3660) }]; }, { maxAuthnAgeMs: 3_600_000 }, 'ok'],
+    ['AuthnInstant older than its cap plus skew', (a) => { a.authnStatements = [{ authnInstant: at(-3661) }]; }, { maxAuthnAgeMs: 3_600_000 }, 'authn_too_old'],
+    ['AuthnInstant cap with no AuthnStatement (RFC 7522)', (a) => { a.authnStatements = []; }, { maxAuthnAgeMs: 60_000, requireAuthnStatement: false }, 'ok'],
   ])('%s', (_n, edit, over, reason) => {
     const a = base();
     edit(a);

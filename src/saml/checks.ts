@@ -20,6 +20,10 @@ export interface AssertionExpectations {
   inResponseTo: InResponseToRule;
   requireAuthnStatement: boolean;
   skewMs: number;
+  /** Oldest IssueInstant accepted (before the skew), ms. */
+  maxAgeMs: number;
+  /** Oldest AuthnInstant accepted (before the skew), ms; null: no cap. */
+  maxAuthnAgeMs: number | null;
   now: Date;
 }
 
@@ -36,6 +40,13 @@ function refuse(reason: SamlRefusalReason, detail: string): never {
 function checkWindow(label: string, now: number, skewMs: number, notBefore?: Date, notOnOrAfter?: Date): void {
   if (notBefore && now + skewMs < notBefore.getTime()) refuse('not_yet_valid', `${label} NotBefore ${notBefore.toISOString()}`);
   if (notOnOrAfter && now - skewMs >= notOnOrAfter.getTime()) refuse('expired', `${label} NotOnOrAfter ${notOnOrAfter.toISOString()}`);
+}
+
+/** An instant older than `maxAgeMs` plus the skew refuses, even inside the assertion's validity window. */
+function checkAge(label: string, instant: Date, now: number, skewMs: number, maxAgeMs: number, reason: SamlRefusalReason): void {
+  if (now - instant.getTime() > maxAgeMs + skewMs) {
+    refuse(reason, `${label} ${instant.toISOString()} is more than ${maxAgeMs / 1000} s (+ ${skewMs / 1000} s skew) old`);
+  }
 }
 
 /** One bearer SubjectConfirmation against the expectations; throws the first failure. */
@@ -84,6 +95,9 @@ export function checkAssertion(a: AssertionModel, exp: AssertionExpectations): C
     }
   }
   if (!confirmation) throw firstFailure;
+  // After the validity windows, so an expired assertion is reported as such; this catches a stale one that
+  // its IdP (or an attacker holding it) made valid for longer than a login takes.
+  checkAge('IssueInstant', a.issueInstant, now, exp.skewMs, exp.maxAgeMs, 'assertion_too_old');
 
   if (a.nameId?.spNameQualifier !== undefined && a.nameId.spNameQualifier !== exp.audience) {
     refuse('name_qualifier_mismatch', `NameID SPNameQualifier ${JSON.stringify(a.nameId.spNameQualifier)}`);
@@ -94,6 +108,7 @@ export function checkAssertion(a: AssertionModel, exp: AssertionExpectations): C
   if (authn) {
     if (now + exp.skewMs < authn.authnInstant.getTime()) refuse('not_yet_valid', 'AuthnInstant is in the future');
     checkWindow('AuthnStatement/@Session', now, exp.skewMs, undefined, authn.sessionNotOnOrAfter);
+    if (exp.maxAuthnAgeMs !== null) checkAge('AuthnInstant', authn.authnInstant, now, exp.skewMs, exp.maxAuthnAgeMs, 'authn_too_old');
   }
 
   const scdExpiry = confirmation.notOnOrAfter as Date;

@@ -6,7 +6,8 @@ import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { compileAttributeMap, compileScopes, type AttributeMap, type ScopeMatcher } from './attributes.js';
 import { SamlConfigError } from './errors.js';
 import {
-  DEFAULT_MAX_RESPONSE_BYTES, MAX_CLOCK_SKEW_SECONDS, SUBJECT_SOURCES, type IdpSettings, type SpSettings,
+  ASSERTION_AGE_SECONDS, AUTHN_AGE_SECONDS, DEFAULT_MAX_ASSERTION_AGE_SECONDS, DEFAULT_MAX_RESPONSE_BYTES, MAX_CLOCK_SKEW_SECONDS,
+  SUBJECT_SOURCES, type IdpSettings, type SpSettings,
 } from './settings.js';
 
 export const MIN_RSA_BITS = 2048;
@@ -26,6 +27,9 @@ export interface ResolvedIdp {
   entityId: string;
   certsPem: readonly string[];
   skewMs: number;
+  /** Age caps of IssueInstant and AuthnInstant (null: none), ms, before the skew. */
+  maxAgeMs: number;
+  maxAuthnAgeMs: number | null;
   scopeAllowed: ScopeMatcher;
   attributeMap: AttributeMap;
 }
@@ -85,6 +89,12 @@ export function resolveSp(sp: SpSettings): ResolvedSp {
   return { settings: sp, entityId: sp.entityId, acsUrl: sp.acsUrl, maxResponseBytes };
 }
 
+function checkSeconds(value: number, bounds: { min: number; max: number }, path: string): void {
+  if (!Number.isInteger(value) || value < bounds.min || value > bounds.max) {
+    throw new SamlConfigError(path, `must be an integer ${bounds.min}..${bounds.max}`);
+  }
+}
+
 export function resolveIdp(idp: IdpSettings, path: string): ResolvedIdp {
   if (!IDP_ID.test(idp.id ?? '')) throw new SamlConfigError(`${path}.id`, `must match ${IDP_ID}`);
   const md = idp.metadata;
@@ -106,6 +116,9 @@ export function resolveIdp(idp: IdpSettings, path: string): ResolvedIdp {
   if (!Number.isInteger(skew) || skew < 0 || skew > MAX_CLOCK_SKEW_SECONDS) {
     throw new SamlConfigError(`${path}.clockSkewSeconds`, `must be an integer 0..${MAX_CLOCK_SKEW_SECONDS}`);
   }
+  const maxAge = idp.maxAssertionAgeSeconds ?? DEFAULT_MAX_ASSERTION_AGE_SECONDS;
+  checkSeconds(maxAge, ASSERTION_AGE_SECONDS, `${path}.maxAssertionAgeSeconds`);
+  if (idp.maxAuthnAgeSeconds !== undefined) checkSeconds(idp.maxAuthnAgeSeconds, AUTHN_AGE_SECONDS, `${path}.maxAuthnAgeSeconds`);
   if (!SUBJECT_SOURCES.includes(idp.subjectSource)) {
     throw new SamlConfigError(`${path}.subjectSource`, `must be one of ${SUBJECT_SOURCES.join(', ')}`);
   }
@@ -121,6 +134,8 @@ export function resolveIdp(idp: IdpSettings, path: string): ResolvedIdp {
     entityId: md.entityId,
     certsPem: [...md.signingCertsPem],
     skewMs: skew * 1000,
+    maxAgeMs: maxAge * 1000,
+    maxAuthnAgeMs: idp.maxAuthnAgeSeconds === undefined ? null : idp.maxAuthnAgeSeconds * 1000,
     scopeAllowed: compileScopes(scopes, `${path}.scopes`),
     attributeMap: compileAttributeMap(idp.attributeMap, `${path}.attributeMap`),
   };

@@ -32,7 +32,7 @@ import { NS } from './constants.js';
 import { guardXmlText, type DecodedMessage } from './decode.js';
 import { CallerFault, SamlConfigError, SamlRefusal } from './errors.js';
 import { prepareLogin, type PreparedLogin } from './login.js';
-import { translateNodeSamlError } from './node-saml-errors.js';
+import { ENCRYPTED_ASSERTION_SIGNATURE, translateNodeSamlError } from './node-saml-errors.js';
 import { assertSignaturePlacement, assertSoleBareAssertion, soleResponseAssertion, statusCodeOf } from './structure.js';
 import type { ExpectedRequest, LoginRequest } from './types.js';
 import { signatureOf } from './verify-signature.js';
@@ -159,6 +159,13 @@ function decryptForInspection(encryptedAssertionXml: string, keyPem: string): Pr
   });
 }
 
+/** The assertion inside an EncryptedAssertion, decrypted (no insecure algorithms), guarded and parsed. */
+async function decryptedAssertionDocument(encrypted: Element, keyPem: string): Promise<Document> {
+  const plain = await decryptForInspection(encrypted.toString(), keyPem);
+  guardXmlText(plain);
+  return parseXmlStrict(plain, 'decrypted assertion');
+}
+
 /** The one SAML Assertion child of a signed Response (the raw document's structure checks allow no other). */
 function soleSignedAssertion(signedRoot: Element): Element {
   const [assertion, ...more] = childElements(signedRoot, NS.saml, 'Assertion');
@@ -223,6 +230,8 @@ export function createIdpEngine(sp: ResolvedSp, idp: ResolvedIdp): IdpEngine {
       inResponseTo: rule,
       requireAuthnStatement: true,
       skewMs: idp.skewMs,
+      maxAgeMs: idp.maxAgeMs,
+      maxAuthnAgeMs: idp.maxAuthnAgeMs,
       now,
     };
 
@@ -251,6 +260,12 @@ export function createIdpEngine(sp: ResolvedSp, idp: ResolvedIdp): IdpEngine {
     try {
       ({ profile } = await validation.validatePostResponseAsync({ SAMLResponse: msg.base64 }));
     } catch (err) {
+      // One node-saml message covers an absent and a failing inner signature. node-saml has just decrypted
+      // this assertion (after any Response signature verified), so decrypting it again to tell which exposes
+      // nothing new.
+      if (sole.encrypted && err instanceof Error && ENCRYPTED_ASSERTION_SIGNATURE.test(err.message)) {
+        presence.assertion = signatureOf((await decryptedAssertionDocument(sole.element, spKey)).documentElement) !== undefined;
+      }
       throw translateNodeSamlError(err, presence);
     }
     if (!profile) throw new SamlRefusal('assertion_missing', 'node-saml returned no profile');
@@ -275,9 +290,7 @@ export function createIdpEngine(sp: ResolvedSp, idp: ResolvedIdp): IdpEngine {
     if (sole.encrypted) {
       // node-saml verified (or skipped) the inner signature with xml-crypto's defaults (SHA-1 allowed);
       // decrypt the same ciphertext once more, without insecure algorithms, and inspect what was inside.
-      const plain = await decryptForInspection(sole.element.toString(), spKey);
-      guardXmlText(plain);
-      const plainDoc = parseXmlStrict(plain, 'decrypted assertion');
+      const plainDoc = await decryptedAssertionDocument(sole.element, spKey);
       assertSoleBareAssertion(plainDoc);
       assertSignaturePlacement(plainDoc);
       assertSignatureAlgorithms(plainDoc, IDP_SIGNATURE_POLICY);

@@ -4,9 +4,16 @@
  * (house style §7.3). Callers switch on `reason` / `code`, never on message text.
  */
 
-/** Why a SAML message (Response at the ACS, or a bare bearer Assertion) was refused. Closed union. */
+/**
+ * Why a SAML message (Response at the ACS, or a bare bearer Assertion) was refused. Closed union: the audit
+ * row's `reason` starts with one of these (`samlRefusalText`), and the refusal metric is labelled with it.
+ */
 export const SAML_REFUSAL_REASONS = [
-  // transport / encoding (before any XML parsing)
+  // the ACS POST itself, before the message is decoded
+  'content_type_unsupported',
+  'saml_response_missing',
+  'form_malformed',
+  // transport / encoding (before any XML parsing); too_large also for an ACS body over its cap
   'malformed_base64',
   'too_large',
   'not_utf8',
@@ -34,6 +41,10 @@ export const SAML_REFUSAL_REASONS = [
   'no_bearer_confirmation',
   'not_yet_valid',
   'expired',
+  // IssueInstant older than the IdP's cap (a stale assertion still inside its validity window)
+  'assertion_too_old',
+  // AuthnInstant older than the IdP's optional cap (the user's sign-in at the IdP is too old)
+  'authn_too_old',
   'in_response_to_mismatch',
   'unsolicited',
   'authn_statement_missing',
@@ -62,6 +73,22 @@ export class SamlRefusal extends Error {
   ) {
     super(detail ? `SAML refused (${reason}): ${detail}` : `SAML refused (${reason})`, options);
   }
+}
+
+/** Longest audit `reason` (the audit schema's bound); a quoted client value never makes a row unwritable. */
+const MAX_REASON_TEXT = 1024;
+
+/** The one format of a SAML refusal in an audit row: the closed reason, then the private detail. */
+export function samlRefusalText(reason: SamlRefusalReason, detail?: string): string {
+  return (detail ? `${reason}: ${detail}` : reason).slice(0, MAX_REASON_TEXT);
+}
+
+const KNOWN_REASONS: ReadonlySet<string> = new Set(SAML_REFUSAL_REASONS);
+
+/** The closed reason an audit `reason` written by `samlRefusalText` starts with; undefined for anything else. */
+export function samlRefusalReasonOf(text: string | undefined): SamlRefusalReason | undefined {
+  const code = text?.split(':', 1)[0];
+  return code !== undefined && KNOWN_REASONS.has(code) ? (code as SamlRefusalReason) : undefined;
 }
 
 /** Thrown at construction time for settings that would make the engine unsafe or unusable. */

@@ -7,17 +7,23 @@
 import { SamlStatusError } from '@node-saml/passport-saml';
 import { SamlRefusal, type SamlRefusalReason } from './errors.js';
 
-/** Whether the message being validated had a signature where node-saml looked for one. */
+/**
+ * Whether the message being validated had a signature where node-saml looked for one. `assertion` of an
+ * encrypted assertion is the inner signature, known only after decryption (see `engine.ts`).
+ */
 export interface SignaturePresence {
   response: boolean;
   assertion: boolean;
   encrypted: boolean;
 }
 
+/** node-saml's one message for an encrypted assertion whose inner signature is absent OR does not verify. */
+export const ENCRYPTED_ASSERTION_SIGNATURE = /^Invalid signature from encrypted assertion/;
+
 const TABLE: ReadonlyArray<readonly [RegExp, SamlRefusalReason | ((p: SignaturePresence) => SamlRefusalReason)]> = [
   [/^Invalid signature: multiple assertions/, 'multiple_assertions'],
   [/^Invalid document signature/, (p) => (p.response ? 'signature_invalid' : 'signature_missing')],
-  [/^Invalid signature from encrypted assertion/, 'signature_invalid'],
+  [ENCRYPTED_ASSERTION_SIGNATURE, (p) => (p.assertion ? 'signature_invalid' : 'signature_missing')],
   [/^Invalid signature: NoPassive/, 'status_not_success'],
   [/^Invalid signature: No response found/, 'xml_malformed'],
   [/^Invalid signature$/, (p) => (p.assertion ? 'signature_invalid' : 'signature_missing')],

@@ -55,7 +55,11 @@ export function createSamlServiceProvider(sp: SpSettings, idps: IdpSettings[], d
     const doc = parseXmlStrict(msg.xml, rootName);
     const root = doc.documentElement;
     const ns = rootName === 'Response' ? NS.samlp : NS.saml;
-    if (!isNamed(root, ns, rootName)) throw new SamlRefusal('xml_malformed', `expected ${rootName}, got ${root.localName}`);
+    if (!isNamed(root, ns, rootName)) {
+      // Name the namespace: a SAML 1.x or look-alike namespace is otherwise "expected Response, got Response".
+      const got = `${root.namespaceURI ?? '(no namespace)'} ${root.localName}`.slice(0, 300);
+      throw new SamlRefusal('xml_malformed', `expected ${ns} ${rootName}, got ${got}`);
+    }
     const issuer = routingIssuer(root);
     const engine = issuer === undefined ? undefined : byEntityId.get(issuer);
     if (!engine) throw new SamlRefusal('unknown_issuer', `Issuer ${JSON.stringify(issuer ?? null)} is not a configured IdP`);

@@ -78,6 +78,18 @@ export interface IdpSettings {
   allowCbcEncryption: boolean;
   /** Allowed clock difference, seconds, 0..300 (no "-1 disables" magic). */
   clockSkewSeconds: number;
+  /**
+   * Oldest Assertion/@IssueInstant accepted, seconds (plus the skew). Default 300: an IdP issues the assertion
+   * for the login it answers, so an older one is stale even when its NotOnOrAfter is hours away.
+   */
+  maxAssertionAgeSeconds?: number;
+  /**
+   * Oldest AuthnStatement/@AuthnInstant accepted, seconds (plus the skew); absent: no cap. AuthnInstant is when
+   * the user last authenticated at the IdP, which its SSO session legitimately keeps hours old (Shibboleth,
+   * SimpleSAMLphp and ADFS sessions last up to 8 h, Entra ID "stay signed in" days); a default cap would refuse
+   * those logins and we send no ForceAuthn. Set it only to demand recent authentication, above the IdP's session.
+   */
+  maxAuthnAgeSeconds?: number;
   /** SAML attribute `Name` → claim name. Only mapped attributes become claims. */
   attributeMap: Readonly<Record<string, string>>;
   subjectSource: SubjectSource;
@@ -92,3 +104,7 @@ export interface IdpSettings {
 export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024;
 export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
 export const MAX_CLOCK_SKEW_SECONDS = 300;
+export const DEFAULT_MAX_ASSERTION_AGE_SECONDS = 300;
+/** Bounds of `maxAssertionAgeSeconds` and `maxAuthnAgeSeconds` (the config schema uses the same). */
+export const ASSERTION_AGE_SECONDS = { min: 30, max: 3600 } as const;
+export const AUTHN_AGE_SECONDS = { min: 60, max: 30 * 86_400 } as const;

@@ -1,5 +1,5 @@
 import type { AuditEvent } from '../audit/events.js';
-import type { SamlRefusalReason } from '../saml/errors.js';
+import { samlRefusalText, type SamlRefusalReason } from '../saml/errors.js';
 
 export interface RefusalText {
   title: string;
@@ -23,6 +23,22 @@ export class BrowserRefusal extends Error {
   }
 }
 
+type SamlLoginRow = Extract<AuditEvent, { event: 'saml.login' }>;
+
+/**
+ * Every refused sign-in at the ACS, whatever refused it (the engine, the form before decoding, a consumed pending
+ * login): the page for `reason`, and a `saml.login` row whose reason is the closed code plus the private detail.
+ */
+export function samlLoginRefusal(
+  reason: SamlRefusalReason,
+  detail: string | undefined,
+  row: Omit<SamlLoginRow, 'event' | 'outcome' | 'reason'>,
+  status: 400 | 413 = 400,
+): BrowserRefusal {
+  const text = samlRefusalText(reason, detail);
+  return new BrowserRefusal(status, explainSamlRefusal(reason), text, { event: 'saml.login', outcome: 'refused', ...row, reason: text });
+}
+
 const RETRY = 'Go back to the survey link you were given and open it again in this browser.';
 const HELP = 'Try once more from the survey link. If it happens again, contact the help desk and quote the reference below.';
 
@@ -31,7 +47,14 @@ export function explainSamlRefusal(reason: SamlRefusalReason): RefusalText {
   switch (reason) {
     case 'expired':
     case 'not_yet_valid':
+    case 'assertion_too_old':
       return { title: 'Your sign-in expired', message: 'The sign-in took too long to reach us, or a clock is off.', whatToDo: RETRY };
+    case 'authn_too_old':
+      return {
+        title: 'Please sign in again',
+        message: 'Your campus sign-in is older than this service accepts.',
+        whatToDo: 'Sign out of your campus sign-in service (or close every browser window), then open the survey link again.',
+      };
     case 'in_response_to_mismatch':
     case 'unsolicited':
       return {
@@ -41,6 +64,10 @@ export function explainSamlRefusal(reason: SamlRefusalReason): RefusalText {
       };
     case 'replayed':
       return { title: 'This sign-in was already used', message: 'Each sign-in can be used once.', whatToDo: RETRY };
+    case 'content_type_unsupported':
+    case 'saml_response_missing':
+    case 'form_malformed':
+      return { title: 'We could not read the sign-in', message: 'The sign-in message that reached us was incomplete or malformed.', whatToDo: 'Go back to the survey link and open it again.' };
     case 'too_large':
     case 'malformed_base64':
     case 'not_utf8':

@@ -64,6 +64,8 @@ export async function buildServiceProvider(
       allowUnsolicited: idp.allow_unsolicited,
       allowCbcEncryption: idp.allow_cbc_encryption,
       clockSkewSeconds: idp.clock_skew_seconds,
+      maxAssertionAgeSeconds: idp.max_assertion_age_seconds,
+      maxAuthnAgeSeconds: idp.max_authn_age_seconds,
       attributeMap: { ...DEFAULT_ATTRIBUTE_MAP, ...idp.attribute_map },
       subjectSource: idp.subject.source as SubjectSource,
       scopes: idp.scopes,

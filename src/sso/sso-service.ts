@@ -4,9 +4,9 @@ import type { Clock } from '../core/clock.js';
 import { sha256b64u } from '../core/hash.js';
 import type { Db, Tx } from '../db/client.js';
 import { commitAudited } from '../oauth/commit.js';
-import { SamlRefusal } from '../saml/errors.js';
+import { SamlRefusal, samlRefusalText } from '../saml/errors.js';
 import type { SamlLogin, SamlServiceProvider } from '../saml/types.js';
-import { BrowserRefusal, explainSamlRefusal } from './browser-refusal.js';
+import { BrowserRefusal, samlLoginRefusal } from './browser-refusal.js';
 import type { PendingLogin, PendingLogins } from './pending-logins.js';
 
 export interface SsoDeps {
@@ -34,6 +34,9 @@ export interface AcceptedLogin {
   pending: PendingLogin | undefined;
   bindingHash: string | undefined;
 }
+
+/** Detail of the `replayed` refusal of a login whose pending request another response already consumed. */
+export const PENDING_CONSUMED = 'pending login already consumed';
 
 /** The audit fields every login row shares. */
 export function loginAuditFields(login: SamlLogin): Pick<AuditEvent, 'subject'> & { data: { idp: string; assertion: string; dropped?: string[] } } {
@@ -107,12 +110,8 @@ export function createSsoService(deps: SsoDeps) {
         return { login, pending, bindingHash };
       } catch (err) {
         if (!(err instanceof SamlRefusal)) throw err;
-        const reason = `${err.reason}${err.detail ? `: ${err.detail}` : ''}`.slice(0, 1024);
-        throw new BrowserRefusal(400, explainSamlRefusal(err.reason), reason, {
-          event: 'saml.login',
-          outcome: 'refused',
+        throw samlLoginRefusal(err.reason, err.detail, {
           requestId,
-          reason,
           data: { ...(pending ? { idp: pending.idpId, purpose: pending.purpose as 'launch' | 'login' | 'admin' } : {}) },
         });
       }
@@ -125,9 +124,7 @@ export function createSsoService(deps: SsoDeps) {
       const fields = loginAuditFields(login);
       await commitAudited(deps, (tx) => {
         if (pending && !deps.pending.consume(tx, pending.id, bindingHash!, now)) {
-          throw new BrowserRefusal(400, explainSamlRefusal('replayed'), 'pending login already consumed', {
-            event: 'saml.login', outcome: 'refused', requestId, subject: login.subject, reason: 'replayed: pending login already consumed', data: { ...fields.data, purpose: 'login' },
-          });
+          throw samlLoginRefusal('replayed', PENDING_CONSUMED, { requestId, subject: login.subject, data: { ...fields.data, purpose: 'login' } });
         }
         deps.audit.append(tx, { event: 'saml.login', outcome: 'success', requestId, subject: login.subject, data: { ...fields.data, purpose: 'login' } });
       });
@@ -145,7 +142,7 @@ export function createSsoService(deps: SsoDeps) {
       const data = { ...loginAuditFields(login).data, purpose: 'admin' as const };
       return commitAudited(deps, (tx) => {
         if (!pending || pending.purpose !== 'admin' || !deps.pending.consume(tx, pending.id, bindingHash!, now)) {
-          deps.audit.append(tx, { event: 'saml.login', outcome: 'refused', requestId, subject: login.subject, reason: 'replayed: pending login already consumed', data });
+          deps.audit.append(tx, { event: 'saml.login', outcome: 'refused', requestId, subject: login.subject, reason: samlRefusalText('replayed', PENDING_CONSUMED), data });
           return undefined;
         }
         deps.audit.append(tx, { event: 'saml.login', outcome: 'success', requestId, subject: login.subject, data });

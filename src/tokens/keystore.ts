@@ -115,7 +115,11 @@ export function createKeystore(deps: Pick<KeyDeps, 'db' | 'keyring' | 'clock'>):
   function importOnce(cacheKey: string, load: () => Promise<CryptoKey>): Promise<CryptoKey> {
     let key = imported.get(cacheKey);
     if (!key) {
-      key = load();
+      // A key that did not open (its master key is not held yet) is tried again next time, not failed forever.
+      key = load().catch((err: unknown) => {
+        imported.delete(cacheKey);
+        throw err;
+      });
       imported.set(cacheKey, key);
     }
     return key;

@@ -61,6 +61,7 @@ describe('upstreams configuration', () => {
     ['a seed without its grant', upstream({ refresh_token_env: 'RT' }), ['upstreams[0].refresh_token_env: grant client_credentials takes no seeded token']],
     ['a refresh_token grant without its seed', upstream({ grant: 'refresh_token' }), ['upstreams[0]: expected exactly one of refresh_token_env or refresh_token_file']],
     ['a timeout out of range', upstream({ timeout_ms: 0 }), [expect.stringMatching(/^upstreams\[0\]\.timeout_ms: Too small/)]],
+    ['a refresh deadline shorter than the call deadline', upstream({ timeout_ms: 20_000, refresh_timeout_ms: 5_000 }), ['upstreams[0].refresh_timeout_ms: must be at least timeout_ms: a refresh is never abandoned before its caller gives up']],
     ['qualtrics without a host', { upstreams: [{ id: 'q', provider: 'qualtrics', grant: 'client_credentials', client_id: 'c', client_secret_env: 'Q' }] }, ['upstreams[0]: expected exactly one of datacenter or base_url']],
     ['qualtrics with a bad data centre', { upstreams: [{ id: 'q', provider: 'qualtrics', datacenter: 'CA1.evil.example#', grant: 'client_credentials', client_id: 'c', client_secret_env: 'Q' }] }, ['upstreams[0].datacenter: expected a data centre id like "ca1"']],
     ['surveymonkey by client credentials', { upstreams: [{ id: 'sm', provider: 'surveymonkey', grant: 'client_credentials', client_id: 'c', client_secret_env: 'S' }] }, [expect.stringMatching(/^upstreams\[0\]\.grant: Invalid option/)]],

@@ -62,8 +62,14 @@ const common = {
   client_secret_file: filePath.optional(),
   /** Scopes requested from the upstream (space-joined in token and authorization requests). */
   scopes: z.array(scope).default([]),
-  /** How long an upstream call (or token request) may take before the caller gets 504. Default 10 000 ms. */
+  /** How long a caller waits for an upstream call (or for fresh credentials) before it gets 504. Default 10 000 ms. */
   timeout_ms: z.number().int().min(100).max(120_000).default(10_000),
+  /**
+   * How long a request to the upstream's token endpoint (refresh, code exchange, client credentials) may take.
+   * Longer than `timeout_ms` on purpose: a vendor that rotates refresh tokens has retired the old one as soon as
+   * it received the request, so its answer is awaited (and stored) even after the caller got its 504. Default 30 s.
+   */
+  refresh_timeout_ms: z.number().int().min(1000).max(300_000).default(30_000),
   /** Refresh this long before the access token expires (capped at half its lifetime). Default 60 s. */
   refresh_skew_seconds: z.number().int().min(0).max(3600).default(60),
   /** Browser origins (survey pages) allowed to call the proxy over CORS, without credentials. */
@@ -185,6 +191,7 @@ export function checkUpstreams(cfg: CheckedConfig, ctx: z.RefinementCtx): void {
       issue(at('grant'), 'authorization_code upstreams are connected by an admin in the browser: configure admin.roles.admin (console sign-in), or upstream_admin for headless setups');
     }
     if (u.provider === 'generic-oauth2' && u.grant === 'authorization_code' && !u.authorize_url) issue(at('authorize_url'), 'required for grant authorization_code');
+    if (u.refresh_timeout_ms < u.timeout_ms) issue(at('refresh_timeout_ms'), 'must be at least timeout_ms: a refresh is never abandoned before its caller gives up');
     if (u.provider === 'qualtrics' && !u.datacenter === !u.base_url) issue(at(), 'expected exactly one of datacenter or base_url');
     for (const key of ['api_base_url', 'token_url', 'authorize_url', 'revocation_url', 'base_url', 'site_url'] as const) {
       const value = (u as Record<string, unknown>)[key];

@@ -26,19 +26,25 @@ export interface TokenSet {
 
 /**
  * Why a token request failed, as the vault needs to know it: `invalid_grant` (the refresh token or code is dead:
- * re-authorisation needed, never retried), `invalid_client` (our credentials: a configuration problem),
+ * re-authorisation needed, never retried), `invalid_client` (our client credentials refused, or not allowed the
+ * grant: only new credentials help, never retried),
  * `rejected` (another OAuth error), `unavailable` (network, timeout, 5xx: try again later), `malformed`.
  */
 export type TokenErrorKind = 'invalid_grant' | 'invalid_client' | 'rejected' | 'unavailable' | 'timeout' | 'malformed';
 
 export class UpstreamTokenError extends Error {
+  /** A new refresh token the failed answer nevertheless carried (rotation): the vault keeps it. */
+  declare readonly refreshToken: string | undefined;
+
   constructor(
     readonly kind: TokenErrorKind,
     /** Short, loggable and auditable: the OAuth error code or vendor error id, an HTTP status; never a token. */
     readonly code: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; refreshToken?: string },
   ) {
-    super(`upstream token request failed: ${kind} (${code})`, options);
+    super(`upstream token request failed: ${kind} (${code})`, options?.cause === undefined ? {} : { cause: options.cause });
+    // Not enumerable: a logged error (or its cause chain) never serialises the token.
+    Object.defineProperty(this, 'refreshToken', { value: options?.refreshToken, enumerable: false });
   }
 }
 

@@ -7,6 +7,7 @@ import type { VerifiedToken, VerifyDeps } from '../tokens/verify.js';
 import { routeId, type UpstreamConfig, type UpstreamRoute } from './config.js';
 import { auditErrorCode, UpstreamNeedsReauthorization } from './errors.js';
 import { readCapped } from '../core/read-capped.js';
+import { ClientAborted } from '../http/read-body.js';
 import { forward, isJson, peekBody, responseHeaders, type ForwardAnswer } from './forward.js';
 import type { Dispatcher } from 'undici';
 import type { AnswerVerdict, UpstreamObserver, UpstreamProvider } from './provider.js';
@@ -266,6 +267,7 @@ export function createProxy(deps: ProxyDeps) {
     try {
       response = await proxy(call, record);
     } catch (err) {
+      if (err instanceof ClientAborted) throw err; // the caller left before its body arrived: nothing was called
       const status = err instanceof OAuthError ? err.status : 500;
       observe(err instanceof GatewayTimeout ? 'timeout' : status >= 500 ? 'error' : status);
       await write(status, status >= 500 ? 'error' : 'refused', err);

@@ -3,7 +3,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditEvent } from '../audit/events.js';
 import type { Clock } from '../core/clock.js';
 import { sha256b64u } from '../core/hash.js';
-import { TemporarilyUnavailable } from '../core/oauth-errors.js';
+import { GatewayTimeout, TemporarilyUnavailable } from '../core/oauth-errors.js';
 import { inTransaction, type Db, type Tx } from '../db/client.js';
 import { commitAudited } from '../oauth/commit.js';
 import type { UpstreamConfig } from './config.js';
@@ -17,10 +17,17 @@ import type { ConnectionStore, OpenedConnection } from './vault-store.js';
  * - single flight: concurrent callers in this process share one refresh (a map of in-flight promises);
  * - one refresher across instances: a database lease (`tryLease`, one UPDATE … WHERE); the others poll the row
  *   until its version moves and use the new token;
- * - durability first: a refreshed (possibly rotated) refresh token is committed, with its audit row, before the
- *   new access token is returned to anyone, so a crash after the provider answered never strands the account;
- * - no retry storm: `invalid_grant` marks the connection `needs_reauth` (audited) and every later call fails fast
- *   without contacting the provider, until an admin reconnects.
+ * - a refresh is never abandoned while its answer can still arrive: callers wait at most `timeout_ms` (then
+ *   504), the token request itself runs to `refresh_timeout_ms` and its answer is stored whoever still waits;
+ * - durability first: once the provider's answer has arrived, the refreshed (possibly rotated) refresh token is
+ *   committed, with its audit row, before the new access token is returned to anyone (an answer with an unusable
+ *   access token still has its new refresh token kept), so a crash after that loses nothing. A crash before the
+ *   answer arrives loses a token the vendor already rotated: no client can store what it never received. That
+ *   loss is loud (the next refresh is `invalid_grant`, below), and a vendor's refresh grace period longer than
+ *   the lease (`refresh_timeout_ms` + 5 s) undoes it (README, "What survives a crash mid-refresh");
+ * - no retry storm: `invalid_grant`, `invalid_client` or `unauthorized_client` marks the connection
+ *   `needs_reauth` (audited) and every later call fails fast without contacting the provider, until an admin
+ *   reconnects or imports new credentials (client credentials: a restart tries the configured secret once).
  */
 
 export interface UpstreamEntry {
@@ -53,6 +60,9 @@ export function createVault(deps: VaultDeps) {
   const owner = randomBytes(12).toString('base64url');
   const inflight = new Map<string, Promise<UsableToken>>();
   const pollMs = deps.pollMs ?? 25;
+  // Client credentials have nothing to re-authorise but the configured secret: after a start (with a corrected
+  // secret, one hopes) a refused connection is tried once more, then refused again without a request.
+  const triedSinceStart = new Set<string>();
 
   const entry = (id: string): UpstreamEntry => {
     const e = deps.upstreams.get(id);
@@ -78,7 +88,8 @@ export function createVault(deps: VaultDeps) {
   });
 
   function refuseUnusable(id: string, cfg: UpstreamConfig, conn: OpenedConnection | undefined): void {
-    if (conn?.status === 'needs_reauth') throw new UpstreamNeedsReauthorization(id, 'connection marked needs_reauth');
+    const retryable = cfg.grant === 'client_credentials' && !triedSinceStart.has(id);
+    if (conn?.status === 'needs_reauth' && !retryable) throw new UpstreamNeedsReauthorization(id, 'connection marked needs_reauth');
     const selfConnecting = cfg.grant === 'client_credentials';
     if (!selfConnecting && (!conn || conn.status === 'disconnected')) throw new UpstreamNotConnected(id, conn ? 'disconnected' : 'never connected');
   }
@@ -106,16 +117,36 @@ export function createVault(deps: VaultDeps) {
 
   /** Single flight: one renewal per upstream at a time in this process; everyone else awaits it. */
   function renew(id: string, staleVersion: number | undefined): Promise<UsableToken> {
-    const running = inflight.get(id);
-    if (running) return running;
-    const job = renewUnderLease(id, staleVersion).finally(() => inflight.delete(id));
-    inflight.set(id, job);
-    return job;
+    let job = inflight.get(id);
+    if (!job) {
+      job = renewUnderLease(id, staleVersion).finally(() => inflight.delete(id));
+      inflight.set(id, job);
+    }
+    return withinCallDeadline(id, job);
+  }
+
+  /**
+   * A caller waits for a renewal at most `timeout_ms` and then gets 504, but the renewal goes on: with rotation
+   * the vendor retired the old refresh token the moment it received the request, so the answer is awaited to
+   * `refresh_timeout_ms` and stored, and the next caller uses it. (The race keeps a later rejection handled.)
+   */
+  async function withinCallDeadline(id: string, job: Promise<UsableToken>): Promise<UsableToken> {
+    const ms = entry(id).config.timeout_ms;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new GatewayTimeout('the upstream did not answer in time', `upstream ${id}: credentials still being renewed after ${ms} ms (the renewal goes on)`)), ms);
+    });
+    try {
+      return await Promise.race([job, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async function renewUnderLease(id: string, staleVersion: number | undefined): Promise<UsableToken> {
     const { config } = entry(id);
-    const leaseMs = config.timeout_ms + 5_000;
+    // Covers the whole token request: a live holder's lease never runs out while its answer can still arrive.
+    const leaseMs = config.refresh_timeout_ms + 5_000;
     const polls = Math.ceil((leaseMs + 1_000) / pollMs);
     for (let i = 0; i <= polls; i++) {
       const now = deps.clock.now();
@@ -137,6 +168,7 @@ export function createVault(deps: VaultDeps) {
     const grant = config.grant;
     const first = !conn?.accessToken && grant === 'client_credentials';
     const audit = (tx: Tx, event: AuditEvent) => deps.audit.append(tx, event);
+    if (grant === 'client_credentials') triedSinceStart.add(id);
     let set: TokenSet;
     try {
       if (grant === 'client_credentials') set = await provider.clientCredentials!();
@@ -146,9 +178,10 @@ export function createVault(deps: VaultDeps) {
     } catch (err) {
       const now = deps.clock.now();
       deps.observer?.countRefresh({ upstream: id, outcome: 'error' });
-      if (err instanceof UpstreamTokenError && err.kind === 'invalid_grant') {
-        // RFC 6749 §5.2: the refresh token is invalid, expired or revoked. We hold the lease, so no sibling
-        // rotated it meanwhile; retrying cannot help. Stop here, loudly, until an admin reconnects.
+      if (err instanceof UpstreamTokenError && (err.kind === 'invalid_grant' || err.kind === 'invalid_client')) {
+        // RFC 6749 §5.2: the refresh token is invalid, expired or revoked (we hold the lease, so no sibling
+        // rotated it meanwhile), or our client credentials are refused or not allowed this grant (regenerated at
+        // the vendor). Retrying cannot help: stop here, loudly, until an admin reconnects or reconfigures.
         await commitAudited(deps, (tx) => {
           deps.store.markNeedsReauth(tx, id, `refresh refused: ${err.code}`, now);
           audit(tx, { event: 'upstream.refresh', outcome: 'refused', reason: `refresh refused by the provider: ${err.code}`, audience: [id], data: { upstream: id, grant, status: 'needs_reauth', error: err.code } });
@@ -156,9 +189,13 @@ export function createVault(deps: VaultDeps) {
         throw new UpstreamNeedsReauthorization(id, `refresh refused: ${err.code}`);
       }
       const failure = err instanceof UpstreamTokenError ? err : new UpstreamTokenError('unavailable', 'unexpected', { cause: err });
+      // An answer we cannot use may still carry a rotated refresh token: the old one is already dead, so this
+      // one is kept (without an access token: the next call refreshes with it).
+      const salvaged = failure.refreshToken;
       await commitAudited(deps, (tx) => {
+        if (salvaged) deps.store.writeTokens(tx, id, { accessToken: undefined, refreshToken: salvaged, scope: conn?.scope ?? undefined, accessUrl: conn?.accessUrl ?? undefined }, now);
         deps.store.recordError(tx, id, owner, `${failure.kind}: ${failure.code}`, now);
-        audit(tx, { event: 'upstream.refresh', outcome: 'error', reason: `${failure.kind}: ${failure.code}`, audience: [id], data: { upstream: id, grant, error: failure.code } });
+        audit(tx, { event: 'upstream.refresh', outcome: 'error', reason: `${failure.kind}: ${failure.code}`, audience: [id], data: { upstream: id, grant, error: failure.code, ...(salvaged ? { rotated: true } : {}) } });
       });
       throw tokenFailure(id, failure);
     }

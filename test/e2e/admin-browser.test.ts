@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../../src/db/client.js';
 import { auditLog } from '../../src/db/schema/audit-log.js';
@@ -18,6 +18,7 @@ import { CONSOLE_PEOPLE, ENTITLEMENT, startConsoleIdp } from './admin-helpers.js
  * correlation, export CSV. Screenshots go to test-results/admin-audit/ (one is copied to docs/ for the README).
  */
 const AUDIENCE = 'https://sis.example.edu';
+const LONG_SURVEY = 'course-experience-survey-2026-autumn-physics-and-astronomy';
 const SHOTS = join(process.cwd(), 'test-results', 'admin-audit');
 
 let browser: Browser | undefined;
@@ -77,7 +78,22 @@ async function writeHistory(server: StsServer): Promise<void> {
     );
   }
   expect((await launchAs(PEOPLE.staff)).status).toBe(403);
+  // A survey with a long id, as campuses name them: the table must keep it on one line.
+  inTransaction(db, (tx) =>
+    server.service.audit.append(tx, {
+      event: 'launch.issue', outcome: 'refused', requestId: 'long-survey', subject: 'dana.long-surname@example.edu', clientId: `survey:${LONG_SURVEY}`,
+      reason: 'survey requires affiliation in [student]', data: { survey: LONG_SURVEY },
+    }),
+  );
 }
+
+/** How many lines the text of the element takes on the page. */
+const linesOf = (page: Page, selector: string) =>
+  page.locator(selector).first().evaluate((el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    return new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top))).size;
+  });
 
 async function newPage(): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
   // A laptop screen; a fresh context: no cookies, no cache.
@@ -86,11 +102,12 @@ async function newPage(): Promise<{ context: BrowserContext; page: Page; problem
   context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
   const page = await context.newPage();
   const problems: string[] = [];
-  // CSP violations and script errors show up here: a clean console page has none. (Resource errors are judged
-  // by their responses below: the browser's own /favicon.ico probes may 404.)
-  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && problems.push(m.text()));
+  // CSP violations, script errors and failed loads of ours (the browser's own /favicon.ico probe too) show up
+  // here: a clean console page has none. The IdP's own favicon 404s are not ours to judge.
+  const othersLoad = (m: ConsoleMessage) => m.text().startsWith('Failed to load resource') && !m.location().url.startsWith(`${sts!.issuer}/`);
+  page.on('console', (m) => m.type() === 'error' && !othersLoad(m) && problems.push(`${m.text()} ${m.location().url}`));
   page.on('pageerror', (e) => problems.push(e.message));
-  page.on('response', (r) => r.status() >= 400 && !r.url().endsWith('/favicon.ico') && problems.push(`${r.status()} ${r.url()}`));
+  page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
   return { context, page, problems };
 }
 
@@ -120,6 +137,11 @@ describe('audit review in a real browser', () => {
     const cookie = (await context.cookies()).find((c) => c.name === '__Host-campus_sts_admin')!;
     expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/', domain: 'localhost' });
     await shot(page, '1-signed-in');
+    // Ids stay on one line (cut with an ellipsis; the whole id is the cell's title), however long.
+    const surveyCell = `tbody td:nth-child(7) [title="${LONG_SURVEY}"]`;
+    expect(await page.locator(surveyCell).textContent()).toBe(LONG_SURVEY);
+    expect(await linesOf(page, surveyCell)).toBe(1);
+    expect(await linesOf(page, `tbody td:nth-child(6) [title="survey:${LONG_SURVEY}"]`)).toBe(1);
 
     // 2. Keyboard only: the skip link is the first stop, then the filter fields by their labels; Enter submits.
     await page.keyboard.press('Tab');

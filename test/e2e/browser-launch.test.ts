@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,7 +103,7 @@ describe('the launch in a real browser', () => {
 
     await page.goto(`${demo!.base}/launch/demo-survey`);
     await page.waitForURL(`${demo!.base}/demo-idp/sso?*`);
-    expect(await page.locator('button.persona strong').allTextContents()).toEqual(['Alex Rivera', 'Sam Chen', 'Jordan Okafor']);
+    expect(await page.locator('button.persona strong').allTextContents()).toEqual(['Alex Rivera', 'Sam Chen', 'Jordan Okafor', 'Taylor Brooks']);
     await screenshot(page, 'demo-personas');
     await page.getByRole('button', { name: /Alex Rivera/ }).click();
 
@@ -119,7 +119,9 @@ describe('the launch in a real browser', () => {
       ['token_expires_at', expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/)],
       ['token_expires_in', expect.stringMatching(/^(29\d|300) s$/)],
     ]);
-    await screenshot(page, 'demo-survey');
+    const shot = await screenshot(page, 'demo-survey');
+    // The README's screenshot: refreshed on request (UPDATE_SCREENSHOTS=1), so a test run leaves the tree clean.
+    if (process.env.UPDATE_SCREENSHOTS === '1') copyFileSync(shot, join(process.cwd(), 'docs', 'demo-launch.png'));
     expect(problems).toEqual([]);
 
     // The code left the address bar; opening the landing URL again shows that it is spent.
@@ -128,6 +130,22 @@ describe('the launch in a real browser', () => {
     await expect.poll(() => page.locator('#status').textContent(), { timeout: STEP_TIMEOUT_MS }).toBe(
       `This launch code is invalid, expired or already used (codes work once, for about a minute). Open the survey link again: ${demo!.base}/launch/demo-survey`,
     );
+    await page.context().close();
+  });
+
+  it('the demo: the auditor persona opens the audit console at /admin/audit', async () => {
+    const page = await freshPage(browser!);
+    const problems = watchConsole(page);
+    await page.goto(`${demo!.base}/admin/audit`);
+    await page.waitForURL(`${demo!.base}/demo-idp/sso?*`);
+    await page.getByRole('button', { name: /Taylor Brooks/ }).click();
+    await page.waitForURL(`${demo!.base}/admin/audit`);
+    await expect.poll(() => page.locator('header.top .who').innerText()).toMatch(/Signed in as taylor\.brooks@demo\.campus-sts\.test \(auditor\)/);
+    await expect.poll(() => page.locator('#status-h + p').innerText()).toMatch(/^✓ Chain verified up to row \d+/);
+    // The launch above is in the log the auditor reviews.
+    expect(await page.locator('tbody tr td:nth-child(5)').allTextContents()).toContain('alex.rivera@demo.campus-sts.test');
+    await screenshot(page, 'demo-audit');
+    expect(problems).toEqual([]);
     await page.context().close();
   });
 });

@@ -43,9 +43,10 @@ describe('bad input of any shape gets a 4xx with an RFC 6749 body and an audit r
     }
   }
 
-  it('GET on a POST endpoint is a JSON 404, not a crash', async () => {
+  it('GET on a POST endpoint is a JSON 405 naming POST, not a crash', async () => {
     const res = await s.app.request('/token');
-    expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: 'invalid_request', error_description: 'no such endpoint' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    expect(await res.json()).toEqual({ error: 'invalid_request', error_description: 'the method is not allowed for this endpoint' });
   });
 });

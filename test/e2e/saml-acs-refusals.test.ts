@@ -59,7 +59,16 @@ const cases: [string, (requestId: string) => Promise<string>, string][] = [
   ['a DOCTYPE', async (id) => toB64(atk.withDoctype(await fresh(id), '<!DOCTYPE r [<!ENTITY x "y">]>')), 'doctype_forbidden'],
   ['malformed base64', async () => '%%%not-base64%%%', 'malformed_base64'],
   ['a response over saml.max_response_bytes', async () => Buffer.alloc(270_000, '<').toString('base64'), 'too_large'],
-  ['a form body over the ACS limit (cut off while streaming)', async () => 'A'.repeat(400_000), 'the request body is larger than'],
+  ['a form body over the ACS limit (cut off while streaming)', async () => 'A'.repeat(400_000), 'too_large: the request body is larger than'],
+  [
+    'an assertion issued two hours ago, still inside its validity window',
+    async (id) => {
+      const now = s.clock.now().getTime();
+      const twoHoursAgo = new Date(now - 7_200_000);
+      return toB64(await fresh(id, { assertion: { issueInstant: twoHoursAgo, conditions: { notBefore: twoHoursAgo, notOnOrAfter: new Date(now + 3_600_000), audiences: [[`${ISSUER}/saml/metadata`]] }, authn: { instant: twoHoursAgo } } }));
+    },
+    'assertion_too_old',
+  ],
 ];
 
 describe('the ACS refuses attacks with a page and an audit row', () => {
@@ -80,6 +89,18 @@ describe('the ACS refuses attacks with a page and an audit row', () => {
     });
   }
 
+  it('an assertion older than 5 minutes plus skew: its own reason, the IssueInstant in the row, the expiry page', async () => {
+    const { browser, requestId } = await pendingLaunch();
+    const issued = new Date(s.clock.now().getTime() - 361_000);
+    const res = await browser.postForm('/saml/acs', { SAMLResponse: toB64(await fresh(requestId, { assertion: { issueInstant: issued } })) });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('Your sign-in expired');
+    expect(s.lastAudit()).toMatchObject({
+      event: 'saml.login', outcome: 'refused', requestId: res.headers.get('x-request-id'), subject: null,
+      reason: `assertion_too_old: IssueInstant ${issued.toISOString()} is more than 300 s (+ 60 s skew) old`,
+    });
+  });
+
   it('two different responses to one request, posted at once: one launch, one friendly refusal, never a 503', async () => {
     const { browser, requestId } = await pendingLaunch();
     const [first, second] = [await fresh(requestId), await fresh(requestId)];
@@ -99,4 +120,41 @@ describe('the ACS refuses attacks with a page and an audit row', () => {
     expect(res.status, s.lastAudit().reason ?? '').toBe(303);
     expect(res.headers.get('location')).toMatch(/^https:\/\/survey\.example\.edu\/s\?sts_code=[\w-]{43}$/);
   });
+});
+
+/** The value of campus_sts_saml_refusals_total for one reason (0 when the series does not exist yet). */
+async function refusals(reason: string): Promise<number> {
+  const text = await (await s.app.request('/metrics')).text();
+  const line = text.split('\n').find((l) => l.startsWith(`campus_sts_saml_refusals_total{reason="${reason}"} `));
+  return line === undefined ? 0 : Number(line.split(' ')[1]);
+}
+
+describe('refusals before the SAMLResponse is decoded have a reason of their own, in the audit row and in /metrics', () => {
+  const form = 'application/x-www-form-urlencoded';
+  const preDecode: [string, () => RequestInit, 400 | 413, string][] = [
+    ['a body that is not a form', () => ({ headers: { 'content-type': 'text/xml' }, body: '<samlp:Response/>' }), 400, 'content_type_unsupported: content-type "text/xml"'],
+    ['no content type at all', () => ({ body: Buffer.from('SAMLResponse=PHg%2B') }), 400, 'content_type_unsupported: content-type (none)'],
+    ['a form without SAMLResponse', () => ({ headers: { 'content-type': form }, body: 'RelayState=eval' }), 400, 'saml_response_missing: no SAMLResponse in the form'],
+    ['an empty SAMLResponse', () => ({ headers: { 'content-type': form }, body: 'SAMLResponse=' }), 400, 'saml_response_missing: no SAMLResponse in the form'],
+    ['SAMLResponse twice', () => ({ headers: { 'content-type': form }, body: 'SAMLResponse=PHg%2B&SAMLResponse=PHk%2B' }), 400, 'form_malformed: parameter SAMLResponse is included more than once'],
+    ['a form that is not UTF-8', () => ({ headers: { 'content-type': form }, body: Buffer.from([0x53, 0x3d, 0xff, 0xfe]) }), 400, 'form_malformed: the request body is not UTF-8'],
+    ['a declared length over the ACS limit', () => ({ headers: { 'content-type': form, 'content-length': '400000' }, body: 'A'.repeat(400_000) }), 413, 'too_large: the request body is larger than 371098 bytes'],
+  ];
+
+  for (const [name, init, status, reason] of preDecode) {
+    it(name, async () => {
+      const code = reason.split(':')[0]!;
+      const before = await refusals(code);
+      const res = await new AppBrowser(s).request('/saml/acs', { method: 'POST', ...init() });
+      expect(res.status).toBe(status);
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+      const page = await res.text();
+      expect(page).toContain('We could not read the sign-in');
+      expect(page).toContain(res.headers.get('x-request-id')!);
+      expect(page).not.toContain(code);
+      expect(s.lastAudit()).toMatchObject({ event: 'saml.login', outcome: 'refused', requestId: res.headers.get('x-request-id'), subject: null, jti: null, reason });
+      expect(await refusals(code)).toBe(before + 1);
+      expect(await refusals('other')).toBe(0);
+    });
+  }
 });

@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 afterEach(() => s.stop());
 
-async function start(grantTypes = ['client_credentials', EXCHANGE, 'urn:ietf:params:oauth:grant-type:saml2-bearer']) {
+async function start(grantTypes = ['client_credentials', EXCHANGE, 'urn:ietf:params:oauth:grant-type:saml2-bearer'], alphaExtra: Record<string, unknown> = {}) {
   const startAt = new Date(Math.floor(Date.now() / 1000) * 1000);
   s = await startTestService({
     startAt,
@@ -33,7 +33,7 @@ async function start(grantTypes = ['client_credentials', EXCHANGE, 'urn:ietf:par
         saml: { keys_dir: join(dir, 'certs') },
         idps: [{ id: 'shib', metadata: { file: metadata }, signed: 'assertion', subject: { source: 'subject-id' } }],
         clients: [
-          { id: 'alpha', auth: { method: 'client_secret_basic', secret_env: 'ALPHA_SECRET' }, audiences: [AUD.sis, AUD.reports], scopes: ['student.read', 'enrollment.read'], grant_types: grantTypes, release: ['displayName'] },
+          { id: 'alpha', auth: { method: 'client_secret_basic', secret_env: 'ALPHA_SECRET' }, audiences: [AUD.sis, AUD.reports], scopes: ['student.read', 'enrollment.read'], grant_types: grantTypes, release: ['displayName'], ...alphaExtra },
         ],
       };
     },
@@ -94,6 +94,47 @@ describe('SAML 2.0 assertions as subject tokens', () => {
       expect(s.lastAudit().reason).toMatch(reason);
     });
   }
+
+  it('refuses a two-hour-old assertion still inside its validity window, as a subject token and as an RFC 7522 grant', async () => {
+    await start();
+    const now = s.clock.now().getTime();
+    const stale = () => toB64url(idp.bearerAssertion(TOKEN_ENDPOINT, {
+      issueInstant: new Date(now - 7_200_000),
+      conditions: { notBefore: new Date(now - 7_200_000), notOnOrAfter: new Date(now + 3_600_000), audiences: [[`${ISSUER}/saml/metadata`]] },
+    }));
+    const forms: Record<string, string>[] = [
+      { grant_type: EXCHANGE, subject_token: stale(), subject_token_type: SAML2, audience: AUD.sis },
+      { grant_type: 'urn:ietf:params:oauth:grant-type:saml2-bearer', assertion: stale(), audience: AUD.sis },
+    ];
+    for (const form of forms) {
+      expect(await post(form)).toEqual({ status: 400, body: { error: 'invalid_grant', error_description: 'grant request is invalid' } });
+      expect(s.lastAudit()).toMatchObject({
+        event: 'token.issue', outcome: 'refused', clientId: 'alpha',
+        reason: `saml assertion refused: assertion_too_old: IssueInstant ${new Date(now - 7_200_000).toISOString()} is more than 300 s (+ 60 s skew) old`,
+      });
+    }
+  });
+
+  it("gets the client's default_audience when the request names no audience (RFC 9068 §3), for both grants", async () => {
+    await start(undefined, { default_audience: AUD.reports });
+    const bearer = await post({ grant_type: 'urn:ietf:params:oauth:grant-type:saml2-bearer', assertion: toB64url(idp.bearerAssertion(TOKEN_ENDPOINT)), scope: 'enrollment.read' });
+    expect(bearer.status).toBe(200);
+    const claims = decodeJwt(bearer.body.access_token!);
+    expect(claims).toMatchObject({ sub: 'alice1234@univ.edu', aud: AUD.reports, client_id: 'alpha', scope: 'enrollment.read' });
+    expect(s.lastAudit()).toMatchObject({ event: 'token.issue', outcome: 'success', clientId: 'alpha', subject: 'alice1234@univ.edu', audience: AUD.reports, scope: 'enrollment.read', jti: claims.jti });
+
+    const exchanged = await post({ grant_type: EXCHANGE, subject_token: toB64url(idp.bearerAssertion(TOKEN_ENDPOINT)), subject_token_type: SAML2 });
+    expect(exchanged.status).toBe(200);
+    expect(decodeJwt(exchanged.body.access_token!)).toMatchObject({ aud: AUD.reports, scope: 'student.read enrollment.read' });
+    expect(s.lastAudit()).toMatchObject({ outcome: 'success', audience: AUD.reports });
+  });
+
+  it('refuses a SAML grant without audience with invalid_target when the client has no default', async () => {
+    await start();
+    const r = await post({ grant_type: 'urn:ietf:params:oauth:grant-type:saml2-bearer', assertion: toB64url(idp.bearerAssertion(TOKEN_ENDPOINT)) });
+    expect(r).toEqual({ status: 400, body: { error: 'invalid_target', error_description: 'an audience or resource is required: this client has no default audience' } });
+    expect(s.lastAudit()).toMatchObject({ event: 'token.issue', outcome: 'refused', clientId: 'alpha', reason: 'no audience or resource requested, none from the subject, and client alpha has no default_audience' });
+  });
 
   it('refuses the saml2-bearer grant to a client not configured for it', async () => {
     await start(['client_credentials', EXCHANGE]);

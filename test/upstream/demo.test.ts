@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -8,10 +8,11 @@ import { systemClock } from '../../src/core/clock.js';
 import { createLogger } from '../../src/core/logger.js';
 import { DEMO_AUDIENCES, DEMO_CLIENT, demoConfig } from '../../src/demo/config.js';
 import { DEMO_SCOPE } from '../../src/demo/idp/personas.js';
+import { startDemoUpstream } from '../../src/demo/upstream.js';
 import { mintAccessToken } from '../../src/tokens/mint.js';
 import { basic } from '../helpers/service.js';
 
-/** Item 6: the demo's own upstream (in-process oidc-provider + records API) behind the proxy, as the survey page uses it. */
+/** Item 6: the demo's own upstream (its authorization server + records API) behind the proxy, as the survey page uses it. */
 
 let dir: string;
 let service: Service;
@@ -64,5 +65,32 @@ describe('the demo upstream', () => {
     const res = await get('/upstreams/demo-sis/programmes', access_token);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual([{ code: 'BSC-PHYS', name: 'BSc Physics' }, { code: 'BSC-CHEM', name: 'BSc Chemistry' }]);
+  });
+});
+
+describe('the demo authorization server (RFC 6749 §4.4)', () => {
+  it('refuses a wrong client secret, another grant type and a token it did not issue', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'campus-sts-demo-as-'));
+    const up = await startDemoUpstream({ dataDir: own });
+    try {
+      const secret = readFileSync(up.secretFile, 'utf8').trim();
+      const tokenWith = (auth: string, grant = 'client_credentials') =>
+        fetch(up.tokenUrl, { method: 'POST', headers: { authorization: basic(up.clientId, auth) }, body: new URLSearchParams({ grant_type: grant }) });
+      const wrong = await tokenWith('not-the-secret');
+      expect(wrong.status).toBe(401);
+      expect(wrong.headers.get('www-authenticate')).toBe('Basic realm="demo-sis"');
+      expect(await wrong.json()).toEqual({ error: 'invalid_client' });
+      const otherGrant = await tokenWith(secret, 'password');
+      expect([otherGrant.status, await otherGrant.json()]).toEqual([400, { error: 'unsupported_grant_type' }]);
+      const good = await tokenWith(secret);
+      const body = (await good.json()) as { access_token: string };
+      expect(body).toEqual({ access_token: expect.stringMatching(/^[\w-]{43}$/), token_type: 'Bearer', expires_in: 3600 });
+      expect((await fetch(`${up.apiBase}/programmes`, { headers: { authorization: `Bearer ${body.access_token}` } })).status).toBe(200);
+      const forged = await fetch(`${up.apiBase}/programmes`, { headers: { authorization: 'Bearer not-issued-here' } });
+      expect([forged.status, await forged.json()]).toEqual([401, { error: 'invalid_token' }]);
+    } finally {
+      await up.close();
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 });

@@ -27,6 +27,11 @@ function surveyOf(row: AuditRow): string {
   return typeof survey === 'string' ? survey : '';
 }
 
+/** An identifier on one line (a wrapped id is hard to read and to compare); cut with an ellipsis, whole in its title. */
+function idText(value: string | null) {
+  return value ? html`<span class="id" title="${value}">${value}</span>` : '';
+}
+
 export function chainStatusPanel(status: ChainStatus, checkpoint: AuditCheckpointRow | undefined, admin: AdminPrincipal) {
   const body =
     status.state === 'verified'
@@ -108,11 +113,11 @@ ${chainStatusPanel(v.status, v.checkpoint, v.admin)}
     <td>${utc(r.at)}</td>
     <td>${r.event}</td>
     <td class="outcome-${r.outcome}">${r.outcome}</td>
-    <td class="mono">${r.subject ?? ''}</td>
-    <td class="mono">${r.clientId ?? ''}</td>
-    <td>${surveyOf(r)}</td>
+    <td class="mono">${idText(r.subject)}</td>
+    <td class="mono">${idText(r.clientId)}</td>
+    <td>${idText(surveyOf(r))}</td>
     <td class="mono">${r.audience ?? ''}${r.scope ? html`<br><span class="muted">${r.scope}</span>` : ''}</td>
-    <td>${r.reason ?? ''}</td>
+    <td class="reason">${r.reason ?? ''}</td>
   </tr>`,
   )}
   </tbody>

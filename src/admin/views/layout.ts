@@ -43,6 +43,8 @@ th, td { text-align: left; padding: .4rem .6rem; border-top: 1px solid var(--lin
 th { background: var(--bg); white-space: nowrap; }
 td.mono, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .82rem; overflow-wrap: break-word; }
 dd.mono { word-break: break-all; }
+.id { display: inline-block; max-width: 16rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; vertical-align: top; }
+td.reason { min-width: 14rem; }
 time { white-space: nowrap; }
 .outcome-refused, .outcome-error { color: var(--bad); font-weight: 600; }
 .outcome-success { color: var(--ok); }

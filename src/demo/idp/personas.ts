@@ -14,16 +14,26 @@ export interface Persona {
   role: string;
   /** Unscoped eduPersonAffiliation values. */
   affiliations: readonly string[];
+  /** eduPersonEntitlement values (the admin console's roles come from these). */
+  entitlements?: readonly string[];
 }
+
+/** The entitlement the demo config maps to the console's `auditor` role. */
+export const DEMO_AUDITOR_ENTITLEMENT = `urn:mace:${DEMO_SCOPE}:campus-sts:auditor`;
 
 /**
  * A student (the demo survey admits them), a member of staff and an alumna (both refused by the demo survey's
- * `require: { affiliation: [student] }`, so the refusal page can be seen too).
+ * `require: { affiliation: [student] }`, so the refusal page can be seen too), and an auditor from the research
+ * ethics office, whose entitlement opens the audit console (`/admin/audit`): audit review is one of the three uses.
  */
 export const PERSONAS: readonly Persona[] = [
   { id: 'student', username: 'alex.rivera', givenName: 'Alex', sn: 'Rivera', role: 'Undergraduate student, Physics', affiliations: ['member', 'student'] },
   { id: 'staff', username: 'sam.chen', givenName: 'Sam', sn: 'Chen', role: 'Lecturer, School of Physics', affiliations: ['member', 'staff', 'employee'] },
   { id: 'alumna', username: 'jordan.okafor', givenName: 'Jordan', sn: 'Okafor', role: 'Alumna, class of 2019', affiliations: ['alum'] },
+  {
+    id: 'auditor', username: 'taylor.brooks', givenName: 'Taylor', sn: 'Brooks', role: 'Auditor, Research Ethics Office (opens the audit console)',
+    affiliations: ['member', 'staff', 'employee'], entitlements: [DEMO_AUDITOR_ENTITLEMENT],
+  },
 ];
 
 export function findPersona(id: string | undefined): Persona | undefined {
@@ -43,5 +53,6 @@ export function personaAttributes(p: Persona): Array<{ name: string; values: str
     { name: ATTR.displayName, values: [displayNameOf(p)] },
     { name: ATTR.givenName, values: [p.givenName] },
     { name: ATTR.sn, values: [p.sn] },
+    ...(p.entitlements ? [{ name: ATTR.eduPersonEntitlement, values: [...p.entitlements] }] : []),
   ];
 }

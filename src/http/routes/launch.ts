@@ -1,9 +1,10 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { InvalidRequest } from '../../core/oauth-errors.js';
 import type { LaunchService } from '../../launch/launch-service.js';
 import type { AppEnv } from '../env.js';
 import { NO_STORE } from '../errors.js';
+import { readBody } from '../read-body.js';
 import { readForm } from '../read-form.js';
 
 const MAX_REDEEM_BYTES = 4096;
@@ -21,7 +22,7 @@ export function launchRoutes(deps: { launch: LaunchService }): Hono<AppEnv> {
     )
     .post('/launch/redeem', async (c) => {
       const fields = await deps.launch.redeem({
-        readCode: () => readCode(c.req.header('content-type'), () => readForm(c, MAX_REDEEM_BYTES), () => c.req.text()),
+        readCode: () => readCode(c),
         origin: c.req.header('origin'),
         requestId: c.get('requestId'),
       });
@@ -29,13 +30,15 @@ export function launchRoutes(deps: { launch: LaunchService }): Hono<AppEnv> {
     });
 }
 
-async function readCode(contentType: string | undefined, form: () => Promise<{ single(n: string): string | undefined }>, text: () => Promise<string>): Promise<string | undefined> {
-  if (contentType?.split(';')[0]?.trim().toLowerCase() !== 'application/json') return (await form()).single('code');
-  const body = await text();
-  if (body.length > MAX_REDEEM_BYTES) throw new InvalidRequest('the request body is too large');
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The code from a form or a JSON body `{"code": "…"}`, each read through the one capped body reader. */
+async function readCode(c: Context<AppEnv>): Promise<string | undefined> {
+  if (c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase() !== 'application/json') return (await readForm(c, MAX_REDEEM_BYTES)).single('code');
+  const bytes = await readBody(c, MAX_REDEEM_BYTES);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body);
+    parsed = JSON.parse(utf8.decode(bytes));
   } catch {
     throw new InvalidRequest('the request body is not JSON');
   }

@@ -4,13 +4,13 @@ import { randomToken } from '../../core/hash.js';
 import { OAuthError } from '../../core/oauth-errors.js';
 import type { LaunchService } from '../../launch/launch-service.js';
 import type { SamlServiceProvider } from '../../saml/types.js';
-import { BrowserRefusal } from '../../sso/browser-refusal.js';
+import { BrowserRefusal, samlLoginRefusal } from '../../sso/browser-refusal.js';
 import { withBrowserRefusalAudit, type AcceptedLogin, type SsoService } from '../../sso/sso-service.js';
 import type { Db } from '../../db/client.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { AppEnv } from '../env.js';
 import { PAGE_CSP, renderNotice } from '../pages.js';
-import { readForm } from '../read-form.js';
+import { NotAForm, readForm } from '../read-form.js';
 
 /**
  * The cookie that binds a pending login to this browser. The IdP's POST to the ACS is cross-site, so it must be
@@ -64,7 +64,8 @@ export function samlRoutes(deps: SamlRoutesDeps): Hono<AppEnv> {
 
   return new Hono<AppEnv>()
     .get('/saml/metadata', (c) => c.body(deps.sp.metadataXml(), 200, { 'Content-Type': 'application/samlmetadata+xml', 'Cache-Control': 'public, max-age=3600' }))
-    .get('/launch/:survey', (c) =>
+    // Not /launch/redeem, which is POST only (another method there is a 405, not a launch of survey "redeem").
+    .get('/launch/:survey{(?!redeem$)[^/]+}', (c) =>
       browserFlow(c, async () => {
         const url = await deps.launch.start(c.req.param('survey'), browserNonce(c, deps.loginTtlSeconds), c.get('requestId'));
         c.header('Cache-Control', 'no-store');
@@ -96,9 +97,11 @@ export function samlRoutes(deps: SamlRoutesDeps): Hono<AppEnv> {
           relayState = form.single('RelayState');
         } catch (err) {
           if (!(err instanceof OAuthError)) throw err;
-          throw badPost(err.detail, requestId, err.status === 413 ? 413 : 400);
+          const tooLarge = err.status === 413;
+          const reason = err instanceof NotAForm ? 'content_type_unsupported' : tooLarge ? 'too_large' : 'form_malformed';
+          throw samlLoginRefusal(reason, err.detail, { requestId, data: {} }, tooLarge ? 413 : 400);
         }
-        if (!samlResponse) throw badPost('no SAMLResponse', requestId, 400);
+        if (!samlResponse) throw samlLoginRefusal('saml_response_missing', 'no SAMLResponse in the form', { requestId, data: {} });
         const accepted = await deps.sso.acceptResponse(samlResponse, getCookie(c, LOGIN_COOKIE), requestId);
         if (accepted.pending?.purpose === 'admin' && deps.adminLogin) return deps.adminLogin(c, accepted, requestId, deps.sso);
         const survey = accepted.pending ? (accepted.pending.purpose === 'launch' ? accepted.pending.target : undefined) : relayState;
@@ -109,13 +112,4 @@ export function samlRoutes(deps: SamlRoutesDeps): Hono<AppEnv> {
         return c.html(renderNotice({ title: 'You are signed in', message: `Signed in as ${accepted.login.subject}.`, whatToDo: 'You can close this page.', correlationId: requestId }));
       }),
     );
-}
-
-function badPost(reason: string, requestId: string, status: 400 | 413): BrowserRefusal {
-  return new BrowserRefusal(
-    status,
-    { title: 'We could not read the sign-in', message: 'The sign-in message that reached us was incomplete or malformed.', whatToDo: 'Go back to the survey link and open it again.' },
-    reason,
-    { event: 'saml.login', outcome: 'refused', requestId, reason, data: {} },
-  );
 }

@@ -34,7 +34,7 @@ export function createGenericProvider(cfg: GenericConfig, deps: ProviderDeps): U
   const auth: TokenClientAuth = { id: cfg.client_id ?? '', secret: deps.clientSecret ?? '', method: cfg.client_auth };
   const resource = cfg.resource ? { resource: cfg.resource } : {};
   const token = (params: Record<string, string | undefined>) =>
-    requestToken({ fetch: deps.fetch, url: cfg.token_url, params: { ...params, ...resource }, auth, timeoutMs: cfg.timeout_ms }).then((r) => r.set);
+    requestToken({ fetch: deps.fetch, url: cfg.token_url, params: { ...params, ...resource }, auth, timeoutMs: cfg.refresh_timeout_ms }).then((r) => r.set);
   return {
     preset: 'generic-oauth2',
     inspectsBodies: false,

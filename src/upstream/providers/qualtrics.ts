@@ -15,7 +15,7 @@ export function createQualtricsProvider(cfg: QualtricsConfig, deps: ProviderDeps
   const base = stripSlash(cfg.base_url ?? `https://${cfg.datacenter}.qualtrics.com`);
   const auth: TokenClientAuth = { id: cfg.client_id ?? '', secret: deps.clientSecret ?? '', method: 'client_secret_basic' };
   const token = (params: Record<string, string | undefined>) =>
-    requestToken({ fetch: deps.fetch, url: `${base}/oauth2/token`, params, auth, timeoutMs: cfg.timeout_ms }).then((r) => r.set);
+    requestToken({ fetch: deps.fetch, url: `${base}/oauth2/token`, params, auth, timeoutMs: cfg.refresh_timeout_ms }).then((r) => r.set);
   return {
     preset: 'qualtrics',
     inspectsBodies: false,

@@ -18,7 +18,7 @@ export function createSurveyMonkeyApplyProvider(cfg: ApplyConfig, deps: Provider
   const site = stripSlash(cfg.site_url);
   const auth: TokenClientAuth = { id: cfg.client_id ?? '', secret: deps.clientSecret ?? '', method: 'client_secret_post' };
   const token = (params: Record<string, string | undefined>) =>
-    requestToken({ fetch: deps.fetch, url: `${site}/api/o/token/`, params, auth, timeoutMs: cfg.timeout_ms }).then((r) => r.set);
+    requestToken({ fetch: deps.fetch, url: `${site}/api/o/token/`, params, auth, timeoutMs: cfg.refresh_timeout_ms }).then((r) => r.set);
   return {
     preset: 'surveymonkey-apply',
     inspectsBodies: false,

@@ -33,7 +33,7 @@ export function createSurveyMonkeyProvider(cfg: SurveyMonkeyConfig, deps: Provid
         url: `${base}/oauth/token`,
         params: { grant_type: 'authorization_code', code: p.code, redirect_uri: p.redirectUri, code_verifier: p.codeVerifier },
         auth: { id: cfg.client_id ?? '', secret: deps.clientSecret ?? '', method: 'client_secret_post' },
-        timeoutMs: cfg.timeout_ms,
+        timeoutMs: cfg.refresh_timeout_ms,
       });
       return { ...set, accessUrl: checkAccessUrl(raw.access_url, allowed) ?? base };
     },

@@ -81,7 +81,8 @@ function networkCode(err: unknown): string {
 
 /**
  * RFC 6749 §5.2 `{error}`; SurveyMonkey's `{error: {id, name}}`. 5xx is "try later", invalid_grant is "the
- * grant is dead", invalid_client (or 401) is our credentials.
+ * grant is dead", invalid_client (or 401) and unauthorized_client are our client credentials, refused or not
+ * allowed this grant (SurveyMonkey Apply's "Generate new credentials" kills the old secret at once).
  */
 function errorFromAnswer(status: number, json: unknown): UpstreamTokenError {
   const err = (json as { error?: unknown } | null)?.error;
@@ -91,27 +92,47 @@ function errorFromAnswer(status: number, json: unknown): UpstreamTokenError {
   const safe = (code ?? `http_${status}`).replace(/[^\w.-]/g, '_').slice(0, 64);
   if (status >= 500) return new UpstreamTokenError('unavailable', safe);
   if (code === 'invalid_grant') return new UpstreamTokenError('invalid_grant', safe);
-  if (code === 'invalid_client' || status === 401) return new UpstreamTokenError('invalid_client', safe);
+  if (code === 'invalid_client' || code === 'unauthorized_client' || status === 401) return new UpstreamTokenError('invalid_client', safe);
   return new UpstreamTokenError('rejected', safe);
 }
 
-/** RFC 6749 §5.1, checked: a bearer token (§7.1: a client MUST NOT use a token type it does not understand). */
+/**
+ * The longest lifetime believed: a vendor's `expires_in` beyond a year (1e20 has been seen) is read as a year,
+ * so the token is still renewed now and then and every stored or audited value stays an ordinary number.
+ */
+export const MAX_EXPIRES_IN_SECONDS = 365 * 24 * 3600;
+
+/**
+ * RFC 6749 §5.1 `expires_in`, normalised at the boundary: whole seconds (a numeric string is read as a number),
+ * at most MAX_EXPIRES_IN_SECONDS. Absent, zero, negative or not a number: the lifetime is unknown (undefined),
+ * and the token is used until the upstream answers 401, then refreshed once — never a reason to refuse the answer.
+ */
+export function normaliseExpiresIn(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (!Number.isFinite(n) || n < 1) return undefined;
+  return Math.min(Math.floor(n), MAX_EXPIRES_IN_SECONDS);
+}
+
+/**
+ * RFC 6749 §5.1, checked: a bearer token (§7.1: a client MUST NOT use a token type it does not understand).
+ * The refresh token is read first: with rotation the vendor has already retired the one we sent, so an answer
+ * whose access token cannot be used still hands its new refresh token back (`UpstreamTokenError.refreshToken`)
+ * for the vault to keep.
+ */
 export function parseTokenSet(json: unknown): TokenSet {
   const o = (json ?? {}) as Record<string, unknown>;
-  if (typeof o.access_token !== 'string' || !TOKEN_VALUE.test(o.access_token)) throw new UpstreamTokenError('malformed', 'no_access_token');
-  if (o.token_type !== undefined && (typeof o.token_type !== 'string' || o.token_type.toLowerCase() !== 'bearer')) {
-    throw new UpstreamTokenError('malformed', 'token_type_not_bearer');
-  }
-  const set: TokenSet = { accessToken: o.access_token };
+  let refreshToken: string | undefined;
   if (o.refresh_token !== undefined && o.refresh_token !== null && o.refresh_token !== '') {
     if (typeof o.refresh_token !== 'string' || !TOKEN_VALUE.test(o.refresh_token)) throw new UpstreamTokenError('malformed', 'bad_refresh_token');
-    set.refreshToken = o.refresh_token;
+    refreshToken = o.refresh_token;
   }
-  const expires = typeof o.expires_in === 'string' && /^\d+$/.test(o.expires_in) ? Number(o.expires_in) : o.expires_in;
-  if (expires !== undefined && expires !== null) {
-    if (typeof expires !== 'number' || !Number.isFinite(expires) || expires <= 0) throw new UpstreamTokenError('malformed', 'bad_expires_in');
-    set.expiresIn = Math.floor(expires);
-  }
+  const unusable = (code: string) => new UpstreamTokenError('malformed', code, refreshToken === undefined ? {} : { refreshToken });
+  if (typeof o.access_token !== 'string' || !TOKEN_VALUE.test(o.access_token)) throw unusable('no_access_token');
+  if (o.token_type !== undefined && (typeof o.token_type !== 'string' || o.token_type.toLowerCase() !== 'bearer')) throw unusable('token_type_not_bearer');
+  const set: TokenSet = { accessToken: o.access_token };
+  if (refreshToken !== undefined) set.refreshToken = refreshToken;
+  const expiresIn = normaliseExpiresIn(o.expires_in);
+  if (expiresIn !== undefined) set.expiresIn = expiresIn;
   if (typeof o.scope === 'string') set.scope = o.scope;
   return set;
 }

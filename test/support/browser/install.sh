@@ -14,6 +14,11 @@ installed() {
   done
 }
 
+# --check: only say (by the exit status) whether everything is present; install nothing.
+if [[ ${1:-} == --check ]]; then
+  if installed; then exit 0; else exit 1; fi
+fi
+
 if installed; then
   exit 0
 fi

@@ -117,6 +117,8 @@ export interface SurveyMonkeyFake extends Fake {
   regional: Fake;
   /** What the next code exchange answers as `access_url` (default: the regional host). */
   accessUrl: string | undefined;
+  /** Fields merged into the code exchange's answer (odd vendor values: `expires_in: 1e20`, …). */
+  answerPatch: Record<string, unknown>;
   /** Next API answers: `revoked` (HTTP 200 + status 1), `revoked401` (1013), `rate_limited` (429, 1040). */
   apiMode: 'ok' | 'revoked' | 'revoked401' | 'rate_limited';
   deny: boolean;
@@ -133,7 +135,7 @@ export interface SurveyMonkeyFake extends Fake {
 export async function startSurveyMonkeyFake(client: { id: string; secret: string }): Promise<SurveyMonkeyFake> {
   const codes = new Map<string, { redirectUri: string; at: number }>();
   const tokens = new Set<string>();
-  const settings = { accessUrl: undefined, apiMode: 'ok', deny: false } as SurveyMonkeyFake;
+  const settings = { accessUrl: undefined, apiMode: 'ok', deny: false, answerPatch: {} } as unknown as SurveyMonkeyFake;
   const smError = (res: ServerResponse, status: number, id: string, name: string, message: string, headers: Record<string, string> = {}) =>
     json(res, status, { error: { docs: 'https://developer.surveymonkey.com/api/v3/#error-codes', message, id, name, http_status_code: status } }, headers);
 
@@ -186,7 +188,7 @@ export async function startSurveyMonkeyFake(client: { id: string; secret: string
       }
       const t = token();
       tokens.add(t);
-      return json(res, 200, { access_token: t, token_type: 'bearer', access_url: settings.accessUrl ?? regional.origin });
+      return json(res, 200, { access_token: t, token_type: 'bearer', access_url: settings.accessUrl ?? regional.origin, ...settings.answerPatch });
     }
     // The default host does not serve this account: its tokens belong to the regional host.
     smError(res, 401, '1011', 'Authorization Error', 'The authorization token provided was invalid.');
@@ -203,11 +205,22 @@ export async function startSurveyMonkeyFake(client: { id: string; secret: string
 // ---------------------------------------------------------------------------------------------------------------
 
 export interface ApplyFake extends Fake {
-  /** Makes a fresh credential set as "Generate new credentials" does (the old refresh token dies). */
-  generateCredentials(): string;
+  /**
+   * "Generate new credentials": a new client secret and refresh token; every earlier token and the old secret
+   * die at once. (Apply also issues a new client id; the fake keeps one, the dead secret already fails.)
+   */
+  generateCredentials(): { clientSecret: string; refreshToken: string };
   /** Refresh tokens currently valid (single use: each refresh replaces the one it used). */
   validRefreshTokens: Set<string>;
   revoked: { token: string; token_hint: string }[];
+  /** Refreshes answered with new tokens. */
+  refreshes: number;
+  /** Delays the token answer; the refresh token is rotated before the wait, as a slow vendor already did. */
+  tokenDelayMs: number;
+  /** Fields merged into the next token answers (odd vendor values: `expires_in: 1e20`, …). */
+  answerPatch: Record<string, unknown>;
+  /** Answers every refresh with this OAuth error (400) instead, e.g. `unauthorized_client`. */
+  refuseWith: string | undefined;
 }
 
 /**
@@ -221,20 +234,25 @@ export async function startApplyFake(client: { id: string; secret: string }): Pr
   const refresh = new Set<string>();
   const access = new Set<string>();
   const revoked: ApplyFake['revoked'] = [];
-  const fake = await listen((req, res, body) => {
+  const current = { ...client };
+  const state = { refreshes: 0, tokenDelayMs: 0, answerPatch: {}, refuseWith: undefined } as unknown as ApplyFake;
+  const fake = await listen(async (req, res, body) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (req.method === 'POST' && url.pathname === '/api/o/token/') {
       if (url.search) return json(res, 400, { error: 'invalid_request', error_description: 'credentials must be sent in the body' });
       if (!isForm(req)) return json(res, 400, { error: 'invalid_request' });
       const f = new URLSearchParams(body);
-      if (f.get('client_id') !== client.id || f.get('client_secret') !== client.secret) return json(res, 401, { error: 'invalid_client' });
+      if (f.get('client_id') !== current.id || f.get('client_secret') !== current.secret) return json(res, 401, { error: 'invalid_client' });
       if (f.get('grant_type') !== 'refresh_token') return json(res, 400, { error: 'unsupported_grant_type' });
+      if (state.refuseWith) return json(res, 400, { error: state.refuseWith });
       const rt = f.get('refresh_token') ?? '';
       if (!refresh.delete(rt)) return json(res, 400, { error: 'invalid_grant' });
       const next = { access: token(), refresh: token() };
       access.add(next.access);
       refresh.add(next.refresh);
-      return json(res, 200, { access_token: next.access, expires_in: 7200, refresh_token: next.refresh, scope: '', token_type: 'Bearer' });
+      state.refreshes++;
+      if (state.tokenDelayMs > 0) await new Promise((r) => setTimeout(r, state.tokenDelayMs));
+      return json(res, 200, { access_token: next.access, expires_in: 7200, refresh_token: next.refresh, scope: '', token_type: 'Bearer', ...state.answerPatch });
     }
     if (req.method === 'POST' && url.pathname === '/api/o/revoke_token/') {
       let b: Record<string, string>;
@@ -243,7 +261,7 @@ export async function startApplyFake(client: { id: string; secret: string }): Pr
       } catch {
         return json(res, 400, { error: 'invalid_request' });
       }
-      if (b.client_id !== client.id || b.client_secret !== client.secret) return json(res, 401, { error: 'invalid_client' });
+      if (b.client_id !== current.id || b.client_secret !== current.secret) return json(res, 401, { error: 'invalid_client' });
       revoked.push({ token: b.token ?? '', token_hint: b.token_hint ?? '' });
       refresh.delete(b.token ?? '');
       access.delete(b.token ?? '');
@@ -258,14 +276,16 @@ export async function startApplyFake(client: { id: string; secret: string }): Pr
     }
     json(res, 404, {});
   });
-  return Object.assign(fake, {
+  return Object.assign(state, fake, {
     validRefreshTokens: refresh,
     revoked,
     generateCredentials() {
       refresh.clear();
+      access.clear();
+      current.secret = token();
       const rt = token();
       refresh.add(rt);
-      return rt;
+      return { clientSecret: current.secret, refreshToken: rt };
     },
   });
 }

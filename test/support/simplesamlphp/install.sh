@@ -20,6 +20,11 @@ installed() {
   php -r 'exit(extension_loaded("dom") && extension_loaded("mbstring") ? 0 : 1);'
 }
 
+# --check: only say (by the exit status) whether everything is present; install nothing.
+if [[ ${1:-} == --check ]]; then
+  if installed; then exit 0; else exit 1; fi
+fi
+
 if installed; then
   exit 0
 fi
