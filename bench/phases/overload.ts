@@ -120,7 +120,8 @@ async function overload(ctx: ScenarioContext, world: SamlWorld, target: 'token' 
   const request = target === 'token' ? LEGIT : LAUNCH;
   const expect = target === 'token' ? 200 : 303;
   const measure = async (admission: typeof ADMISSION, plan: { connections: number; overallRate?: number }) => {
-    const child = await sts(ctx, world, `overload-${target}`, { trusted_proxies: ['127.0.0.1'], admission });
+    // max_connections above the load generator's: this measures admission, not the connection cap.
+    const child = await sts(ctx, world, `overload-${target}`, { trusted_proxies: ['127.0.0.1'], admission, max_connections: 2 * OVERLOAD_CONNECTIONS });
     try {
       await expectStatus(child.url, request, expect);
       return await drive({ url: child.url, request, expect, durationSeconds: seconds, ...plan });
