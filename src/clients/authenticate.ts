@@ -2,7 +2,7 @@ import { createLocalJWKSet, decodeJwt, errors, jwtVerify } from 'jose';
 import type { Clock } from '../core/clock.js';
 import { CLIENT_ASSERTION_TYPE_JWT_BEARER } from '../core/constants.js';
 import { constantTimeEqual, sha256b64u } from '../core/hash.js';
-import { InvalidClient, InvalidRequest } from '../core/oauth-errors.js';
+import { CLIENT_AUTHENTICATION_FAILED, InvalidClient, InvalidRequest } from '../core/oauth-errors.js';
 import type { FormParams } from '../http/form-params.js';
 import type { Client, ClientAuthMethod, ClientRegistry } from './registry.js';
 import { verifyClientSecret } from './secret-hash.js';
@@ -45,11 +45,11 @@ export function createClientAuthenticator(deps: ClientAuthDeps): ClientAuthentic
   const verified = new Map<string, string>();
 
   async function checkSecret(client: Client, method: 'client_secret_basic' | 'client_secret_post', secret: string): Promise<AuthenticatedClient> {
-    if (client.auth.method !== method) throw new InvalidClient(`client uses ${client.auth.method}, not ${method}`);
+    if (client.auth.method !== method) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, `client uses ${client.auth.method}, not ${method}`);
     const digest = sha256b64u(secret);
     const known = verified.get(client.id);
     if (!(known && constantTimeEqual(known, digest))) {
-      if (!(await verifyClientSecret(secret, client.auth.secretHash))) throw new InvalidClient('wrong client secret');
+      if (!(await verifyClientSecret(secret, client.auth.secretHash))) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'wrong client secret');
       verified.set(client.id, digest);
     }
     return { client, method };
@@ -60,11 +60,11 @@ export function createClientAuthenticator(deps: ClientAuthDeps): ClientAuthentic
     try {
       ({ iss } = decodeJwt(assertion));
     } catch {
-      throw new InvalidClient('client assertion is not a JWT');
+      throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'client assertion is not a JWT');
     }
     const clientId = formClientId ?? (typeof iss === 'string' ? iss : undefined);
     const client = lookup(clientId);
-    if (client.auth.method !== 'private_key_jwt') throw new InvalidClient(`client uses ${client.auth.method}, not private_key_jwt`);
+    if (client.auth.method !== 'private_key_jwt') throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, `client uses ${client.auth.method}, not private_key_jwt`);
     const now = deps.clock.now();
     let payload;
     try {
@@ -78,12 +78,12 @@ export function createClientAuthenticator(deps: ClientAuthDeps): ClientAuthentic
         requiredClaims: ['exp', 'jti'],
       }));
     } catch (err) {
-      if (err instanceof errors.JOSEError) throw new InvalidClient(`client assertion rejected: ${err.code}`, { cause: err });
+      if (err instanceof errors.JOSEError) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, `client assertion rejected: ${err.code}`, { cause: err });
       throw err;
     }
     const exp = payload.exp! * 1000;
-    if (exp - now.getTime() > MAX_ASSERTION_LIFETIME_S * 1000) throw new InvalidClient('client assertion lives too long');
-    if (typeof payload.jti !== 'string' || payload.jti.length > 256) throw new InvalidClient('client assertion jti is malformed');
+    if (exp - now.getTime() > MAX_ASSERTION_LIFETIME_S * 1000) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'client assertion lives too long');
+    if (typeof payload.jti !== 'string' || payload.jti.length > 256) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'client assertion jti is malformed');
     return {
       client,
       method: 'private_key_jwt',
@@ -93,7 +93,7 @@ export function createClientAuthenticator(deps: ClientAuthDeps): ClientAuthentic
 
   function lookup(id: string | undefined): Client {
     const client = id === undefined ? undefined : deps.clients.get(id);
-    if (!client) throw new InvalidClient('unknown client');
+    if (!client) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'unknown client');
     return client;
   }
 
@@ -114,11 +114,11 @@ export function createClientAuthenticator(deps: ClientAuthDeps): ClientAuthentic
       if (postSecret !== undefined) return checkSecret(lookup(formClientId), 'client_secret_post', postSecret);
       if (assertion !== undefined || assertionType !== undefined) {
         if (assertionType !== CLIENT_ASSERTION_TYPE_JWT_BEARER || assertion === undefined) {
-          throw new InvalidClient('client_assertion_type must be jwt-bearer with a client_assertion');
+          throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'client_assertion_type must be jwt-bearer with a client_assertion');
         }
         return checkAssertion(assertion, formClientId);
       }
-      throw new InvalidClient('no client authentication');
+      throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'no client authentication');
     },
     claimedClientId(authorization, form) {
       let id: string | undefined;
@@ -143,14 +143,14 @@ function assertionIssuer(assertion: string | undefined): string | undefined {
 function parseBasic(header: string | undefined): { id: string; secret: string } | undefined {
   if (header === undefined) return undefined;
   const match = /^Basic ([A-Za-z0-9+/]+={0,2})$/i.exec(header.trim());
-  if (!match) throw new InvalidClient('malformed Authorization header');
+  if (!match) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'malformed Authorization header');
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon < 1) throw new InvalidClient('malformed Basic credentials');
+  if (colon < 1) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'malformed Basic credentials');
   try {
     const formDecode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
     return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
   } catch {
-    throw new InvalidClient('malformed Basic credentials');
+    throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'malformed Basic credentials');
   }
 }

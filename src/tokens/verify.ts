@@ -1,7 +1,7 @@
 import { errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import type { Clock } from '../core/clock.js';
 import { ACCESS_TOKEN_JWT_TYP } from '../core/constants.js';
-import { InvalidGrant } from '../core/oauth-errors.js';
+import { GRANT_INVALID, InvalidGrant } from '../core/oauth-errors.js';
 import type { Keystore } from './keystore.js';
 import type { ActClaim } from './mint.js';
 import type { Revocations } from './revocations.js';
@@ -42,7 +42,7 @@ const REGISTERED = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'cl
  */
 export async function verifyOwnToken(token: string, deps: VerifyDeps): Promise<VerifiedToken> {
   if (token.length > MAX_TOKEN_LENGTH || !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) {
-    throw new InvalidGrant('token is not a compact JWS');
+    throw new InvalidGrant(GRANT_INVALID, 'token is not a compact JWS');
   }
   let payload: JWTPayload;
   try {
@@ -55,11 +55,11 @@ export async function verifyOwnToken(token: string, deps: VerifyDeps): Promise<V
       requiredClaims: ['sub', 'aud', 'exp', 'iat', 'jti', 'client_id'],
     }));
   } catch (err) {
-    if (err instanceof errors.JOSEError) throw new InvalidGrant(`token rejected: ${err.code}${claimOf(err)}`, undefined, { cause: err });
+    if (err instanceof errors.JOSEError) throw new InvalidGrant(GRANT_INVALID, `token rejected: ${err.code}${claimOf(err)}`, { cause: err });
     throw err;
   }
   const claims = readClaims(payload);
-  if (deps.revocations.isRevoked(claims.jti)) throw new InvalidGrant('token revoked');
+  if (deps.revocations.isRevoked(claims.jti)) throw new InvalidGrant(GRANT_INVALID, 'token revoked');
   return claims;
 }
 
@@ -76,7 +76,7 @@ function claimOf(err: errors.JOSEError): string {
 
 function readClaims(p: JWTPayload): VerifiedToken {
   const str = (v: unknown, name: string): string => {
-    if (typeof v !== 'string' || v === '') throw new InvalidGrant(`token claim ${name} is malformed`);
+    if (typeof v !== 'string' || v === '') throw new InvalidGrant(GRANT_INVALID, `token claim ${name} is malformed`);
     return v;
   };
   const extra: Record<string, unknown> = {};
