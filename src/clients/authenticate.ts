@@ -1,6 +1,6 @@
 import { createLocalJWKSet, decodeJwt, errors, jwtVerify } from 'jose';
 import type { Clock } from '../core/clock.js';
-import { CLIENT_ASSERTION_TYPE_JWT_BEARER } from '../core/constants.js';
+import { CLIENT_ASSERTION_ALGORITHMS, CLIENT_ASSERTION_TYPE_JWT_BEARER } from '../core/constants.js';
 import { constantTimeEqual, sha256b64u } from '../core/hash.js';
 import { CLIENT_AUTHENTICATION_FAILED, InvalidClient, InvalidRequest } from '../core/oauth-errors.js';
 import type { FormParams } from '../http/form-params.js';
@@ -28,8 +28,6 @@ export interface ClientAuthDeps {
   clockSkewSeconds: number;
 }
 
-/** Asymmetric algorithms only: a client's shared secret never signs an assertion here. */
-const ASSERTION_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 /** A client assertion is meant for one request; refuse ones that live longer than this. */
 const MAX_ASSERTION_LIFETIME_S = 600;
 
@@ -72,7 +70,7 @@ export function createClientAuthenticator(deps: ClientAuthDeps): ClientAuthentic
         issuer: client.id,
         subject: client.id,
         audience: deps.assertionAudiences,
-        algorithms: ASSERTION_ALGORITHMS,
+        algorithms: [...CLIENT_ASSERTION_ALGORITHMS],
         currentDate: now,
         clockTolerance: deps.clockSkewSeconds,
         requiredClaims: ['exp', 'jti'],

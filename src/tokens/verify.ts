@@ -1,6 +1,6 @@
 import { errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import type { Clock } from '../core/clock.js';
-import { ACCESS_TOKEN_JWT_TYP } from '../core/constants.js';
+import { ACCESS_TOKEN_JWT_TYP, REGISTERED_CLAIMS, SIGNING_ALGORITHMS } from '../core/constants.js';
 import { GRANT_INVALID, InvalidGrant } from '../core/oauth-errors.js';
 import type { Keystore } from './keystore.js';
 import type { ActClaim } from './mint.js';
@@ -30,10 +30,7 @@ export interface VerifyDeps {
   clockSkewSeconds: number;
 }
 
-/** Only the algorithms our own keys use; `none` and HS* never verify (RFC 8725 §3.1). */
-const OUR_ALGORITHMS = ['ES256', 'EdDSA', 'RS256'];
 const MAX_TOKEN_LENGTH = 8192;
-const REGISTERED = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'client_id', 'scope', 'act', 'may_act', 'cnf']);
 
 /**
  * Verifies a JWT access token we issued: our signature under a still-published `kid`, `typ: at+jwt`,
@@ -48,7 +45,7 @@ export async function verifyOwnToken(token: string, deps: VerifyDeps): Promise<V
   try {
     ({ payload } = await jwtVerify(token, (header: JWTHeaderParameters) => keyFor(header, deps.keystore), {
       issuer: deps.issuer,
-      algorithms: OUR_ALGORITHMS,
+      algorithms: [...SIGNING_ALGORITHMS],
       typ: ACCESS_TOKEN_JWT_TYP,
       currentDate: deps.clock.now(),
       clockTolerance: deps.clockSkewSeconds,
@@ -80,7 +77,7 @@ function readClaims(p: JWTPayload): VerifiedToken {
     return v;
   };
   const extra: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(p)) if (!REGISTERED.has(k)) extra[k] = v;
+  for (const [k, v] of Object.entries(p)) if (!REGISTERED_CLAIMS.has(k)) extra[k] = v;
   const scope = p.scope === undefined ? '' : str(p.scope, 'scope');
   return {
     sub: str(p.sub, 'sub'),
