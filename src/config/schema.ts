@@ -58,7 +58,7 @@ const client = z.strictObject({
   max_ttl_seconds: z.number().int().positive().optional(),
   /**
    * Upstreams whose access token this client may receive by token exchange (audience/resource = the upstream
-   * id). Only for trusted server-side clients; every other client gets `invalid_target` (issue 4).
+   * id). Only for trusted server-side clients; every other client gets `invalid_target`.
    */
   upstream_token_release: z.array(id).default([]),
 });
@@ -131,7 +131,7 @@ const configShape = z.strictObject({
     idps: z.array(idpSchema).default([]),
     /** SSO-gated survey launches (GET /launch/{id}). */
     surveys: z.array(surveySchema).default([]),
-    /** Upstream APIs campus-sts holds OAuth credentials for, each with its route table (issue 4). */
+    /** Upstream APIs campus-sts holds OAuth credentials for, each with its route table. */
     upstreams: upstreamsSchema,
     /** Optional automation credential for connecting upstream accounts without console sign-in (headless setups). */
     upstream_admin: upstreamAdminSchema,
