@@ -6,6 +6,9 @@ import { createAuditLog, type AuditLog } from './audit/audit-log.js';
 import { createAuditCheckpointStore, type AuditCheckpointStore } from './audit/checkpoint-store.js';
 import { createClientAssertionStore, type ClientAssertionStore } from './clients/assertion-replay.js';
 import { createClientAuthenticator } from './clients/authenticate.js';
+import { createFailureThrottle } from './clients/failure-throttle.js';
+import { createBulkhead, inSlot } from './core/bulkhead.js';
+import { serviceBusy } from './core/oauth-errors.js';
 import { buildClientRegistry } from './clients/registry.js';
 import type { Config } from './config/schema.js';
 import { checkSecrets, readSecret } from './config/secrets.js';
@@ -34,7 +37,10 @@ import { createSubjectTokenRegistry } from './exchange/types.js';
 import { createClientCredentialsGrant } from './grants/client-credentials.js';
 import { createGrantRegistry } from './grants/types.js';
 import type { AppEnv } from './http/env.js';
+import { createAdmission } from './http/admission.js';
 import { endpointUrls } from './http/routes/discovery.js';
+import { createSourceAddress } from './http/source-address.js';
+import { commitAudited } from './oauth/commit.js';
 import { createIntrospection } from './oauth/introspection.js';
 import { createRevocation } from './oauth/revocation.js';
 import { createTokenEndpoint } from './oauth/token-endpoint.js';
@@ -116,9 +122,8 @@ export async function composeService(opts: ServiceOptions) {
   const urls = endpointUrls(issuer);
   checkSecrets(config, opts.env);
   const clients = await buildClientRegistry(config, opts.env);
-  // --- operations: this instance's metrics registry (issue 5) ---
+  // This instance's metrics registry, first: the audit writer and the upstreams report into it.
   const metrics = createMetrics();
-  // --- end operations
   const { keyring, database, audit, committer, stores, keyDeps } = openStore(config, opts.env, clock, metrics.audit, onceEach((id) =>
     logger.error({ key_id: id }, 'master key changed: restart with the new key'),
   ));
@@ -151,28 +156,57 @@ export async function composeService(opts: ServiceOptions) {
     maxTtlSeconds: config.tokens.max_ttl_seconds,
   };
   const minting = { keystore, clock, issuer, policy };
-  // --- admin console, audit review, checkpoints (issue 5); `admin.requireAdmin(role)` guards admin routes ---
+  // Before SSO: the ACS completes console sign-ins through `admin.completeLogin`; `admin.requireAdmin(role)` guards admin routes.
   const admin = composeAdmin({ config, db, audit, clock, issuer, sessionStore: stores.adminSessions, checkpointStore: stores.auditCheckpoints, signingKey: () => keystore.signingKey() });
-  // --- end admin
   const sso = await composeSso({ config, db, audit, stores, clock, keyring, minting, tokenEndpoint: urls.token, adminLogin: admin.completeLogin });
   const subjectTokens = createSubjectTokenRegistry([
     createOwnTokenHandler(TOKEN_TYPES.jwt, verify),
     createOwnTokenHandler(TOKEN_TYPES.accessToken, verify),
     ...sso.subjectTokens,
   ]);
-  // --- upstream vault, proxy and token release (issue 4) ---
   const upstreams = await composeUpstreams({ config, env: opts.env, db, audit, clock, keyring, connections: stores.upstreamConnections, authStates: stores.upstreamAuthStates, verify, issuer, maxBodyBytes: config.server.max_body_bytes, observer: metrics.upstream, consoleGate: admin.upstreamGate });
-  // --- end upstreams
   const grants = createGrantRegistry([
     createClientCredentialsGrant(minting),
     createTokenExchangeGrant({ ...minting, subjectTokens, upstreamRelease: upstreams.release }),
     ...sso.grants,
   ]);
+  // Abuse and overload: failure throttling of client authentication here, admission at the app's edge.
+  const t = config.server.throttle;
+  const throttle = createFailureThrottle(
+    { clientFailures: t.client_failures, sourceFailures: t.source_failures, windowSeconds: t.window_seconds, blockSeconds: t.block_seconds },
+    {
+      throttled: metrics.traffic.throttled,
+      blocked: async ({ limit, keys, seconds, requestId }) =>
+        void (await commitAudited({ audit }, (tx) =>
+          audit.append(tx, {
+            event: 'client.throttle',
+            outcome: 'refused',
+            requestId,
+            ...(limit === 'client' && keys.client ? { clientId: keys.client } : {}),
+            reason: `too many failed client authentications from this ${limit === 'client' ? 'client id' : 'address'}`,
+            data: { limit, ...(keys.source ? { source: keys.source } : {}), block_seconds: seconds },
+          }),
+        )),
+    },
+  );
+  const a = config.server.admission;
+  const secretCheckGate = createBulkhead({ slots: t.max_secret_checks, maxWaiting: t.secret_check_queue, deadlineMs: t.secret_check_deadline_ms });
+  const admission = createAdmission(
+    { maxInFlight: a.max_in_flight, maxQueue: a.max_queue, queueDeadlineMs: a.queue_deadline_ms, retryAfterSeconds: a.retry_after_seconds },
+    { exempt: ['/healthz', '/readyz', '/metrics'], priority: (c) => c.req.method === 'POST' && c.req.path === '/saml/acs', shed: metrics.traffic.shed },
+  );
+  metrics.traffic.watch(admission.state);
   const clientAuth = createClientAuthenticator({
     clients,
     clock,
     assertionAudiences: [urls.token, issuer],
     clockSkewSeconds: config.tokens.clock_skew_seconds,
+    throttle,
+    secretChecks: (check) =>
+      inSlot(secretCheckGate, check, (why) => {
+        metrics.traffic.shed(`secret_check_${why}`);
+        return serviceBusy(a.retry_after_seconds, `secret checks busy: ${why}`);
+      }),
   });
   const services = { db, audit, clientAuth };
 
@@ -180,6 +214,7 @@ export async function composeService(opts: ServiceOptions) {
     logger,
     oauth: {
       maxBodyBytes: config.server.max_body_bytes,
+      sourceAddress: createSourceAddress(config.server.trusted_proxies),
       token: createTokenEndpoint({ ...services, grants, clientAssertions: stores.clientAssertions }),
       introspect: createIntrospection({ ...services, verify }),
       revoke: createRevocation({ ...services, verify, revocations }),
@@ -192,6 +227,7 @@ export async function composeService(opts: ServiceOptions) {
     },
     features: [...sso.routes, ...upstreams.routes, ...admin.routes(sso.browserSignIn), ...(opts.extraRoutes ?? [])],
     ops: { http: metrics.http, routes: metricsRoutes(metrics) },
+    admission: admission.middleware,
     health: {
       readiness: {
         // A real write through the group committer (file check included): ready only while writes succeed.

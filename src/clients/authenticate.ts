@@ -1,11 +1,12 @@
 import { createLocalJWKSet, decodeJwt, errors, jwtVerify } from 'jose';
 import type { Clock } from '../core/clock.js';
-import { CLIENT_ASSERTION_TYPE_JWT_BEARER } from '../core/constants.js';
+import { CLIENT_ASSERTION_ALGORITHMS, CLIENT_ASSERTION_TYPE_JWT_BEARER } from '../core/constants.js';
 import { constantTimeEqual, sha256b64u } from '../core/hash.js';
-import { InvalidClient, InvalidRequest } from '../core/oauth-errors.js';
+import { CLIENT_AUTHENTICATION_FAILED, InvalidClient, InvalidRequest, TooManyFailures } from '../core/oauth-errors.js';
 import type { FormParams } from '../http/form-params.js';
 import type { Client, ClientAuthMethod, ClientRegistry } from './registry.js';
-import { verifyClientSecret } from './secret-hash.js';
+import type { FailureThrottle, ThrottleKeys } from './failure-throttle.js';
+import { DUMMY_SECRET_HASH, verifyClientSecret } from './secret-hash.js';
 
 /** A client assertion `jti` to be consumed in the transaction that records the request (RFC 7523 §3 item 7). */
 export interface OneTimeAssertion {
@@ -26,32 +27,62 @@ export interface ClientAuthDeps {
   /** Audiences a client assertion may name (RFC 7523 §3 item 3): the token endpoint and our issuer. */
   assertionAudiences: string[];
   clockSkewSeconds: number;
+  throttle: FailureThrottle;
+  /**
+   * Runs one scrypt check within the cap on concurrent checks (core/bulkhead.ts), or throws RetryLater (503).
+   * scrypt runs on libuv's thread pool, which also signs our tokens: a few slots stay free for that.
+   */
+  secretChecks<T>(check: () => Promise<T>): Promise<T>;
 }
 
-/** Asymmetric algorithms only: a client's shared secret never signs an assertion here. */
-const ASSERTION_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 /** A client assertion is meant for one request; refuse ones that live longer than this. */
 const MAX_ASSERTION_LIFETIME_S = 600;
 
+/** What client authentication reads from a request besides its form. */
+export interface ClientCredentialsRequest {
+  authorization: string | undefined;
+  /** The caller's address as far as it can be trusted (http/source-address.ts); absent for in-process calls. */
+  sourceAddress?: string | undefined;
+  requestId: string;
+}
+
 export interface ClientAuthenticator {
-  authenticate(authorization: string | undefined, form: FormParams): Promise<AuthenticatedClient>;
+  authenticate(req: ClientCredentialsRequest, form: FormParams): Promise<AuthenticatedClient>;
   /** The client id a request claims, for the audit row of a refused request (never trusted). */
   claimedClientId(authorization: string | undefined, form: FormParams): string | undefined;
 }
 
-/** RFC 6749 §2.3 client authentication: exactly one method per request, the one configured for the client. */
+/**
+ * RFC 6749 §2.3 client authentication: exactly one method per request, the one configured for the client.
+ * Failures are throttled (clients/failure-throttle.ts): an address over its limit gets 429 for every method;
+ * a client id over its limit gets 429 instead of the scrypt check, unless the request presents the secret
+ * already verified for that client (what a legitimate client under attack sends), which costs no scrypt.
+ */
 export function createClientAuthenticator(deps: ClientAuthDeps): ClientAuthenticator {
   // Successful scrypt checks are remembered by digest so that a busy client pays scrypt once, not per request.
   const verified = new Map<string, string>();
 
-  async function checkSecret(client: Client, method: 'client_secret_basic' | 'client_secret_post', secret: string): Promise<AuthenticatedClient> {
-    if (client.auth.method !== method) throw new InvalidClient(`client uses ${client.auth.method}, not ${method}`);
+  async function checkSecret(id: string | undefined, method: 'client_secret_basic' | 'client_secret_post', secret: string, keys: ThrottleKeys): Promise<AuthenticatedClient> {
+    const client = id === undefined ? undefined : deps.clients.get(id);
+    const stored = client?.auth.method === method ? client.auth.secretHash : undefined;
     const digest = sha256b64u(secret);
-    const known = verified.get(client.id);
-    if (!(known && constantTimeEqual(known, digest))) {
-      if (!(await verifyClientSecret(secret, client.auth.secretHash))) throw new InvalidClient('wrong client secret');
-      verified.set(client.id, digest);
+    const known = client && stored ? verified.get(client.id) : undefined;
+    if (client && known && constantTimeEqual(known, digest)) {
+      await deps.throttle.admit({ source: keys.source });
+      return { client, method };
     }
+    await deps.throttle.admit(keys);
+    const matches = await deps.secretChecks(async () => {
+      // Again after the wait for a slot: the failures of the checks ahead of this one may have started a block.
+      await deps.throttle.admit(keys);
+      // An unknown id, or a known one configured for another method, costs the same scrypt as a wrong secret:
+      // the answer's timing does not tell which client ids exist.
+      return verifyClientSecret(secret, stored ?? DUMMY_SECRET_HASH);
+    });
+    if (!client) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'unknown client');
+    if (!stored) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, `client uses ${client.auth.method}, not ${method}`);
+    if (!matches) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'wrong client secret');
+    verified.set(client.id, digest);
     return { client, method };
   }
 
@@ -60,11 +91,11 @@ export function createClientAuthenticator(deps: ClientAuthDeps): ClientAuthentic
     try {
       ({ iss } = decodeJwt(assertion));
     } catch {
-      throw new InvalidClient('client assertion is not a JWT');
+      throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'client assertion is not a JWT');
     }
     const clientId = formClientId ?? (typeof iss === 'string' ? iss : undefined);
     const client = lookup(clientId);
-    if (client.auth.method !== 'private_key_jwt') throw new InvalidClient(`client uses ${client.auth.method}, not private_key_jwt`);
+    if (client.auth.method !== 'private_key_jwt') throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, `client uses ${client.auth.method}, not private_key_jwt`);
     const now = deps.clock.now();
     let payload;
     try {
@@ -72,18 +103,18 @@ export function createClientAuthenticator(deps: ClientAuthDeps): ClientAuthentic
         issuer: client.id,
         subject: client.id,
         audience: deps.assertionAudiences,
-        algorithms: ASSERTION_ALGORITHMS,
+        algorithms: [...CLIENT_ASSERTION_ALGORITHMS],
         currentDate: now,
         clockTolerance: deps.clockSkewSeconds,
         requiredClaims: ['exp', 'jti'],
       }));
     } catch (err) {
-      if (err instanceof errors.JOSEError) throw new InvalidClient(`client assertion rejected: ${err.code}`, { cause: err });
+      if (err instanceof errors.JOSEError) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, `client assertion rejected: ${err.code}`, { cause: err });
       throw err;
     }
     const exp = payload.exp! * 1000;
-    if (exp - now.getTime() > MAX_ASSERTION_LIFETIME_S * 1000) throw new InvalidClient('client assertion lives too long');
-    if (typeof payload.jti !== 'string' || payload.jti.length > 256) throw new InvalidClient('client assertion jti is malformed');
+    if (exp - now.getTime() > MAX_ASSERTION_LIFETIME_S * 1000) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'client assertion lives too long');
+    if (typeof payload.jti !== 'string' || payload.jti.length > 256) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'client assertion jti is malformed');
     return {
       client,
       method: 'private_key_jwt',
@@ -93,32 +124,47 @@ export function createClientAuthenticator(deps: ClientAuthDeps): ClientAuthentic
 
   function lookup(id: string | undefined): Client {
     const client = id === undefined ? undefined : deps.clients.get(id);
-    if (!client) throw new InvalidClient('unknown client');
+    if (!client) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'unknown client');
     return client;
   }
 
-  return {
-    async authenticate(authorization, form) {
-      const basic = parseBasic(authorization);
-      const postSecret = form.single('client_secret');
-      const assertion = form.single('client_assertion');
-      const assertionType = form.single('client_assertion_type');
-      const formClientId = form.single('client_id');
-      const used = [basic, postSecret, assertion ?? assertionType].filter((m) => m !== undefined).length;
-      // RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each request."
-      if (used > 1) throw new InvalidRequest('more than one client authentication method', 'more than one client authentication method used');
-      if (basic) {
-        if (formClientId !== undefined && formClientId !== basic.id) throw new InvalidRequest('client_id does not match the authenticated client');
-        return checkSecret(lookup(basic.id), 'client_secret_basic', basic.secret);
+  async function verify(authorization: string | undefined, form: FormParams, keys: ThrottleKeys): Promise<AuthenticatedClient> {
+    const basic = parseBasic(authorization);
+    const postSecret = form.single('client_secret');
+    const assertion = form.single('client_assertion');
+    const assertionType = form.single('client_assertion_type');
+    const formClientId = form.single('client_id');
+    const used = [basic, postSecret, assertion ?? assertionType].filter((m) => m !== undefined).length;
+    // RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each request."
+    if (used > 1) throw new InvalidRequest('more than one client authentication method', 'more than one client authentication method used');
+    if (basic) {
+      if (formClientId !== undefined && formClientId !== basic.id) throw new InvalidRequest('client_id does not match the authenticated client');
+      return checkSecret(basic.id, 'client_secret_basic', basic.secret, keys);
+    }
+    if (postSecret !== undefined) return checkSecret(formClientId, 'client_secret_post', postSecret, keys);
+    if (assertion !== undefined || assertionType !== undefined) {
+      if (assertionType !== CLIENT_ASSERTION_TYPE_JWT_BEARER || assertion === undefined) {
+        throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'client_assertion_type must be jwt-bearer with a client_assertion');
       }
-      if (postSecret !== undefined) return checkSecret(lookup(formClientId), 'client_secret_post', postSecret);
-      if (assertion !== undefined || assertionType !== undefined) {
-        if (assertionType !== CLIENT_ASSERTION_TYPE_JWT_BEARER || assertion === undefined) {
-          throw new InvalidClient('client_assertion_type must be jwt-bearer with a client_assertion');
-        }
-        return checkAssertion(assertion, formClientId);
+      // An assertion check is cheap (one signature): only a blocked address is refused before it.
+      await deps.throttle.admit({ source: keys.source });
+      return checkAssertion(assertion, formClientId);
+    }
+    throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'no client authentication');
+  }
+
+  const authenticator: ClientAuthenticator = {
+    async authenticate(req, form) {
+      const keys = { client: authenticator.claimedClientId(req.authorization, form), source: req.sourceAddress };
+      try {
+        return await verify(req.authorization, form, keys);
+      } catch (err) {
+        // Every failed authentication counts against the client id it claimed and its address; a request turned
+        // away for a blocked client id counts against its address (so guessing at a blocked id stays bounded).
+        if (err instanceof InvalidClient) await deps.throttle.failed(keys, req.requestId);
+        else if (err instanceof TooManyFailures) await deps.throttle.failed({ source: keys.source }, req.requestId);
+        throw err;
       }
-      throw new InvalidClient('no client authentication');
     },
     claimedClientId(authorization, form) {
       let id: string | undefined;
@@ -130,6 +176,7 @@ export function createClientAuthenticator(deps: ClientAuthDeps): ClientAuthentic
       return id && /^[\x21-\x7e]{1,128}$/.test(id) ? id : undefined;
     },
   };
+  return authenticator;
 }
 
 /** The unverified `iss` of a client assertion: who it claims to be. */
@@ -143,14 +190,14 @@ function assertionIssuer(assertion: string | undefined): string | undefined {
 function parseBasic(header: string | undefined): { id: string; secret: string } | undefined {
   if (header === undefined) return undefined;
   const match = /^Basic ([A-Za-z0-9+/]+={0,2})$/i.exec(header.trim());
-  if (!match) throw new InvalidClient('malformed Authorization header');
+  if (!match) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'malformed Authorization header');
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon < 1) throw new InvalidClient('malformed Basic credentials');
+  if (colon < 1) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'malformed Basic credentials');
   try {
     const formDecode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
     return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
   } catch {
-    throw new InvalidClient('malformed Basic credentials');
+    throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'malformed Basic credentials');
   }
 }

@@ -1,15 +1,13 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditEvent } from '../audit/events.js';
-import type { ClientAuthenticator } from '../clients/authenticate.js';
-import { OAuthError } from '../core/oauth-errors.js';
+import type { ClientAuthenticator, ClientCredentialsRequest } from '../clients/authenticate.js';
+import { OAuthError, RetryLater } from '../core/oauth-errors.js';
 import type { Db } from '../db/client.js';
 import type { FormParams } from '../http/form-params.js';
 import { commitAudited } from './commit.js';
 
 /** A client-authenticated OAuth request as the endpoint services see it (HTTP details stay in http/). */
-export interface OAuthRequest {
-  authorization: string | undefined;
-  requestId: string;
+export interface OAuthRequest extends ClientCredentialsRequest {
   readForm(): Promise<FormParams>;
 }
 
@@ -31,7 +29,9 @@ export async function withRefusalAudit<T>(
   try {
     return await work();
   } catch (err) {
-    if (err instanceof OAuthError) {
+    // A request turned away for load gets no row of its own (an attacker would fill the log at full speed): the
+    // block that causes it has its row (`client.throttle`), and each one is counted in the metrics.
+    if (err instanceof OAuthError && !(err instanceof RetryLater)) {
       const event = refused(err);
       await commitAudited(deps, async (tx) => deps.audit.append(tx, event));
     }

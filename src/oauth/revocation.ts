@@ -27,7 +27,7 @@ export function createRevocation(deps: { db: Db; audit: AuditLog; clientAuth: Cl
       }),
       async () => {
         const form = (progress.form = await req.readForm());
-        const clientId = (progress.clientId = (await deps.clientAuth.authenticate(req.authorization, form)).client.id);
+        const clientId = (progress.clientId = (await deps.clientAuth.authenticate(req, form)).client.id);
         const token = form.single('token');
         if (token === undefined) throw new InvalidRequest('token is required');
         let reason: string | undefined;
@@ -39,7 +39,7 @@ export function createRevocation(deps: { db: Db; audit: AuditLog; clientAuth: Cl
         }
         const t = target;
         if (t && t.clientId !== clientId && !t.aud.includes(clientId)) {
-          throw new InvalidGrant(`token ${t.jti} was issued to client ${t.clientId}, not to or for ${clientId}`, 'the token was issued to another client');
+          throw new InvalidGrant('the token was issued to another client', `token ${t.jti} was issued to client ${t.clientId}, not to or for ${clientId}`);
         }
         await commitAudited(deps, async (tx) => {
           const revoked = t ? await deps.revocations.revoke(tx, { jti: t.jti, clientId, revokedAt: deps.verify.clock.now(), expiresAt: t.expiresAt }) : false;

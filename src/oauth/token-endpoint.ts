@@ -2,7 +2,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { ClientAssertionStore } from '../clients/assertion-replay.js';
 import type { AuthenticatedClient, ClientAuthenticator } from '../clients/authenticate.js';
 import { bounded, quote } from '../core/bounded.js';
-import { InvalidClient, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../core/oauth-errors.js';
+import { CLIENT_AUTHENTICATION_FAILED, InvalidClient, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../core/oauth-errors.js';
 import type { Db } from '../db/client.js';
 import type { GrantRegistry, GrantResult } from '../grants/types.js';
 import { refusalCommon, withRefusalAudit, type OAuthRequest, type RequestProgress } from './audited-request.js';
@@ -40,7 +40,7 @@ export function createTokenEndpoint(deps: TokenEndpointDeps) {
       async () => {
         const form = (progress.form = await req.readForm());
         grantType = form.single('grant_type');
-        const auth = await deps.clientAuth.authenticate(req.authorization, form);
+        const auth = await deps.clientAuth.authenticate(req, form);
         progress.clientId = auth.client.id;
         if (grantType === undefined) throw new InvalidRequest('grant_type is required');
         const grant = deps.grants.get(grantType);
@@ -51,7 +51,7 @@ export function createTokenEndpoint(deps: TokenEndpointDeps) {
         const result = await grant.handle(form, auth.client);
         const assertion = auth.assertion;
         await commitAudited(deps, async (tx) => {
-          if (assertion && !(await deps.clientAssertions.consume(tx, assertion))) throw new InvalidClient('client assertion jti already used');
+          if (assertion && !(await deps.clientAssertions.consume(tx, assertion))) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'client assertion jti already used');
           await deps.audit.append(tx, issued(result, grant.grantType, auth, req.requestId));
         });
         return toResponse(result);

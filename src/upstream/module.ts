@@ -76,7 +76,7 @@ export async function composeUpstreams(
     verify: VerifyDeps;
     issuer: string;
     maxBodyBytes: number;
-    /** Admin console sessions with role `admin` (issue 5): how people connect and disconnect accounts. */
+    /** Admin console sessions with role `admin`: how people connect and disconnect accounts. */
     consoleGate?: AdminGate | undefined;
     authStates: UpstreamAuthStateStore;
   },
