@@ -1,7 +1,7 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditEvent } from '../audit/events.js';
 import type { ClientAuthenticator, ClientCredentialsRequest } from '../clients/authenticate.js';
-import { OAuthError, RetryLater } from '../core/oauth-errors.js';
+import { isLoadRefusal, OAuthError } from '../core/oauth-errors.js';
 import type { Db } from '../db/client.js';
 import type { FormParams } from '../http/form-params.js';
 import { commitAudited } from './commit.js';
@@ -31,7 +31,7 @@ export async function withRefusalAudit<T>(
   } catch (err) {
     // A request turned away for load gets no row of its own (an attacker would fill the log at full speed): the
     // block that causes it has its row (`client.throttle`), and each one is counted in the metrics.
-    if (err instanceof OAuthError && !(err instanceof RetryLater)) {
+    if (err instanceof OAuthError && !isLoadRefusal(err)) {
       const event = refused(err);
       await commitAudited(deps, async (tx) => deps.audit.append(tx, event));
     }
