@@ -241,7 +241,7 @@ export async function composeService(opts: ServiceOptions) {
       },
     },
   });
-  const stopPruning = schedulePruning(db, clock);
+  const stopPruning = schedulePruning(committer, clock);
   const stopCheckpoints = admin.scheduleCheckpoints(logger);
   return {
     app,
