@@ -1,7 +1,7 @@
-import { sqliteOf } from '../db/tx.js';
 import { eq } from 'drizzle-orm';
-import type { Db, Tx } from '../db/client.js';
+import type { Db } from '../db/client.js';
 import { auditAnchor } from '../db/schema/audit-anchor.js';
+import { sqliteOf, type Tx } from '../db/tx.js';
 import { GENESIS_HASH } from './chain.js';
 
 /** Where the kept chain starts: row `firstId` must carry `prevHash`. */

@@ -1,8 +1,8 @@
-import { sqliteOf } from '../db/tx.js';
 import { count, eq, gte, lte, max, min } from 'drizzle-orm';
 import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/client.js';
 import { auditLog } from '../db/schema/audit-log.js';
+import { sqliteOf } from '../db/tx.js';
 import { readAnchor, writeAnchor } from './anchor.js';
 import { pages, type AuditLog } from './audit-log.js';
 import { verifyChain } from './chain.js';
