@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { CLIENT_ASSERTION_TYPE_JWT_BEARER } from '../core/constants.js';
 import { constantTimeEqual, sha256b64u } from '../core/hash.js';
 import { InvalidClient, InvalidRequest } from '../core/oauth-errors.js';
-import type { FormParams } from '../http/form-params.js';
+import type { FormParams } from '../core/form-params.js';
 import type { Client, ClientAuthMethod, ClientRegistry } from './registry.js';
 import { verifyClientSecret } from './secret-hash.js';
 

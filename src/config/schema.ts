@@ -3,7 +3,7 @@ import { adminSchema, checkAdminConfig } from './admin.js';
 import { audience, claimName, envName, filePath, id, scope } from './primitives.js';
 import { idpSchema, samlSpSchema } from './saml.js';
 import { surveySchema } from './surveys.js';
-import { checkUpstreams, upstreamAdminSchema, upstreamsSchema } from '../upstream/config.js';
+import { checkUpstreams, upstreamAdminSchema, upstreamsSchema } from './upstream.js';
 
 /**
  * The one configuration file, validated strictly: an unknown key is an error (a misspelt option must fail at

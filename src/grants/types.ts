@@ -1,5 +1,5 @@
 import type { Client } from '../clients/registry.js';
-import type { FormParams } from '../http/form-params.js';
+import type { FormParams } from '../core/form-params.js';
 import type { MintedToken } from '../tokens/mint.js';
 
 /** What a grant hands back: the token, the response fields it decides, and what the audit row records. */

@@ -5,7 +5,7 @@ import type { Clock } from '../core/clock.js';
 import { AccessDenied, InvalidGrant, InvalidRequest } from '../core/oauth-errors.js';
 import type { Db } from '../db/client.js';
 import { withRefusalAudit } from '../oauth/audited-request.js';
-import { commitAudited } from '../oauth/commit.js';
+import { commitAudited } from '../audit/commit.js';
 import type { Keystore } from '../tokens/keystore.js';
 import { mintAccessToken } from '../tokens/mint.js';
 import { BrowserRefusal, samlLoginRefusal } from '../sso/browser-refusal.js';

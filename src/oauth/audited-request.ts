@@ -3,8 +3,8 @@ import type { AuditEvent } from '../audit/events.js';
 import type { ClientAuthenticator } from '../clients/authenticate.js';
 import { OAuthError } from '../core/oauth-errors.js';
 import type { Db } from '../db/client.js';
-import type { FormParams } from '../http/form-params.js';
-import { commitAudited } from './commit.js';
+import type { FormParams } from '../core/form-params.js';
+import { commitAudited } from '../audit/commit.js';
 
 /** A client-authenticated OAuth request as the endpoint services see it (HTTP details stay in http/). */
 export interface OAuthRequest {

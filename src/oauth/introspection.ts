@@ -5,7 +5,7 @@ import { InvalidGrant, InvalidRequest } from '../core/oauth-errors.js';
 import type { Db } from '../db/client.js';
 import { verifyOwnToken, type VerifiedToken, type VerifyDeps } from '../tokens/verify.js';
 import { refusalCommon, withRefusalAudit, type OAuthRequest, type RequestProgress } from './audited-request.js';
-import { commitAudited } from './commit.js';
+import { commitAudited } from '../audit/commit.js';
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 

@@ -5,7 +5,7 @@ import type { Db } from '../db/client.js';
 import type { Revocations } from '../tokens/revocations.js';
 import { verifyOwnToken, type VerifiedToken, type VerifyDeps } from '../tokens/verify.js';
 import { refusalCommon, withRefusalAudit, type OAuthRequest, type RequestProgress } from './audited-request.js';
-import { commitAudited } from './commit.js';
+import { commitAudited } from '../audit/commit.js';
 
 /**
  * RFC 7009 revocation. The caller must be the client the token was issued to or one of its audiences

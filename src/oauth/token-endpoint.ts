@@ -6,7 +6,7 @@ import { InvalidClient, InvalidRequest, UnauthorizedClient, UnsupportedGrantType
 import type { Db } from '../db/client.js';
 import type { GrantRegistry, GrantResult } from '../grants/types.js';
 import { refusalCommon, withRefusalAudit, type OAuthRequest, type RequestProgress } from './audited-request.js';
-import { commitAudited } from './commit.js';
+import { commitAudited } from '../audit/commit.js';
 
 /** RFC 6749 §5.1 / RFC 8693 §2.2.1 success body. */
 export interface TokenResponse {

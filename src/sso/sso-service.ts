@@ -3,7 +3,7 @@ import type { AuditEvent } from '../audit/events.js';
 import type { Clock } from '../core/clock.js';
 import { sha256b64u } from '../core/hash.js';
 import type { Db, Tx } from '../db/client.js';
-import { commitAudited } from '../oauth/commit.js';
+import { commitAudited } from '../audit/commit.js';
 import { SamlRefusal, samlRefusalText } from '../saml/errors.js';
 import type { SamlLogin, SamlServiceProvider } from '../saml/types.js';
 import { BrowserRefusal, samlLoginRefusal } from './browser-refusal.js';

@@ -1,10 +1,10 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import { AccessDenied, BadGateway, GatewayTimeout, InsufficientScope, InvalidGrant, InvalidToken, NotFound, OAuthError } from '../core/oauth-errors.js';
 import type { Db } from '../db/client.js';
-import { commitAudited } from '../oauth/commit.js';
+import { commitAudited } from '../audit/commit.js';
 import { createCachedVerifier } from '../tokens/verify-cached.js';
 import type { VerifiedToken, VerifyDeps } from '../tokens/verify.js';
-import { routeId, type UpstreamConfig, type UpstreamRoute } from './config.js';
+import { routeId, type UpstreamConfig, type UpstreamRoute } from '../config/upstream.js';
 import { auditErrorCode, UpstreamNeedsReauthorization } from './errors.js';
 import { readCapped } from '../core/read-capped.js';
 import { ClientAborted } from '../http/read-body.js';

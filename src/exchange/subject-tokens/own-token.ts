@@ -1,7 +1,7 @@
 import type { TokenTypeUri } from '../../core/constants.js';
 import { InvalidGrant } from '../../core/oauth-errors.js';
 import { verifyOwnToken, type VerifyDeps } from '../../tokens/verify.js';
-import type { SubjectTokenHandler } from '../types.js';
+import type { SubjectTokenHandler } from '../../tokens/subject-token.js';
 
 /**
  * Our own JWT access tokens as subject or actor tokens (`…:token-type:jwt` and `…:token-type:access_token`:

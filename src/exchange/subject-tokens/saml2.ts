@@ -4,7 +4,7 @@ import { InvalidGrant } from '../../core/oauth-errors.js';
 import { releasedClaims } from '../../launch/survey-policy.js';
 import { SamlRefusal } from '../../saml/errors.js';
 import type { SamlServiceProvider } from '../../saml/types.js';
-import type { SubjectTokenHandler } from '../types.js';
+import type { SubjectTokenHandler } from '../../tokens/subject-token.js';
 
 /**
  * `urn:ietf:params:oauth:token-type:saml2` (RFC 8693 §3): a base64url SAML 2.0 assertion whose audience is us,

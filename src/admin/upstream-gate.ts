@@ -1,8 +1,8 @@
 import { getCookie } from 'hono/cookie';
-import { ADMIN_COOKIE, csrfPasses, isUnsafeMethod } from '../../admin/require-admin.js';
-import { roleSatisfies } from '../../admin/roles.js';
-import type { AdminSessions } from '../../admin/sessions.js';
-import type { AdminGate } from './admin-gate.js';
+import { ADMIN_COOKIE, csrfPasses, isUnsafeMethod } from './require-admin.js';
+import { roleSatisfies } from './roles.js';
+import type { AdminSessions } from './sessions.js';
+import type { AdminGate } from '../upstream/http/admin-gate.js';
 
 /**
  * The admin gate backed by console sessions (issue 5): a live session (cookie `ADMIN_COOKIE`) with role

@@ -1,16 +1,16 @@
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { randomToken } from '../../core/hash.js';
-import { OAuthError } from '../../core/oauth-errors.js';
-import type { LaunchService } from '../../launch/launch-service.js';
-import type { SamlServiceProvider } from '../../saml/types.js';
-import { BrowserRefusal, samlLoginRefusal } from '../../sso/browser-refusal.js';
-import { withBrowserRefusalAudit, type AcceptedLogin, type SsoService } from '../../sso/sso-service.js';
-import type { Db } from '../../db/client.js';
-import type { AuditLog } from '../../audit/audit-log.js';
-import type { AppEnv } from '../env.js';
-import { PAGE_CSP, renderNotice } from '../pages.js';
-import { NotAForm, readForm } from '../read-form.js';
+import { randomToken } from '../core/hash.js';
+import { OAuthError } from '../core/oauth-errors.js';
+import type { LaunchService } from '../launch/launch-service.js';
+import type { SamlServiceProvider } from '../saml/types.js';
+import { BrowserRefusal, samlLoginRefusal } from './browser-refusal.js';
+import { withBrowserRefusalAudit, type AcceptedLogin, type SsoService } from './sso-service.js';
+import type { Db } from '../db/client.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { AppEnv } from '../http/env.js';
+import { PAGE_CSP, renderNotice } from '../http/pages.js';
+import { NotAForm, readForm } from '../http/read-form.js';
 
 /**
  * The cookie that binds a pending login to this browser. The IdP's POST to the ACS is cross-site, so it must be

@@ -1,14 +1,14 @@
 import { quote } from '../core/bounded.js';
 import { GRANT_TYPES, TOKEN_TYPES } from '../core/constants.js';
 import { InvalidRequest } from '../core/oauth-errors.js';
-import { decideAndMint, type MintingDeps } from '../grants/issue.js';
-import type { GrantHandler } from '../grants/types.js';
-import type { FormParams } from '../http/form-params.js';
+import { decideAndMint, type MintingDeps } from './issue.js';
+import type { GrantHandler } from './types.js';
+import type { FormParams } from '../core/form-params.js';
 import { decideActor } from './policy.js';
-import type { Subject, SubjectTokenRegistry } from './types.js';
+import type { Subject, SubjectTokenRegistry } from '../tokens/subject-token.js';
 import type { Client } from '../clients/registry.js';
-import { requestedAudiences } from '../grants/targets.js';
-import { requestedScopes } from '../grants/types.js';
+import { requestedAudiences } from './targets.js';
+import { requestedScopes } from './types.js';
 import type { UpstreamRelease } from '../upstream/release.js';
 
 /** Token types we can issue (RFC 8693 §2.1 `requested_token_type`): both are our JWT access token. */

@@ -1,11 +1,11 @@
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
-import { InvalidRequest } from '../../core/oauth-errors.js';
-import type { LaunchService } from '../../launch/launch-service.js';
-import type { AppEnv } from '../env.js';
-import { NO_STORE } from '../errors.js';
-import { readBody } from '../read-body.js';
-import { readForm } from '../read-form.js';
+import { InvalidRequest } from '../core/oauth-errors.js';
+import type { LaunchService } from './launch-service.js';
+import type { AppEnv } from '../http/env.js';
+import { NO_STORE } from '../http/errors.js';
+import { readBody } from '../http/read-body.js';
+import { readForm } from '../http/read-form.js';
 
 const MAX_REDEEM_BYTES = 4096;
 

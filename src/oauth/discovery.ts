@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { JWK } from 'jose';
-import type { AppEnv } from '../env.js';
+import type { AppEnv } from '../http/env.js';
 
 /** The endpoints the service publishes, all under the issuer URL. */
 export function endpointUrls(issuer: string) {

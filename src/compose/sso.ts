@@ -1,25 +1,25 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
-import type { MasterKeyring } from '../crypto/sealed-box.js';
+import type { MasterKeyring } from '../core/sealed-box.js';
 import type { Db } from '../db/client.js';
 import type { GroupCommitter } from '../db/group-commit.js';
 import { createSaml2Handler } from '../exchange/subject-tokens/saml2.js';
-import type { SubjectTokenHandler } from '../exchange/types.js';
+import type { SubjectTokenHandler } from '../tokens/subject-token.js';
 import type { MintingDeps } from '../grants/issue.js';
 import { createSaml2BearerGrant } from '../grants/saml2-bearer.js';
 import type { GrantHandler } from '../grants/types.js';
 import type { AppEnv } from '../http/env.js';
-import { launchRoutes } from '../http/routes/launch.js';
-import { samlRoutes, type AdminLoginCompletion } from '../http/routes/saml.js';
+import { launchRoutes } from '../launch/routes.js';
+import { samlRoutes, type AdminLoginCompletion } from '../sso/routes.js';
 import { createLaunchCodes } from '../launch/launch-codes.js';
 import { createLaunchService } from '../launch/launch-service.js';
 import { createPairwiseSubjects } from '../launch/pairwise.js';
 import type { Hono } from 'hono';
-import { createAssertionReplayStore } from './assertion-replay.js';
-import { buildServiceProvider, type IdpMetadataStatus } from './build-service-provider.js';
-import { createPendingLogins } from './pending-logins.js';
-import { createSsoService, type SsoService } from './sso-service.js';
+import { createAssertionReplayStore } from '../sso/assertion-replay.js';
+import { buildServiceProvider, type IdpMetadataStatus } from '../sso/build-service-provider.js';
+import { createPendingLogins } from '../sso/pending-logins.js';
+import { createSsoService, type SsoService } from '../sso/sso-service.js';
 
 export interface SsoModule {
   subjectTokens: SubjectTokenHandler[];

@@ -7,15 +7,15 @@ import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/client.js';
 import type { AppEnv } from '../http/env.js';
-import type { AdminLoginCompletion } from '../http/routes/saml.js';
+import type { AdminLoginCompletion } from '../sso/routes.js';
 import type { SigningKey } from '../tokens/keystore.js';
-import { createAdminLogin, type AdminSignIn } from './admin-login.js';
-import { auditApiRoutes, publicCheckpointRoutes } from './audit-api.js';
-import { auditPageRoutes } from './audit-pages.js';
-import { createRequireAdmin, type RequireAdmin } from './require-admin.js';
-import { createAdminSessions } from './sessions.js';
+import { createAdminLogin, type AdminSignIn } from '../admin/admin-login.js';
+import { auditApiRoutes, publicCheckpointRoutes } from '../admin/audit-api.js';
+import { auditPageRoutes } from '../admin/audit-pages.js';
+import { createRequireAdmin, type RequireAdmin } from '../admin/require-admin.js';
+import { createAdminSessions } from '../admin/sessions.js';
 import type { AdminGate } from '../upstream/http/admin-gate.js';
-import { createSessionAdminGate } from '../upstream/http/session-gate.js';
+import { createSessionAdminGate } from '../admin/upstream-gate.js';
 
 export interface AdminModule {
   /** The guard for admin routes: `requireAdmin('auditor')`, `requireAdmin('admin')` (CSRF-checked for unsafe methods). */
