@@ -5,7 +5,7 @@ import type { MasterKeyring } from '../core/sealed-box.js';
 import type { Db } from '../db/client.js';
 import type { GroupCommitter } from '../db/group-commit.js';
 import { createSaml2Handler } from '../exchange/subject-tokens/saml2.js';
-import type { SubjectTokenHandler } from '../tokens/subject-token.js';
+import type { SubjectTokenHandler } from '../grants/subject-tokens.js';
 import type { MintingDeps } from '../grants/issue.js';
 import { createSaml2BearerGrant } from '../grants/saml2-bearer.js';
 import type { GrantHandler } from '../grants/types.js';

@@ -20,17 +20,6 @@ export interface GrantHandler {
   handle(form: FormParams, client: Client): Promise<GrantResult>;
 }
 
-export type GrantRegistry = ReadonlyMap<string, GrantHandler>;
-
-export function createGrantRegistry(handlers: GrantHandler[]): GrantRegistry {
-  const map = new Map<string, GrantHandler>();
-  for (const h of handlers) {
-    if (map.has(h.grantType)) throw new Error(`two handlers for grant_type ${h.grantType}`);
-    map.set(h.grantType, h);
-  }
-  return map;
-}
-
 /** The `scope` request parameter (RFC 6749 §3.3): space-delimited, undefined when absent. */
 export function requestedScopes(form: FormParams): string[] | undefined {
   const scope = form.single('scope');

@@ -1,6 +1,7 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SurveyConfig } from '../config/surveys.js';
 import { quote } from '../core/bounded.js';
+import { releasedClaims } from '../core/claim-filter.js';
 import type { Clock } from '../core/clock.js';
 import { AccessDenied, InvalidGrant, InvalidRequest } from '../core/oauth-errors.js';
 import type { Db } from '../db/client.js';
@@ -12,7 +13,7 @@ import { BrowserRefusal, samlLoginRefusal } from '../sso/browser-refusal.js';
 import { PENDING_CONSUMED, loginAuditFields, type AcceptedLogin, type SsoService } from '../sso/sso-service.js';
 import type { PendingLogins } from '../sso/pending-logins.js';
 import type { LaunchCodes } from './launch-codes.js';
-import { redeemFields, releasedClaims, unmetRequirement } from './survey-policy.js';
+import { redeemFields, unmetRequirement } from './survey-policy.js';
 
 /** How long a launch code lives: long enough for the survey platform's first page load, no longer. */
 export const LAUNCH_CODE_TTL_SECONDS = 60;

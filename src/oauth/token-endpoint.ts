@@ -4,7 +4,7 @@ import type { AuthenticatedClient, ClientAuthenticator } from '../clients/authen
 import { bounded, quote } from '../core/bounded.js';
 import { InvalidClient, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../core/oauth-errors.js';
 import type { Db } from '../db/client.js';
-import type { GrantRegistry, GrantResult } from '../grants/types.js';
+import type { GrantRegistry, GrantResult } from './grant-port.js';
 import { refusalCommon, withRefusalAudit, type OAuthRequest, type RequestProgress } from './audited-request.js';
 import { commitAudited } from '../audit/commit.js';
 

@@ -12,7 +12,8 @@ import { forward, isJson, peekBody, responseHeaders, type ForwardAnswer } from '
 import type { Dispatcher } from 'undici';
 import type { AnswerVerdict, UpstreamObserver, UpstreamProvider } from './provider.js';
 import { pickFields } from './response-filter.js';
-import { matchRoute, parseTemplate, type MatchableRoute, type RouteRefusal } from './route-match.js';
+import { parseTemplate } from '../core/path-template.js';
+import { matchRoute, type MatchableRoute, type RouteRefusal } from './route-match.js';
 import type { UsableToken, Vault } from './vault.js';
 
 /**

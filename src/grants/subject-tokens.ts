@@ -1,6 +1,6 @@
 import type { Client } from '../clients/registry.js';
 import type { TokenTypeUri } from '../core/constants.js';
-import type { ActClaim } from './mint.js';
+import type { ActClaim } from '../tokens/mint.js';
 
 /** A validated subject (or actor) token, whatever its type. */
 export interface Subject {
