@@ -19,6 +19,7 @@ import { staleMetadata } from '../sso/build-service-provider.js';
 import { composeAdmin } from './admin.js';
 import type { AuditObserver } from '../audit/audit-log.js';
 import { createMetrics, metricsRoutes } from '../ops/metrics.js';
+import { samlRefusalReasonOf } from '../saml/errors.js';
 import type { TokenPolicy } from '../grants/policy.js';
 import { createOwnTokenHandler } from '../exchange/subject-tokens/own-token.js';
 import { createTokenExchangeGrant } from '../grants/token-exchange.js';
@@ -72,7 +73,7 @@ export async function composeService(opts: ServiceOptions) {
   checkSecrets(config, opts.env);
   const clients = await buildClientRegistry(config, opts.env);
   // --- operations: this instance's metrics registry (issue 5) ---
-  const metrics = createMetrics();
+  const metrics = createMetrics({ samlRefusalReason: samlRefusalReasonOf });
   // --- end operations
   const { keyring, database, audit, committer, keyDeps } = openStore(config, opts.env, clock, metrics.audit, onceEach((id) =>
     logger.error({ key_id: id }, 'master key changed: restart with the new key'),
