@@ -7,7 +7,7 @@ import type { Db } from '../db/client.js';
 import type { AppEnv } from '../http/env.js';
 import { browserNonce, type AdminLoginCompletion } from '../sso/routes.js';
 import { commitAudited } from '../audit/commit.js';
-import { BrowserRefusal } from '../sso/browser-refusal.js';
+import { BrowserRefusal } from '../sso/login-refusal.js';
 import type { SsoService } from '../sso/sso-service.js';
 import { ADMIN_COOKIE } from './require-admin.js';
 import { safeReturnPath } from './responses.js';

@@ -4,7 +4,7 @@ import { ChainBroken } from '../audit/checkpoints.js';
 import { OAuthError } from '../core/oauth-errors.js';
 import type { AppEnv } from '../http/env.js';
 import { PAGE_CSP, renderNotice } from '../http/pages.js';
-import { BrowserRefusal } from '../sso/browser-refusal.js';
+import { BrowserRefusal } from '../sso/login-refusal.js';
 import { withBrowserRefusalAudit } from '../sso/sso-service.js';
 import type { AdminLogin, AdminSignIn } from './admin-login.js';
 import { loadRowWithCorrelation, type AuditReviewDeps } from './audit-api.js';

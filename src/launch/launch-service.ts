@@ -9,7 +9,7 @@ import { withRefusalAudit } from '../oauth/audited-request.js';
 import { commitAudited } from '../audit/commit.js';
 import type { Keystore } from '../tokens/keystore.js';
 import { mintAccessToken } from '../tokens/mint.js';
-import { BrowserRefusal, samlLoginRefusal } from '../sso/browser-refusal.js';
+import { BrowserRefusal, samlLoginRefusal } from '../sso/login-refusal.js';
 import { PENDING_CONSUMED, loginAuditFields, type AcceptedLogin, type SsoService } from '../sso/sso-service.js';
 import type { PendingLogins } from '../sso/pending-logins.js';
 import type { LaunchCodes } from './launch-codes.js';

@@ -4,7 +4,7 @@ import { randomToken } from '../core/hash.js';
 import { OAuthError } from '../core/oauth-errors.js';
 import type { LaunchService } from '../launch/launch-service.js';
 import type { SamlServiceProvider } from '../saml/types.js';
-import { BrowserRefusal, samlLoginRefusal } from './browser-refusal.js';
+import { BrowserRefusal, samlLoginRefusal } from './login-refusal.js';
 import { withBrowserRefusalAudit, type AcceptedLogin, type SsoService } from './sso-service.js';
 import type { Db } from '../db/client.js';
 import type { AuditLog } from '../audit/audit-log.js';

@@ -6,7 +6,7 @@ import type { Db, Tx } from '../db/client.js';
 import { commitAudited } from '../audit/commit.js';
 import { SamlRefusal, samlRefusalText } from '../saml/errors.js';
 import type { SamlLogin, SamlServiceProvider } from '../saml/types.js';
-import { BrowserRefusal, samlLoginRefusal } from './browser-refusal.js';
+import { BrowserRefusal, samlLoginRefusal } from './login-refusal.js';
 import type { PendingLogin, PendingLogins } from './pending-logins.js';
 
 export interface SsoDeps {
