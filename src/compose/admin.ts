@@ -7,9 +7,8 @@ import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/client.js';
 import type { AppEnv } from '../http/env.js';
-import type { AdminLoginCompletion } from '../sso/routes.js';
 import type { SigningKey } from '../tokens/keystore.js';
-import { createAdminLogin, type AdminSignIn } from '../admin/admin-login.js';
+import { createAdminLogin, type AdminLogin, type AdminSignIn } from '../admin/admin-login.js';
 import { auditApiRoutes, publicCheckpointRoutes } from '../admin/audit-api.js';
 import { auditPageRoutes } from '../admin/audit-pages.js';
 import { createRequireAdmin, type RequireAdmin } from '../admin/require-admin.js';
@@ -20,8 +19,8 @@ import { createSessionAdminGate } from '../admin/upstream-gate.js';
 export interface AdminModule {
   /** The guard for admin routes: `requireAdmin('auditor')`, `requireAdmin('admin')` (CSRF-checked for unsafe methods). */
   requireAdmin: RequireAdmin;
-  /** The ACS hook for sign-ins started at /admin/login (give it to `composeSso`). */
-  completeLogin: AdminLoginCompletion;
+  /** Finishes the sign-ins started at /admin/login (give it to `composeSso`, which registers it at the ACS). */
+  completion: AdminLogin['completion'];
   checkpoints: Checkpoints;
   /** Console sessions with role `admin` as the gate of the upstream connect endpoints (give it to `composeUpstreams`). */
   upstreamGate: AdminGate;
@@ -68,7 +67,7 @@ export function composeAdmin(opts: {
   const review = { db, audit, clock, issuer, checkpoints, monitor, loginWindowMs: config.saml.login_ttl_seconds * 1000 };
   return {
     requireAdmin,
-    completeLogin: login.complete,
+    completion: login.completion,
     checkpoints,
     upstreamGate,
     routes: (signIn) => [auditApiRoutes(review, requireAdmin), auditPageRoutes(review, requireAdmin, login, signIn), publicCheckpointRoutes(checkpoints)],

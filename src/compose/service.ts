@@ -110,7 +110,7 @@ export async function composeService(opts: ServiceOptions) {
   // --- admin console, audit review, checkpoints (issue 5); `admin.requireAdmin(role)` guards admin routes ---
   const admin = composeAdmin({ config, db, audit, clock, issuer, signingKey: () => keystore.signingKey() });
   // --- end admin
-  const sso = await composeSso({ config, db, audit, committer, clock, keyring, minting, tokenEndpoint: urls.token, adminLogin: admin.completeLogin });
+  const sso = await composeSso({ config, db, audit, committer, clock, keyring, minting, tokenEndpoint: urls.token, completions: [admin.completion] });
   const subjectTokens = createSubjectTokenRegistry([
     createOwnTokenHandler(TOKEN_TYPES.jwt, verify),
     createOwnTokenHandler(TOKEN_TYPES.accessToken, verify),
@@ -146,7 +146,7 @@ export async function composeService(opts: ServiceOptions) {
       grantTypes: [...grants.keys()],
       publicJwks: () => keystore.publicJwks(),
     },
-    features: [...sso.routes, ...upstreams.routes, ...admin.routes(sso.browserSignIn), ...(opts.extraRoutes ?? [])],
+    features: [...sso.routes, ...upstreams.routes, ...admin.routes(sso.browserSignIn?.start), ...(opts.extraRoutes ?? [])],
     ops: { http: metrics.http, routes: metricsRoutes(metrics) },
     health: {
       readiness: {

@@ -11,7 +11,7 @@ import { createSaml2BearerGrant } from '../grants/saml2-bearer.js';
 import type { GrantHandler } from '../grants/types.js';
 import type { AppEnv } from '../http/env.js';
 import { launchRoutes } from '../launch/routes.js';
-import { samlRoutes, type AdminLoginCompletion } from '../sso/routes.js';
+import { createSignIn, samlRoutes, type LoginCompletion, type StartSignIn } from '../sso/routes.js';
 import { createLaunchCodes } from '../launch/launch-codes.js';
 import { createLaunchService } from '../launch/launch-service.js';
 import { createPairwiseSubjects } from '../launch/pairwise.js';
@@ -19,14 +19,14 @@ import type { Hono } from 'hono';
 import { createAssertionReplayStore } from '../sso/assertion-replay.js';
 import { buildServiceProvider, type IdpMetadataStatus } from '../sso/build-service-provider.js';
 import { createPendingLogins } from '../sso/pending-logins.js';
-import { createSsoService, type SsoService } from '../sso/sso-service.js';
+import { createSsoService } from '../sso/sso-service.js';
 
 export interface SsoModule {
   subjectTokens: SubjectTokenHandler[];
   grants: GrantHandler[];
   routes: Hono<AppEnv>[];
-  /** Browser sign-in, for other modules' logins (the admin console); undefined when no IdP is configured. */
-  browserSignIn?: { sso: SsoService; defaultIdp: string | undefined; idpIds: string[]; loginTtlSeconds: number; metadata: IdpMetadataStatus[] };
+  /** Browser sign-in, for other features' logins (the admin console); undefined when no IdP is configured. */
+  browserSignIn?: { start: StartSignIn; metadata: IdpMetadataStatus[] };
 }
 
 /**
@@ -42,8 +42,8 @@ export async function composeSso(opts: {
   keyring: MasterKeyring;
   minting: MintingDeps;
   tokenEndpoint: string;
-  /** Answers the ACS for sign-ins started by the admin console. */
-  adminLogin?: AdminLoginCompletion;
+  /** Features that finish the sign-ins started for their purpose (the admin console); the launch feature is built here. */
+  completions: LoginCompletion[];
 }): Promise<SsoModule> {
   const { config, db, audit, clock, minting } = opts;
   const built = await buildServiceProvider(config, minting.issuer, { clock, replay: createAssertionReplayStore(db, opts.committer) });
@@ -51,11 +51,11 @@ export async function composeSso(opts: {
   const pending = createPendingLogins(db);
   const loginTtlSeconds = config.saml.login_ttl_seconds;
   const sso = createSsoService({ sp: built.sp, pending, db, audit, clock, loginTtlSeconds });
+  const signIn = createSignIn({ sso, loginTtlSeconds });
   const launch = createLaunchService({
     surveys: new Map(config.surveys.map((s) => [s.id, s])),
     defaultIdp: built.defaultIdp,
-    sso,
-    pending,
+    signIn,
     codes: createLaunchCodes(db, opts.keyring),
     db,
     audit,
@@ -70,9 +70,9 @@ export async function composeSso(opts: {
     subjectTokens: [saml2],
     grants: [createSaml2BearerGrant({ ...minting, saml2 })],
     routes: [
-      samlRoutes({ db, audit, sp: built.sp, sso, launch, defaultIdp: built.defaultIdp, loginTtlSeconds, maxResponseBytes: config.saml.max_response_bytes, ...(opts.adminLogin ? { adminLogin: opts.adminLogin } : {}) }),
-      launchRoutes({ launch }),
+      samlRoutes({ audit, sp: built.sp, sso, defaultIdp: built.defaultIdp, loginTtlSeconds, maxResponseBytes: config.saml.max_response_bytes, completions: [launch.completion, ...opts.completions] }),
+      launchRoutes({ launch, audit }),
     ],
-    browserSignIn: { sso, defaultIdp: built.defaultIdp, idpIds: built.sp.idpIds(), loginTtlSeconds, metadata: built.metadata },
+    browserSignIn: { start: signIn, metadata: built.metadata },
   };
 }

@@ -1,16 +1,16 @@
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
+import type { AuditLog } from '../audit/audit-log.js';
 import { randomToken } from '../core/hash.js';
 import { OAuthError } from '../core/oauth-errors.js';
-import type { LaunchService } from '../launch/launch-service.js';
-import type { SamlServiceProvider } from '../saml/types.js';
-import { BrowserRefusal, samlLoginRefusal } from './login-refusal.js';
-import { withBrowserRefusalAudit, type AcceptedLogin, type SsoService } from './sso-service.js';
-import type { Db } from '../db/client.js';
-import type { AuditLog } from '../audit/audit-log.js';
+import type { Tx } from '../db/client.js';
+import { BrowserRefusal, browserFlow } from '../http/browser-refusal.js';
 import type { AppEnv } from '../http/env.js';
 import { PAGE_CSP, renderNotice } from '../http/pages.js';
 import { NotAForm, readForm } from '../http/read-form.js';
+import type { SamlLogin, SamlServiceProvider } from '../saml/types.js';
+import { samlLoginRefusal } from './login-refusal.js';
+import type { AcceptedLogin, LoginRowData, SsoService } from './sso-service.js';
 
 /**
  * The cookie that binds a pending login to this browser. The IdP's POST to the ACS is cross-site, so it must be
@@ -19,74 +19,105 @@ import { NotAForm, readForm } from '../http/read-form.js';
  */
 export const LOGIN_COOKIE = 'campus_sts_login';
 
+/** A login being finished for its purpose; `finish` is the one completion path (`SsoService.finishLogin`). */
+export interface CompletingLogin {
+  login: SamlLogin;
+  /** The pending login's target (a survey id, a return path), or an unsolicited response's RelayState. */
+  target: string | undefined;
+  requestId: string;
+  finish<T>(extra: { survey?: string }, work: (tx: Tx, data: LoginRowData) => T): Promise<T>;
+}
+
+/**
+ * Port: a feature that finishes the sign-ins started for its purpose (launch: survey launches; admin: console
+ * sign-in). It implements this without importing it; compose/ registers it with `samlRoutes`.
+ */
+export interface LoginCompletion {
+  readonly purpose: 'launch' | 'admin';
+  /** Whether it finishes a login for this target (launch: a survey it knows). Otherwise: a plain sign-in. */
+  accepts(target: string | undefined): boolean;
+  /** What the page of a replayed sign-in tells the person to do (default: open the survey link again). */
+  readonly retry?: string;
+  complete(c: Context<AppEnv>, login: CompletingLogin): Promise<Response>;
+}
+
 export interface SamlRoutesDeps {
-  db: Db;
   audit: AuditLog;
   sp: SamlServiceProvider;
   sso: SsoService;
-  launch: LaunchService;
   defaultIdp: string | undefined;
   loginTtlSeconds: number;
   maxResponseBytes: number;
-  /** Completes a sign-in started for the admin console (purpose `admin`): the admin module answers it. */
-  adminLogin?: AdminLoginCompletion;
+  completions: readonly LoginCompletion[];
 }
 
-export type AdminLoginCompletion = (c: Context<AppEnv>, accepted: AcceptedLogin, requestId: string, sso: SsoService) => Promise<Response>;
+/** Starts an SP-initiated sign-in bound to this browser (its login cookie) and redirects to the IdP. */
+export type StartSignIn = (c: Context<AppEnv>, req: { idpId: string; purpose: 'launch' | 'login' | 'admin'; target: string }) => Promise<Response>;
 
-/** A browser's login nonce: the one it has, or a fresh one (set on the response). Also used by /admin/login. */
-export function browserNonce(c: Context<AppEnv>, ttlSeconds: number): string {
+/** The sign-in starter other features get as a port (launch, the console): `StartSignIn`. */
+export function createSignIn(deps: { sso: SsoService; loginTtlSeconds: number }): StartSignIn {
+  return async (c, req) => {
+    const url = await deps.sso.startLogin({ ...req, browserNonce: browserNonce(c, deps.loginTtlSeconds), requestId: c.get('requestId') });
+    c.header('Cache-Control', 'no-store');
+    return c.redirect(url, 303);
+  };
+}
+
+/** A browser's login nonce: the one it has, or a fresh one (set on the response). */
+function browserNonce(c: Context<AppEnv>, ttlSeconds: number): string {
   const existing = getCookie(c, LOGIN_COOKIE);
   const nonce = existing && /^[\w-]{43}$/.test(existing) ? existing : randomToken(32);
   setCookie(c, LOGIN_COOKIE, nonce, { path: '/', httpOnly: true, secure: true, sameSite: 'None', maxAge: ttlSeconds });
   return nonce;
 }
 
-async function refusalPage(c: Context<AppEnv>, err: BrowserRefusal): Promise<Response> {
-  c.header('Content-Security-Policy', PAGE_CSP);
-  c.header('Cache-Control', 'no-store');
-  return c.html(renderNotice({ ...err.text, correlationId: c.get('requestId') }), err.status);
-}
-
 /**
- * Browser sign-in: SP metadata, SP-initiated login (plain, or for a survey launch), and the ACS. Refusals are
- * friendly pages with a correlation id, each with an audit row.
+ * Browser sign-in: SP metadata, SP-initiated plain login, and the ACS, which finishes every login by its
+ * purpose through the completion registered for it. Refusals are friendly pages with a correlation id, each
+ * with an audit row.
  */
 export function samlRoutes(deps: SamlRoutesDeps): Hono<AppEnv> {
-  const browserFlow = async (c: Context<AppEnv>, work: () => Promise<Response>): Promise<Response> => {
-    try {
-      return await withBrowserRefusalAudit(deps, work);
-    } catch (err) {
-      if (err instanceof BrowserRefusal) return refusalPage(c, err);
-      throw err;
+  const signIn = createSignIn(deps);
+  const completions = new Map<string, LoginCompletion>();
+  for (const completion of deps.completions) {
+    if (completions.has(completion.purpose)) throw new Error(`two login completions for purpose ${completion.purpose}`);
+    completions.set(completion.purpose, completion);
+  }
+
+  /** By purpose: the pending login's, or for an unsolicited response a launch named by its RelayState. */
+  const complete = async (c: Context<AppEnv>, accepted: AcceptedLogin, relayState: string | undefined, requestId: string): Promise<Response> => {
+    const target = accepted.pending ? (accepted.pending.target ?? undefined) : relayState;
+    const completion = completions.get(accepted.pending?.purpose ?? 'launch');
+    if (completion?.accepts(target)) {
+      const purpose = completion.purpose;
+      return completion.complete(c, {
+        login: accepted.login,
+        target,
+        requestId,
+        finish: (extra, work) => deps.sso.finishLogin(accepted, requestId, { purpose, ...extra }, work, completion.retry),
+      });
     }
+    await deps.sso.finishLogin(accepted, requestId, { purpose: 'login' }, () => undefined);
+    c.header('Cache-Control', 'no-store');
+    c.header('Content-Security-Policy', PAGE_CSP);
+    return c.html(renderNotice({ title: 'You are signed in', message: `Signed in as ${accepted.login.subject}.`, whatToDo: 'You can close this page.', correlationId: requestId }));
   };
 
   return new Hono<AppEnv>()
     .get('/saml/metadata', (c) => c.body(deps.sp.metadataXml(), 200, { 'Content-Type': 'application/samlmetadata+xml', 'Cache-Control': 'public, max-age=3600' }))
-    // Not /launch/redeem, which is POST only (another method there is a 405, not a launch of survey "redeem").
-    .get('/launch/:survey{(?!redeem$)[^/]+}', (c) =>
-      browserFlow(c, async () => {
-        const url = await deps.launch.start(c.req.param('survey'), browserNonce(c, deps.loginTtlSeconds), c.get('requestId'));
-        c.header('Cache-Control', 'no-store');
-        return c.redirect(url, 303);
-      }),
-    )
     .get('/saml/login', (c) =>
-      browserFlow(c, async () => {
+      browserFlow(c, deps, async () => {
         const idp = c.req.query('idp') ?? deps.defaultIdp;
         if (!idp || !deps.sp.idpIds().includes(idp)) {
           throw new BrowserRefusal(404, { title: 'Unknown sign-in service', message: 'This sign-in link names no configured identity provider.', whatToDo: 'Check the link, or contact the help desk.' }, `unknown idp "${String(idp).slice(0, 64)}"`, {
             event: 'saml.start', outcome: 'refused', requestId: c.get('requestId'), reason: `unknown idp "${String(idp).slice(0, 64)}"`, data: { purpose: 'login' },
           });
         }
-        const url = await deps.sso.startLogin({ idpId: idp, purpose: 'login', target: '/', browserNonce: browserNonce(c, deps.loginTtlSeconds), requestId: c.get('requestId') });
-        c.header('Cache-Control', 'no-store');
-        return c.redirect(url, 303);
+        return signIn(c, { idpId: idp, purpose: 'login', target: '/' });
       }),
     )
     .post('/saml/acs', (c) =>
-      browserFlow(c, async () => {
+      browserFlow(c, deps, async () => {
         const requestId = c.get('requestId');
         let samlResponse: string | undefined;
         let relayState: string | undefined;
@@ -103,13 +134,7 @@ export function samlRoutes(deps: SamlRoutesDeps): Hono<AppEnv> {
         }
         if (!samlResponse) throw samlLoginRefusal('saml_response_missing', 'no SAMLResponse in the form', { requestId, data: {} });
         const accepted = await deps.sso.acceptResponse(samlResponse, getCookie(c, LOGIN_COOKIE), requestId);
-        if (accepted.pending?.purpose === 'admin' && deps.adminLogin) return deps.adminLogin(c, accepted, requestId, deps.sso);
-        const survey = accepted.pending ? (accepted.pending.purpose === 'launch' ? accepted.pending.target : undefined) : relayState;
-        c.header('Cache-Control', 'no-store');
-        if (survey && deps.launch.knows(survey)) return c.redirect(await deps.launch.complete(accepted, survey, requestId), 303);
-        await deps.sso.completePlainLogin(accepted, requestId);
-        c.header('Content-Security-Policy', PAGE_CSP);
-        return c.html(renderNotice({ title: 'You are signed in', message: `Signed in as ${accepted.login.subject}.`, whatToDo: 'You can close this page.', correlationId: requestId }));
+        return complete(c, accepted, relayState, requestId);
       }),
     );
 }
