@@ -14,7 +14,7 @@ import { auditPageRoutes } from '../admin/audit-pages.js';
 import { createRequireAdmin, type RequireAdmin } from '../admin/require-admin.js';
 import { createAdminSessions } from '../admin/sessions.js';
 import type { AdminGate } from '../upstream/http/admin-gate.js';
-import { createSessionAdminGate } from '../admin/upstream-gate.js';
+import { answerConsoleRefusal, createSessionAdminGate } from '../admin/upstream-gate.js';
 
 export interface AdminModule {
   /** The guard for admin routes: `requireAdmin('auditor')`, `requireAdmin('admin')` (CSRF-checked for unsafe methods). */
@@ -23,7 +23,7 @@ export interface AdminModule {
   completion: AdminLogin['completion'];
   checkpoints: Checkpoints;
   /** Console sessions with role `admin` as the gate of the upstream connect endpoints (give it to `composeUpstreams`). */
-  upstreamGate: AdminGate;
+  upstreamConsole: { gate: AdminGate; answerRefusal: typeof answerConsoleRefusal };
   /** The routers, once the SAML module is built (undefined sign-in: no IdP, the console cannot be entered). */
   routes(signIn: AdminSignIn | undefined): Hono<AppEnv>[];
   /** Starts periodic checkpoints (`admin.audit.checkpoint_interval_seconds`); returns the stop function. */
@@ -69,7 +69,7 @@ export function composeAdmin(opts: {
     requireAdmin,
     completion: login.completion,
     checkpoints,
-    upstreamGate,
+    upstreamConsole: { gate: upstreamGate, answerRefusal: answerConsoleRefusal },
     routes: (signIn) => [auditApiRoutes(review, requireAdmin), auditPageRoutes(review, requireAdmin, login, signIn), publicCheckpointRoutes(checkpoints)],
     scheduleCheckpoints: (logger, every) => checkpoints.schedule(admin.audit.checkpoint_interval_seconds, logger, every),
   };

@@ -117,7 +117,7 @@ export async function composeService(opts: ServiceOptions) {
     ...sso.subjectTokens,
   ]);
   // --- upstream vault, proxy and token release (issue 4) ---
-  const upstreams = composeUpstreams({ config, env: opts.env, db, audit, clock, keyring, verify, issuer, maxBodyBytes: config.server.max_body_bytes, observer: metrics.upstream, consoleGate: admin.upstreamGate });
+  const upstreams = composeUpstreams({ config, env: opts.env, db, audit, clock, keyring, verify, issuer, maxBodyBytes: config.server.max_body_bytes, observer: metrics.upstream, console: admin.upstreamConsole });
   // --- end upstreams
   const grants = createGrantRegistry([
     createClientCredentialsGrant(minting),

@@ -10,7 +10,7 @@ import type { VerifyDeps } from '../tokens/verify.js';
 import { seedRef, upstreamAudience } from '../config/upstream.js';
 import { createConnectService } from '../upstream/connect.js';
 import { combineAdminGates, createAdminTokenGate, type AdminGate } from '../upstream/http/admin-gate.js';
-import { connectRoutes } from '../upstream/http/connect-routes.js';
+import { connectRoutes, type ConnectRoutesDeps } from '../upstream/http/connect-routes.js';
 import { proxyRoutes } from '../upstream/http/proxy-routes.js';
 import type { FetchFn, UpstreamObserver } from '../upstream/provider.js';
 import { createProvider } from '../upstream/providers/index.js';
@@ -72,8 +72,8 @@ export function composeUpstreams(
     verify: VerifyDeps;
     issuer: string;
     maxBodyBytes: number;
-    /** Admin console sessions with role `admin` (issue 5): how people connect and disconnect accounts. */
-    consoleGate?: AdminGate | undefined;
+    /** Admin console sessions with role `admin`: how people connect and disconnect accounts; and how the console answers its refusals. */
+    console: { gate: AdminGate; answerRefusal: ConnectRoutesDeps['answerConsoleRefusal'] };
   },
 ): UpstreamModule {
   if (deps.config.upstreams.length === 0) return { routes: [], release: undefined, vault: undefined, close: () => undefined };
@@ -85,7 +85,7 @@ export function composeUpstreams(
   // Console sessions first; the shared token only when `upstream_admin` is configured (an automation credential).
   const admin = deps.config.upstream_admin;
   const token = createAdminTokenGate(admin ? readSecret({ env: admin.token_env, file: admin.token_file }, 'upstream_admin', deps.env) : undefined);
-  const gate = combineAdminGates(...(deps.consoleGate ? [deps.consoleGate] : []), token);
+  const gate = combineAdminGates(deps.console.gate, token);
   const connect = createConnectService({ db: deps.db, audit: deps.audit, clock: deps.clock, keyring: deps.keyring, vault, upstreams: entries, issuer: deps.issuer });
   const releasing = deps.config.clients.some((c) => c.upstream_token_release.length > 0);
   return {
@@ -94,6 +94,7 @@ export function composeUpstreams(
       connectRoutes({
         connect,
         gate,
+        answerConsoleRefusal: deps.console.answerRefusal,
         vault,
         db: deps.db,
         audit: deps.audit,
