@@ -27,6 +27,8 @@ declare module 'autocannon' {
     amount?: number;
     /** Sampling interval in ms; a stop takes effect at the next sample. */
     sampleInt?: number;
+    /** Requests per second across all connections (an offered rate rather than as fast as answers come). */
+    overallRate?: number;
     /** Per-request timeout, seconds. */
     timeout?: number;
     method?: string;

@@ -4,8 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SCENARIO_NAMES, type ScenarioName } from './scenarios/types.js';
 
-/** Everything `--only` accepts: the rotation's scenarios plus the two phases after it. */
-export const SELECTABLE = [...SCENARIO_NAMES, 'soak', 'profile'] as const;
+/** Everything `--only` accepts: the rotation's scenarios, the phases after it, and the abuse and overload runs. */
+export const SELECTABLE = [...SCENARIO_NAMES, 'soak', 'profile', 'attack', 'overload'] as const;
+/** Run only when named in `--only`: they drive the machine past saturation on purpose (issue 10). */
+const ON_REQUEST_ONLY: readonly Selectable[] = ['attack', 'overload'];
 export type Selectable = (typeof SELECTABLE)[number];
 
 export interface BenchOptions {
@@ -32,6 +34,7 @@ export const USAGE = `npm run bench -- [options]
   --rounds N              rounds in rotation (default 5, quick 2)
   --connections N         concurrent connections (default 50)
   --only a,b              subset of: ${SELECTABLE.join(', ')}
+                          (attack and overload run only when named here)
   --soak-count N          exchanges in the soak (default 1000000, quick 20000)
   --soak-max-seconds S    time cap of the soak (default 60, quick 15)
   --out DIR               where results go (default bench/results)
@@ -71,7 +74,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     if (!(SELECTABLE as readonly string[]).includes(name)) throw new Error(`--only: unknown "${name}" (known: ${SELECTABLE.join(', ')})`);
     only.add(name as Selectable);
   }
-  if (only.size === 0) for (const name of SELECTABLE) if (!(quick && name === 'profile')) only.add(name);
+  if (only.size === 0) for (const name of SELECTABLE) if (!(quick && name === 'profile') && !ON_REQUEST_ONLY.includes(name)) only.add(name);
   return {
     quick,
     durationSeconds: num('duration', values.duration, quick ? 2 : 8, 1, 600),

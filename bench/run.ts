@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { killAllChildren } from './harness/children.js';
 import { runRotation, type ScenarioResult } from './harness/rotation.js';
 import { describeCode, describeMachine, parseOptions, rotationNames, USAGE, type BenchOptions } from './options.js';
+import { runOverloadPhase, type OverloadResult } from './phases/overload.js';
 import { profileScenario, type ProfileResult } from './phases/profile.js';
 import { runSoak, type SoakResult } from './phases/soak.js';
 import { renderMarkdown, type BenchReport } from './report/render.js';
@@ -120,6 +121,10 @@ async function run(o: BenchOptions): Promise<BenchReport> {
       log(`soak: up to ${o.soakCount.toLocaleString('en-US')} exchanges in synchronous: full, at most ${o.soakMaxSeconds} s`);
       soak = await runSoak(ctx, world, { count: o.soakCount, maxSeconds: o.soakMaxSeconds, warmupCount: o.quick ? 1000 : 5000, connections: o.connections });
     }
+    let overload: OverloadResult | undefined;
+    if (o.only.has('attack') || o.only.has('overload')) {
+      overload = await runOverloadPhase(ctx, world, { attack: o.only.has('attack'), overload: o.only.has('overload'), durationSeconds: o.durationSeconds });
+    }
     return {
       date: new Date().toISOString(),
       machine: describeMachine(),
@@ -131,6 +136,7 @@ async function run(o: BenchOptions): Promise<BenchReport> {
       pending: [...pending].map(([name, reason]) => ({ name, reason })),
       targets: evaluateTargets(results, soak, pending),
       ...(soak ? { soak } : {}),
+      ...(overload ? { overload } : {}),
       profiles,
     };
   } finally {

@@ -1,5 +1,6 @@
 // The run as one Markdown document (written to bench/results/, printed to the terminal) and as JSON.
 import type { ScenarioResult } from '../harness/rotation.js';
+import type { Drive, OverloadResult } from '../phases/overload.js';
 import type { ProfileResult } from '../phases/profile.js';
 import type { SoakResult } from '../phases/soak.js';
 import type { ProfileRow } from './profile.js';
@@ -17,6 +18,8 @@ export interface BenchReport {
   pending: Array<{ name: string; reason: string }>;
   targets: TargetCheck[];
   soak?: SoakResult;
+  /** attack and overload (issue 10), when selected. */
+  overload?: OverloadResult;
   /** CPU profiles of one round each (exchange, launch). */
   profiles: ProfileResult[];
 }
@@ -44,20 +47,8 @@ export function renderMarkdown(r: BenchReport): string {
     );
   }
 
-  out.push('## Scenarios', '', '| scenario | req/s | p50 ms | p99 ms | rounds (req/s) | what one request does |', '|---|---:|---:|---:|---|---|');
-  for (const sc of r.scenarios) {
-    const rounds = sc.rounds.map((x) => x.rps.toFixed(0)).join(' · ');
-    out.push(`| ${sc.name} | ${sc.median.rps.toFixed(0)} | ${sc.median.p50Ms.toFixed(2)} | ${sc.median.p99Ms.toFixed(2)} | ${rounds} | ${sc.description} |`);
-  }
-  for (const p of r.pending) out.push(`| ${p.name} | — | — | — | | ${p.reason} |`);
-  out.push('');
-
-  out.push('## Ratios from this run against the targets of issue 6', '', '| ratio | value | per-round range | target | met |', '|---|---:|---|---|---|');
-  for (const t of r.targets) {
-    const met = t.met === undefined ? '—' : t.met ? 'yes' : '**no**';
-    out.push(`| ${t.label} | ${t.shown} | ${t.spread ?? ''} | ${t.target} | ${met}${t.note ? ` (${t.note})` : ''} |`);
-  }
-  out.push('');
+  if (r.scenarios.length || r.pending.length) out.push(...rotationTables(r));
+  if (r.overload) out.push(...overloadTables(r.overload));
 
   if (r.soak) {
     const k = r.soak;
@@ -90,6 +81,74 @@ export function renderMarkdown(r: BenchReport): string {
   const problems = r.scenarios.flatMap((sc) => sc.problems.map((p) => `${sc.name}: ${p}`));
   if (problems.length) out.push('## Problems seen during the run', '', ...problems.map((p) => `- ${p}`), '');
   return out.join('\n');
+}
+
+function rotationTables(r: BenchReport): string[] {
+  const out: string[] = [];
+  out.push('## Scenarios', '', '| scenario | req/s | p50 ms | p99 ms | rounds (req/s) | what one request does |', '|---|---:|---:|---:|---|---|');
+  for (const sc of r.scenarios) {
+    const rounds = sc.rounds.map((x) => x.rps.toFixed(0)).join(' · ');
+    out.push(`| ${sc.name} | ${sc.median.rps.toFixed(0)} | ${sc.median.p50Ms.toFixed(2)} | ${sc.median.p99Ms.toFixed(2)} | ${rounds} | ${sc.description} |`);
+  }
+  for (const p of r.pending) out.push(`| ${p.name} | — | — | — | | ${p.reason} |`);
+  out.push('');
+
+  out.push('## Ratios from this run against the targets of issue 6', '', '| ratio | value | per-round range | target | met |', '|---|---:|---|---|---|');
+  for (const t of r.targets) {
+    const met = t.met === undefined ? '—' : t.met ? 'yes' : '**no**';
+    out.push(`| ${t.label} | ${t.shown} | ${t.spread ?? ''} | ${t.target} | ${met}${t.note ? ` (${t.note})` : ''} |`);
+  }
+  out.push('');
+  return out;
+}
+
+function overloadTables(o: OverloadResult): string[] {
+  const out: string[] = [];
+  const statuses = (d: Drive) =>
+    Object.entries(d.byStatus)
+      .map(([code, n]) => `${code}: ${n}`)
+      .concat(d.errors ? [`errors: ${d.errors}`] : [], d.timeouts ? [`timeouts: ${d.timeouts}`] : [])
+      .join(', ');
+  if (o.attack) {
+    out.push(
+      '## Attack next to a legitimate client',
+      '',
+      `A legitimate client (2 connections, right secret, client_credentials, from 203.0.113.9) runs for ${o.durationSeconds} s while an attacker ` +
+        '(20 connections, wrong secrets, as fast as answered) runs next to it; a fresh server for each row, behind a trusted proxy (X-Forwarded-For).',
+      '',
+      '| variant | legit req/s | legit p50 ms | legit p99 ms | legit longest ms | attacker req/s | attacker answers |',
+      '|---|---:|---:|---:|---:|---:|---|',
+    );
+    for (const a of o.attack) {
+      out.push(
+        `| ${a.variant} | ${a.legit.goodput.toFixed(0)} | ${a.legit.p50OkMs.toFixed(1)} | ${a.legit.p99OkMs.toFixed(1)} | ${a.legit.maxMs.toFixed(0)} | ${a.attacker ? a.attacker.sentPerSecond.toFixed(0) : '—'} | ${a.attacker ? statuses(a.attacker) : '—'} |`,
+      );
+    }
+    out.push('');
+  }
+  if (o.overload) {
+    const ad = o.admission;
+    out.push(
+      '## Offered load at 3x capacity',
+      '',
+      `Capacity: 50 connections as fast as answered. Then ${o.overload[0]?.connections ?? 0} connections offer 3x that rate (autocannon overallRate) for ${o.durationSeconds} s, ` +
+        `with admission on (max_in_flight ${ad.max_in_flight}, max_queue ${ad.max_queue}, queue_deadline_ms ${ad.queue_deadline_ms}) and off. ` +
+        'Latencies count requests sent after the first second (connections still opening before that); longest wait: the slowest answer of any status. ' +
+        'Without admission the connections wait inside the server, so less than the offered rate is actually sent (see "sent").',
+      '',
+      '| target | admission | capacity req/s | offered req/s (sent) | goodput req/s | goodput / capacity | p99 of successes ms | longest wait ms | answers |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---|',
+    );
+    for (const row of o.overload) {
+      for (const [label, d] of [['on', row.shedding], ['off', row.unbounded]] as const) {
+        out.push(
+          `| ${row.target} | ${label} | ${row.capacity.goodput.toFixed(0)} | ${row.offeredRate} (${d.sentPerSecond.toFixed(0)}) | ${d.goodput.toFixed(0)} | ${(d.goodput / row.capacity.goodput).toFixed(2)} | ${d.p99OkMs.toFixed(0)} | ${d.maxMs.toFixed(0)} | ${statuses(d)} |`,
+        );
+      }
+    }
+    out.push('');
+  }
+  return out;
 }
 
 function profileTable(title: string, rows: ProfileRow[]): string[] {

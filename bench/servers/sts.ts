@@ -21,6 +21,8 @@ export interface StsOptions {
   idpMetadataFile: string;
   /** The upstream API to proxy (proxy scenario only). */
   upstreamUrl?: string;
+  /** The config's `server` section (the abuse and overload scenarios set throttling and admission). */
+  server?: Record<string, unknown>;
 }
 
 const ENV = { master: 'BENCH_MASTER_KEY', secret: 'BENCH_CLIENT_SECRET', upstream: 'BENCH_UPSTREAM_SECRET' } as const;
@@ -51,6 +53,7 @@ export function benchConfig(o: StsOptions): Config {
   return parseConfig({
     issuer: 'http://127.0.0.1:8787',
     database: { path: join(o.dir, 'sts.sqlite'), synchronous: o.synchronous },
+    ...(o.server ? { server: o.server } : {}),
     master_key: { key_env: ENV.master },
     audiences: [
       { id: AUD.sis, scopes: [...SCOPES.sis] },

@@ -168,6 +168,16 @@ export const auditEventSchema = z.discriminatedUnion('event', [
   z.strictObject({ event: z.literal('upstream.refresh'), ...common, data: upstreamRefreshData }),
   z.strictObject({ event: z.literal('upstream.disconnect'), ...common, data: upstreamDisconnectData }),
   z.strictObject({ event: z.literal('key.rotate_master'), ...common, data: keyRotateMasterData }),
+  /**
+   * Failed client authentications crossed a limit (issue 10): from now on for `block_seconds`, that client id
+   * (`clientId`, as claimed) or that address gets 429 instead of a secret check. One row per block; the
+   * requests refused meanwhile are counted in metrics, not logged here one by one.
+   */
+  z.strictObject({
+    event: z.literal('client.throttle'),
+    ...common,
+    data: z.strictObject({ limit: z.enum(['client', 'source']), source: z.string().max(64).optional(), block_seconds: z.number().int() }),
+  }),
   z.strictObject({
     event: z.literal('config.load'),
     ...common,

@@ -1,4 +1,4 @@
-import { OAuthError } from '../core/oauth-errors.js';
+import { OAuthError, RetryLater } from '../core/oauth-errors.js';
 import type { AuditLog } from './audit-log.js';
 import { commitAudited } from './commit.js';
 import type { AuditEvent } from './events.js';
@@ -21,7 +21,11 @@ export async function withRefusalAudit<T>(deps: { audit: AuditLog }, rowFor: Ref
   }
 }
 
-/** API endpoints: every OAuthError is a refusal, recorded as the row `build` makes (with the precise private reason). */
+/**
+ * API endpoints: every OAuthError is a refusal, recorded as the row `build` makes (with the precise private
+ * reason). A request turned away for load gets no row of its own (an attacker would fill the log at full
+ * speed): the block that causes it has its row (`client.throttle`), and each one is counted in the metrics.
+ */
 export function oauthRefusal(build: (err: OAuthError) => AuditEvent): RefusalRow {
-  return (err) => (err instanceof OAuthError ? build(err) : undefined);
+  return (err) => (err instanceof OAuthError && !(err instanceof RetryLater) ? build(err) : undefined);
 }

@@ -16,7 +16,7 @@ export async function hashClientSecret(secret: string): Promise<string> {
 
 export class SecretHashError extends Error {}
 
-interface ParsedHash {
+export interface ParsedHash {
   N: number;
   r: number;
   p: number;
@@ -34,6 +34,12 @@ export function parseSecretHash(text: string): ParsedHash {
   }
   return { N, r: R, p: P, salt: Buffer.from(salt, 'base64url'), hash: Buffer.from(hash, 'base64url') };
 }
+
+/**
+ * What a secret is checked against when there is no hash to check it against (an unknown client id): the same
+ * scrypt cost as a real client's, so a refusal takes as long whether the id exists or not. Random, matches nothing.
+ */
+export const DUMMY_SECRET_HASH: ParsedHash = { ...PARAMS, salt: randomBytes(16), hash: randomBytes(32) };
 
 /** Constant-time check of a presented secret against a stored hash. */
 export async function verifyClientSecret(secret: string, stored: ParsedHash): Promise<boolean> {

@@ -22,12 +22,17 @@ export interface AppDeps {
   features: Hono<AppEnv>[];
   /** Request metrics middleware and GET /metrics (optional: tests of the bare app may leave it out). */
   ops?: { http: MiddlewareHandler<AppEnv>; routes: Hono<AppEnv> };
+  /** Bounded admission (http/admission.ts): sheds load early with 503 + Retry-After instead of queueing without bound. */
+  admission?: MiddlewareHandler<AppEnv>;
 }
 
 /** The HTTP surface: middleware that applies to every route, the routes, and the one error mapping. */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(requestIds());
+  // Right after the request id: a shed request costs as little as possible (no access-log line, no per-route
+  // metrics; campus_sts_requests_shed_total counts it), since under overload most requests are shed ones.
+  if (deps.admission) app.use(deps.admission);
   app.use(accessLog(deps.logger));
   if (deps.ops) app.use(deps.ops.http);
   app.use(secureHeaders({ crossOriginResourcePolicy: 'same-origin', referrerPolicy: 'no-referrer' }));

@@ -4,6 +4,9 @@ import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { createAuditLog } from '../audit/audit-log.js';
 import { createClientAuthenticator } from '../clients/authenticate.js';
+import { createFailureThrottle } from '../clients/failure-throttle.js';
+import { createBulkhead, inSlot } from '../core/bulkhead.js';
+import { serviceBusy } from '../core/oauth-errors.js';
 import { buildClientRegistry } from '../clients/registry.js';
 import type { Config } from '../config/schema.js';
 import { checkSecrets, readSecret } from '../config/secrets.js';
@@ -27,6 +30,9 @@ import { createSubjectTokenRegistry } from '../grants/subject-tokens.js';
 import { createClientCredentialsGrant } from '../grants/client-credentials.js';
 import { createGrantRegistry } from '../oauth/grant-port.js';
 import type { AppEnv } from '../http/env.js';
+import { createAdmission } from '../http/admission.js';
+import { createSourceAddress } from '../http/source-address.js';
+import { commitAudited } from '../audit/commit.js';
 import { endpointUrls } from '../oauth/discovery.js';
 import { createIntrospection } from '../oauth/introspection.js';
 import { createRevocation } from '../oauth/revocation.js';
@@ -124,11 +130,44 @@ export async function composeService(opts: ServiceOptions) {
     createTokenExchangeGrant({ ...minting, subjectTokens, upstreamRelease: upstreams.release }),
     ...sso.grants,
   ]);
+  // --- abuse and overload (issue 10): failure throttling here, admission at the app's edge ---
+  const t = config.server.throttle;
+  const throttle = createFailureThrottle(
+    { clientFailures: t.client_failures, sourceFailures: t.source_failures, windowSeconds: t.window_seconds, blockSeconds: t.block_seconds },
+    {
+      throttled: metrics.traffic.throttled,
+      blocked: async ({ limit, keys, seconds, requestId }) =>
+        void (await commitAudited({ audit }, (tx) =>
+          audit.append(tx, {
+            event: 'client.throttle',
+            outcome: 'refused',
+            requestId,
+            ...(limit === 'client' && keys.client ? { clientId: keys.client } : {}),
+            reason: `too many failed client authentications from this ${limit === 'client' ? 'client id' : 'address'}`,
+            data: { limit, ...(keys.source ? { source: keys.source } : {}), block_seconds: seconds },
+          }),
+        )),
+    },
+  );
+  const a = config.server.admission;
+  const secretCheckGate = createBulkhead({ slots: t.max_secret_checks, maxWaiting: t.secret_check_queue, deadlineMs: t.secret_check_deadline_ms });
+  const admission = createAdmission(
+    { maxInFlight: a.max_in_flight, maxQueue: a.max_queue, queueDeadlineMs: a.queue_deadline_ms, retryAfterSeconds: a.retry_after_seconds },
+    { exempt: ['/healthz', '/readyz', '/metrics'], priority: (c) => c.req.method === 'POST' && c.req.path === '/saml/acs', shed: metrics.traffic.shed },
+  );
+  metrics.traffic.watch(admission.state);
+  // --- end abuse and overload
   const clientAuth = createClientAuthenticator({
     clients,
     clock,
     assertionAudiences: [urls.token, issuer],
     clockSkewSeconds: config.tokens.clock_skew_seconds,
+    throttle,
+    secretChecks: (check) =>
+      inSlot(secretCheckGate, check, (why) => {
+        metrics.traffic.shed(`secret_check_${why}`);
+        return serviceBusy(a.retry_after_seconds, `secret checks busy: ${why}`);
+      }),
   });
   const services = { db, audit, clientAuth };
 
@@ -136,6 +175,7 @@ export async function composeService(opts: ServiceOptions) {
     logger,
     oauth: {
       maxBodyBytes: config.server.max_body_bytes,
+      sourceAddress: createSourceAddress(config.server.trusted_proxies),
       token: createTokenEndpoint({ ...services, grants }),
       introspect: createIntrospection({ ...services, verify }),
       revoke: createRevocation({ ...services, verify, revocations }),
@@ -148,6 +188,7 @@ export async function composeService(opts: ServiceOptions) {
     },
     features: [...sso.routes, ...upstreams.routes, ...admin.routes(sso.browserSignIn?.start), ...(opts.extraRoutes ?? [])],
     ops: { http: metrics.http, routes: metricsRoutes(metrics) },
+    admission: admission.middleware,
     health: {
       readiness: {
         // A real write through the group committer (file check included): ready only while writes succeed.

@@ -3,6 +3,7 @@ import { adminSchema, checkAdminConfig } from './admin.js';
 import { audience, claimName, envName, filePath, id, scope } from './primitives.js';
 import { idpSchema, samlSpSchema } from './saml.js';
 import { surveySchema } from './surveys.js';
+import { admissionSchema, cidr, throttleSchema } from './traffic.js';
 import { checkUpstreams, upstreamAdminSchema, upstreamsSchema } from './upstream.js';
 
 /**
@@ -88,6 +89,10 @@ const configShape = z.strictObject({
         keep_alive_timeout_ms: z.number().int().min(0).max(600_000).default(65_000),
         /** Connections beyond this are closed as soon as they are accepted. */
         max_connections: z.number().int().min(1).max(100_000).default(512),
+        /** Reverse proxies whose X-Forwarded-For is believed; the source address is the right-most hop not in this list. */
+        trusted_proxies: z.array(cidr).default([]),
+        throttle: throttleSchema,
+        admission: admissionSchema,
       })
       .prefault({}),
     database: z

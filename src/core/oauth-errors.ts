@@ -22,7 +22,7 @@ export type OAuthErrorCode =
 
 export abstract class OAuthError extends Error {
   abstract readonly code: OAuthErrorCode;
-  abstract readonly status: 400 | 401 | 403 | 404 | 405 | 413 | 415 | 500 | 502 | 503 | 504;
+  abstract readonly status: 400 | 401 | 403 | 404 | 405 | 413 | 415 | 429 | 500 | 502 | 503 | 504;
 
   constructor(
     readonly description: string,
@@ -104,6 +104,30 @@ export class MethodNotAllowed extends OAuthError {
 export class TemporarilyUnavailable extends OAuthError {
   readonly code = 'temporarily_unavailable';
   readonly status = 503;
+}
+
+/**
+ * Refused for now because of load, not because of what the request says: 429 (RFC 6585 §4) when this caller
+ * failed too often, 503 (RFC 9110 §15.6.4) when the service is saturated; `Retry-After` (RFC 9110 §10.2.3)
+ * says when to come back. `temporarily_unavailable` is the registered OAuth code for exactly this
+ * (RFC 6749 §4.1.2.1); `slow_down` belongs to device-flow polling (RFC 8628 §3.5), and `invalid_client` would
+ * claim a check that was never run.
+ */
+export class RetryLater extends OAuthError {
+  readonly code = 'temporarily_unavailable';
+  constructor(
+    readonly status: 429 | 503,
+    readonly retryAfterSeconds: number,
+    description: string,
+    detail: string,
+  ) {
+    super(description, detail);
+  }
+}
+
+/** 503: the service is saturated (admission, or the cap on concurrent secret checks). */
+export function serviceBusy(retryAfterSeconds: number, detail: string): RetryLater {
+  return new RetryLater(503, retryAfterSeconds, 'the service is busy; retry later', detail);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
-import { InsufficientScope, InvalidToken, MethodNotAllowed, OAuthError } from '../core/oauth-errors.js';
+import { InsufficientScope, InvalidToken, MethodNotAllowed, OAuthError, RetryLater } from '../core/oauth-errors.js';
 import type { AppEnv } from './env.js';
 import { ClientAborted } from './read-body.js';
 
@@ -17,13 +17,15 @@ export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as c
 export function toErrorResponse(err: Error, c: Context<AppEnv>, logger: Logger): Response {
   const requestId = c.get('requestId');
   if (err instanceof OAuthError) {
-    logger.info({ req_id: requestId, error: err.code, detail: err.detail }, 'request refused');
+    // Turned away for load: counted in the metrics; a log line each would only add to the load.
+    if (!(err instanceof RetryLater)) logger.info({ req_id: requestId, error: err.code, detail: err.detail }, 'request refused');
     const headers: Record<string, string> = { ...NO_STORE };
     if (err instanceof InvalidToken || err instanceof InsufficientScope) headers['WWW-Authenticate'] = bearerChallenge(err);
     else if (err.status === 401) headers['WWW-Authenticate'] = 'Basic realm="campus-sts", charset="UTF-8"';
     // RFC 9110 §15.5.14: close rather than read (or drain) the rest of a body we refused for its size.
     else if (err.status === 413) headers.Connection = 'close';
     else if (err instanceof MethodNotAllowed) headers.Allow = err.allow.join(', ');
+    if (err instanceof RetryLater) headers['Retry-After'] = String(err.retryAfterSeconds);
     return c.json({ error: err.code, error_description: err.description }, err.status, headers);
   }
   if (err instanceof ClientAborted) {

@@ -24,12 +24,14 @@ export interface NoticePage {
   whatToDo: string;
   /** The request id: quoted to the help desk, it finds the audit row. */
   correlationId: string;
+  /** Reload the page after this many seconds (a meta refresh: no script, so it works under PAGE_CSP). */
+  refreshSeconds?: number;
 }
 
 export function renderNotice(page: NoticePage): HtmlEscapedString | Promise<HtmlEscapedString> {
   return html`<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">${page.refreshSeconds ? html`<meta http-equiv="refresh" content="${page.refreshSeconds}">` : ''}
 <title>${page.title} · campus sign-in</title><style>${STYLE}</style></head>
 <body><main role="main">
 <h1>${page.title}</h1>

@@ -1,11 +1,9 @@
-import type { ClientAuthenticator } from '../clients/authenticate.js';
+import type { ClientAuthenticator, ClientCredentialsRequest } from '../clients/authenticate.js';
 import type { OAuthError } from '../core/oauth-errors.js';
 import type { FormParams } from '../core/form-params.js';
 
 /** A client-authenticated OAuth request as the endpoint services see it (HTTP details stay in http/). */
-export interface OAuthRequest {
-  authorization: string | undefined;
-  requestId: string;
+export interface OAuthRequest extends ClientCredentialsRequest {
   readForm(): Promise<FormParams>;
 }
 

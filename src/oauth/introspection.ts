@@ -23,7 +23,7 @@ export function createIntrospection(deps: { db: Db; audit: AuditLog; clientAuth:
       oauthRefusal((err) => ({ event: 'token.introspect', outcome: 'refused', ...refusalCommon(deps.clientAuth, req, progress, err), data: { active: false, error: err.code } })),
       async () => {
         const form = (progress.form = await req.readForm());
-        const clientId = (progress.clientId = (await deps.clientAuth.authenticate(req.authorization, form)).client.id);
+        const clientId = (progress.clientId = (await deps.clientAuth.authenticate(req, form)).client.id);
         const token = form.single('token');
         if (token === undefined) throw new InvalidRequest('token is required');
         const { verified, reason } = await verifyFor(token, clientId, deps.verify);

@@ -28,7 +28,7 @@ export function createRevocation(deps: { db: Db; audit: AuditLog; clientAuth: Cl
       })),
       async () => {
         const form = (progress.form = await req.readForm());
-        const clientId = (progress.clientId = (await deps.clientAuth.authenticate(req.authorization, form)).client.id);
+        const clientId = (progress.clientId = (await deps.clientAuth.authenticate(req, form)).client.id);
         const token = form.single('token');
         if (token === undefined) throw new InvalidRequest('token is required');
         let reason: string | undefined;

@@ -8,6 +8,8 @@ import { readForm } from '../http/read-form.js';
 
 export interface OAuthRoutesDeps {
   maxBodyBytes: number;
+  /** The caller's address for failure throttling (./source-address.ts). */
+  sourceAddress(c: Context<AppEnv>): string | undefined;
   token(req: OAuthRequest): Promise<TokenResponse>;
   introspect(req: OAuthRequest): Promise<IntrospectionResponse>;
   revoke(req: OAuthRequest): Promise<void>;
@@ -17,6 +19,7 @@ export interface OAuthRoutesDeps {
 export function oauthRoutes(deps: OAuthRoutesDeps): Hono<AppEnv> {
   const toRequest = (c: Context<AppEnv>): OAuthRequest => ({
     authorization: c.req.header('authorization'),
+    sourceAddress: deps.sourceAddress(c),
     requestId: c.get('requestId'),
     readForm: () => readForm(c, deps.maxBodyBytes),
   });

@@ -40,7 +40,7 @@ export function createTokenEndpoint(deps: TokenEndpointDeps) {
       async () => {
         const form = (progress.form = await req.readForm());
         grantType = form.single('grant_type');
-        const auth = await deps.clientAuth.authenticate(req.authorization, form);
+        const auth = await deps.clientAuth.authenticate(req, form);
         progress.clientId = auth.client.id;
         if (grantType === undefined) throw new InvalidRequest('grant_type is required');
         const grant = deps.grants.get(grantType);

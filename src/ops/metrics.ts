@@ -1,6 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditObserver } from '../audit/audit-log.js';
 import { AUDIT_EVENT_NAMES } from '../audit/query.js';
 import { GRANT_TYPES } from '../core/constants.js';
@@ -20,6 +20,17 @@ export interface UpstreamMetrics {
   countRefresh(labels: { upstream: string; outcome: 'success' | 'error' }): void;
 }
 
+/** Admission (queue full, waited too long), or the scrypt checks' own queue (the same two). */
+export type ShedReason = 'queue_full' | 'queue_deadline' | 'secret_check_full' | 'secret_check_deadline';
+
+/** Requests turned away for load (issue 10): by the failure throttle (which key), or by admission (why). */
+export interface TrafficMetrics {
+  throttled(limit: 'client' | 'source'): void;
+  shed(reason: ShedReason): void;
+  /** Where the in-flight and queued gauges read from at each scrape (the admission middleware's state). */
+  watch(admission: () => { inFlight: number; queued: number }): void;
+}
+
 export interface ServiceMetrics {
   registry: Registry;
   /** App-wide middleware: requests by route template, method and status, and their duration. */
@@ -27,6 +38,7 @@ export interface ServiceMetrics {
   /** Counts decisions as the audit log records them, and times audit writes. */
   audit: AuditObserver;
   upstream: UpstreamMetrics;
+  traffic: TrafficMetrics;
 }
 
 const KNOWN_GRANTS = new Set<string>(Object.values(GRANT_TYPES));
@@ -71,6 +83,12 @@ export function createMetrics(opts: MetricsOptions): ServiceMetrics {
   });
   const refreshes = new Counter({ name: 'campus_sts_upstream_refreshes_total', help: 'Upstream token refreshes by upstream and outcome.', labelNames: ['upstream', 'outcome'], registers });
 
+  const throttled = new Counter({ name: 'campus_sts_client_auth_throttled_total', help: 'Client authentications refused with 429 because the client id or the address is blocked.', labelNames: ['limit'], registers });
+  let admission = () => ({ inFlight: 0, queued: 0 });
+  new Gauge({ name: 'campus_sts_requests_in_flight', help: 'Requests admitted and running (health, readiness and metrics not counted).', registers, collect() { this.set(admission().inFlight); } });
+  new Gauge({ name: 'campus_sts_requests_queued', help: 'Requests waiting for admission.', registers, collect() { this.set(admission().queued); } });
+  const shed = new Counter({ name: 'campus_sts_requests_shed_total', help: 'Requests answered 503 for load: admission or secret-check queue full, or waited past its deadline.', labelNames: ['reason'], registers });
+
   return {
     registry,
     http: async function httpMetrics(c, next) {
@@ -99,6 +117,11 @@ export function createMetrics(opts: MetricsOptions): ServiceMetrics {
     upstream: {
       observeCall: ({ upstream, status }, seconds) => upstreamLatency.observe({ upstream, status: String(status) }, seconds),
       countRefresh: ({ upstream, outcome }) => refreshes.inc({ upstream, outcome }),
+    },
+    traffic: {
+      throttled: (limit) => throttled.inc({ limit }),
+      shed: (reason) => shed.inc({ reason }),
+      watch: (state) => void (admission = state),
     },
   };
 }

@@ -107,6 +107,9 @@ describe('server limits in the config', () => {
       headers_timeout_ms: 10_000,
       keep_alive_timeout_ms: 65_000,
       max_connections: 512,
+      trusted_proxies: [],
+      throttle: { client_failures: 10, source_failures: 50, window_seconds: 60, block_seconds: 60, max_secret_checks: 2, secret_check_queue: 32, secret_check_deadline_ms: 2000 },
+      admission: { max_in_flight: 64, max_queue: 256, queue_deadline_ms: 2000, retry_after_seconds: 2 },
     });
   });
 
