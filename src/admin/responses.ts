@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/env.js';
-import { NO_STORE } from '../http/errors.js';
+import { AccessDenied, LoginRequired } from '../core/oauth-errors.js';
+import { oauthErrorResponse } from '../http/errors.js';
 import { PAGE_CSP, renderNotice } from '../http/pages.js';
 
 /** Why an admin request was not let through. */
@@ -35,17 +36,17 @@ export function adminRefusalResponse<E extends AppEnv>(c: Context<E>, refusal: A
       if (html && (c.req.method === 'GET' || c.req.method === 'HEAD')) return c.redirect(loginUrl, 303);
       const message = refusal.why === 'idle' ? 'your session ended after a period of inactivity' : refusal.why === 'expired' ? 'your session reached its maximum length' : 'sign in to the admin console first';
       if (html) return page(c, 401, { title: 'Please sign in again', message: `The console could not continue: ${message}.`, whatToDo: 'Sign in again at /admin/login, then repeat what you were doing.', correlationId: requestId });
-      return c.json({ error: 'login_required', error_description: message, login_url: '/admin/login' }, 401, NO_STORE);
+      return oauthErrorResponse(new LoginRequired(message, undefined, { loginUrl: '/admin/login' }), c);
     }
     case 'forbidden': {
       const message = `this needs the ${refusal.need} role`;
       if (html) return page(c, 403, { title: 'Not allowed', message: `Your account may not do this: ${message}.`, whatToDo: 'Ask the identity team for the entitlement if you need it.', correlationId: requestId });
-      return c.json({ error: 'access_denied', error_description: message }, 403, NO_STORE);
+      return oauthErrorResponse(new AccessDenied(message), c);
     }
     case 'csrf': {
       const message = 'the request failed the cross-site request forgery check';
       if (html) return page(c, 403, { title: 'Request refused', message: `This request could not be verified as coming from the console (${message}).`, whatToDo: 'Reload the console page and try again.', correlationId: requestId });
-      return c.json({ error: 'access_denied', error_description: message }, 403, NO_STORE);
+      return oauthErrorResponse(new AccessDenied(message), c);
     }
   }
 }

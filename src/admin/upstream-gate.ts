@@ -32,7 +32,7 @@ function consoleRefusal(verdict: ConsoleRefused): AdminRefusal {
 }
 
 /**
- * The admin gate backed by console sessions (issue 5): a live session (cookie `ADMIN_COOKIE`) with role
+ * The admin gate backed by console sessions: a live session (cookie `ADMIN_COOKIE`) with role
  * `admin`; the actor in the audit rows is the principal's subject. State-changing requests must also pass the
  * console's CSRF checks (`csrfPasses`, shared with `requireAdmin`): the session's synchronizer token as
  * `X-CSRF-Token` or as the `csrf_token` field of the form the route already read, and Sec-Fetch-Site / Origin,

@@ -3,6 +3,7 @@ import { importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import { epochSeconds } from '../core/clock.js';
+import { SIGNING_ALGORITHMS } from '../core/constants.js';
 import { inTransaction, type Db } from '../db/client.js';
 import { auditCheckpoints, type AuditCheckpointRow } from '../db/schema/audit-checkpoints.js';
 import { auditLog } from '../db/schema/audit-log.js';
@@ -162,7 +163,7 @@ export async function verifyCheckpoint(jws: string, keys: CheckpointKeys, issuer
       if (!key) throw new Error(`no key with kid "${kid.slice(0, 64)}"`);
       return key;
     },
-    { typ: CHECKPOINT_TYP, ...(issuer ? { issuer } : {}), algorithms: ['ES256', 'EdDSA', 'Ed25519', 'RS256'] },
+    { typ: CHECKPOINT_TYP, ...(issuer ? { issuer } : {}), algorithms: [...SIGNING_ALGORITHMS] },
   );
   const p = payload as Partial<CheckpointClaims>;
   if (!Number.isInteger(p.last_id) || typeof p.head_hash !== 'string' || !/^[0-9a-f]{64}$/.test(p.head_hash) || !Number.isInteger(p.rows) || !Number.isInteger(p.first_id)) {

@@ -35,7 +35,7 @@ const tokenData = z
     actor: clientText(512).optional(),
     expires_in: z.number().int().optional(),
     error: z.string().max(64).optional(),
-    /** Token release (issue 4): the upstream whose access token was handed out; `jti` is then its sha256. */
+    /** Token release: the upstream whose access token was handed out; `jti` is then its sha256. */
     upstream: z.string().max(64).optional(),
   });
 
@@ -51,7 +51,7 @@ const launchData = z.strictObject({
   origin: clientText(300).optional(),
 });
 
-// --- upstream vault and proxy (issue 4) ---
+// ── Upstream vault and proxy ──
 const upstreamId = z.string().max(64);
 const upstreamConnectData = z.strictObject({
   upstream: upstreamId,
@@ -125,7 +125,7 @@ export const auditEventSchema = z.discriminatedUnion('event', [
     ...common,
     data: z.strictObject({ kid: z.string(), alg: z.string(), retired_kid: z.string().optional() }),
   }),
-  // ── Admin console and audit housekeeping (issue 5) ──
+  // ── Admin console and audit housekeeping ──
   /** An admin console sign-in after a SAML login: a session with a role (success), or no role granted (refused). */
   z.strictObject({
     event: z.literal('admin.login'),
@@ -169,7 +169,7 @@ export const auditEventSchema = z.discriminatedUnion('event', [
   z.strictObject({ event: z.literal('upstream.disconnect'), ...common, data: upstreamDisconnectData }),
   z.strictObject({ event: z.literal('key.rotate_master'), ...common, data: keyRotateMasterData }),
   /**
-   * Failed client authentications crossed a limit (issue 10): from now on for `block_seconds`, that client id
+   * Failed client authentications crossed a limit: from now on for `block_seconds`, that client id
    * (`clientId`, as claimed) or that address gets 429 instead of a secret check. One row per block; the
    * requests refused meanwhile are counted in metrics, not logged here one by one.
    */

@@ -37,9 +37,9 @@ interface Verb {
 }
 
 const VERBS: Record<string, Verb> = {
-  // upstream status, upstream disconnect, keys rotate-master (issue 4)
+  // upstream status, upstream disconnect, keys rotate-master
   ...UPSTREAM_VERBS,
-  // audit verify, audit export, audit prune, audit checkpoint (issue 5)
+  // audit verify, audit export, audit prune, audit checkpoint
   ...AUDIT_VERBS,
   serve: {
     usage: 'campus-sts serve [--config FILE]\n  Runs the service. Without a config it runs the demo (refused when NODE_ENV=production).',

@@ -1,8 +1,8 @@
 import { createLocalJWKSet, decodeJwt, errors, jwtVerify } from 'jose';
 import type { Clock } from '../core/clock.js';
-import { CLIENT_ASSERTION_TYPE_JWT_BEARER } from '../core/constants.js';
+import { CLIENT_ASSERTION_ALGORITHMS, CLIENT_ASSERTION_TYPE_JWT_BEARER } from '../core/constants.js';
 import { constantTimeEqual, sha256b64u } from '../core/hash.js';
-import { InvalidClient, InvalidRequest, RetryLater } from '../core/oauth-errors.js';
+import { CLIENT_AUTHENTICATION_FAILED, InvalidClient, InvalidRequest, TooManyFailures } from '../core/oauth-errors.js';
 import type { FormParams } from '../core/form-params.js';
 import type { Client, ClientAuthMethod, ClientRegistry } from './registry.js';
 import type { FailureThrottle, ThrottleKeys } from './failure-throttle.js';
@@ -35,8 +35,6 @@ export interface ClientAuthDeps {
   secretChecks<T>(check: () => Promise<T>): Promise<T>;
 }
 
-/** Asymmetric algorithms only: a client's shared secret never signs an assertion here. */
-const ASSERTION_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 /** A client assertion is meant for one request; refuse ones that live longer than this. */
 const MAX_ASSERTION_LIFETIME_S = 600;
 
@@ -81,9 +79,9 @@ export function createClientAuthenticator(deps: ClientAuthDeps): ClientAuthentic
       // the answer's timing does not tell which client ids exist.
       return verifyClientSecret(secret, stored ?? DUMMY_SECRET_HASH);
     });
-    if (!client) throw new InvalidClient('unknown client');
-    if (!stored) throw new InvalidClient(`client uses ${client.auth.method}, not ${method}`);
-    if (!matches) throw new InvalidClient('wrong client secret');
+    if (!client) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'unknown client');
+    if (!stored) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, `client uses ${client.auth.method}, not ${method}`);
+    if (!matches) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'wrong client secret');
     verified.set(client.id, digest);
     return { client, method };
   }
@@ -93,11 +91,11 @@ export function createClientAuthenticator(deps: ClientAuthDeps): ClientAuthentic
     try {
       ({ iss } = decodeJwt(assertion));
     } catch {
-      throw new InvalidClient('client assertion is not a JWT');
+      throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'client assertion is not a JWT');
     }
     const clientId = formClientId ?? (typeof iss === 'string' ? iss : undefined);
     const client = lookup(clientId);
-    if (client.auth.method !== 'private_key_jwt') throw new InvalidClient(`client uses ${client.auth.method}, not private_key_jwt`);
+    if (client.auth.method !== 'private_key_jwt') throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, `client uses ${client.auth.method}, not private_key_jwt`);
     const now = deps.clock.now();
     let payload;
     try {
@@ -105,18 +103,18 @@ export function createClientAuthenticator(deps: ClientAuthDeps): ClientAuthentic
         issuer: client.id,
         subject: client.id,
         audience: deps.assertionAudiences,
-        algorithms: ASSERTION_ALGORITHMS,
+        algorithms: [...CLIENT_ASSERTION_ALGORITHMS],
         currentDate: now,
         clockTolerance: deps.clockSkewSeconds,
         requiredClaims: ['exp', 'jti'],
       }));
     } catch (err) {
-      if (err instanceof errors.JOSEError) throw new InvalidClient(`client assertion rejected: ${err.code}`, { cause: err });
+      if (err instanceof errors.JOSEError) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, `client assertion rejected: ${err.code}`, { cause: err });
       throw err;
     }
     const exp = payload.exp! * 1000;
-    if (exp - now.getTime() > MAX_ASSERTION_LIFETIME_S * 1000) throw new InvalidClient('client assertion lives too long');
-    if (typeof payload.jti !== 'string' || payload.jti.length > 256) throw new InvalidClient('client assertion jti is malformed');
+    if (exp - now.getTime() > MAX_ASSERTION_LIFETIME_S * 1000) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'client assertion lives too long');
+    if (typeof payload.jti !== 'string' || payload.jti.length > 256) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'client assertion jti is malformed');
     return {
       client,
       method: 'private_key_jwt',
@@ -126,7 +124,7 @@ export function createClientAuthenticator(deps: ClientAuthDeps): ClientAuthentic
 
   function lookup(id: string | undefined): Client {
     const client = id === undefined ? undefined : deps.clients.get(id);
-    if (!client) throw new InvalidClient('unknown client');
+    if (!client) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'unknown client');
     return client;
   }
 
@@ -146,13 +144,13 @@ export function createClientAuthenticator(deps: ClientAuthDeps): ClientAuthentic
     if (postSecret !== undefined) return checkSecret(formClientId, 'client_secret_post', postSecret, keys);
     if (assertion !== undefined || assertionType !== undefined) {
       if (assertionType !== CLIENT_ASSERTION_TYPE_JWT_BEARER || assertion === undefined) {
-        throw new InvalidClient('client_assertion_type must be jwt-bearer with a client_assertion');
+        throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'client_assertion_type must be jwt-bearer with a client_assertion');
       }
       // An assertion check is cheap (one signature): only a blocked address is refused before it.
       await deps.throttle.admit({ source: keys.source });
       return checkAssertion(assertion, formClientId);
     }
-    throw new InvalidClient('no client authentication');
+    throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'no client authentication');
   }
 
   const authenticator: ClientAuthenticator = {
@@ -164,7 +162,7 @@ export function createClientAuthenticator(deps: ClientAuthDeps): ClientAuthentic
         // Every failed authentication counts against the client id it claimed and its address; a request turned
         // away for a blocked client id counts against its address (so guessing at a blocked id stays bounded).
         if (err instanceof InvalidClient) await deps.throttle.failed(keys, req.requestId);
-        else if (err instanceof RetryLater && err.status === 429) await deps.throttle.failed({ source: keys.source }, req.requestId);
+        else if (err instanceof TooManyFailures) await deps.throttle.failed({ source: keys.source }, req.requestId);
         throw err;
       }
     },
@@ -192,14 +190,14 @@ function assertionIssuer(assertion: string | undefined): string | undefined {
 function parseBasic(header: string | undefined): { id: string; secret: string } | undefined {
   if (header === undefined) return undefined;
   const match = /^Basic ([A-Za-z0-9+/]+={0,2})$/i.exec(header.trim());
-  if (!match) throw new InvalidClient('malformed Authorization header');
+  if (!match) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'malformed Authorization header');
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon < 1) throw new InvalidClient('malformed Basic credentials');
+  if (colon < 1) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'malformed Basic credentials');
   try {
     const formDecode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
     return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
   } catch {
-    throw new InvalidClient('malformed Basic credentials');
+    throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'malformed Basic credentials');
   }
 }

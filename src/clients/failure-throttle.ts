@@ -1,5 +1,5 @@
 import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { RetryLater } from '../core/oauth-errors.js';
+import { TooManyFailures } from '../core/oauth-errors.js';
 
 /** The two counters a failed client authentication feeds. */
 export type ThrottleLimit = 'client' | 'source';
@@ -33,7 +33,7 @@ export interface ThrottleObserver {
  * limiter when instances share state (pass `limiter`).
  */
 export interface FailureThrottle {
-  /** Throws RetryLater (429) while any of these keys is blocked: called before the expensive check. */
+  /** Throws TooManyFailures (429) while any of these keys is blocked: called before the expensive check. */
   admit(keys: ThrottleKeys): Promise<void>;
   /** Counts one failed authentication against each key. */
   failed(keys: ThrottleKeys, requestId: string): Promise<void>;
@@ -62,7 +62,7 @@ export function createFailureThrottle(
       }
       if (by === undefined) return;
       observer.throttled(by);
-      throw new RetryLater(429, Math.max(1, Math.ceil(waitMs / 1000)), 'too many failed client authentications; retry later', `client authentication throttled: ${by} blocked`);
+      throw new TooManyFailures('too many failed client authentications; retry later', `client authentication throttled: ${by} blocked`, { retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) });
     },
     async failed(keys, requestId) {
       for (const limit of present(keys)) {

@@ -25,7 +25,7 @@ export interface Client {
   mayAct: { sub: string } | undefined;
   /** Claims of a SAML subject released into this client's tokens. */
   release: readonly string[];
-  /** Upstreams whose access token this client may receive by token exchange (issue 4). */
+  /** Upstreams whose access token this client may receive by token exchange. */
   upstreamTokenRelease: ReadonlySet<string>;
 }
 

@@ -46,7 +46,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.notFound((c) => {
     const allow = allowed(c.req.path);
     const what = `${bounded(c.req.method, 16)} ${bounded(c.req.path, 256)}`;
-    return toErrorResponse(allow.length > 0 ? new MethodNotAllowed(allow, what) : new NotFound('no such endpoint', what), c, deps.logger);
+    return toErrorResponse(allow.length > 0 ? new MethodNotAllowed('the method is not allowed for this endpoint', what, { allow }) : new NotFound('no such endpoint', what), c, deps.logger);
   });
   app.onError((err, c) => toErrorResponse(err, c, deps.logger));
   return app;

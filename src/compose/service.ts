@@ -78,9 +78,8 @@ export async function composeService(opts: ServiceOptions) {
   const urls = endpointUrls(issuer);
   checkSecrets(config, opts.env);
   const clients = await buildClientRegistry(config, opts.env);
-  // --- operations: this instance's metrics registry (issue 5) ---
+  // This instance's metrics registry, first: the audit writer and the upstreams report into it.
   const metrics = createMetrics({ samlRefusalReason: samlRefusalReasonOf });
-  // --- end operations
   const { keyring, database, audit, committer, keyDeps } = openStore(config, opts.env, clock, metrics.audit, onceEach((id) =>
     logger.error({ key_id: id }, 'master key changed: restart with the new key'),
   ));
@@ -113,24 +112,21 @@ export async function composeService(opts: ServiceOptions) {
     maxTtlSeconds: config.tokens.max_ttl_seconds,
   };
   const minting = { keystore, clock, issuer, policy };
-  // --- admin console, audit review, checkpoints (issue 5); `admin.requireAdmin(role)` guards admin routes ---
+  // Before SSO: the ACS completes console sign-ins through `admin.completion`; `admin.requireAdmin(role)` guards admin routes.
   const admin = composeAdmin({ config, db, audit, clock, issuer, signingKey: () => keystore.signingKey() });
-  // --- end admin
   const sso = await composeSso({ config, db, audit, committer, clock, keyring, minting, tokenEndpoint: urls.token, completions: [admin.completion] });
   const subjectTokens = createSubjectTokenRegistry([
     createOwnTokenHandler(TOKEN_TYPES.jwt, verify),
     createOwnTokenHandler(TOKEN_TYPES.accessToken, verify),
     ...sso.subjectTokens,
   ]);
-  // --- upstream vault, proxy and token release (issue 4) ---
   const upstreams = composeUpstreams({ config, env: opts.env, db, audit, clock, keyring, verify, issuer, maxBodyBytes: config.server.max_body_bytes, observer: metrics.upstream, console: admin.upstreamConsole });
-  // --- end upstreams
   const grants = createGrantRegistry([
     createClientCredentialsGrant(minting),
     createTokenExchangeGrant({ ...minting, subjectTokens, upstreamRelease: upstreams.release }),
     ...sso.grants,
   ]);
-  // --- abuse and overload (issue 10): failure throttling here, admission at the app's edge ---
+  // Abuse and overload: failure throttling of client authentication here, admission at the app's edge.
   const t = config.server.throttle;
   const throttle = createFailureThrottle(
     { clientFailures: t.client_failures, sourceFailures: t.source_failures, windowSeconds: t.window_seconds, blockSeconds: t.block_seconds },
@@ -156,7 +152,6 @@ export async function composeService(opts: ServiceOptions) {
     { exempt: ['/healthz', '/readyz', '/metrics'], priority: (c) => c.req.method === 'POST' && c.req.path === '/saml/acs', shed: metrics.traffic.shed },
   );
   metrics.traffic.watch(admission.state);
-  // --- end abuse and overload
   const clientAuth = createClientAuthenticator({
     clients,
     clock,

@@ -1,4 +1,4 @@
-// The per-IdP freshness caps (issue 10 item 12): defaults and bounds as the zod schema applies them.
+// The per-IdP freshness caps: defaults and bounds as the zod schema applies them.
 import { describe, expect, it } from 'vitest';
 import { idpSchema } from './saml.js';
 

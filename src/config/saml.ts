@@ -4,6 +4,9 @@ import { filePath, id } from './primitives.js';
 /** Where the JWT `sub` comes from. Transient NameIDs are never a subject. */
 export type SubjectSource = 'pairwise-id' | 'subject-id' | 'eppn' | 'persistent-nameid';
 export const SUBJECT_SOURCES: readonly SubjectSource[] = ['pairwise-id', 'subject-id', 'eppn', 'persistent-nameid'];
+export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024;
+export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
+export const MAX_CLOCK_SKEW_SECONDS = 300;
 export const DEFAULT_MAX_ASSERTION_AGE_SECONDS = 300;
 /** Bounds of `maxAssertionAgeSeconds` and `maxAuthnAgeSeconds` (the SAML engine's settings check uses the same). */
 export const ASSERTION_AGE_SECONDS = { min: 30, max: 3600 } as const;
@@ -17,7 +20,7 @@ export const samlSpSchema = z
     /** Folder for the SP signing and encryption key pairs (PEM, keys mode 0600). */
     keys_dir: filePath.default('./certs'),
     /** Largest decoded SAMLResponse accepted, bytes. */
-    max_response_bytes: z.number().int().min(16 * 1024).max(4 * 1024 * 1024).default(256 * 1024),
+    max_response_bytes: z.number().int().min(16 * 1024).max(4 * 1024 * 1024).default(DEFAULT_MAX_RESPONSE_BYTES),
     /** How long a started login may take at the IdP before its AuthnRequest is forgotten. */
     login_ttl_seconds: z.number().int().min(60).max(3600).default(600),
     /** Shown in our SP metadata (REFEDS/eduGAIN registration wants these). */
@@ -54,7 +57,8 @@ export const idpSchema = z.strictObject({
   allow_unsolicited: z.boolean().default(false),
   /** Accept AES-CBC encrypted assertions (SimpleSAMLphp 1.x, old Shibboleth); only with a signed Response. */
   allow_cbc_encryption: z.boolean().default(false),
-  clock_skew_seconds: z.number().int().min(0).max(300).default(60),
+  /** Leeway for NotBefore, NotOnOrAfter and IssueInstant against our clock. */
+  clock_skew_seconds: z.number().int().min(0).max(MAX_CLOCK_SKEW_SECONDS).default(DEFAULT_CLOCK_SKEW_SECONDS),
   /** Oldest Assertion IssueInstant accepted (plus the skew): a stale assertion is refused even inside its validity window. */
   max_assertion_age_seconds: z.number().int().min(ASSERTION_AGE_SECONDS.min).max(ASSERTION_AGE_SECONDS.max).default(DEFAULT_MAX_ASSERTION_AGE_SECONDS),
   /** Oldest AuthnInstant accepted (plus the skew); unset: no cap, since IdP SSO sessions keep it hours old. */

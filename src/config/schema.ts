@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GRANT_TYPES, SIGNING_ALGORITHMS } from '../core/constants.js';
 import { adminSchema, checkAdminConfig } from './admin.js';
 import { audience, claimName, envName, filePath, id, scope } from './primitives.js';
 import { idpSchema, samlSpSchema } from './saml.js';
@@ -45,8 +46,8 @@ const client = z.strictObject({
   scopes: z.array(scope).default([]),
   /** Grants this client may use. */
   grant_types: z
-    .array(z.enum(['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange', 'urn:ietf:params:oauth:grant-type:saml2-bearer']))
-    .default(['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange']),
+    .array(z.enum(GRANT_TYPES))
+    .default([GRANT_TYPES.clientCredentials, GRANT_TYPES.tokenExchange]),
   /**
    * RFC 8693 §4.4: the one party (a client id) that may act for this client's own tokens. Its tokens then carry
    * `may_act`, and an exchange with any other actor_token is refused.
@@ -58,7 +59,7 @@ const client = z.strictObject({
   max_ttl_seconds: z.number().int().positive().optional(),
   /**
    * Upstreams whose access token this client may receive by token exchange (audience/resource = the upstream
-   * id). Only for trusted server-side clients; every other client gets `invalid_target` (issue 4).
+   * id). Only for trusted server-side clients; every other client gets `invalid_target`.
    */
   upstream_token_release: z.array(id).default([]),
 });
@@ -115,7 +116,7 @@ const configShape = z.strictObject({
       .prefault({ key_env: 'CAMPUS_STS_MASTER_KEY' }),
     signing: z
       .strictObject({
-        algorithm: z.enum(['ES256', 'EdDSA', 'RS256']).default('ES256'),
+        algorithm: z.enum(SIGNING_ALGORITHMS).default('ES256'),
       })
       .prefault({}),
     tokens: z
@@ -135,7 +136,7 @@ const configShape = z.strictObject({
     idps: z.array(idpSchema).default([]),
     /** SSO-gated survey launches (GET /launch/{id}). */
     surveys: z.array(surveySchema).default([]),
-    /** Upstream APIs campus-sts holds OAuth credentials for, each with its route table (issue 4). */
+    /** Upstream APIs campus-sts holds OAuth credentials for, each with its route table. */
     upstreams: upstreamsSchema,
     /** Optional automation credential for connecting upstream accounts without console sign-in (headless setups). */
     upstream_admin: upstreamAdminSchema,

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
-/** How campus-sts defends itself against abuse and overload: failure throttling, admission, proxies (issue 10). */
+/** How campus-sts defends itself against abuse and overload: failure throttling, admission, proxies. */
 
 /** An address or a CIDR block (`10.0.0.0/8`, `fd00::/8`, `192.0.2.7`). */
 export const cidr = z.string().refine((text) => {

@@ -18,3 +18,22 @@ export const CLIENT_ASSERTION_TYPE_JWT_BEARER = 'urn:ietf:params:oauth:client-as
 
 /** RFC 9068 §2.1: the media type of JWT access tokens. */
 export const ACCESS_TOKEN_JWT_TYP = 'at+jwt';
+
+/**
+ * The JWS algorithms of our own keys (tokens and audit checkpoints): the key table, the config and every verifier
+ * take this list, so nothing accepts an algorithm we never sign with (RFC 8725 §3.1: `none` and HS* never).
+ */
+export const SIGNING_ALGORITHMS = ['ES256', 'EdDSA', 'RS256'] as const;
+export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+
+/**
+ * RFC 7523 client assertions (private_key_jwt): asymmetric algorithms only, so a client's shared secret never
+ * signs one. Discovery advertises this list (RFC 8414 `token_endpoint_auth_signing_alg_values_supported`).
+ */
+export const CLIENT_ASSERTION_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const;
+
+/**
+ * Claims with a meaning of their own in our tokens (RFC 7519 §4.1, RFC 9068 §2.2, RFC 8693 §4, RFC 7800):
+ * a released attribute never overrides one, and a verified token's `extra` never includes one.
+ */
+export const REGISTERED_CLAIMS: ReadonlySet<string> = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'client_id', 'scope', 'act', 'may_act', 'cnf']);

@@ -1,7 +1,9 @@
 /**
- * Typed OAuth errors (RFC 6749 §5.2, RFC 8693 §2.2.2, RFC 7009, RFC 7662). Domain code throws these;
- * `http/errors.ts` is the one place that turns them into responses.
+ * Typed OAuth errors (RFC 6749 §5.2, RFC 8693 §2.2.2, RFC 7009, RFC 7662, RFC 6750 §3.1). Domain code throws
+ * these; `http/errors.ts` is the one place that turns them into responses.
  *
+ * One class per error code, every one built as `(description, detail?, options?)`. A code answered with more
+ * than one HTTP status has subclasses that only fix the status (`NotFound` is an `invalid_request` with 404).
  * `description` is public (sent as `error_description`); `detail` is private: it goes to the log and the
  * audit row as the precise refusal reason, never to the client.
  */
@@ -14,15 +16,18 @@ export type OAuthErrorCode =
   | 'invalid_scope'
   | 'invalid_target'
   | 'access_denied'
-  | 'server_error'
   | 'temporarily_unavailable'
   // RFC 6750 §3.1: a protected resource (the upstream proxy) refusing a bearer token.
   | 'invalid_token'
-  | 'insufficient_scope';
+  | 'insufficient_scope'
+  // OpenID Connect Core 1.0 §3.1.2.6: the admin console needs its user to sign in (again).
+  | 'login_required';
+
+export type OAuthErrorStatus = 400 | 401 | 403 | 404 | 405 | 413 | 429 | 502 | 503 | 504;
 
 export abstract class OAuthError extends Error {
   abstract readonly code: OAuthErrorCode;
-  abstract readonly status: 400 | 401 | 403 | 404 | 405 | 413 | 415 | 429 | 500 | 502 | 503 | 504;
+  abstract readonly status: OAuthErrorStatus;
 
   constructor(
     readonly description: string,
@@ -33,27 +38,43 @@ export abstract class OAuthError extends Error {
   }
 }
 
+/** The public text of every `invalid_client`: which check failed stays in `detail` (no oracle for guessing). */
+export const CLIENT_AUTHENTICATION_FAILED = 'client authentication failed';
+/** The public text of an `invalid_grant` whose reason is private (oidc-provider's InvalidGrant does the same). */
+export const GRANT_INVALID = 'grant request is invalid';
+
 export class InvalidRequest extends OAuthError {
   readonly code = 'invalid_request';
-  readonly status = 400;
+  readonly status: OAuthErrorStatus = 400;
+}
+
+export class NotFound extends InvalidRequest {
+  override readonly status = 404;
+}
+
+/** RFC 9110 §15.5.6: the path exists, not with this method; `allow` lists the methods it has (the Allow header). */
+export class MethodNotAllowed extends InvalidRequest {
+  override readonly status = 405;
+  readonly allow: readonly string[];
+  constructor(description: string, detail?: string, options?: { allow?: readonly string[]; cause?: unknown }) {
+    super(description, detail, options);
+    this.allow = options?.allow ?? [];
+  }
+}
+
+export class PayloadTooLarge extends InvalidRequest {
+  override readonly status = 413;
 }
 
 /** RFC 6749 §5.2: 401 with a WWW-Authenticate challenge when the client used (or could use) HTTP auth. */
 export class InvalidClient extends OAuthError {
   readonly code = 'invalid_client';
   readonly status = 401;
-  constructor(detail: string, options?: { cause?: unknown }) {
-    super('client authentication failed', detail, options);
-  }
 }
 
-/** Public text stays vague on purpose; the reason lives in `detail` (oidc-provider's InvalidGrant). */
 export class InvalidGrant extends OAuthError {
   readonly code = 'invalid_grant';
   readonly status = 400;
-  constructor(detail: string, description = 'grant request is invalid', options?: { cause?: unknown }) {
-    super(description, detail, options);
-  }
 }
 
 export class UnauthorizedClient extends OAuthError {
@@ -82,28 +103,19 @@ export class AccessDenied extends OAuthError {
   readonly status = 403;
 }
 
-export class PayloadTooLarge extends OAuthError {
-  readonly code = 'invalid_request';
-  readonly status = 413;
-}
-
-export class NotFound extends OAuthError {
-  readonly code = 'invalid_request';
-  readonly status = 404;
-}
-
-/** RFC 9110 §15.5.6: the path exists, not with this method; `allow` lists the methods it has (the Allow header). */
-export class MethodNotAllowed extends OAuthError {
-  readonly code = 'invalid_request';
-  readonly status = 405;
-  constructor(readonly allow: readonly string[], detail: string) {
-    super('the method is not allowed for this endpoint', detail);
-  }
-}
-
 export class TemporarilyUnavailable extends OAuthError {
   readonly code = 'temporarily_unavailable';
-  readonly status = 503;
+  readonly status: OAuthErrorStatus = 503;
+}
+
+/** An upstream API or token endpoint failed or answered unusably (502; RFC 9110 §15.6.3). */
+export class BadGateway extends TemporarilyUnavailable {
+  override readonly status = 502;
+}
+
+/** An upstream API did not answer in time (504; RFC 9110 §15.6.5). */
+export class GatewayTimeout extends TemporarilyUnavailable {
+  override readonly status = 504;
 }
 
 /**
@@ -113,21 +125,22 @@ export class TemporarilyUnavailable extends OAuthError {
  * (RFC 6749 §4.1.2.1); `slow_down` belongs to device-flow polling (RFC 8628 §3.5), and `invalid_client` would
  * claim a check that was never run.
  */
-export class RetryLater extends OAuthError {
-  readonly code = 'temporarily_unavailable';
-  constructor(
-    readonly status: 429 | 503,
-    readonly retryAfterSeconds: number,
-    description: string,
-    detail: string,
-  ) {
-    super(description, detail);
+export class RetryLater extends TemporarilyUnavailable {
+  readonly retryAfterSeconds: number;
+  constructor(description: string, detail?: string, options?: { retryAfterSeconds?: number; cause?: unknown }) {
+    super(description, detail, options);
+    this.retryAfterSeconds = options?.retryAfterSeconds ?? 1;
   }
+}
+
+/** 429 (RFC 6585 §4): this caller (a client id, an address) failed too often. */
+export class TooManyFailures extends RetryLater {
+  override readonly status = 429;
 }
 
 /** 503: the service is saturated (admission, or the cap on concurrent secret checks). */
 export function serviceBusy(retryAfterSeconds: number, detail: string): RetryLater {
-  return new RetryLater(503, retryAfterSeconds, 'the service is busy; retry later', detail);
+  return new RetryLater('the service is busy; retry later', detail, { retryAfterSeconds });
 }
 
 /**
@@ -138,28 +151,35 @@ export function serviceBusy(retryAfterSeconds: number, detail: string): RetryLat
 export class InvalidToken extends OAuthError {
   readonly code = 'invalid_token';
   readonly status = 401;
-  constructor(description: string, detail?: string, readonly missing = false, options?: { cause?: unknown }) {
+  readonly missing: boolean;
+  constructor(description: string, detail?: string, options?: { missing?: boolean; cause?: unknown }) {
     super(description, detail, options);
+    this.missing = options?.missing ?? false;
   }
 }
 
-/** RFC 6750 §3.1 `insufficient_scope` (403): the token lacks the scope the resource needs (`scope` is named). */
+/** RFC 6750 §3.1 `insufficient_scope` (403): the token lacks the scope the resource needs (`scope` names it). */
 export class InsufficientScope extends OAuthError {
   readonly code = 'insufficient_scope';
   readonly status = 403;
-  constructor(readonly scope: string, detail?: string) {
-    super('the token does not carry the scope this request needs', detail);
+  readonly scope: string | undefined;
+  constructor(description: string, detail?: string, options?: { scope?: string; cause?: unknown }) {
+    super(description, detail, options);
+    this.scope = options?.scope;
   }
 }
 
-/** An upstream API or token endpoint failed or answered unusably (502; RFC 9110 §15.6.3). */
-export class BadGateway extends OAuthError {
-  readonly code = 'temporarily_unavailable';
-  readonly status = 502;
-}
-
-/** An upstream API did not answer in time (504; RFC 9110 §15.6.5). */
-export class GatewayTimeout extends OAuthError {
-  readonly code = 'temporarily_unavailable';
-  readonly status = 504;
+/**
+ * The admin console's JSON answer to a request without a live session (401): `loginUrl` goes into the body as
+ * `login_url` so a script knows where a person signs in. No WWW-Authenticate challenge: the console's scheme is
+ * its sign-in page, and a Basic challenge would make browsers prompt for a password.
+ */
+export class LoginRequired extends OAuthError {
+  readonly code = 'login_required';
+  readonly status = 401;
+  readonly loginUrl: string | undefined;
+  constructor(description: string, detail?: string, options?: { loginUrl?: string; cause?: unknown }) {
+    super(description, detail, options);
+    this.loginUrl = options?.loginUrl;
+  }
 }

@@ -23,11 +23,7 @@ export class MasterKeyError extends Error {}
  * with the new key) sealed it after this process started. Neither the caller's fault nor a bug: the service
  * answers 503 until it is restarted with the new key (`detail` names the key id, for the log and the audit row).
  */
-export class MasterKeyUnavailable extends TemporarilyUnavailable {
-  constructor(readonly keyId: string) {
-    super('the service cannot open its stored keys; try again shortly', `sealed with master key ${keyId}, which is not configured`);
-  }
-}
+export class MasterKeyUnavailable extends TemporarilyUnavailable {}
 
 /** Parses a 32-byte key given as base64 or base64url. */
 export function parseMasterKey(text: string): MasterKey {
@@ -75,7 +71,7 @@ export function open(keyring: MasterKeyring, sealed: string, aad: string): strin
   const [version, id, iv, ct, tag] = sealed.split('.');
   if (version !== 'v1' || !id || !iv || ct === undefined || !tag) throw new MasterKeyError('sealed value is malformed');
   const master = keyring.byId(id);
-  if (!master) throw new MasterKeyUnavailable(id);
+  if (!master) throw new MasterKeyUnavailable('the service cannot open its stored keys; try again shortly', `sealed with master key ${id}, which is not configured`);
   const decipher = createDecipheriv('aes-256-gcm', master.key, Buffer.from(iv, 'base64url'));
   decipher.setAAD(Buffer.from(aad));
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));

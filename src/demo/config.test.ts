@@ -32,7 +32,7 @@ describe('demoConfig', () => {
     expect(config.saml.entity_id).toBe(demo.idp.sp.entityId);
     expect(readFileSync(join(dir, 'demo-idp-metadata-127.0.0.1-9123.xml'), 'utf8')).toBe(demo.idp.metadataXml);
     expect(demo.survey.launchUrl).toBe(`${issuer}/launch/demo-survey`);
-    // The demo upstream (issue 4): the survey page shows the respondent's own record through the proxy.
+    // The demo upstream: the survey page shows the respondent's own record through the proxy.
     expect(demo.recordUrl).toBe('/upstreams/demo-sis/me');
     expect(config.upstreams).toEqual([expect.objectContaining({ id: 'demo-sis', audience: 'https://sis.demo.campus-sts.test', grant: 'client_credentials' })]);
   });

@@ -55,9 +55,8 @@ export async function demoConfig(opts: { dataDir: string; host: string; port: nu
   const metadataFile = join(opts.dataDir, `demo-idp-metadata-${shownHost}-${opts.port}.xml`.replace(/[^\w.-]/g, '_'));
   writeFileSync(metadataFile, metadataXml);
 
-  // --- demo upstream (issue 4): an in-process OAuth server + student records API, proxied at /upstreams/demo-sis/…
+  // The demo upstream: an in-process OAuth server + student records API, proxied at /upstreams/demo-sis/…
   const sis = await startDemoUpstream({ dataDir: opts.dataDir });
-  // --- end demo upstream
 
   const config = parseConfig(
     {

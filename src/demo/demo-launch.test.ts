@@ -125,7 +125,7 @@ describe('the demo launch (demo IdP → real SP engine → demo survey)', () => 
     expect(survey.headers.get('content-security-policy')).toMatch(/^default-src 'none'; script-src 'nonce-[A-Za-z0-9+/=]+'; connect-src 'self'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'$/);
     const surveyPage = await survey.text();
     expect(surveyPage).toContain(`data-redeem-url="${ISSUER}/launch/redeem" data-code-param="sts_code" data-launch-url="${ISSUER}/launch/demo-survey"`);
-    // The record panel (issue 4): the page fetches the respondent's own record through the upstream proxy.
+    // The record panel: the page fetches the respondent's own record through the upstream proxy.
     expect(surveyPage).toContain('<section id="record" data-url="/upstreams/demo-sis/me" hidden>');
 
     // What the page's script does: redeem from its own origin (an allowed survey origin).

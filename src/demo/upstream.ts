@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DEMO_SCOPE } from './idp/personas.js';
 
 /**
- * The demo's upstream (issue 4, item 6): a small OAuth 2.0 authorization server on a loopback port (RFC 6749 §4.4
+ * The demo's upstream: a small OAuth 2.0 authorization server on a loopback port (RFC 6749 §4.4
  * client credentials, HTTP Basic, opaque tokens) and a "student records" API that accepts only its tokens.
  * campus-sts connects to it by itself over HTTP, as to any generic-oauth2 upstream, and proxies
  * `/upstreams/demo-sis/…`; the demo survey page fetches `/upstreams/demo-sis/me` with the respondent's token and

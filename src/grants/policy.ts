@@ -1,5 +1,5 @@
 import { quote } from '../core/bounded.js';
-import { InvalidGrant, InvalidScope, InvalidTarget } from '../core/oauth-errors.js';
+import { GRANT_INVALID, InvalidGrant, InvalidScope, InvalidTarget } from '../core/oauth-errors.js';
 import type { ActClaim } from '../tokens/mint.js';
 
 /**
@@ -68,7 +68,7 @@ export function decideGrant(input: {
   let expiresAt = new Date(now.getTime() + ttl * 1000);
   // RFC 8693 §2.1: the new token must not outlive what it was exchanged for.
   if (subject.expiresAt && subject.expiresAt < expiresAt) expiresAt = subject.expiresAt;
-  if (expiresAt.getTime() - now.getTime() < 1000) throw new InvalidGrant('subject token has no remaining lifetime');
+  if (expiresAt.getTime() - now.getTime() < 1000) throw new InvalidGrant(GRANT_INVALID, 'subject token has no remaining lifetime');
   return { aud, scope, expiresAt };
 }
 
@@ -127,7 +127,7 @@ function decideScopes(client: PolicyClient, subject: PolicySubject, request: Pol
 export function decideActor(subject: { act?: ActClaim; mayAct?: { sub: string; iss?: string } }, actor?: { sub: string; iss: string }): ActClaim | undefined {
   if (!actor) return subject.act;
   if (subject.mayAct && (subject.mayAct.sub !== actor.sub || (subject.mayAct.iss !== undefined && subject.mayAct.iss !== actor.iss))) {
-    throw new InvalidGrant(`actor "${actor.sub}" is not allowed by the subject token's may_act`);
+    throw new InvalidGrant(GRANT_INVALID, `actor "${actor.sub}" is not allowed by the subject token's may_act`);
   }
   return { sub: actor.sub, ...(subject.act ? { act: subject.act } : {}) };
 }

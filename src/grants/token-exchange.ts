@@ -55,7 +55,7 @@ export function createTokenExchangeGrant(deps: MintingDeps & { subjectTokens: Su
     grantType: GRANT_TYPES.tokenExchange,
     async handle(form, client) {
       const requestedType = form.single('requested_token_type');
-      // --- upstream token release (issue 4): an upstream named as the target, for a client allowed to receive it.
+      // An upstream named as the target, for a client allowed to receive it: its own token is released, nothing minted.
       const upstream = deps.upstreamRelease?.target(client, requestedAudiences(form));
       if (upstream) {
         const subject = (await validate(form, 'subject', client))!;
@@ -68,7 +68,6 @@ export function createTokenExchangeGrant(deps: MintingDeps & { subjectTokens: Su
           subjectTokenType: form.single('subject_token_type')!,
         });
       }
-      // --- end upstream token release
       if (requestedType !== undefined && !ISSUABLE.has(requestedType)) {
         throw new InvalidRequest('requested_token_type is not supported', `requested_token_type ${quote(requestedType)}`);
       }

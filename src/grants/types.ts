@@ -11,7 +11,7 @@ export interface GrantResult {
   scope: string[];
   /** RFC 6749 §5.1 / RFC 8693 §2.2.1: `scope` is REQUIRED in the response when it differs from the request. */
   scopeDiffers: boolean;
-  audit: { subjectTokenType?: string; subjectToken?: string; actor?: string; /** A released upstream token (issue 4): the upstream id. */ upstream?: string };
+  audit: { subjectTokenType?: string; subjectToken?: string; actor?: string; /** A released upstream token: the upstream id. */ upstream?: string };
 }
 
 /** One handler per grant_type (RFC 6749 §4, RFC 8693, RFC 7522). */

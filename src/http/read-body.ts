@@ -7,8 +7,12 @@ import { readCapped } from '../core/read-capped.js';
  * before its body arrived. Nobody is left to answer and nothing was decided: not a server fault, not a refusal.
  */
 export class ClientAborted extends Error {
-  constructor(options: { cause: unknown }) {
-    super('the client aborted the request', options);
+  constructor(
+    description: string,
+    readonly detail: string = description,
+    options?: { cause?: unknown },
+  ) {
+    super(description, options);
   }
 }
 
@@ -39,7 +43,7 @@ export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array
   } catch (err) {
     // A TypeError is our own misuse (a body read twice); any other failure comes from the connection.
     if (err instanceof PayloadTooLarge || err instanceof TypeError) throw err;
-    throw new ClientAborted({ cause: err });
+    throw new ClientAborted('the client aborted the request', err instanceof Error ? err.message.slice(0, 200) : undefined, { cause: err });
   }
   if (!bytes || bytes.byteLength > maxBytes) throw tooLarge();
   received.set(c.req.raw, bytes);

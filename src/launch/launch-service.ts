@@ -178,7 +178,7 @@ export function createLaunchService(deps: LaunchDeps) {
           const now = deps.clock.now();
           return commitAudited(deps, (tx) => {
             const redeemed = deps.codes.redeem(tx, code, now);
-            if (!redeemed) throw new InvalidGrant('launch code is unknown, expired or already used', 'the launch code is invalid, expired or already used');
+            if (!redeemed) throw new InvalidGrant('the launch code is invalid, expired or already used', 'launch code is unknown, expired or already used');
             surveyId = redeemed.surveyId;
             const survey = deps.surveys.get(redeemed.surveyId);
             if (origin !== undefined && !survey?.origins.includes(origin)) {

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { JWK } from 'jose';
+import { CLIENT_ASSERTION_ALGORITHMS } from '../core/constants.js';
 import type { AppEnv } from '../http/env.js';
 
 /** The endpoints the service publishes, all under the issuer URL. */
@@ -21,7 +22,6 @@ export interface DiscoveryDeps {
 }
 
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
-const ASSERTION_ALGS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 
 /** RFC 8414 authorization server metadata and the RFC 7517 JWK Set. */
 export function discoveryRoutes(deps: DiscoveryDeps): Hono<AppEnv> {
@@ -37,11 +37,11 @@ export function discoveryRoutes(deps: DiscoveryDeps): Hono<AppEnv> {
     grant_types_supported: deps.grantTypes,
     scopes_supported: deps.scopes,
     token_endpoint_auth_methods_supported: AUTH_METHODS,
-    token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
+    token_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGORITHMS,
     introspection_endpoint_auth_methods_supported: AUTH_METHODS,
-    introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
+    introspection_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGORITHMS,
     revocation_endpoint_auth_methods_supported: AUTH_METHODS,
-    revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
+    revocation_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGORITHMS,
   };
   return new Hono<AppEnv>()
     .get('/.well-known/oauth-authorization-server', (c) => c.json(metadata, 200, { 'Cache-Control': 'public, max-age=300' }))

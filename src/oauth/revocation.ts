@@ -40,7 +40,7 @@ export function createRevocation(deps: { db: Db; audit: AuditLog; clientAuth: Cl
         }
         const t = target;
         if (t && t.clientId !== clientId && !t.aud.includes(clientId)) {
-          throw new InvalidGrant(`token ${t.jti} was issued to client ${t.clientId}, not to or for ${clientId}`, 'the token was issued to another client');
+          throw new InvalidGrant('the token was issued to another client', `token ${t.jti} was issued to client ${t.clientId}, not to or for ${clientId}`);
         }
         await commitAudited(deps, (tx) => {
           const revoked = t ? deps.revocations.revoke(tx, { jti: t.jti, clientId, revokedAt: deps.verify.clock.now(), expiresAt: t.expiresAt }) : false;

@@ -2,7 +2,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { consumeClientAssertion } from '../clients/assertion-replay.js';
 import type { AuthenticatedClient, ClientAuthenticator } from '../clients/authenticate.js';
 import { bounded, quote } from '../core/bounded.js';
-import { InvalidClient, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../core/oauth-errors.js';
+import { CLIENT_AUTHENTICATION_FAILED, InvalidClient, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../core/oauth-errors.js';
 import type { Db } from '../db/client.js';
 import type { GrantRegistry, GrantResult } from './grant-port.js';
 import { oauthRefusal, withRefusalAudit } from '../audit/refusal.js';
@@ -51,7 +51,7 @@ export function createTokenEndpoint(deps: TokenEndpointDeps) {
         const result = await grant.handle(form, auth.client);
         const assertion = auth.assertion;
         await commitAudited(deps, (tx) => {
-          if (assertion && !consumeClientAssertion(tx, assertion)) throw new InvalidClient('client assertion jti already used');
+          if (assertion && !consumeClientAssertion(tx, assertion)) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'client assertion jti already used');
           deps.audit.append(tx, issued(result, grant.grantType, auth, req.requestId));
         });
         return toResponse(result);

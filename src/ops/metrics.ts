@@ -23,7 +23,7 @@ export interface UpstreamMetrics {
 /** Admission (queue full, waited too long), or the scrypt checks' own queue (the same two). */
 export type ShedReason = 'queue_full' | 'queue_deadline' | 'secret_check_full' | 'secret_check_deadline';
 
-/** Requests turned away for load (issue 10): by the failure throttle (which key), or by admission (why). */
+/** Requests turned away for load: by the failure throttle (which key), or by admission (why). */
 export interface TrafficMetrics {
   throttled(limit: 'client' | 'source'): void;
   shed(reason: ShedReason): void;

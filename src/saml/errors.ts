@@ -143,7 +143,3 @@ export class CallerFault extends Error {
     super('caller fault');
   }
 }
-
-export function isSamlRefusal(err: unknown): err is SamlRefusal {
-  return err instanceof SamlRefusal;
-}

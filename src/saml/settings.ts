@@ -5,7 +5,10 @@
 
 // The bounds the config schema enforces are defined with it (config/ is below the engines) and hold here too.
 import { SUBJECT_SOURCES, type SubjectSource } from '../config/saml.js';
-export { ASSERTION_AGE_SECONDS, AUTHN_AGE_SECONDS, DEFAULT_MAX_ASSERTION_AGE_SECONDS } from '../config/saml.js';
+export {
+  ASSERTION_AGE_SECONDS, AUTHN_AGE_SECONDS, DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_ASSERTION_AGE_SECONDS, DEFAULT_MAX_RESPONSE_BYTES,
+  MAX_CLOCK_SKEW_SECONDS,
+} from '../config/saml.js';
 export { SUBJECT_SOURCES, type SubjectSource };
 
 /** Scope from `<shibmd:Scope>` in the IdP's metadata. `regexp` scopes are full-match patterns. */
@@ -103,6 +106,3 @@ export interface IdpSettings {
   scopes?: IdpScope[];
 }
 
-export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024;
-export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
-export const MAX_CLOCK_SKEW_SECONDS = 300;

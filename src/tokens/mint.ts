@@ -1,6 +1,6 @@
 import { SignJWT, type JWTPayload } from 'jose';
 import { epochSeconds, type Clock } from '../core/clock.js';
-import { ACCESS_TOKEN_JWT_TYP } from '../core/constants.js';
+import { ACCESS_TOKEN_JWT_TYP, REGISTERED_CLAIMS } from '../core/constants.js';
 import { timeOrderedId } from '../core/ids.js';
 import type { Keystore } from './keystore.js';
 
@@ -32,8 +32,6 @@ export interface MintedToken {
   expiresIn: number;
 }
 
-const REGISTERED = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'client_id', 'scope', 'act', 'may_act', 'cnf']);
-
 /** Signs an RFC 9068 JWT access token (`typ: at+jwt`) with the active key. */
 export async function mintAccessToken(
   claims: AccessTokenClaims,
@@ -46,7 +44,7 @@ export async function mintAccessToken(
   const jti = timeOrderedId();
   const payload: JWTPayload = {};
   for (const [name, value] of Object.entries(claims.extra ?? {})) {
-    if (!REGISTERED.has(name)) payload[name] = value;
+    if (!REGISTERED_CLAIMS.has(name)) payload[name] = value;
   }
   payload.client_id = claims.clientId;
   payload.scope = claims.scope.join(' ');

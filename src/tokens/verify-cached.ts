@@ -1,5 +1,5 @@
 import { decodeProtectedHeader } from 'jose';
-import { InvalidGrant } from '../core/oauth-errors.js';
+import { GRANT_INVALID, InvalidGrant } from '../core/oauth-errors.js';
 import { verifyOwnToken, type VerifiedToken, type VerifyDeps } from './verify.js';
 
 /**
@@ -25,13 +25,13 @@ export function createCachedVerifier(deps: VerifyDeps, maxEntries = 5000): (toke
     // RFC 7519 §4.1.4: not accepted on or after `exp` (plus the allowed skew, as jose applies it).
     if (claims.expiresAt.getTime() + deps.clockSkewSeconds * 1000 <= deps.clock.now().getTime()) {
       verified.delete(token);
-      throw new InvalidGrant('token rejected: ERR_JWT_EXPIRED (exp)');
+      throw new InvalidGrant(GRANT_INVALID, 'token rejected: ERR_JWT_EXPIRED (exp)');
     }
     if (!(await deps.keystore.verificationKey(kid))) {
       verified.delete(token);
-      throw new InvalidGrant('token rejected: ERR_JWKS_NO_MATCHING_KEY');
+      throw new InvalidGrant(GRANT_INVALID, 'token rejected: ERR_JWKS_NO_MATCHING_KEY');
     }
-    if (deps.revocations.isRevoked(claims.jti)) throw new InvalidGrant('token revoked');
+    if (deps.revocations.isRevoked(claims.jti)) throw new InvalidGrant(GRANT_INVALID, 'token revoked');
     return claims;
   };
 }

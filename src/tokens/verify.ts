@@ -1,7 +1,7 @@
 import { errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import type { Clock } from '../core/clock.js';
-import { ACCESS_TOKEN_JWT_TYP } from '../core/constants.js';
-import { InvalidGrant } from '../core/oauth-errors.js';
+import { ACCESS_TOKEN_JWT_TYP, REGISTERED_CLAIMS, SIGNING_ALGORITHMS } from '../core/constants.js';
+import { GRANT_INVALID, InvalidGrant } from '../core/oauth-errors.js';
 import type { Keystore } from './keystore.js';
 import type { ActClaim } from './mint.js';
 import type { Revocations } from './revocations.js';
@@ -30,10 +30,7 @@ export interface VerifyDeps {
   clockSkewSeconds: number;
 }
 
-/** Only the algorithms our own keys use; `none` and HS* never verify (RFC 8725 §3.1). */
-const OUR_ALGORITHMS = ['ES256', 'EdDSA', 'RS256'];
 const MAX_TOKEN_LENGTH = 8192;
-const REGISTERED = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'client_id', 'scope', 'act', 'may_act', 'cnf']);
 
 /**
  * Verifies a JWT access token we issued: our signature under a still-published `kid`, `typ: at+jwt`,
@@ -42,24 +39,24 @@ const REGISTERED = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'cl
  */
 export async function verifyOwnToken(token: string, deps: VerifyDeps): Promise<VerifiedToken> {
   if (token.length > MAX_TOKEN_LENGTH || !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) {
-    throw new InvalidGrant('token is not a compact JWS');
+    throw new InvalidGrant(GRANT_INVALID, 'token is not a compact JWS');
   }
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, (header: JWTHeaderParameters) => keyFor(header, deps.keystore), {
       issuer: deps.issuer,
-      algorithms: OUR_ALGORITHMS,
+      algorithms: [...SIGNING_ALGORITHMS],
       typ: ACCESS_TOKEN_JWT_TYP,
       currentDate: deps.clock.now(),
       clockTolerance: deps.clockSkewSeconds,
       requiredClaims: ['sub', 'aud', 'exp', 'iat', 'jti', 'client_id'],
     }));
   } catch (err) {
-    if (err instanceof errors.JOSEError) throw new InvalidGrant(`token rejected: ${err.code}${claimOf(err)}`, undefined, { cause: err });
+    if (err instanceof errors.JOSEError) throw new InvalidGrant(GRANT_INVALID, `token rejected: ${err.code}${claimOf(err)}`, { cause: err });
     throw err;
   }
   const claims = readClaims(payload);
-  if (deps.revocations.isRevoked(claims.jti)) throw new InvalidGrant('token revoked');
+  if (deps.revocations.isRevoked(claims.jti)) throw new InvalidGrant(GRANT_INVALID, 'token revoked');
   return claims;
 }
 
@@ -76,11 +73,11 @@ function claimOf(err: errors.JOSEError): string {
 
 function readClaims(p: JWTPayload): VerifiedToken {
   const str = (v: unknown, name: string): string => {
-    if (typeof v !== 'string' || v === '') throw new InvalidGrant(`token claim ${name} is malformed`);
+    if (typeof v !== 'string' || v === '') throw new InvalidGrant(GRANT_INVALID, `token claim ${name} is malformed`);
     return v;
   };
   const extra: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(p)) if (!REGISTERED.has(k)) extra[k] = v;
+  for (const [k, v] of Object.entries(p)) if (!REGISTERED_CLAIMS.has(k)) extra[k] = v;
   const scope = p.scope === undefined ? '' : str(p.scope, 'scope');
   return {
     sub: str(p.sub, 'sub'),

@@ -7,18 +7,16 @@ import { UpstreamTokenError } from './provider.js';
  */
 
 /** No usable connection: never connected, or disconnected (503, try later; an admin must act). */
-export class UpstreamNotConnected extends TemporarilyUnavailable {
-  constructor(upstream: string, detail: string) {
-    super('the upstream account is not connected; an administrator must connect it', `upstream ${upstream}: ${detail}`);
-  }
-}
+export class UpstreamNotConnected extends TemporarilyUnavailable {}
 
 /** The provider refused the grant (invalid_grant, a revoked token): only an admin reconnecting helps (503). */
-export class UpstreamNeedsReauthorization extends TemporarilyUnavailable {
-  constructor(upstream: string, detail: string) {
-    super('the upstream account needs to be re-authorised by an administrator', `upstream ${upstream}: ${detail}`);
-  }
-}
+export class UpstreamNeedsReauthorization extends TemporarilyUnavailable {}
+
+export const notConnected = (upstream: string, detail: string) =>
+  new UpstreamNotConnected('the upstream account is not connected; an administrator must connect it', `upstream ${upstream}: ${detail}`);
+
+export const needsReauthorization = (upstream: string, detail: string) =>
+  new UpstreamNeedsReauthorization('the upstream account needs to be re-authorised by an administrator', `upstream ${upstream}: ${detail}`);
 
 /** A failed token request as the caller sees it: 504 when it timed out, 502 otherwise. */
 export function tokenFailure(upstream: string, err: UpstreamTokenError): OAuthError {

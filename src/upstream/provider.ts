@@ -3,6 +3,7 @@
  * and revoking tokens, and of reading the vendor's answers. The vault and the proxy see only this interface.
  * `fetch` is injected; adapters never touch the database or the vault.
  */
+import type { UpstreamConfig } from '../config/upstream.js';
 
 export type FetchFn = typeof fetch;
 
@@ -52,7 +53,8 @@ export class UpstreamTokenError extends Error {
 export type AnswerVerdict = 'ok' | 'token_rejected' | 'token_revoked';
 
 export interface UpstreamProvider {
-  readonly preset: 'generic-oauth2' | 'qualtrics' | 'surveymonkey' | 'surveymonkey-apply';
+  /** The provider names are the config's (`upstreams[].provider`), so a new preset is added in one place. */
+  readonly preset: UpstreamConfig['provider'];
   /** The base URL API paths are appended to; `accessUrl` is a connection's regional host (SurveyMonkey). */
   apiBase(accessUrl: string | null): string;
   /** The `Authorization` header value for an API call. */

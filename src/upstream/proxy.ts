@@ -5,7 +5,7 @@ import { commitAudited } from '../audit/commit.js';
 import { createCachedVerifier } from '../tokens/verify-cached.js';
 import type { VerifiedToken, VerifyDeps } from '../tokens/verify.js';
 import { routeId, type UpstreamConfig, type UpstreamRoute } from '../config/upstream.js';
-import { auditErrorCode, UpstreamNeedsReauthorization } from './errors.js';
+import { auditErrorCode, needsReauthorization } from './errors.js';
 import { readCapped } from '../core/read-capped.js';
 import { ClientAborted } from '../http/read-body.js';
 import { forward, isJson, peekBody, responseHeaders, type ForwardAnswer } from './forward.js';
@@ -91,13 +91,13 @@ export function createProxy(deps: ProxyDeps) {
 
   async function authenticate(authorization: string | undefined): Promise<VerifiedToken> {
     // RFC 6750 §2.1: `Authorization: Bearer b64token`; no other way of presenting the token is accepted.
-    if (!authorization) throw new InvalidToken('a bearer token is required', 'no Authorization header', true);
+    if (!authorization) throw new InvalidToken('a bearer token is required', 'no Authorization header', { missing: true });
     const m = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(authorization);
     if (!m) throw new InvalidToken('the Authorization header must carry a Bearer token', 'malformed Authorization header');
     try {
       return await verifyBearer(m[1]!);
     } catch (err) {
-      if (err instanceof InvalidGrant) throw new InvalidToken('the token is invalid, expired or revoked', err.detail, false, { cause: err });
+      if (err instanceof InvalidGrant) throw new InvalidToken('the token is invalid, expired or revoked', err.detail, { cause: err });
       throw err;
     }
   }
@@ -105,7 +105,7 @@ export function createProxy(deps: ProxyDeps) {
   function refusal(r: RouteRefusal): OAuthError {
     switch (r.kind) {
       case 'scope':
-        return new InsufficientScope(r.scope, r.detail);
+        return new InsufficientScope('the token does not carry the scope this request needs', r.detail, { scope: r.scope });
       case 'missing_claim':
         return new AccessDenied('the token lacks a claim this route needs', r.detail);
       case 'method':
@@ -180,7 +180,7 @@ export function createProxy(deps: ProxyDeps) {
     if (result.verdict === 'token_revoked') {
       await result.answer.body?.cancel();
       await deps.vault.markRevoked(call.upstreamId, `the provider reports the token revoked (status ${result.answer.status})`, call.requestId);
-      throw new UpstreamNeedsReauthorization(call.upstreamId, `token revoked at the provider (status ${result.answer.status})`);
+      throw needsReauthorization(call.upstreamId, `token revoked at the provider (status ${result.answer.status})`);
     }
     if (result.verdict === 'token_rejected') {
       await result.answer.body?.cancel();

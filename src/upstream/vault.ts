@@ -7,7 +7,7 @@ import { GatewayTimeout, TemporarilyUnavailable } from '../core/oauth-errors.js'
 import { inTransaction, type Db, type Tx } from '../db/client.js';
 import { commitAudited } from '../audit/commit.js';
 import type { UpstreamConfig } from '../config/upstream.js';
-import { tokenFailure, UpstreamNeedsReauthorization, UpstreamNotConnected } from './errors.js';
+import { needsReauthorization, notConnected, tokenFailure } from './errors.js';
 import { UpstreamTokenError, type TokenSet, type UpstreamObserver, type UpstreamProvider } from './provider.js';
 import type { ConnectionStore, OpenedConnection } from './vault-store.js';
 
@@ -66,7 +66,7 @@ export function createVault(deps: VaultDeps) {
 
   const entry = (id: string): UpstreamEntry => {
     const e = deps.upstreams.get(id);
-    if (!e) throw new UpstreamNotConnected(id, 'not configured');
+    if (!e) throw notConnected(id, 'not configured');
     return e;
   };
 
@@ -89,9 +89,9 @@ export function createVault(deps: VaultDeps) {
 
   function refuseUnusable(id: string, cfg: UpstreamConfig, conn: OpenedConnection | undefined): void {
     const retryable = cfg.grant === 'client_credentials' && !triedSinceStart.has(id);
-    if (conn?.status === 'needs_reauth' && !retryable) throw new UpstreamNeedsReauthorization(id, 'connection marked needs_reauth');
+    if (conn?.status === 'needs_reauth' && !retryable) throw needsReauthorization(id, 'connection marked needs_reauth');
     const selfConnecting = cfg.grant === 'client_credentials';
-    if (!selfConnecting && (!conn || conn.status === 'disconnected')) throw new UpstreamNotConnected(id, conn ? 'disconnected' : 'never connected');
+    if (!selfConnecting && (!conn || conn.status === 'disconnected')) throw notConnected(id, conn ? 'disconnected' : 'never connected');
   }
 
   /** A usable access token for the upstream; refreshes first when it is missing or about to expire. */
@@ -186,7 +186,7 @@ export function createVault(deps: VaultDeps) {
           deps.store.markNeedsReauth(tx, id, `refresh refused: ${err.code}`, now);
           audit(tx, { event: 'upstream.refresh', outcome: 'refused', reason: `refresh refused by the provider: ${err.code}`, audience: [id], data: { upstream: id, grant, status: 'needs_reauth', error: err.code } });
         });
-        throw new UpstreamNeedsReauthorization(id, `refresh refused: ${err.code}`);
+        throw needsReauthorization(id, `refresh refused: ${err.code}`);
       }
       const failure = err instanceof UpstreamTokenError ? err : new UpstreamTokenError('unavailable', 'unexpected', { cause: err });
       // An answer we cannot use may still carry a rotated refresh token: the old one is already dead, so this

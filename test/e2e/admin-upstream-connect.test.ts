@@ -25,7 +25,7 @@ import { CONSOLE_PEOPLE, consoleOverrides, startConsoleIdp, wholeSecondNow } fro
 import { startTestService } from '../helpers/service.js';
 
 /**
- * Issue 5 meets issue 4: the upstream connect endpoints behind console sign-in. An admin (entitlement admin,
+ * The console meets the vault: the upstream connect endpoints behind console sign-in. An admin (entitlement admin,
  * signed in through the real SimpleSAMLphp IdP) connects the `records` upstream at the real oidc-provider and
  * disconnects it; an auditor is refused; no session means sign-in first; state changes need the CSRF token.
  */

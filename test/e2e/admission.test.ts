@@ -6,7 +6,7 @@ import { PAGE_CSP } from '../../src/http/pages.js';
 import { AUD, basic, SECRETS, startTestService, type TestService } from '../helpers/service.js';
 
 /**
- * Overload shedding (issue 10 item 7), over a real socket: with every slot taken, a request is answered at once
+ * Overload shedding, over a real socket: with every slot taken, a request is answered at once
  * with 503 + Retry-After (JSON for an API client, a self-reloading page for a browser) instead of waiting
  * without bound; health, readiness and metrics are always answered. A slot is held by a /token request whose
  * body has not all arrived yet (admitted, reading its body).

@@ -12,7 +12,7 @@ import { inTransaction } from '../../src/db/client.js';
 import { CLI_COMMAND } from '../helpers/cli.js';
 
 /**
- * The real `campus-sts` process writing to a pipe (issue 10 item 10): everything is written before it exits,
+ * The real `campus-sts` process writing to a pipe: everything is written before it exits,
  * and a reader that goes away early makes it an error exit with one line, not a silent exit 0 or a stack trace.
  */
 const ROWS = 20_000;

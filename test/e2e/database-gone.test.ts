@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AUD, SECRETS, startTestService, type TestService } from '../helpers/service.js';
 
 /**
- * Fail closed when the database under a running service goes away or stops taking writes (issue 10 item 8):
+ * Fail closed when the database under a running service goes away or stops taking writes:
  * no token is handed out that cannot be recorded in the database at the configured path, and /readyz says
  * why the instance is not ready (a load balancer takes it out) until a write succeeds again.
  */

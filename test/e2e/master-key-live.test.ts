@@ -9,7 +9,7 @@ import { runCliProcess, startServeProcess, type ServeProcess } from '../helpers/
 import { AUD, basic, newClientKey, SECRETS, testConfig } from '../helpers/service.js';
 
 /**
- * `campus-sts keys rotate-master` while an instance still runs under the old master key (issue 10 item 11):
+ * `campus-sts keys rotate-master` while an instance still runs under the old master key:
  * the instance keeps signing with the key it has already opened; a signing key sealed under the new master key
  * (which it does not hold) makes it answer 503 temporarily_unavailable and log once what to do — never a 500.
  */

@@ -11,7 +11,7 @@ import { runCliProcess, startServeProcess } from '../helpers/cli.js';
 import { newClientKey, SECRETS, testConfig } from '../helpers/service.js';
 
 /**
- * Start-up failures of the real `campus-sts serve` (issue 10 item 9): every problem at once, one line each
+ * Start-up failures of the real `campus-sts serve`: every problem at once, one line each
  * saying what to do, exit 1, no stack trace, and nothing left half-created. Files holding secrets are 0600.
  */
 let dir: string;
@@ -74,7 +74,7 @@ describe('campus-sts serve: start-up failures', () => {
     const port = await occupiedPort();
     const data = join(dir, 'demo-data');
     const r = await runCliProcess(['serve'], { CAMPUS_STS_DATA: data, PORT: String(port) });
-    // The demo upstream's oidc-provider warns about Node 20 on its own (issue 10 item 21, not this one).
+    // The demo upstream's oidc-provider warns about Node 20 on its own (not a start-up failure of ours).
     r.err = r.err.replace(/^oidc-provider WARNING: .*\n/m, '');
     expect(r).toEqual({
       code: 1,

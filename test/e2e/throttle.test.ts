@@ -13,7 +13,7 @@ vi.mock('../../src/clients/secret-hash.js', async (importOriginal) => {
 });
 
 /**
- * Failure throttling of client authentication (issue 10 item 6), over a real socket on 127.0.0.1: the peer
+ * Failure throttling of client authentication, over a real socket on 127.0.0.1: the peer
  * address is the socket's, and X-Forwarded-For counts only from a configured trusted proxy.
  */
 interface Running {

@@ -1,4 +1,5 @@
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { SIGNING_ALGORITHMS } from '../../core/constants.js';
 
 /**
  * Our JWT signing keys. One row is `active` (signs new tokens); `retired` rows stay published in the JWKS
@@ -10,7 +11,7 @@ export const signingKeys = sqliteTable(
   'signing_keys',
   {
     kid: text('kid').primaryKey(),
-    alg: text('alg', { enum: ['ES256', 'EdDSA', 'RS256'] }).notNull(),
+    alg: text('alg', { enum: SIGNING_ALGORITHMS }).notNull(),
     publicJwk: text('public_jwk').notNull(),
     privateJwkSealed: text('private_jwk_sealed').notNull(),
     status: text('status', { enum: ['active', 'retired'] }).notNull(),

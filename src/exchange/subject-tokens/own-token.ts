@@ -1,5 +1,5 @@
 import type { TokenTypeUri } from '../../core/constants.js';
-import { InvalidGrant } from '../../core/oauth-errors.js';
+import { GRANT_INVALID, InvalidGrant } from '../../core/oauth-errors.js';
 import { verifyOwnToken, type VerifyDeps } from '../../tokens/verify.js';
 import type { Client } from '../../clients/registry.js';
 
@@ -14,7 +14,7 @@ export function createOwnTokenHandler(tokenType: TokenTypeUri, deps: VerifyDeps)
     async validate(token: string, { client }: { client: Client }) {
       const t = await verifyOwnToken(token, deps);
       if (t.clientId !== client.id && !t.aud.includes(client.id)) {
-        throw new InvalidGrant(`token ${t.jti} was issued to client ${t.clientId}, not to or for ${client.id}`);
+        throw new InvalidGrant(GRANT_INVALID, `token ${t.jti} was issued to client ${t.clientId}, not to or for ${client.id}`);
       }
       return {
         sub: t.sub,

@@ -1,7 +1,7 @@
 import { releasedClaims } from '../../core/claim-filter.js';
 import { TOKEN_TYPES } from '../../core/constants.js';
 import { sha256b64u } from '../../core/hash.js';
-import { InvalidGrant } from '../../core/oauth-errors.js';
+import { GRANT_INVALID, InvalidGrant } from '../../core/oauth-errors.js';
 import { SamlRefusal } from '../../saml/errors.js';
 import type { SamlServiceProvider } from '../../saml/types.js';
 import type { Client } from '../../clients/registry.js';
@@ -27,7 +27,7 @@ export function createSaml2Handler(deps: { sp: SamlServiceProvider; tokenEndpoin
           reference: sha256b64u(login.assertionId),
         };
       } catch (err) {
-        if (err instanceof SamlRefusal) throw new InvalidGrant(`saml assertion refused: ${err.reason}${err.detail ? `: ${err.detail}` : ''}`.slice(0, 1024), undefined, { cause: err });
+        if (err instanceof SamlRefusal) throw new InvalidGrant(GRANT_INVALID, `saml assertion refused: ${err.reason}${err.detail ? `: ${err.detail}` : ''}`.slice(0, 1024), { cause: err });
         throw err;
       }
     },

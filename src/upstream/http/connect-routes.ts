@@ -116,7 +116,7 @@ export function connectRoutes(deps: ConnectRoutesDeps): Hono<AppEnv> {
     if ('refused' in verdict) {
       await refuseAdmin(id, 'upstream.disconnect', requestId, verdict);
       if (verdict.refused !== 'token') return deps.answerConsoleRefusal(c, verdict);
-      throw new InvalidToken('an administrator token is required', 'administrator token missing or wrong', !c.req.header('authorization'));
+      throw new InvalidToken('an administrator token is required', 'administrator token missing or wrong', { missing: !c.req.header('authorization') });
     }
     const actor = verdict.actor;
     if (!deps.names.has(id)) throw new NotFound('no such upstream', `unknown upstream "${id.slice(0, 64)}"`);
