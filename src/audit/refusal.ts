@@ -1,4 +1,4 @@
-import { OAuthError, RetryLater } from '../core/oauth-errors.js';
+import { isLoadRefusal, OAuthError } from '../core/oauth-errors.js';
 import type { AuditLog } from './audit-log.js';
 import { commitAudited } from './commit.js';
 import type { AuditEvent } from './events.js';
@@ -27,5 +27,5 @@ export async function withRefusalAudit<T>(deps: { audit: AuditLog }, rowFor: Ref
  * speed): the block that causes it has its row (`client.throttle`), and each one is counted in the metrics.
  */
 export function oauthRefusal(build: (err: OAuthError) => AuditEvent): RefusalRow {
-  return (err) => (err instanceof OAuthError && !(err instanceof RetryLater) ? build(err) : undefined);
+  return (err) => (err instanceof OAuthError && !isLoadRefusal(err) ? build(err) : undefined);
 }

@@ -29,7 +29,7 @@ export interface ClientAuthDeps {
   clockSkewSeconds: number;
   throttle: FailureThrottle;
   /**
-   * Runs one scrypt check within the cap on concurrent checks (core/bulkhead.ts), or throws RetryLater (503).
+   * Runs one scrypt check within the cap on concurrent checks (core/bulkhead.ts), or throws a 503 with Retry-After (`serviceBusy`).
    * scrypt runs on libuv's thread pool, which also signs our tokens: a few slots stay free for that.
    */
   secretChecks<T>(check: () => Promise<T>): Promise<T>;

@@ -103,9 +103,35 @@ export class AccessDenied extends OAuthError {
   readonly status = 403;
 }
 
+/**
+ * 503 by default. `retryAfterSeconds` marks a refusal for load, not for what the request says (the service is
+ * saturated, or this caller failed too often: `TooManyFailures`): answered with `Retry-After` (RFC 9110
+ * §10.2.3), counted in the metrics, and neither logged nor audited one by one (that would only add to the load).
+ * `temporarily_unavailable` is the registered OAuth code for exactly this (RFC 6749 §4.1.2.1); `slow_down`
+ * belongs to device-flow polling (RFC 8628 §3.5), and `invalid_client` would claim a check that never ran.
+ */
 export class TemporarilyUnavailable extends OAuthError {
   readonly code = 'temporarily_unavailable';
   readonly status: OAuthErrorStatus = 503;
+  readonly retryAfterSeconds: number | undefined;
+  constructor(description: string, detail?: string, options?: { retryAfterSeconds?: number; cause?: unknown }) {
+    super(description, detail, options);
+    this.retryAfterSeconds = options?.retryAfterSeconds;
+  }
+}
+
+/** A refusal for load (see `TemporarilyUnavailable`): the one test for it. */
+export const isLoadRefusal = (err: unknown): err is TemporarilyUnavailable & { retryAfterSeconds: number } =>
+  err instanceof TemporarilyUnavailable && err.retryAfterSeconds !== undefined;
+
+/** 429 (RFC 6585 §4): this caller (a client id, an address) failed too often. */
+export class TooManyFailures extends TemporarilyUnavailable {
+  override readonly status = 429;
+}
+
+/** 503: the service is saturated (admission, or the cap on concurrent secret checks). */
+export function serviceBusy(retryAfterSeconds: number, detail: string): TemporarilyUnavailable {
+  return new TemporarilyUnavailable('the service is busy; retry later', detail, { retryAfterSeconds });
 }
 
 /** An upstream API or token endpoint failed or answered unusably (502; RFC 9110 §15.6.3). */
@@ -116,31 +142,6 @@ export class BadGateway extends TemporarilyUnavailable {
 /** An upstream API did not answer in time (504; RFC 9110 §15.6.5). */
 export class GatewayTimeout extends TemporarilyUnavailable {
   override readonly status = 504;
-}
-
-/**
- * Refused for now because of load, not because of what the request says: 429 (RFC 6585 §4) when this caller
- * failed too often, 503 (RFC 9110 §15.6.4) when the service is saturated; `Retry-After` (RFC 9110 §10.2.3)
- * says when to come back. `temporarily_unavailable` is the registered OAuth code for exactly this
- * (RFC 6749 §4.1.2.1); `slow_down` belongs to device-flow polling (RFC 8628 §3.5), and `invalid_client` would
- * claim a check that was never run.
- */
-export class RetryLater extends TemporarilyUnavailable {
-  readonly retryAfterSeconds: number;
-  constructor(description: string, detail?: string, options?: { retryAfterSeconds?: number; cause?: unknown }) {
-    super(description, detail, options);
-    this.retryAfterSeconds = options?.retryAfterSeconds ?? 1;
-  }
-}
-
-/** 429 (RFC 6585 §4): this caller (a client id, an address) failed too often. */
-export class TooManyFailures extends RetryLater {
-  override readonly status = 429;
-}
-
-/** 503: the service is saturated (admission, or the cap on concurrent secret checks). */
-export function serviceBusy(retryAfterSeconds: number, detail: string): RetryLater {
-  return new RetryLater('the service is busy; retry later', detail, { retryAfterSeconds });
 }
 
 /**

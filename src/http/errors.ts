@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
-import { InsufficientScope, InvalidClient, InvalidToken, LoginRequired, MethodNotAllowed, OAuthError, RetryLater } from '../core/oauth-errors.js';
+import { InsufficientScope, InvalidClient, InvalidToken, LoginRequired, MethodNotAllowed, OAuthError, isLoadRefusal } from '../core/oauth-errors.js';
 import type { AppEnv } from './env.js';
 import { ClientAborted } from './read-body.js';
 
@@ -17,7 +17,7 @@ export function toErrorResponse(err: Error, c: Context<AppEnv>, logger: Logger):
   const requestId = c.get('requestId');
   if (err instanceof OAuthError) {
     // Turned away for load: counted in the metrics; a log line each would only add to the load.
-    if (!(err instanceof RetryLater)) logger.info({ req_id: requestId, error: err.code, detail: err.detail }, 'request refused');
+    if (!isLoadRefusal(err)) logger.info({ req_id: requestId, error: err.code, detail: err.detail }, 'request refused');
     return oauthErrorResponse(err, c);
   }
   if (err instanceof ClientAborted) {
@@ -49,7 +49,7 @@ export function oauthErrorResponse<E extends AppEnv>(err: OAuthError, c: Context
   else if (err.status === 413) headers.Connection = 'close';
   else if (err instanceof MethodNotAllowed) headers.Allow = err.allow.join(', ');
   else if (err instanceof LoginRequired && err.loginUrl) body.login_url = err.loginUrl;
-  if (err instanceof RetryLater) headers['Retry-After'] = String(err.retryAfterSeconds);
+  if (isLoadRefusal(err)) headers['Retry-After'] = String(err.retryAfterSeconds);
   return c.json(body, err.status, headers);
 }
 
