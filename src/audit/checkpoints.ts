@@ -8,7 +8,6 @@ import { inTransaction, type Db } from '../db/client.js';
 import { auditCheckpoints, type AuditCheckpointRow } from '../db/schema/audit-checkpoints.js';
 import { auditLog } from '../db/schema/audit-log.js';
 import { signingKeys } from '../db/schema/signing-keys.js';
-import type { SigningKey } from '../tokens/keystore.js';
 import { readAnchor } from './anchor.js';
 import type { AuditLog } from './audit-log.js';
 import { pages } from './audit-log.js';
@@ -39,7 +38,8 @@ export interface CheckpointDeps {
   audit: AuditLog;
   clock: Clock;
   issuer: string;
-  signingKey(): Promise<SigningKey>;
+  /** The service's current signing key (the keystore's, handed in by compose/): checkpoints are signed like tokens. */
+  signingKey(): Promise<{ kid: string; alg: string; key: CryptoKey }>;
 }
 
 /**

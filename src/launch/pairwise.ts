@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { open, seal, type MasterKeyring } from '../crypto/sealed-box.js';
+import { open, seal, type MasterKeyring } from '../core/sealed-box.js';
 import type { Db } from '../db/client.js';
 import { serviceSecrets } from '../db/schema/service-secrets.js';
 

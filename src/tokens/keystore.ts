@@ -2,7 +2,7 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type Cry
 import { eq } from 'drizzle-orm';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
-import { open, seal, type MasterKeyring } from '../crypto/sealed-box.js';
+import { open, seal, type MasterKeyring } from '../core/sealed-box.js';
 import { inTransaction, type Db } from '../db/client.js';
 import { signingKeys, type SigningKeyRow } from '../db/schema/signing-keys.js';
 

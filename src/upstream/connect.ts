@@ -2,10 +2,10 @@ import { and, eq, gt, lt } from 'drizzle-orm';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
 import { randomToken, sha256b64u } from '../core/hash.js';
-import { open, seal, type MasterKeyring } from '../crypto/sealed-box.js';
+import { open, seal, type MasterKeyring } from '../core/sealed-box.js';
 import type { Db } from '../db/client.js';
 import { upstreamAuthStates } from '../db/schema/upstream-auth-states.js';
-import { commitAudited } from '../oauth/commit.js';
+import { commitAudited } from '../audit/commit.js';
 import { UpstreamTokenError } from './provider.js';
 import type { UpstreamEntry, Vault } from './vault.js';
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditLog } from './audit-log.js';
 import { TemporarilyUnavailable } from '../core/oauth-errors.js';
 import { DatabaseUnusable, type Tx } from '../db/client.js';
 
