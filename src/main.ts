@@ -1,3 +1,4 @@
+import { runAndExit } from './cli/process.js';
+
 // `npm start`: the service, i.e. `campus-sts serve [--config FILE]`.
-process.argv.splice(2, 0, 'serve');
-await import('./cli/run.js');
+await runAndExit(['serve', ...process.argv.slice(2)]);

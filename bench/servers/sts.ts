@@ -2,12 +2,12 @@
 // parser, the real SQLite file in WAL mode, the system clock, pino at the shipped level on stdout (the
 // harness sends a child's stdout to /dev/null, so log lines cost what a write to a pipe or file costs).
 import { join } from 'node:path';
-import { composeService } from '../../src/compose.js';
+import { composeService } from '../../src/compose/service.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { systemClock } from '../../src/core/clock.js';
 import { createLogger } from '../../src/core/logger.js';
-import { generateMasterKeyText } from '../../src/crypto/sealed-box.js';
+import { generateMasterKeyText } from '../../src/core/sealed-box.js';
 import type { BenchServer } from '../harness/protocol.js';
 import { listenHono } from './hono.js';
 import { AUD, CLIENT, SAML, SCOPES, UPSTREAM } from './shared.js';

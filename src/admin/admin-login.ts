@@ -5,10 +5,10 @@ import type { Clock } from '../core/clock.js';
 import { sha256b64u } from '../core/hash.js';
 import type { Db } from '../db/client.js';
 import type { AppEnv } from '../http/env.js';
-import { browserNonce, type AdminLoginCompletion } from '../http/routes/saml.js';
-import { commitAudited } from '../oauth/commit.js';
-import { BrowserRefusal } from '../sso/browser-refusal.js';
-import type { SsoService } from '../sso/sso-service.js';
+import { commitAudited } from '../audit/commit.js';
+import type { Tx } from '../db/tx.js';
+import { BrowserRefusal } from '../http/browser-refusal.js';
+import type { SamlLogin } from '../saml/types.js';
 import { ADMIN_COOKIE } from './require-admin.js';
 import { safeReturnPath } from './responses.js';
 import { roleFromClaims, type RolePolicy } from './roles.js';
@@ -24,10 +24,18 @@ export interface AdminLoginDeps {
   idpId: string | undefined;
 }
 
-/** What starting a sign-in needs from the SAML module (built after this one: it calls `complete`). */
-export interface AdminSignIn {
-  sso: SsoService;
-  loginTtlSeconds: number;
+/** Port: starts a sign-in bound to this browser (the SSO feature's, built after this one; handed in by compose/). */
+export type AdminSignIn = (c: Context<AppEnv>, req: { idpId: string; purpose: 'admin'; target: string }) => Promise<Response>;
+
+/**
+ * A console sign-in the SSO feature finishes (this feature is its `LoginCompletion` for purpose `admin`):
+ * `finish` consumes the pending login and writes the `saml.login` row, then runs our work in that transaction.
+ */
+export interface AdminLoginToFinish {
+  login: SamlLogin;
+  target: string | undefined;
+  requestId: string;
+  finish<T>(extra: Record<string, never>, work: (tx: Tx) => Promise<T>): Promise<T>;
 }
 
 const NO_IDP = {
@@ -51,38 +59,38 @@ export function createAdminLogin(deps: AdminLoginDeps) {
           event: 'admin.login', outcome: 'refused', requestId, reason: 'no idp configured for admin sign-in', data: { idp: 'none' },
         });
       }
-      const nonce = browserNonce(c, signIn.loginTtlSeconds);
-      const url = await signIn.sso.startLogin({ idpId: deps.idpId, purpose: 'admin', target, browserNonce: nonce, requestId });
-      c.header('Cache-Control', 'no-store');
-      return c.redirect(url, 303);
+      return signIn(c, { idpId: deps.idpId, purpose: 'admin', target });
     },
 
-    /** The ACS hook (purpose `admin`). */
-    complete: (async (c, accepted, requestId, sso) => {
-      const { login } = accepted;
-      const refuse = (reason: string) => ({ refused: reason }) as const;
-      const outcome = await sso.completeAdminLogin(accepted, requestId, async (tx, signedIn) => {
-        const base = { requestId, subject: signedIn.subject } as const;
-        const data = { idp: signedIn.idpId, assertion: sha256b64u(signedIn.assertionId) };
-        if (signedIn.idpId !== deps.idpId) {
-          await deps.audit.append(tx, { event: 'admin.login', outcome: 'refused', ...base, reason: `signed in at idp "${signedIn.idpId}", not the admin idp`, data });
-          return refuse('wrong idp');
-        }
-        const role = roleFromClaims(signedIn.claims, deps.policy);
-        if (!role) {
-          await deps.audit.append(tx, { event: 'admin.login', outcome: 'refused', ...base, reason: `no admin role: ${deps.policy.claim} has none of the configured values`, data });
-          return refuse('no role');
-        }
-        const session = await deps.sessions.create(tx, { subject: signedIn.subject, role, idpId: signedIn.idpId });
-        await deps.audit.append(tx, { event: 'admin.login', outcome: 'success', ...base, data: { ...data, role } });
-        return { session };
-      });
-      if (!outcome) throw replayed();
-      if ('refused' in outcome) throw noAccess(login.subject);
-      setCookie(c, ADMIN_COOKIE, outcome.session.id, { path: '/', httpOnly: true, secure: true, sameSite: 'Lax' });
-      c.header('Cache-Control', 'no-store');
-      return c.redirect(safeReturnPath(accepted.pending?.target ?? undefined), 303);
-    }) satisfies AdminLoginCompletion,
+    /** The login completion for purpose `admin` (compose/ registers it with the SSO feature). */
+    completion: {
+      purpose: 'admin' as const,
+      accepts: () => true,
+      retry: 'Open the console again at /admin/login.',
+      complete: async (c: Context<AppEnv>, { login, target, requestId, finish }: AdminLoginToFinish): Promise<Response> => {
+        const refuse = (reason: string) => ({ refused: reason }) as const;
+        const outcome = await finish({}, async (tx) => {
+          const base = { requestId, subject: login.subject } as const;
+          const data = { idp: login.idpId, assertion: sha256b64u(login.assertionId) };
+          if (login.idpId !== deps.idpId) {
+            await deps.audit.append(tx, { event: 'admin.login', outcome: 'refused', ...base, reason: `signed in at idp "${login.idpId}", not the admin idp`, data });
+            return refuse('wrong idp');
+          }
+          const role = roleFromClaims(login.claims, deps.policy);
+          if (!role) {
+            await deps.audit.append(tx, { event: 'admin.login', outcome: 'refused', ...base, reason: `no admin role: ${deps.policy.claim} has none of the configured values`, data });
+            return refuse('no role');
+          }
+          const session = await deps.sessions.create(tx, { subject: login.subject, role, idpId: login.idpId });
+          await deps.audit.append(tx, { event: 'admin.login', outcome: 'success', ...base, data: { ...data, role } });
+          return { session };
+        });
+        if ('refused' in outcome) throw noAccess(login.subject);
+        setCookie(c, ADMIN_COOKIE, outcome.session.id, { path: '/', httpOnly: true, secure: true, sameSite: 'Lax' });
+        c.header('Cache-Control', 'no-store');
+        return c.redirect(safeReturnPath(target), 303);
+      },
+    },
 
     /** Sign-out: the session row goes, the cookie is cleared, and it is recorded. */
     async logout<E extends AppEnv>(c: Context<E>, admin: AdminPrincipal): Promise<Response> {
@@ -107,13 +115,5 @@ function noAccess(subject: string): BrowserRefusal {
       whatToDo: 'If you need access (auditors, IRB and privacy staff), ask the identity team for the console entitlement and quote the reference below.',
     },
     'no admin role',
-  );
-}
-
-function replayed(): BrowserRefusal {
-  return new BrowserRefusal(
-    400,
-    { title: 'This sign-in was already used', message: 'Each sign-in can be used once.', whatToDo: 'Open the console again at /admin/login.' },
-    'pending login already consumed',
   );
 }

@@ -13,7 +13,7 @@ import type { Db } from '../db/client.js';
 import { auditLog } from '../db/schema/audit-log.js';
 import type { AppEnv } from '../http/env.js';
 import { NO_STORE } from '../http/errors.js';
-import { commitAudited } from '../oauth/commit.js';
+import { commitAudited } from '../audit/commit.js';
 import type { AdminEnv, RequireAdmin } from './require-admin.js';
 
 export interface AuditReviewDeps {

@@ -4,8 +4,7 @@ import { ChainBroken } from '../audit/checkpoints.js';
 import { OAuthError } from '../core/oauth-errors.js';
 import type { AppEnv } from '../http/env.js';
 import { PAGE_CSP, renderNotice } from '../http/pages.js';
-import { BrowserRefusal } from '../sso/browser-refusal.js';
-import { withBrowserRefusalAudit } from '../sso/sso-service.js';
+import { browserFlow } from '../http/browser-refusal.js';
 import type { AdminLogin, AdminSignIn } from './admin-login.js';
 import { loadRowWithCorrelation, type AuditReviewDeps } from './audit-api.js';
 import type { AdminEnv, RequireAdmin } from './require-admin.js';
@@ -38,14 +37,7 @@ async function notice<E extends AppEnv>(c: Context<E>, status: 200 | 400 | 403 |
  */
 export function auditPageRoutes(deps: AuditReviewDeps, requireAdmin: RequireAdmin, login: AdminLogin, signIn: AdminSignIn | undefined): Hono<AppEnv> {
   return new Hono<AppEnv>()
-    .get('/admin/login', async (c) => {
-      try {
-        return await withBrowserRefusalAudit(deps, () => login.start(c, signIn));
-      } catch (err) {
-        if (err instanceof BrowserRefusal) return notice(c, err.status, err.text);
-        throw err;
-      }
-    })
+    .get('/admin/login', (c) => browserFlow(c, deps, () => login.start(c, signIn)))
     .get('/admin/signed-out', (c) => notice(c, 200, { title: 'Signed out', message: 'You are signed out of the campus-sts console.', whatToDo: 'Close this tab, or sign in again at /admin/login.' }))
     .post('/admin/logout', requireAdmin('auditor'), (c) => login.logout(c, c.get('admin')))
     .get('/admin', requireAdmin('auditor'), (c) => c.redirect('/admin/audit', 303))

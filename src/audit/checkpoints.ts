@@ -8,7 +8,6 @@ import type { Db } from '../db/client.js';
 import type { AuditCheckpointRow } from '../db/schema/audit-checkpoints.js';
 import { auditLog } from '../db/schema/audit-log.js';
 import { signingKeys } from '../db/schema/signing-keys.js';
-import type { SigningKey } from '../tokens/keystore.js';
 import { readAnchor } from './anchor.js';
 import type { AuditLog } from './audit-log.js';
 import type { AuditCheckpointStore } from './checkpoint-store.js';
@@ -41,7 +40,8 @@ export interface CheckpointDeps {
   store: AuditCheckpointStore;
   clock: Clock;
   issuer: string;
-  signingKey(): Promise<SigningKey>;
+  /** The service's current signing key (the keystore's, handed in by compose/): checkpoints are signed like tokens. */
+  signingKey(): Promise<{ kid: string; alg: string; key: CryptoKey }>;
 }
 
 /**

@@ -2,9 +2,9 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile } from '../config/load.js';
 import { readSecret } from '../config/secrets.js';
 import { hashClientSecret } from '../clients/secret-hash.js';
-import { openStore } from '../compose.js';
+import { openStore } from '../compose/service.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { MasterKeyError, MasterKeyUnavailable } from '../crypto/sealed-box.js';
+import { MasterKeyError, MasterKeyUnavailable } from '../core/sealed-box.js';
 import { DatabaseError } from '../db/client.js';
 import { DemoRefused } from '../demo/config.js';
 import { SamlConfigError, SamlMetadataError } from '../saml/errors.js';
@@ -13,8 +13,8 @@ import { OutputClosed, UsageError, type CliIo } from './io.js';
 import { resolveConfig } from './resolve-config.js';
 import { serveCommand } from './serve.js';
 import { StartupError } from './startup.js';
-import { UPSTREAM_USAGE, UPSTREAM_VERBS } from '../upstream/cli-verbs.js';
-import { AUDIT_USAGE, AUDIT_VERBS } from '../ops/audit-cli.js';
+import { UPSTREAM_USAGE, UPSTREAM_VERBS } from './upstream.js';
+import { AUDIT_USAGE, AUDIT_VERBS } from './audit.js';
 
 const USAGE = `usage: campus-sts <command> [options]
 

@@ -1,12 +1,12 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { composeService } from '../compose.js';
+import { composeService } from '../compose/service.js';
 import { systemClock } from '../core/clock.js';
 import { createLogger } from '../core/logger.js';
 import { DEMO_AUDIENCES, DEMO_CLIENT } from '../demo/config.js';
 import { demoRoutes } from '../demo/routes.js';
 import type { Config } from '../config/schema.js';
-import type { Service } from '../compose.js';
+import type { Service } from '../compose/service.js';
 import type { DemoSetup } from '../demo/routes.js';
 import { listen } from '../http/listen.js';
 import type { CliIo } from './io.js';

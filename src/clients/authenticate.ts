@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { CLIENT_ASSERTION_ALGORITHMS, CLIENT_ASSERTION_TYPE_JWT_BEARER } from '../core/constants.js';
 import { constantTimeEqual, sha256b64u } from '../core/hash.js';
 import { CLIENT_AUTHENTICATION_FAILED, InvalidClient, InvalidRequest, TooManyFailures } from '../core/oauth-errors.js';
-import type { FormParams } from '../http/form-params.js';
+import type { FormParams } from '../core/form-params.js';
 import type { Client, ClientAuthMethod, ClientRegistry } from './registry.js';
 import type { FailureThrottle, ThrottleKeys } from './failure-throttle.js';
 import { DUMMY_SECRET_HASH, verifyClientSecret } from './secret-hash.js';

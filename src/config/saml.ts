@@ -1,9 +1,16 @@
 import { z } from 'zod';
-import {
-  ASSERTION_AGE_SECONDS, AUTHN_AGE_SECONDS, DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_ASSERTION_AGE_SECONDS, DEFAULT_MAX_RESPONSE_BYTES,
-  MAX_CLOCK_SKEW_SECONDS, SUBJECT_SOURCES,
-} from '../saml/settings.js';
 import { filePath, id } from './primitives.js';
+
+/** Where the JWT `sub` comes from. Transient NameIDs are never a subject. */
+export type SubjectSource = 'pairwise-id' | 'subject-id' | 'eppn' | 'persistent-nameid';
+export const SUBJECT_SOURCES: readonly SubjectSource[] = ['pairwise-id', 'subject-id', 'eppn', 'persistent-nameid'];
+export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024;
+export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
+export const MAX_CLOCK_SKEW_SECONDS = 300;
+export const DEFAULT_MAX_ASSERTION_AGE_SECONDS = 300;
+/** Bounds of `maxAssertionAgeSeconds` and `maxAuthnAgeSeconds` (the SAML engine's settings check uses the same). */
+export const ASSERTION_AGE_SECONDS = { min: 30, max: 3600 } as const;
+export const AUTHN_AGE_SECONDS = { min: 60, max: 30 * 86_400 } as const;
 
 /** Our SAML service provider. Its key pairs live in `keys_dir` (generated on first start, never committed). */
 export const samlSpSchema = z

@@ -5,7 +5,7 @@ import { audience, claimName, envName, filePath, id, scope } from './primitives.
 import { idpSchema, samlSpSchema } from './saml.js';
 import { surveySchema } from './surveys.js';
 import { admissionSchema, cidr, throttleSchema } from './traffic.js';
-import { checkUpstreams, upstreamAdminSchema, upstreamsSchema } from '../upstream/config.js';
+import { checkUpstreams, upstreamAdminSchema, upstreamsSchema } from './upstream.js';
 
 /**
  * The one configuration file, validated strictly: an unknown key is an error (a misspelt option must fail at

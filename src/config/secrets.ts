@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { seedRef } from '../upstream/config.js';
+import { seedRef } from './upstream.js';
 import { ConfigError } from './load.js';
 import type { Config } from './schema.js';
 

@@ -121,6 +121,3 @@ function refuseNewerSchema(sqlite: Database.Database): void {
     );
   }
 }
-
-/** A write transaction: only the group committer opens one (see tx.ts). Functions that must run inside one take it. */
-export type { Tx } from './tx.js';

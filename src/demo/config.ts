@@ -4,7 +4,7 @@ import { hashClientSecret } from '../clients/secret-hash.js';
 import { parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { systemClock } from '../core/clock.js';
-import { generateMasterKeyText } from '../crypto/sealed-box.js';
+import { generateMasterKeyText } from '../core/sealed-box.js';
 import { ensureDemoIdpKeys } from './idp/keys.js';
 import { buildDemoIdpMetadata } from './idp/metadata.js';
 import { DEMO_AUDITOR_ENTITLEMENT, DEMO_SCOPE } from './idp/personas.js';

@@ -1,7 +1,7 @@
 import type { Client } from '../clients/registry.js';
 import type { Clock } from '../core/clock.js';
-import { decideGrant, type TokenPolicy } from '../exchange/policy.js';
-import type { FormParams } from '../http/form-params.js';
+import { decideGrant, type TokenPolicy } from './policy.js';
+import type { FormParams } from '../core/form-params.js';
 import type { Keystore } from '../tokens/keystore.js';
 import { mintAccessToken, type ActClaim } from '../tokens/mint.js';
 import { requestedAudiences } from './targets.js';

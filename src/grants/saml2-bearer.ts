@@ -1,6 +1,6 @@
 import { GRANT_TYPES } from '../core/constants.js';
 import { InvalidRequest } from '../core/oauth-errors.js';
-import type { SubjectTokenHandler } from '../exchange/types.js';
+import type { SubjectTokenHandler } from './subject-tokens.js';
 import { decideAndMint, type MintingDeps } from './issue.js';
 import type { GrantHandler } from './types.js';
 

@@ -1,5 +1,5 @@
 import type { Client } from '../clients/registry.js';
-import type { FormParams } from '../http/form-params.js';
+import type { FormParams } from '../core/form-params.js';
 import type { MintedToken } from '../tokens/mint.js';
 
 /** What a grant hands back: the token, the response fields it decides, and what the audit row records. */
@@ -18,17 +18,6 @@ export interface GrantResult {
 export interface GrantHandler {
   readonly grantType: string;
   handle(form: FormParams, client: Client): Promise<GrantResult>;
-}
-
-export type GrantRegistry = ReadonlyMap<string, GrantHandler>;
-
-export function createGrantRegistry(handlers: GrantHandler[]): GrantRegistry {
-  const map = new Map<string, GrantHandler>();
-  for (const h of handlers) {
-    if (map.has(h.grantType)) throw new Error(`two handlers for grant_type ${h.grantType}`);
-    map.set(h.grantType, h);
-  }
-  return map;
 }
 
 /** The `scope` request parameter (RFC 6749 §3.3): space-delimited, undefined when absent. */

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { quote } from '../core/bounded.js';
 import { InvalidRequest } from '../core/oauth-errors.js';
-import { parseForm, type FormParams } from './form-params.js';
+import { parseForm, type FormParams } from '../core/form-params.js';
 import { readBody } from './read-body.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -1,4 +1,4 @@
-import { createKeyring, generateMasterKeyText, parseMasterKey } from '../crypto/sealed-box.js';
+import { createKeyring, generateMasterKeyText, parseMasterKey } from '../core/sealed-box.js';
 import { sqliteHarness } from '../db/sqlite-harness.contract.js';
 import { describeLaunchCodeStoreContract } from './launch-codes.contract.js';
 import { createLaunchCodes } from './launch-codes.js';

@@ -1,6 +1,6 @@
 import { and, eq, gt, sql } from 'drizzle-orm';
 import { randomToken, sha256b64u } from '../core/hash.js';
-import { open, seal, type MasterKeyring } from '../crypto/sealed-box.js';
+import { open, seal, type MasterKeyring } from '../core/sealed-box.js';
 import type { Db } from '../db/client.js';
 import { launchCodes } from '../db/schema/launch-codes.js';
 import { sqliteOf, type Tx } from '../db/tx.js';

@@ -1,18 +1,21 @@
+import type { Context } from 'hono';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SurveyConfig } from '../config/surveys.js';
 import { quote } from '../core/bounded.js';
+import { releasedClaims } from '../core/claim-filter.js';
 import type { Clock } from '../core/clock.js';
 import { AccessDenied, InvalidGrant, InvalidRequest } from '../core/oauth-errors.js';
-import type { Db, Tx } from '../db/client.js';
-import { withRefusalAudit } from '../oauth/audited-request.js';
-import { commitAudited } from '../oauth/commit.js';
+import type { Db } from '../db/client.js';
+import { oauthRefusal, withRefusalAudit } from '../audit/refusal.js';
+import { commitAudited } from '../audit/commit.js';
 import type { Keystore } from '../tokens/keystore.js';
 import { mintAccessToken } from '../tokens/mint.js';
-import { BrowserRefusal, samlLoginRefusal } from '../sso/browser-refusal.js';
-import { PENDING_CONSUMED, loginAuditFields, type AcceptedLogin, type SsoService } from '../sso/sso-service.js';
-import type { PendingLoginStore } from '../sso/pending-logins.js';
+import type { Tx } from '../db/tx.js';
+import { BrowserRefusal } from '../http/browser-refusal.js';
+import type { AppEnv } from '../http/env.js';
+import type { SamlLogin } from '../saml/types.js';
 import type { LaunchCodeStore } from './launch-codes.js';
-import { redeemFields, releasedClaims, unmetRequirement } from './survey-policy.js';
+import { redeemFields, unmetRequirement } from './survey-policy.js';
 
 /** How long a launch code lives: long enough for the survey platform's first page load, no longer. */
 export const LAUNCH_CODE_TTL_SECONDS = 60;
@@ -22,8 +25,8 @@ export interface LaunchDeps {
   surveys: ReadonlyMap<string, SurveyConfig>;
   /** The IdP a survey uses when it names none (exactly one IdP configured). */
   defaultIdp: string | undefined;
-  sso: SsoService;
-  pending: PendingLoginStore;
+  /** Port: starts a sign-in bound to this browser (the SSO feature's, handed in by compose/). */
+  signIn(c: Context<AppEnv>, req: { idpId: string; purpose: 'launch'; target: string }): Promise<Response>;
   codes: LaunchCodeStore;
   db: Db;
   audit: AuditLog;
@@ -32,6 +35,27 @@ export interface LaunchDeps {
   issuer: string;
   tokens: { defaultTtlSeconds: number; maxTtlSeconds: number };
   pairwise: (subject: string, audience: string) => string;
+}
+
+/** The data of the `saml.login` row the SSO feature wrote; the `launch.issue` rows repeat it. */
+interface LoginRowData {
+  idp: string;
+  assertion: string;
+  dropped?: string[];
+  purpose: 'launch' | 'login' | 'admin';
+  survey?: string;
+}
+
+/**
+ * A login the SSO feature finishes for a survey launch (this feature is its `LoginCompletion` for purpose
+ * `launch`): `finish` consumes the pending login and writes the `saml.login` row, then runs our work in that
+ * transaction.
+ */
+export interface LaunchLogin {
+  login: SamlLogin;
+  target: string | undefined;
+  requestId: string;
+  finish<T>(extra: { survey: string }, work: (tx: Tx, data: LoginRowData) => Promise<T>): Promise<T>;
 }
 
 /** The survey token's `client_id` (RFC 9068 §2.2): the survey the respondent launched. */
@@ -44,11 +68,68 @@ export const surveyClientId = (surveyId: string) => `survey:${surveyId}`;
 export function createLaunchService(deps: LaunchDeps) {
   const allOrigins = new Set([...deps.surveys.values()].flatMap((s) => s.origins));
 
+  /** Applies the survey's policy to a finished login; on success returns the survey URL with a fresh code. */
+  async function complete({ login, target, requestId, finish }: LaunchLogin): Promise<string> {
+    const survey = deps.surveys.get(target!)!;
+    const now = deps.clock.now();
+    const unmet = unmetRequirement(survey.require, login.claims);
+    if (unmet) {
+      const reason = `survey requires ${unmet.claim} in [${unmet.wanted.join(', ')}]`;
+      await finish({ survey: survey.id }, async (tx, data) => {
+        await deps.audit.append(tx, { event: 'launch.issue', outcome: 'refused', requestId, subject: login.subject, reason, data });
+      });
+      throw new BrowserRefusal(
+        403,
+        {
+          title: 'This survey is not open to you',
+          message: `This survey is only for respondents whose ${unmet.claim} is one of: ${unmet.wanted.join(', ')}.`,
+          whatToDo: 'If you think you should be able to take it, contact the survey owner and quote the reference below.',
+        },
+        reason,
+      );
+    }
+
+    const sub = survey.pairwise_subject ? deps.pairwise(login.subject, survey.audience) : login.subject;
+    const released = releasedClaims(survey.release, login.claims);
+    const ttl = Math.min(survey.ttl_seconds ?? deps.tokens.defaultTtlSeconds, deps.tokens.maxTtlSeconds);
+    let expiresAt = new Date(now.getTime() + ttl * 1000);
+    if (login.sessionNotOnOrAfter && login.sessionNotOnOrAfter < expiresAt) expiresAt = login.sessionNotOnOrAfter;
+    const minted = await mintAccessToken(
+      { sub, aud: [survey.audience], clientId: surveyClientId(survey.id), scope: survey.scopes, expiresAt, extra: released },
+      deps,
+    );
+    const code = await finish({ survey: survey.id }, async (tx, data) => {
+      const issued = await deps.codes.issue(tx, {
+        surveyId: survey.id,
+        jti: minted.jti,
+        fields: redeemFields({ jwt: minted.token, expiresAt: minted.expiresAt, sub }, released),
+        now,
+        ttlSeconds: LAUNCH_CODE_TTL_SECONDS,
+      });
+      await deps.audit.append(tx, {
+        event: 'launch.issue',
+        outcome: 'success',
+        requestId,
+        clientId: surveyClientId(survey.id),
+        subject: sub,
+        audience: [survey.audience],
+        scope: survey.scopes,
+        jti: minted.jti,
+        data: { ...data, expires_in: minted.expiresIn },
+      });
+      return issued;
+    });
+    const url = new URL(survey.url);
+    url.searchParams.set(survey.code_param, code);
+    return url.toString();
+  }
+
   return {
     allOrigins,
-    knows: (surveyId: string) => deps.surveys.has(surveyId),
 
-    async start(surveyId: string, browserNonce: string, requestId: string): Promise<string> {
+    /** GET /launch/{survey}: starts the sign-in for a known survey. */
+    async start(c: Context<AppEnv>, surveyId: string): Promise<Response> {
+      const requestId = c.get('requestId');
       const survey = deps.surveys.get(surveyId);
       if (!survey) {
         throw new BrowserRefusal(
@@ -58,78 +139,19 @@ export function createLaunchService(deps: LaunchDeps) {
           { event: 'saml.start', outcome: 'refused', requestId, reason: `unknown survey "${surveyId.slice(0, 64)}"`, data: { purpose: 'launch' } },
         );
       }
-      return deps.sso.startLogin({ idpId: survey.idp ?? deps.defaultIdp!, purpose: 'launch', target: survey.id, browserNonce, requestId });
+      return deps.signIn(c, { idpId: survey.idp ?? deps.defaultIdp!, purpose: 'launch', target: survey.id });
     },
 
-    /** Applies the survey's policy to an accepted login; on success returns the survey URL with a fresh code. */
-    async complete(accepted: AcceptedLogin, surveyId: string, requestId: string): Promise<string> {
-      const { login, pending, bindingHash } = accepted;
-      const survey = deps.surveys.get(surveyId)!;
-      const now = deps.clock.now();
-      const base = loginAuditFields(login);
-      const data = { ...base.data, purpose: 'launch' as const, survey: survey.id };
-      const consumePending = async (tx: Tx) => {
-        if (pending && !(await deps.pending.consume(tx, pending.id, bindingHash!, now))) {
-          throw samlLoginRefusal('replayed', PENDING_CONSUMED, { requestId, subject: login.subject, data });
-        }
-      };
-
-      const unmet = unmetRequirement(survey.require, login.claims);
-      if (unmet) {
-        const reason = `survey requires ${unmet.claim} in [${unmet.wanted.join(', ')}]`;
-        await commitAudited(deps, async (tx) => {
-          await consumePending(tx);
-          await deps.audit.append(tx, { event: 'saml.login', outcome: 'success', requestId, subject: login.subject, data });
-          await deps.audit.append(tx, { event: 'launch.issue', outcome: 'refused', requestId, subject: login.subject, reason, data });
-        });
-        throw new BrowserRefusal(
-          403,
-          {
-            title: 'This survey is not open to you',
-            message: `This survey is only for respondents whose ${unmet.claim} is one of: ${unmet.wanted.join(', ')}.`,
-            whatToDo: 'If you think you should be able to take it, contact the survey owner and quote the reference below.',
-          },
-          reason,
-        );
-      }
-
-      const sub = survey.pairwise_subject ? deps.pairwise(login.subject, survey.audience) : login.subject;
-      const released = releasedClaims(survey.release, login.claims);
-      const ttl = Math.min(survey.ttl_seconds ?? deps.tokens.defaultTtlSeconds, deps.tokens.maxTtlSeconds);
-      let expiresAt = new Date(now.getTime() + ttl * 1000);
-      if (login.sessionNotOnOrAfter && login.sessionNotOnOrAfter < expiresAt) expiresAt = login.sessionNotOnOrAfter;
-      const minted = await mintAccessToken(
-        { sub, aud: [survey.audience], clientId: surveyClientId(survey.id), scope: survey.scopes, expiresAt, extra: released },
-        deps,
-      );
-      const code = await commitAudited(deps, async (tx) => {
-        await consumePending(tx);
-        const issued = await deps.codes.issue(tx, {
-          surveyId: survey.id,
-          jti: minted.jti,
-          fields: redeemFields({ jwt: minted.token, expiresAt: minted.expiresAt, sub }, released),
-          now,
-          ttlSeconds: LAUNCH_CODE_TTL_SECONDS,
-        });
-        await deps.audit.append(tx, { event: 'saml.login', outcome: 'success', requestId, subject: login.subject, data });
-        await deps.audit.append(tx, {
-          event: 'launch.issue',
-          outcome: 'success',
-          requestId,
-          clientId: surveyClientId(survey.id),
-          subject: sub,
-          audience: [survey.audience],
-          scope: survey.scopes,
-          jti: minted.jti,
-          data: { ...data, expires_in: minted.expiresIn },
-        });
-        return issued;
-      });
-      const target = new URL(survey.url);
-      target.searchParams.set(survey.code_param, code);
-      return target.toString();
+    /** The login completion for purpose `launch` (compose/ registers it with the SSO feature). */
+    completion: {
+      purpose: 'launch' as const,
+      accepts: (target: string | undefined) => target !== undefined && deps.surveys.has(target),
+      async complete(c: Context<AppEnv>, launch: LaunchLogin): Promise<Response> {
+        const url = await complete(launch);
+        c.header('Cache-Control', 'no-store');
+        return c.redirect(url, 303);
+      },
     },
-
     /**
      * Flow 2: the survey redeems its code (server-side, or over CORS from an allowed origin). The code is
      * consumed in the transaction that audits it; a refusal rolls the consumption back only when the code was
@@ -139,14 +161,14 @@ export function createLaunchService(deps: LaunchDeps) {
       let surveyId: string | undefined;
       return withRefusalAudit(
         deps,
-        (err) => ({
+        oauthRefusal((err) => ({
           event: 'launch.redeem',
           outcome: 'refused',
           requestId: req.requestId,
           reason: err.detail,
           ...(surveyId ? { clientId: surveyClientId(surveyId) } : {}),
           data: { ...(surveyId ? { survey: surveyId } : {}), ...(req.origin ? { origin: req.origin.slice(0, 300) } : {}) },
-        }),
+        })),
         async () => {
           const { origin } = req;
           const code = await req.readCode();

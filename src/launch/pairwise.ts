@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { seal, open, type MasterKeyring } from '../crypto/sealed-box.js';
+import { open, seal, type MasterKeyring } from '../core/sealed-box.js';
 import type { GroupCommitter } from '../db/group-commit.js';
 import type { ServiceSecretStore } from './service-secrets.js';
 

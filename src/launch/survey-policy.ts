@@ -13,16 +13,6 @@ export function unmetRequirement(require: Readonly<Record<string, readonly strin
   return undefined;
 }
 
-/** The released claims that the respondent actually has (claims not present are simply absent). */
-export function releasedClaims(release: readonly string[], claims: Claims): Claims {
-  const out: Claims = {};
-  for (const name of release) {
-    const value = claims[name];
-    if (value !== undefined) out[name] = value;
-  }
-  return out;
-}
-
 /**
  * The redeem answer: a flat object of string values with keys of `[A-Za-z0-9_]` (what a Qualtrics Web Service
  * element maps into embedded data). Multi-valued claims are joined with ",".

@@ -1,10 +1,6 @@
-import type { AuditLog } from '../audit/audit-log.js';
-import type { AuditEvent } from '../audit/events.js';
 import type { ClientAuthenticator, ClientCredentialsRequest } from '../clients/authenticate.js';
-import { isLoadRefusal, OAuthError } from '../core/oauth-errors.js';
-import type { Db } from '../db/client.js';
-import type { FormParams } from '../http/form-params.js';
-import { commitAudited } from './commit.js';
+import type { OAuthError } from '../core/oauth-errors.js';
+import type { FormParams } from '../core/form-params.js';
 
 /** A client-authenticated OAuth request as the endpoint services see it (HTTP details stay in http/). */
 export interface OAuthRequest extends ClientCredentialsRequest {
@@ -15,28 +11,6 @@ export interface OAuthRequest extends ClientCredentialsRequest {
 export interface RequestProgress {
   form?: FormParams;
   clientId?: string;
-}
-
-/**
- * Runs an API endpoint's work; an OAuthError it throws is recorded as the `refused` row that `refused` builds
- * (with the precise private reason) in its own transaction, then rethrown for the HTTP layer to answer.
- */
-export async function withRefusalAudit<T>(
-  deps: { db: Db; audit: AuditLog },
-  refused: (err: OAuthError) => AuditEvent,
-  work: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    // A request turned away for load gets no row of its own (an attacker would fill the log at full speed): the
-    // block that causes it has its row (`client.throttle`), and each one is counted in the metrics.
-    if (err instanceof OAuthError && !isLoadRefusal(err)) {
-      const event = refused(err);
-      await commitAudited(deps, async (tx) => deps.audit.append(tx, event));
-    }
-    throw err;
-  }
 }
 
 /**

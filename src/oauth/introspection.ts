@@ -4,8 +4,9 @@ import { epochSeconds } from '../core/clock.js';
 import { InvalidGrant, InvalidRequest } from '../core/oauth-errors.js';
 import type { Db } from '../db/client.js';
 import { verifyOwnToken, type VerifiedToken, type VerifyDeps } from '../tokens/verify.js';
-import { refusalCommon, withRefusalAudit, type OAuthRequest, type RequestProgress } from './audited-request.js';
-import { commitAudited } from './commit.js';
+import { oauthRefusal, withRefusalAudit } from '../audit/refusal.js';
+import { refusalCommon, type OAuthRequest, type RequestProgress } from './audited-request.js';
+import { commitAudited } from '../audit/commit.js';
 
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
 
@@ -19,7 +20,7 @@ export function createIntrospection(deps: { db: Db; audit: AuditLog; clientAuth:
     const progress: RequestProgress = {};
     return withRefusalAudit(
       deps,
-      (err) => ({ event: 'token.introspect', outcome: 'refused', ...refusalCommon(deps.clientAuth, req, progress, err), data: { active: false, error: err.code } }),
+      oauthRefusal((err) => ({ event: 'token.introspect', outcome: 'refused', ...refusalCommon(deps.clientAuth, req, progress, err), data: { active: false, error: err.code } })),
       async () => {
         const form = (progress.form = await req.readForm());
         const clientId = (progress.clientId = (await deps.clientAuth.authenticate(req, form)).client.id);

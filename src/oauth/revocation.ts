@@ -4,8 +4,9 @@ import { InvalidGrant, InvalidRequest } from '../core/oauth-errors.js';
 import type { Db } from '../db/client.js';
 import type { RevocationStore } from '../tokens/revocations.js';
 import { verifyOwnToken, type VerifiedToken, type VerifyDeps } from '../tokens/verify.js';
-import { refusalCommon, withRefusalAudit, type OAuthRequest, type RequestProgress } from './audited-request.js';
-import { commitAudited } from './commit.js';
+import { oauthRefusal, withRefusalAudit } from '../audit/refusal.js';
+import { refusalCommon, type OAuthRequest, type RequestProgress } from './audited-request.js';
+import { commitAudited } from '../audit/commit.js';
 
 /**
  * RFC 7009 revocation. The caller must be the client the token was issued to or one of its audiences
@@ -18,13 +19,13 @@ export function createRevocation(deps: { db: Db; audit: AuditLog; clientAuth: Cl
     const progress: RequestProgress = {};
     return withRefusalAudit(
       deps,
-      (err) => ({
+      oauthRefusal((err) => ({
         event: 'token.revoke',
         outcome: 'refused',
         ...refusalCommon(deps.clientAuth, req, progress, err),
         ...(target ? { subject: target.sub, jti: target.jti } : {}),
         data: { revoked: false, error: err.code },
-      }),
+      })),
       async () => {
         const form = (progress.form = await req.readForm());
         const clientId = (progress.clientId = (await deps.clientAuth.authenticate(req, form)).client.id);

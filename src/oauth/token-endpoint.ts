@@ -4,9 +4,10 @@ import type { AuthenticatedClient, ClientAuthenticator } from '../clients/authen
 import { bounded, quote } from '../core/bounded.js';
 import { CLIENT_AUTHENTICATION_FAILED, InvalidClient, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../core/oauth-errors.js';
 import type { Db } from '../db/client.js';
-import type { GrantRegistry, GrantResult } from '../grants/types.js';
-import { refusalCommon, withRefusalAudit, type OAuthRequest, type RequestProgress } from './audited-request.js';
-import { commitAudited } from './commit.js';
+import type { GrantRegistry, GrantResult } from './grant-port.js';
+import { oauthRefusal, withRefusalAudit } from '../audit/refusal.js';
+import { refusalCommon, type OAuthRequest, type RequestProgress } from './audited-request.js';
+import { commitAudited } from '../audit/commit.js';
 
 /** RFC 6749 §5.1 / RFC 8693 §2.2.1 success body. */
 export interface TokenResponse {
@@ -36,7 +37,7 @@ export function createTokenEndpoint(deps: TokenEndpointDeps) {
     const progress: RequestProgress = {};
     return withRefusalAudit(
       deps,
-      (err) => ({ event: 'token.issue', outcome: 'refused', ...refusalCommon(deps.clientAuth, req, progress, err), data: { grant_type: grantType === undefined ? '(none)' : bounded(grantType), error: err.code } }),
+      oauthRefusal((err) => ({ event: 'token.issue', outcome: 'refused', ...refusalCommon(deps.clientAuth, req, progress, err), data: { grant_type: grantType === undefined ? '(none)' : bounded(grantType), error: err.code } })),
       async () => {
         const form = (progress.form = await req.readForm());
         grantType = form.single('grant_type');

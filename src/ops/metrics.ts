@@ -5,7 +5,6 @@ import type { AuditObserver } from '../audit/audit-log.js';
 import { AUDIT_EVENT_NAMES } from '../audit/query.js';
 import { GRANT_TYPES } from '../core/constants.js';
 import type { AppEnv } from '../http/env.js';
-import { samlRefusalReasonOf } from '../saml/errors.js';
 
 /**
  * Prometheus metrics of one service instance, in its own registry (never prom-client's global one: two
@@ -46,7 +45,13 @@ const KNOWN_GRANTS = new Set<string>(Object.values(GRANT_TYPES));
 const KNOWN_EVENTS = new Set(AUDIT_EVENT_NAMES);
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
-export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ServiceMetrics {
+export interface MetricsOptions {
+  defaultMetrics?: boolean;
+  /** The closed refusal code in a refused `saml.login` row's reason (the SAML engine's, handed in by compose/). */
+  samlRefusalReason(reason: string | undefined): string | undefined;
+}
+
+export function createMetrics(opts: MetricsOptions): ServiceMetrics {
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'campus_sts_' });
   const registers = [registry];
@@ -105,7 +110,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ServiceM
         } else if (e.event === 'launch.issue' || e.event === 'launch.redeem') {
           launches.inc({ event: e.event, outcome: e.outcome });
         } else if (e.event === 'saml.login' && e.outcome === 'refused') {
-          samlRefusals.inc({ reason: samlRefusalReasonOf(e.reason) ?? 'other' });
+          samlRefusals.inc({ reason: opts.samlRefusalReason(e.reason) ?? 'other' });
         }
       },
     },

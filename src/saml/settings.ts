@@ -3,6 +3,14 @@
  * validates them once in `createSamlServiceProvider` and throws `SamlConfigError` naming the path.
  */
 
+// The bounds the config schema enforces are defined with it (config/ is below the engines) and hold here too.
+import { SUBJECT_SOURCES, type SubjectSource } from '../config/saml.js';
+export {
+  ASSERTION_AGE_SECONDS, AUTHN_AGE_SECONDS, DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_ASSERTION_AGE_SECONDS, DEFAULT_MAX_RESPONSE_BYTES,
+  MAX_CLOCK_SKEW_SECONDS,
+} from '../config/saml.js';
+export { SUBJECT_SOURCES, type SubjectSource };
+
 /** Scope from `<shibmd:Scope>` in the IdP's metadata. `regexp` scopes are full-match patterns. */
 export interface IdpScope {
   value: string;
@@ -55,9 +63,6 @@ export interface SpSettings {
   metadata?: SpMetadataOptions;
 }
 
-/** Where the JWT `sub` comes from. Transient NameIDs are never a subject. */
-export type SubjectSource = 'pairwise-id' | 'subject-id' | 'eppn' | 'persistent-nameid';
-export const SUBJECT_SOURCES: readonly SubjectSource[] = ['pairwise-id', 'subject-id', 'eppn', 'persistent-nameid'];
 
 /**
  * Which signature must cover the identity:
@@ -101,10 +106,3 @@ export interface IdpSettings {
   scopes?: IdpScope[];
 }
 
-export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024;
-export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
-export const MAX_CLOCK_SKEW_SECONDS = 300;
-export const DEFAULT_MAX_ASSERTION_AGE_SECONDS = 300;
-/** Bounds of `maxAssertionAgeSeconds` and `maxAuthnAgeSeconds` (the config schema uses the same). */
-export const ASSERTION_AGE_SECONDS = { min: 30, max: 3600 } as const;
-export const AUTHN_AGE_SECONDS = { min: 60, max: 30 * 86_400 } as const;

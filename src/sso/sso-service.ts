@@ -2,11 +2,12 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditEvent } from '../audit/events.js';
 import type { Clock } from '../core/clock.js';
 import { sha256b64u } from '../core/hash.js';
-import type { Db, Tx } from '../db/client.js';
-import { commitAudited } from '../oauth/commit.js';
-import { SamlRefusal, samlRefusalText } from '../saml/errors.js';
+import type { Db } from '../db/client.js';
+import type { Tx } from '../db/tx.js';
+import { commitAudited } from '../audit/commit.js';
+import { SamlRefusal } from '../saml/errors.js';
 import type { SamlLogin, SamlServiceProvider } from '../saml/types.js';
-import { BrowserRefusal, samlLoginRefusal } from './browser-refusal.js';
+import { samlLoginRefusal } from './login-refusal.js';
 import type { PendingLogin, PendingLoginStore } from './pending-logins.js';
 
 export interface SsoDeps {
@@ -20,7 +21,7 @@ export interface SsoDeps {
 
 export interface StartLogin {
   idpId: string;
-  purpose: 'launch' | 'login' | 'admin';
+  purpose: LoginPurpose;
   /** The survey id (launch) or the return path (login, admin). */
   target: string;
   /** The nonce held in this browser's login cookie. */
@@ -38,8 +39,19 @@ export interface AcceptedLogin {
 /** Detail of the `replayed` refusal of a login whose pending request another response already consumed. */
 export const PENDING_CONSUMED = 'pending login already consumed';
 
+export type LoginPurpose = 'launch' | 'login' | 'admin';
+
+/** What a purpose adds to its `saml.login` row. */
+export interface LoginRow {
+  purpose: LoginPurpose;
+  survey?: string;
+}
+
+/** The data of a `saml.login` row (a launch's `launch.issue` rows repeat it). */
+export type LoginRowData = { idp: string; assertion: string; dropped?: string[] } & LoginRow;
+
 /** The audit fields every login row shares. */
-export function loginAuditFields(login: SamlLogin): Pick<AuditEvent, 'subject'> & { data: { idp: string; assertion: string; dropped?: string[] } } {
+function loginAuditFields(login: SamlLogin): Pick<AuditEvent, 'subject'> & { data: { idp: string; assertion: string; dropped?: string[] } } {
   return {
     subject: login.subject,
     data: {
@@ -48,19 +60,6 @@ export function loginAuditFields(login: SamlLogin): Pick<AuditEvent, 'subject'> 
       ...(login.dropped.length > 0 ? { dropped: login.dropped.map((d) => `${d.attribute}: ${d.reason}`) } : {}),
     },
   };
-}
-
-/** Runs browser-flow work; a BrowserRefusal that carries an unwritten audit row gets it written, then rethrown. */
-export async function withBrowserRefusalAudit<T>(deps: { db: Db; audit: AuditLog }, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof BrowserRefusal && err.audit) {
-      const event = err.audit;
-      await commitAudited(deps, async (tx) => deps.audit.append(tx, event));
-    }
-    throw err;
-  }
 }
 
 /**
@@ -112,41 +111,27 @@ export function createSsoService(deps: SsoDeps) {
         if (!(err instanceof SamlRefusal)) throw err;
         throw samlLoginRefusal(err.reason, err.detail, {
           requestId,
-          data: { ...(pending ? { idp: pending.idpId, purpose: pending.purpose as 'launch' | 'login' | 'admin' } : {}) },
+          data: { ...(pending ? { idp: pending.idpId, purpose: pending.purpose as LoginPurpose } : {}) },
         });
       }
     },
 
-    /** A login that is not a survey launch: consume the pending login and record it. */
-    async completePlainLogin(accepted: AcceptedLogin, requestId: string): Promise<void> {
-      const { login, pending, bindingHash } = accepted;
-      const now = deps.clock.now();
-      const fields = loginAuditFields(login);
-      await commitAudited(deps, async (tx) => {
-        if (pending && !(await deps.pending.consume(tx, pending.id, bindingHash!, now))) {
-          throw samlLoginRefusal('replayed', PENDING_CONSUMED, { requestId, subject: login.subject, data: { ...fields.data, purpose: 'login' } });
-        }
-        await deps.audit.append(tx, { event: 'saml.login', outcome: 'success', requestId, subject: login.subject, data: { ...fields.data, purpose: 'login' } });
-      });
-    },
-
     /**
-     * A sign-in to the admin console (purpose `admin`; never an unsolicited response). Consumes the pending
-     * login and records the SAML login; `decide` (the admin module) runs in the same transaction and creates
-     * the session or records the refusal. Returns undefined when the pending login was already consumed (a
-     * replay), after recording that refusal.
+     * The one login-completion path, whatever the login is for (a survey launch, a console sign-in, a plain
+     * sign-in): in one transaction, consumes the pending login (a second response for it is the `replayed`
+     * refusal, rolled back and recorded), writes the `saml.login` row, and runs the purpose's own `work` with
+     * that row's data. Settles after COMMIT. `retry`: what the replay refusal page tells the person to do.
      */
-    completeAdminLogin<T>(accepted: AcceptedLogin, requestId: string, decide: (tx: Tx, login: SamlLogin) => Promise<T>): Promise<T | undefined> {
+    finishLogin<T>(accepted: AcceptedLogin, requestId: string, row: LoginRow, work: (tx: Tx, data: LoginRowData) => Promise<T>, retry?: string): Promise<T> {
       const { login, pending, bindingHash } = accepted;
       const now = deps.clock.now();
-      const data = { ...loginAuditFields(login).data, purpose: 'admin' as const };
+      const data: LoginRowData = { ...loginAuditFields(login).data, ...row };
       return commitAudited(deps, async (tx) => {
-        if (!pending || pending.purpose !== 'admin' || !(await deps.pending.consume(tx, pending.id, bindingHash!, now))) {
-          await deps.audit.append(tx, { event: 'saml.login', outcome: 'refused', requestId, subject: login.subject, reason: samlRefusalText('replayed', PENDING_CONSUMED), data });
-          return undefined;
+        if (pending && !(await deps.pending.consume(tx, pending.id, bindingHash!, now))) {
+          throw samlLoginRefusal('replayed', PENDING_CONSUMED, { requestId, subject: login.subject, data }, 400, retry);
         }
         await deps.audit.append(tx, { event: 'saml.login', outcome: 'success', requestId, subject: login.subject, data });
-        return decide(tx, login);
+        return work(tx, data);
       });
     },
   };

@@ -1,9 +1,9 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
 import { randomToken, sha256b64u } from '../core/hash.js';
-import { open, seal, type MasterKeyring } from '../crypto/sealed-box.js';
+import { open, seal, type MasterKeyring } from '../core/sealed-box.js';
 import type { Db } from '../db/client.js';
-import { commitAudited } from '../oauth/commit.js';
+import { commitAudited } from '../audit/commit.js';
 import type { UpstreamAuthStateStore } from './auth-states.js';
 import { UpstreamTokenError } from './provider.js';
 import type { UpstreamEntry, Vault } from './vault.js';

@@ -3,7 +3,7 @@
  * and revoking tokens, and of reading the vendor's answers. The vault and the proxy see only this interface.
  * `fetch` is injected; adapters never touch the database or the vault.
  */
-import type { UpstreamConfig } from './config.js';
+import type { UpstreamConfig } from '../config/upstream.js';
 
 export type FetchFn = typeof fetch;
 

@@ -1,10 +1,10 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import { AccessDenied, BadGateway, GatewayTimeout, InsufficientScope, InvalidGrant, InvalidToken, NotFound, OAuthError } from '../core/oauth-errors.js';
 import type { Db } from '../db/client.js';
-import { commitAudited } from '../oauth/commit.js';
+import { commitAudited } from '../audit/commit.js';
 import { createCachedVerifier } from '../tokens/verify-cached.js';
 import type { VerifiedToken, VerifyDeps } from '../tokens/verify.js';
-import { routeId, type UpstreamConfig, type UpstreamRoute } from './config.js';
+import { routeId, type UpstreamConfig, type UpstreamRoute } from '../config/upstream.js';
 import { auditErrorCode, needsReauthorization } from './errors.js';
 import { readCapped } from '../core/read-capped.js';
 import { ClientAborted } from '../http/read-body.js';
@@ -12,7 +12,8 @@ import { forward, isJson, peekBody, responseHeaders, type ForwardAnswer } from '
 import type { Dispatcher } from 'undici';
 import type { AnswerVerdict, UpstreamObserver, UpstreamProvider } from './provider.js';
 import { pickFields } from './response-filter.js';
-import { matchRoute, parseTemplate, type MatchableRoute, type RouteRefusal } from './route-match.js';
+import { parseTemplate } from '../core/path-template.js';
+import { matchRoute, type MatchableRoute, type RouteRefusal } from './route-match.js';
 import type { UsableToken, Vault } from './vault.js';
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeSegment, matchRoute, parseTemplate, unsafePathReason, type MatchableRoute } from './route-match.js';
+import { encodeSegment, parseTemplate } from '../core/path-template.js';
+import { matchRoute, unsafePathReason, type MatchableRoute } from './route-match.js';
 
 const route = (method: string, path: string, scope = 'student.read', extra: Partial<MatchableRoute> & { upstream?: string } = {}): MatchableRoute & { name: string } => ({
   name: `${method} ${path}`,

@@ -1,5 +1,5 @@
 import type { UpstreamConnectionRow } from '../db/schema/upstream-connections.js';
-import type { UpstreamConfig } from './config.js';
+import type { UpstreamConfig } from '../config/upstream.js';
 
 /** One line of `campus-sts upstream status`: what an operator needs, no token material. */
 export interface ConnectionStatus {

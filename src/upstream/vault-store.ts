@@ -1,5 +1,5 @@
 import { and, eq, isNull, lte, ne, or, sql } from 'drizzle-orm';
-import { open, seal, type MasterKeyring } from '../crypto/sealed-box.js';
+import { open, seal, type MasterKeyring } from '../core/sealed-box.js';
 import type { Db } from '../db/client.js';
 import { upstreamConnections, type UpstreamConnectionRow } from '../db/schema/upstream-connections.js';
 import { sqliteOf, type Tx } from '../db/tx.js';

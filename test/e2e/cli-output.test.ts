@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/compose.js';
+import { openStore } from '../../src/compose/service.js';
 import { parseConfig } from '../../src/config/load.js';
 import { systemClock } from '../../src/core/clock.js';
-import { generateMasterKeyText } from '../../src/crypto/sealed-box.js';
+import { generateMasterKeyText } from '../../src/core/sealed-box.js';
 import { CLI_COMMAND } from '../helpers/cli.js';
 
 /**

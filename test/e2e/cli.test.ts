@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseSecretHash, verifyClientSecret } from '../../src/clients/secret-hash.js';
 import { runCli } from '../../src/cli/main.js';
-import { generateMasterKeyText } from '../../src/crypto/sealed-box.js';
+import { generateMasterKeyText } from '../../src/core/sealed-box.js';
 import { captureCli } from '../helpers/cli.js';
 
 let dir: string;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateMasterKeyText, parseMasterKey } from '../../src/crypto/sealed-box.js';
+import { generateMasterKeyText, parseMasterKey } from '../../src/core/sealed-box.js';
 import { runCliProcess, startServeProcess, type ServeProcess } from '../helpers/cli.js';
 import { AUD, basic, newClientKey, SECRETS, testConfig } from '../helpers/service.js';
 

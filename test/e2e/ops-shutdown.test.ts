@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateMasterKeyText } from '../../src/crypto/sealed-box.js';
+import { generateMasterKeyText } from '../../src/core/sealed-box.js';
 import { AUD, basic, newClientKey, SECRETS, testConfig } from '../helpers/service.js';
 
 /**

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/compose.js';
+import { openStore } from '../../src/compose/service.js';
 import { systemClock } from '../../src/core/clock.js';
-import { generateMasterKeyText } from '../../src/crypto/sealed-box.js';
+import { generateMasterKeyText } from '../../src/core/sealed-box.js';
 import { runCliProcess, startServeProcess } from '../helpers/cli.js';
 import { newClientKey, SECRETS, testConfig } from '../helpers/service.js';
 

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { desc } from 'drizzle-orm';
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
-import { composeService, type Service } from '../../src/compose.js';
+import { composeService, type Service } from '../../src/compose/service.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { fixedClock } from '../../src/core/clock.js';
 import { createLogger } from '../../src/core/logger.js';
-import { generateMasterKeyText } from '../../src/crypto/sealed-box.js';
+import { generateMasterKeyText } from '../../src/core/sealed-box.js';
 import { auditLog, type AuditRow } from '../../src/db/schema/audit-log.js';
 
 export const ISSUER = 'http://127.0.0.1:8787';

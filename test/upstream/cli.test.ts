@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import { generateMasterKeyText, parseMasterKey } from '../../src/crypto/sealed-box.js';
+import { generateMasterKeyText, parseMasterKey } from '../../src/core/sealed-box.js';
 import { captureCli } from '../helpers/cli.js';
 import { auditOf, CALLBACK, connectRecords, dataOf, startOidcUpstream, startWorldService, studentToken, vaultRow, viaProxy, type OidcUpstream, type TestService } from './world.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeService, type Service } from '../../src/compose.js';
+import { composeService, type Service } from '../../src/compose/service.js';
 import { systemClock } from '../../src/core/clock.js';
 import { createLogger } from '../../src/core/logger.js';
 import { DEMO_AUDIENCES, DEMO_CLIENT, demoConfig } from '../../src/demo/config.js';

@@ -1,6 +1,6 @@
 import { desc, eq } from 'drizzle-orm';
 import { hashClientSecret } from '../../src/clients/secret-hash.js';
-import { generateMasterKeyText } from '../../src/crypto/sealed-box.js';
+import { generateMasterKeyText } from '../../src/core/sealed-box.js';
 import { auditLog, type AuditRow } from '../../src/db/schema/audit-log.js';
 import { upstreamConnections } from '../../src/db/schema/upstream-connections.js';
 import { mintAccessToken } from '../../src/tokens/mint.js';

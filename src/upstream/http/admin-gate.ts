@@ -18,6 +18,9 @@ export type GateVerdict =
   /** The shared admin token was missing or wrong. */
   | { refused: 'token' };
 
+/** The refusals only a console session gives (answered as the console answers them). */
+export type ConsoleRefused = Exclude<Extract<GateVerdict, { refused: string }>, { refused: 'token' }>;
+
 /**
  * Who may connect and disconnect upstream accounts over HTTP. Two implementations: admin console sessions
  * (role `admin`, signed in through the IdP; `createSessionAdminGate`), and the optional shared automation token

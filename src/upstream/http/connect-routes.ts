@@ -1,18 +1,17 @@
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { adminRefusalResponse, type AdminRefusal } from '../../admin/responses.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import { InvalidToken, NotFound } from '../../core/oauth-errors.js';
 import type { Db } from '../../db/client.js';
 import type { AppEnv } from '../../http/env.js';
 import { NO_STORE } from '../../http/errors.js';
-import type { FormParams } from '../../http/form-params.js';
+import type { FormParams } from '../../core/form-params.js';
 import { PAGE_CSP } from '../../http/pages.js';
 import { readForm } from '../../http/read-form.js';
-import { commitAudited } from '../../oauth/commit.js';
+import { commitAudited } from '../../audit/commit.js';
 import { ConnectRefusal, connectPath, type ConnectService } from '../connect.js';
 import type { Vault } from '../vault.js';
-import type { AdminGate, GateVerdict } from './admin-gate.js';
+import type { AdminGate, ConsoleRefused, GateVerdict } from './admin-gate.js';
 import { connectedPage, connectFormCsp, connectFormPage, refusalPage } from './pages.js';
 
 /** The browser binding of a connect flow: a random nonce whose sha256 is stored with the state. */
@@ -21,6 +20,8 @@ export const CONNECT_COOKIE = 'campus_sts_upstream_connect';
 export interface ConnectRoutesDeps {
   connect: ConnectService;
   gate: AdminGate;
+  /** Port: answers a console refusal (no session, too weak a role, CSRF) as the console does (the admin feature's). */
+  answerConsoleRefusal(c: Context<AppEnv>, verdict: ConsoleRefused): Response | Promise<Response>;
   vault: Vault;
   db: Db;
   audit: AuditLog;
@@ -67,7 +68,7 @@ export function connectRoutes(deps: ConnectRoutesDeps): Hono<AppEnv> {
     // Console admins get the form with their session's CSRF token; without a session, sign in first (the
     // console's answers: 303 to /admin/login for pages, 403 for an auditor). Token only: the form asks for it.
     const verdict = await deps.gate.check(c, undefined);
-    if ('refused' in verdict && verdict.refused !== 'token') return adminRefusalResponse(c, consoleRefusal(verdict));
+    if ('refused' in verdict && verdict.refused !== 'token') return deps.answerConsoleRefusal(c, verdict);
     const session = 'actor' in verdict && verdict.csrfToken !== undefined ? { subject: verdict.actor, csrfToken: verdict.csrfToken } : undefined;
     c.header('Vary', 'Cookie');
     return page(c, connectFormPage({ upstream: id, name: nameOf(id), action: connectPath(id), correlationId: c.get('requestId'), session }), 200, connectFormCsp(deps.connect.authorizeOrigin(id)));
@@ -83,7 +84,7 @@ export function connectRoutes(deps: ConnectRoutesDeps): Hono<AppEnv> {
     const verdict = await deps.gate.check(c, await form(c));
     if ('refused' in verdict) {
       await refuseAdmin(id, 'upstream.connect', requestId, verdict);
-      if (verdict.refused !== 'token') return adminRefusalResponse(c, consoleRefusal(verdict));
+      if (verdict.refused !== 'token') return deps.answerConsoleRefusal(c, verdict);
       const r = refusalPage('admin_required', requestId);
       return page(c, r.body, r.status);
     }
@@ -114,7 +115,7 @@ export function connectRoutes(deps: ConnectRoutesDeps): Hono<AppEnv> {
     const verdict = await deps.gate.check(c, await form(c));
     if ('refused' in verdict) {
       await refuseAdmin(id, 'upstream.disconnect', requestId, verdict);
-      if (verdict.refused !== 'token') return adminRefusalResponse(c, consoleRefusal(verdict));
+      if (verdict.refused !== 'token') return deps.answerConsoleRefusal(c, verdict);
       throw new InvalidToken('an administrator token is required', 'administrator token missing or wrong', { missing: !c.req.header('authorization') });
     }
     const actor = verdict.actor;
@@ -124,18 +125,6 @@ export function connectRoutes(deps: ConnectRoutesDeps): Hono<AppEnv> {
   });
 
   return app;
-}
-
-/** A console refusal as the console answers it (`adminRefusalResponse`). */
-function consoleRefusal(verdict: Exclude<Extract<GateVerdict, { refused: string }>, { refused: 'token' }>): AdminRefusal {
-  switch (verdict.refused) {
-    case 'login_required':
-      return { kind: 'login_required', why: verdict.why };
-    case 'forbidden':
-      return { kind: 'forbidden', need: 'admin' };
-    case 'csrf':
-      return { kind: 'csrf' };
-  }
 }
 
 /** The audit row's reason and error code for a refused admin request. */

@@ -1,4 +1,4 @@
-import type { UpstreamConfig } from '../config.js';
+import type { UpstreamConfig } from '../../config/upstream.js';
 import type { FetchFn, UpstreamProvider } from '../provider.js';
 import { postForTokens, requestToken, type TokenClientAuth } from './token-request.js';
 

@@ -1,4 +1,4 @@
-import type { UpstreamConfig } from '../config.js';
+import type { UpstreamConfig } from '../../config/upstream.js';
 import type { UpstreamProvider } from '../provider.js';
 import { createGenericProvider, type ProviderDeps } from './generic-oauth2.js';
 import { createQualtricsProvider } from './qualtrics.js';

@@ -1,4 +1,4 @@
-import type { UpstreamConfig } from '../config.js';
+import type { UpstreamConfig } from '../../config/upstream.js';
 import type { UpstreamProvider } from '../provider.js';
 import { buildAuthorizationUrl, stripSlash, type ProviderDeps } from './generic-oauth2.js';
 import { requestToken, type TokenClientAuth } from './token-request.js';

@@ -6,11 +6,11 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { composeService, type Service } from '../../../src/compose.js';
+import { composeService, type Service } from '../../../src/compose/service.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { systemClock } from '../../../src/core/clock.js';
 import { createLogger } from '../../../src/core/logger.js';
-import { generateMasterKeyText } from '../../../src/crypto/sealed-box.js';
+import { generateMasterKeyText } from '../../../src/core/sealed-box.js';
 import { freePort } from './ports.js';
 
 export interface StsServer {

@@ -1,17 +1,17 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
-import { bounded } from './core/bounded.js';
-import { MethodNotAllowed, NotFound } from './core/oauth-errors.js';
-import { accessLog } from './http/access-log.js';
-import { allowedMethods } from './http/allowed-methods.js';
-import type { AppEnv } from './http/env.js';
-import { toErrorResponse } from './http/errors.js';
-import { requestIds } from './http/request-id.js';
-import { discoveryRoutes, type DiscoveryDeps } from './http/routes/discovery.js';
-import { faviconRoutes } from './http/routes/favicon.js';
-import { healthRoutes, type HealthDeps } from './http/routes/health.js';
-import { oauthRoutes, type OAuthRoutesDeps } from './http/routes/oauth.js';
+import { bounded } from '../core/bounded.js';
+import { MethodNotAllowed, NotFound } from '../core/oauth-errors.js';
+import { accessLog } from '../http/access-log.js';
+import { allowedMethods } from '../http/allowed-methods.js';
+import type { AppEnv } from '../http/env.js';
+import { toErrorResponse } from '../http/errors.js';
+import { requestIds } from '../http/request-id.js';
+import { discoveryRoutes, type DiscoveryDeps } from '../oauth/discovery.js';
+import { faviconRoutes } from '../ops/favicon.js';
+import { healthRoutes, type HealthDeps } from '../ops/health.js';
+import { oauthRoutes, type OAuthRoutesDeps } from '../oauth/routes.js';
 
 export interface AppDeps {
   logger: Logger;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { audience, envName, filePath, id, origin, scope } from '../config/primitives.js';
-import { parseTemplate } from './route-match.js';
+import { audience, envName, filePath, id, origin, scope } from './primitives.js';
+import { parseTemplate } from '../core/path-template.js';
 
 /**
  * The `upstreams` section: each upstream API campus-sts holds OAuth credentials for, with a provider preset

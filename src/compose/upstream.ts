@@ -3,23 +3,23 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config/schema.js';
 import { readSecret } from '../config/secrets.js';
 import type { Clock } from '../core/clock.js';
-import type { MasterKeyring } from '../crypto/sealed-box.js';
+import type { MasterKeyring } from '../core/sealed-box.js';
 import type { Db } from '../db/client.js';
 import type { AppEnv } from '../http/env.js';
 import type { VerifyDeps } from '../tokens/verify.js';
-import { seedRef, upstreamAudience } from './config.js';
-import { createConnectService } from './connect.js';
-import { combineAdminGates, createAdminTokenGate, type AdminGate } from './http/admin-gate.js';
-import { connectRoutes } from './http/connect-routes.js';
-import { proxyRoutes } from './http/proxy-routes.js';
-import type { FetchFn, UpstreamObserver } from './provider.js';
-import { createProvider } from './providers/index.js';
-import { createUpstreamDispatcher } from './forward.js';
-import { compileRoutes, createProxy, type ProxyUpstream } from './proxy.js';
-import { createUpstreamRelease, type UpstreamRelease } from './release.js';
-import type { UpstreamAuthStateStore } from './auth-states.js';
-import type { ConnectionStore } from './vault-store.js';
-import { createVault, type UpstreamEntry, type Vault } from './vault.js';
+import { seedRef, upstreamAudience } from '../config/upstream.js';
+import { createConnectService } from '../upstream/connect.js';
+import { combineAdminGates, createAdminTokenGate, type AdminGate } from '../upstream/http/admin-gate.js';
+import { connectRoutes, type ConnectRoutesDeps } from '../upstream/http/connect-routes.js';
+import { proxyRoutes } from '../upstream/http/proxy-routes.js';
+import type { FetchFn, UpstreamObserver } from '../upstream/provider.js';
+import { createProvider } from '../upstream/providers/index.js';
+import { createUpstreamDispatcher } from '../upstream/forward.js';
+import { compileRoutes, createProxy, type ProxyUpstream } from '../upstream/proxy.js';
+import { createUpstreamRelease, type UpstreamRelease } from '../upstream/release.js';
+import type { UpstreamAuthStateStore } from '../upstream/auth-states.js';
+import type { ConnectionStore } from '../upstream/vault-store.js';
+import { createVault, type UpstreamEntry, type Vault } from '../upstream/vault.js';
 
 export interface UpstreamVaultDeps {
   config: Config;
@@ -76,8 +76,8 @@ export async function composeUpstreams(
     verify: VerifyDeps;
     issuer: string;
     maxBodyBytes: number;
-    /** Admin console sessions with role `admin`: how people connect and disconnect accounts. */
-    consoleGate?: AdminGate | undefined;
+    /** Admin console sessions with role `admin`: how people connect and disconnect accounts; and how the console answers its refusals. */
+    console: { gate: AdminGate; answerRefusal: ConnectRoutesDeps['answerConsoleRefusal'] };
     authStates: UpstreamAuthStateStore;
   },
 ): Promise<UpstreamModule> {
@@ -90,7 +90,7 @@ export async function composeUpstreams(
   // Console sessions first; the shared token only when `upstream_admin` is configured (an automation credential).
   const admin = deps.config.upstream_admin;
   const token = createAdminTokenGate(admin ? readSecret({ env: admin.token_env, file: admin.token_file }, 'upstream_admin', deps.env) : undefined);
-  const gate = combineAdminGates(...(deps.consoleGate ? [deps.consoleGate] : []), token);
+  const gate = combineAdminGates(deps.console.gate, token);
   const connect = createConnectService({ db: deps.db, audit: deps.audit, clock: deps.clock, keyring: deps.keyring, states: deps.authStates, vault, upstreams: entries, issuer: deps.issuer });
   const releasing = deps.config.clients.some((c) => c.upstream_token_release.length > 0);
   return {
@@ -99,6 +99,7 @@ export async function composeUpstreams(
       connectRoutes({
         connect,
         gate,
+        answerConsoleRefusal: deps.console.answerRefusal,
         vault,
         db: deps.db,
         audit: deps.audit,

@@ -8,7 +8,7 @@ import { serviceSecrets } from '../db/schema/service-secrets.js';
 import { signingKeys } from '../db/schema/signing-keys.js';
 import { upstreamAuthStates } from '../db/schema/upstream-auth-states.js';
 import { createConnectionStore } from '../upstream/vault-store.js';
-import { open, seal, sealedKeyId, type MasterKeyring } from './sealed-box.js';
+import { open, seal, sealedKeyId, type MasterKeyring } from '../core/sealed-box.js';
 
 /**
  * `campus-sts keys rotate-master`: re-seals every value sealed with a previous master key under the current

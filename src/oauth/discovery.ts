@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { JWK } from 'jose';
-import { CLIENT_ASSERTION_ALGORITHMS } from '../../core/constants.js';
-import type { AppEnv } from '../env.js';
+import { CLIENT_ASSERTION_ALGORITHMS } from '../core/constants.js';
+import type { AppEnv } from '../http/env.js';
 
 /** The endpoints the service publishes, all under the issuer URL. */
 export function endpointUrls(issuer: string) {

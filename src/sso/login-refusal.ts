@@ -1,27 +1,6 @@
 import type { AuditEvent } from '../audit/events.js';
+import { BrowserRefusal, type RefusalText } from '../http/browser-refusal.js';
 import { samlRefusalText, type SamlRefusalReason } from '../saml/errors.js';
-
-export interface RefusalText {
-  title: string;
-  message: string;
-  whatToDo: string;
-}
-
-/**
- * A refusal in a browser flow: answered with a friendly page (never a stack trace), and recorded in the audit
- * log. `audit` is the row still to write; it is absent when the row was already written in the transaction
- * of the change (e.g. a policy refusal that consumed the pending login).
- */
-export class BrowserRefusal extends Error {
-  constructor(
-    readonly status: 400 | 403 | 404 | 413,
-    readonly text: RefusalText,
-    readonly reason: string,
-    readonly audit?: AuditEvent,
-  ) {
-    super(reason);
-  }
-}
 
 type SamlLoginRow = Extract<AuditEvent, { event: 'saml.login' }>;
 
@@ -34,9 +13,12 @@ export function samlLoginRefusal(
   detail: string | undefined,
   row: Omit<SamlLoginRow, 'event' | 'outcome' | 'reason'>,
   status: 400 | 413 = 400,
+  /** What to do next, when the feature that started the sign-in says it better (the console: sign in there again). */
+  whatToDo?: string,
 ): BrowserRefusal {
   const text = samlRefusalText(reason, detail);
-  return new BrowserRefusal(status, explainSamlRefusal(reason), text, { event: 'saml.login', outcome: 'refused', ...row, reason: text });
+  const page = explainSamlRefusal(reason);
+  return new BrowserRefusal(status, whatToDo ? { ...page, whatToDo } : page, text, { event: 'saml.login', outcome: 'refused', ...row, reason: text });
 }
 
 const RETRY = 'Go back to the survey link you were given and open it again in this browser.';

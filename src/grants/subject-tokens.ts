@@ -20,7 +20,7 @@ export interface Subject {
   reference: string;
 }
 
-/** One handler per `subject_token_type` (RFC 8693 §3), registered at start; the SAML module adds `saml2`. */
+/** One handler per `subject_token_type` (RFC 8693 §3), registered at start (compose/ hands them in: exchange/ implements this port without importing it). */
 export interface SubjectTokenHandler {
   readonly tokenType: TokenTypeUri;
   validate(token: string, ctx: { client: Client }): Promise<Subject>;

@@ -1,15 +1,31 @@
 import { quote } from '../core/bounded.js';
 import { GRANT_TYPES, TOKEN_TYPES } from '../core/constants.js';
 import { InvalidRequest } from '../core/oauth-errors.js';
-import { decideAndMint, type MintingDeps } from '../grants/issue.js';
-import type { GrantHandler } from '../grants/types.js';
-import type { FormParams } from '../http/form-params.js';
+import { decideAndMint, type MintingDeps } from './issue.js';
+import type { GrantHandler, GrantResult } from './types.js';
+import type { FormParams } from '../core/form-params.js';
 import { decideActor } from './policy.js';
-import type { Subject, SubjectTokenRegistry } from './types.js';
+import type { Subject, SubjectTokenRegistry } from './subject-tokens.js';
 import type { Client } from '../clients/registry.js';
-import { requestedAudiences } from '../grants/targets.js';
-import { requestedScopes } from '../grants/types.js';
-import type { UpstreamRelease } from '../upstream/release.js';
+import { requestedAudiences } from './targets.js';
+import { requestedScopes } from './types.js';
+
+/**
+ * Port: token release by the upstream feature (RFC 8693 with `audience`/`resource` naming an upstream), handed
+ * in by compose/; absent when no client may receive upstream tokens.
+ */
+export interface UpstreamRelease {
+  /** The upstream this request asks to have released, or undefined when the normal policy applies. */
+  target(client: Client, targets: readonly string[]): string | undefined;
+  release(p: {
+    upstream: string;
+    subject: { sub: string; reference: string };
+    requestedType: string | undefined;
+    scopes: readonly string[] | undefined;
+    hasActor: boolean;
+    subjectTokenType: string;
+  }): Promise<GrantResult>;
+}
 
 /** Token types we can issue (RFC 8693 §2.1 `requested_token_type`): both are our JWT access token. */
 const ISSUABLE = new Set<string>([TOKEN_TYPES.accessToken, TOKEN_TYPES.jwt]);

@@ -2,54 +2,55 @@ import { createHash } from 'node:crypto';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
-import { createAuditLog, type AuditLog } from './audit/audit-log.js';
-import { createAuditCheckpointStore, type AuditCheckpointStore } from './audit/checkpoint-store.js';
-import { createClientAssertionStore, type ClientAssertionStore } from './clients/assertion-replay.js';
-import { createClientAuthenticator } from './clients/authenticate.js';
-import { createFailureThrottle } from './clients/failure-throttle.js';
-import { createBulkhead, inSlot } from './core/bulkhead.js';
-import { serviceBusy } from './core/oauth-errors.js';
-import { buildClientRegistry } from './clients/registry.js';
-import type { Config } from './config/schema.js';
-import { checkSecrets, readSecret } from './config/secrets.js';
-import type { Clock } from './core/clock.js';
-import { GRANT_TYPES, TOKEN_TYPES } from './core/constants.js';
-import { createKeyring, parseMasterKey } from './crypto/sealed-box.js';
-import { startCheckpointer } from './db/checkpointer.js';
-import { openDatabase } from './db/client.js';
-import { createGroupCommitter } from './db/group-commit.js';
-import { createLaunchCodes, type LaunchCodeStore } from './launch/launch-codes.js';
-import { createServiceSecretStore, type ServiceSecretStore } from './launch/service-secrets.js';
-import type { AssertionReplayStore } from './saml/types.js';
-import { createAssertionReplayStore } from './sso/assertion-replay.js';
-import { createPendingLogins, type PendingLoginStore } from './sso/pending-logins.js';
-import { schedulePruning } from './db/prune-expired.js';
-import { composeSso } from './sso/compose-sso.js';
-import { staleMetadata } from './sso/build-service-provider.js';
-import { composeAdmin } from './admin/compose-admin.js';
-import { createAdminSessionStore, type AdminSessionStore } from './admin/sessions.js';
-import type { AuditObserver } from './audit/audit-log.js';
-import { createMetrics, metricsRoutes } from './ops/metrics.js';
-import type { TokenPolicy } from './exchange/policy.js';
-import { createOwnTokenHandler } from './exchange/subject-tokens/own-token.js';
-import { createTokenExchangeGrant } from './exchange/token-exchange.js';
-import { createSubjectTokenRegistry } from './exchange/types.js';
-import { createClientCredentialsGrant } from './grants/client-credentials.js';
-import { createGrantRegistry } from './grants/types.js';
-import type { AppEnv } from './http/env.js';
-import { createAdmission } from './http/admission.js';
-import { endpointUrls } from './http/routes/discovery.js';
-import { createSourceAddress } from './http/source-address.js';
-import { commitAudited } from './oauth/commit.js';
-import { createIntrospection } from './oauth/introspection.js';
-import { createRevocation } from './oauth/revocation.js';
-import { createTokenEndpoint } from './oauth/token-endpoint.js';
-import { createKeystore, ensureSigningKey } from './tokens/keystore.js';
-import { createRevocations, type RevocationStore } from './tokens/revocations.js';
-import { createSigningKeyStore, type SigningKeyStore } from './tokens/signing-keys.js';
-import { createUpstreamAuthStateStore, type UpstreamAuthStateStore } from './upstream/auth-states.js';
-import { composeUpstreams } from './upstream/module.js';
-import { createConnectionStore, type ConnectionStore } from './upstream/vault-store.js';
+import { createAuditLog, type AuditLog } from '../audit/audit-log.js';
+import { createAuditCheckpointStore, type AuditCheckpointStore } from '../audit/checkpoint-store.js';
+import { createClientAssertionStore, type ClientAssertionStore } from '../clients/assertion-replay.js';
+import { createClientAuthenticator } from '../clients/authenticate.js';
+import { createFailureThrottle } from '../clients/failure-throttle.js';
+import { createBulkhead, inSlot } from '../core/bulkhead.js';
+import { serviceBusy } from '../core/oauth-errors.js';
+import { buildClientRegistry } from '../clients/registry.js';
+import type { Config } from '../config/schema.js';
+import { checkSecrets, readSecret } from '../config/secrets.js';
+import type { Clock } from '../core/clock.js';
+import { GRANT_TYPES, TOKEN_TYPES } from '../core/constants.js';
+import { createKeyring, parseMasterKey } from '../core/sealed-box.js';
+import { startCheckpointer } from '../db/checkpointer.js';
+import { openDatabase } from '../db/client.js';
+import { createGroupCommitter } from '../db/group-commit.js';
+import { createLaunchCodes, type LaunchCodeStore } from '../launch/launch-codes.js';
+import { createServiceSecretStore, type ServiceSecretStore } from '../launch/service-secrets.js';
+import type { AssertionReplayStore } from '../saml/types.js';
+import { createAssertionReplayStore } from '../sso/assertion-replay.js';
+import { createPendingLogins, type PendingLoginStore } from '../sso/pending-logins.js';
+import { schedulePruning } from '../db/prune-expired.js';
+import { composeSso } from './sso.js';
+import { staleMetadata } from '../sso/build-service-provider.js';
+import { composeAdmin } from './admin.js';
+import { createAdminSessionStore, type AdminSessionStore } from '../admin/sessions.js';
+import type { AuditObserver } from '../audit/audit-log.js';
+import { createMetrics, metricsRoutes } from '../ops/metrics.js';
+import { samlRefusalReasonOf } from '../saml/errors.js';
+import type { TokenPolicy } from '../grants/policy.js';
+import { createOwnTokenHandler } from '../exchange/subject-tokens/own-token.js';
+import { createTokenExchangeGrant } from '../grants/token-exchange.js';
+import { createSubjectTokenRegistry } from '../grants/subject-tokens.js';
+import { createClientCredentialsGrant } from '../grants/client-credentials.js';
+import { createGrantRegistry } from '../oauth/grant-port.js';
+import type { AppEnv } from '../http/env.js';
+import { createAdmission } from '../http/admission.js';
+import { createSourceAddress } from '../http/source-address.js';
+import { commitAudited } from '../audit/commit.js';
+import { endpointUrls } from '../oauth/discovery.js';
+import { createIntrospection } from '../oauth/introspection.js';
+import { createRevocation } from '../oauth/revocation.js';
+import { createTokenEndpoint } from '../oauth/token-endpoint.js';
+import { createKeystore, ensureSigningKey } from '../tokens/keystore.js';
+import { createRevocations, type RevocationStore } from '../tokens/revocations.js';
+import { createSigningKeyStore, type SigningKeyStore } from '../tokens/signing-keys.js';
+import { createUpstreamAuthStateStore, type UpstreamAuthStateStore } from '../upstream/auth-states.js';
+import { composeUpstreams } from './upstream.js';
+import { createConnectionStore, type ConnectionStore } from '../upstream/vault-store.js';
 
 export interface ServiceOptions {
   config: Config;
@@ -123,7 +124,7 @@ export async function composeService(opts: ServiceOptions) {
   checkSecrets(config, opts.env);
   const clients = await buildClientRegistry(config, opts.env);
   // This instance's metrics registry, first: the audit writer and the upstreams report into it.
-  const metrics = createMetrics();
+  const metrics = createMetrics({ samlRefusalReason: samlRefusalReasonOf });
   const { keyring, database, audit, committer, stores, keyDeps } = openStore(config, opts.env, clock, metrics.audit, onceEach((id) =>
     logger.error({ key_id: id }, 'master key changed: restart with the new key'),
   ));
@@ -156,15 +157,15 @@ export async function composeService(opts: ServiceOptions) {
     maxTtlSeconds: config.tokens.max_ttl_seconds,
   };
   const minting = { keystore, clock, issuer, policy };
-  // Before SSO: the ACS completes console sign-ins through `admin.completeLogin`; `admin.requireAdmin(role)` guards admin routes.
+  // Before SSO: the ACS completes console sign-ins through `admin.completion`; `admin.requireAdmin(role)` guards admin routes.
   const admin = composeAdmin({ config, db, audit, clock, issuer, sessionStore: stores.adminSessions, checkpointStore: stores.auditCheckpoints, signingKey: () => keystore.signingKey() });
-  const sso = await composeSso({ config, db, audit, stores, clock, keyring, minting, tokenEndpoint: urls.token, adminLogin: admin.completeLogin });
+  const sso = await composeSso({ config, db, audit, stores, clock, keyring, minting, tokenEndpoint: urls.token, completions: [admin.completion] });
   const subjectTokens = createSubjectTokenRegistry([
     createOwnTokenHandler(TOKEN_TYPES.jwt, verify),
     createOwnTokenHandler(TOKEN_TYPES.accessToken, verify),
     ...sso.subjectTokens,
   ]);
-  const upstreams = await composeUpstreams({ config, env: opts.env, db, audit, clock, keyring, connections: stores.upstreamConnections, authStates: stores.upstreamAuthStates, verify, issuer, maxBodyBytes: config.server.max_body_bytes, observer: metrics.upstream, consoleGate: admin.upstreamGate });
+  const upstreams = await composeUpstreams({ config, env: opts.env, db, audit, clock, keyring, connections: stores.upstreamConnections, authStates: stores.upstreamAuthStates, verify, issuer, maxBodyBytes: config.server.max_body_bytes, observer: metrics.upstream, console: admin.upstreamConsole });
   const grants = createGrantRegistry([
     createClientCredentialsGrant(minting),
     createTokenExchangeGrant({ ...minting, subjectTokens, upstreamRelease: upstreams.release }),
@@ -225,7 +226,7 @@ export async function composeService(opts: ServiceOptions) {
       grantTypes: [...grants.keys()],
       publicJwks: () => keystore.publicJwks(),
     },
-    features: [...sso.routes, ...upstreams.routes, ...admin.routes(sso.browserSignIn), ...(opts.extraRoutes ?? [])],
+    features: [...sso.routes, ...upstreams.routes, ...admin.routes(sso.browserSignIn?.start), ...(opts.extraRoutes ?? [])],
     ops: { http: metrics.http, routes: metricsRoutes(metrics) },
     admission: admission.middleware,
     health: {

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { TemporarilyUnavailable } from '../core/oauth-errors.js';
+import { TemporarilyUnavailable } from './oauth-errors.js';
 
 /**
  * AES-256-GCM encryption at rest for signing keys and upstream tokens. Each sealed value names the master

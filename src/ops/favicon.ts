@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { AppEnv } from '../env.js';
+import type { AppEnv } from '../http/env.js';
 
 /**
  * The icon browsers ask every origin for on every page (`/favicon.ico`): a 32×32 ICO holding one PNG (a white

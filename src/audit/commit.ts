@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditLog } from './audit-log.js';
 import { TemporarilyUnavailable } from '../core/oauth-errors.js';
-import { DatabaseUnusable, type Tx } from '../db/client.js';
+import { DatabaseUnusable } from '../db/client.js';
+import type { Tx } from '../db/tx.js';
 
 /**
  * Commits a state change and its audit row in one transaction (group-committed with the changes of other

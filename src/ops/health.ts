@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { AppEnv } from '../env.js';
+import type { AppEnv } from '../http/env.js';
 
 export interface HealthDeps {
   /**

@@ -1,4 +1,4 @@
-import { InvalidRequest } from '../core/oauth-errors.js';
+import { InvalidRequest } from './oauth-errors.js';
 
 /**
  * Parsed `application/x-www-form-urlencoded` parameters with the RFC 6749 §3.1 rules built in:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../config/load.js';
+import { ConfigError, parseConfig } from './load.js';
 
 /** The upstreams section: every mistake fails at start, naming the exact path. */
 

@@ -1,9 +1,9 @@
 import { once } from 'node:events';
 import { createWriteStream, readFileSync } from 'node:fs';
 import type { JWK } from 'jose';
-import { UsageError, type CliIo } from '../cli/io.js';
-import { resolveConfig } from '../cli/resolve-config.js';
-import { openStore } from '../compose.js';
+import { UsageError, type CliIo } from './io.js';
+import { resolveConfig } from './resolve-config.js';
+import { openStore } from '../compose/service.js';
 import { ChainBroken, createCheckpoints, keysFromDatabase, keysFromJwks } from '../audit/checkpoints.js';
 import { EXPORT_FORMATS, exportChunks, planExport, type ExportFormat } from '../audit/export.js';
 import { describeFilter, parseAuditFilter } from '../audit/query.js';

@@ -1,10 +1,10 @@
 import { Hono, type Context } from 'hono';
-import type { IntrospectionResponse } from '../../oauth/introspection.js';
-import type { OAuthRequest } from '../../oauth/audited-request.js';
-import type { TokenResponse } from '../../oauth/token-endpoint.js';
-import type { AppEnv } from '../env.js';
-import { NO_STORE } from '../errors.js';
-import { readForm } from '../read-form.js';
+import type { IntrospectionResponse } from './introspection.js';
+import type { OAuthRequest } from './audited-request.js';
+import type { TokenResponse } from './token-endpoint.js';
+import type { AppEnv } from '../http/env.js';
+import { NO_STORE } from '../http/errors.js';
+import { readForm } from '../http/read-form.js';
 
 export interface OAuthRoutesDeps {
   maxBodyBytes: number;

@@ -1,21 +1,26 @@
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
-import { InvalidRequest } from '../../core/oauth-errors.js';
-import type { LaunchService } from '../../launch/launch-service.js';
-import type { AppEnv } from '../env.js';
-import { NO_STORE } from '../errors.js';
-import { readBody } from '../read-body.js';
-import { readForm } from '../read-form.js';
+import { InvalidRequest } from '../core/oauth-errors.js';
+import type { LaunchService } from './launch-service.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { browserFlow } from '../http/browser-refusal.js';
+import type { AppEnv } from '../http/env.js';
+import { NO_STORE } from '../http/errors.js';
+import { readBody } from '../http/read-body.js';
+import { readForm } from '../http/read-form.js';
 
 const MAX_REDEEM_BYTES = 4096;
 
 /**
+ * GET /launch/{survey}: the survey link, which starts the sign-in (a friendly page with an audit row when refused).
  * POST /launch/redeem: the survey's Web Service element (server-side) or its JavaScript (CORS, allow-listed
  * origins only, no credentials) trades the one-time code for a flat JSON object of strings. Accepts a form or a
  * JSON body `{"code": "…"}`. Errors are RFC 6749 JSON.
  */
-export function launchRoutes(deps: { launch: LaunchService }): Hono<AppEnv> {
+export function launchRoutes(deps: { launch: LaunchService; audit: AuditLog }): Hono<AppEnv> {
   return new Hono<AppEnv>()
+    // Not /launch/redeem, which is POST only (another method there is a 405, not a launch of survey "redeem").
+    .get('/launch/:survey{(?!redeem$)[^/]+}', (c) => browserFlow(c, deps, () => deps.launch.start(c, c.req.param('survey'))))
     .use(
       '/launch/redeem',
       cors({ origin: (origin) => (deps.launch.allOrigins.has(origin) ? origin : null), allowMethods: ['POST'], allowHeaders: ['Content-Type'], maxAge: 600 }),

@@ -1,32 +1,32 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
-import type { MasterKeyring } from '../crypto/sealed-box.js';
+import type { MasterKeyring } from '../core/sealed-box.js';
 import type { Db } from '../db/client.js';
 import { createSaml2Handler } from '../exchange/subject-tokens/saml2.js';
-import type { SubjectTokenHandler } from '../exchange/types.js';
+import type { SubjectTokenHandler } from '../grants/subject-tokens.js';
 import type { MintingDeps } from '../grants/issue.js';
 import { createSaml2BearerGrant } from '../grants/saml2-bearer.js';
 import type { GrantHandler } from '../grants/types.js';
 import type { AppEnv } from '../http/env.js';
-import { launchRoutes } from '../http/routes/launch.js';
-import { samlRoutes, type AdminLoginCompletion } from '../http/routes/saml.js';
+import { launchRoutes } from '../launch/routes.js';
+import { createSignIn, samlRoutes, type LoginCompletion, type StartSignIn } from '../sso/routes.js';
 import type { LaunchCodeStore } from '../launch/launch-codes.js';
 import type { ServiceSecretStore } from '../launch/service-secrets.js';
 import { createLaunchService } from '../launch/launch-service.js';
 import { createPairwiseSubjects } from '../launch/pairwise.js';
 import type { Hono } from 'hono';
-import { buildServiceProvider, type IdpMetadataStatus } from './build-service-provider.js';
 import type { AssertionReplayStore } from '../saml/types.js';
-import type { PendingLoginStore } from './pending-logins.js';
-import { createSsoService, type SsoService } from './sso-service.js';
+import { buildServiceProvider, type IdpMetadataStatus } from '../sso/build-service-provider.js';
+import type { PendingLoginStore } from '../sso/pending-logins.js';
+import { createSsoService } from '../sso/sso-service.js';
 
 export interface SsoModule {
   subjectTokens: SubjectTokenHandler[];
   grants: GrantHandler[];
   routes: Hono<AppEnv>[];
-  /** Browser sign-in, for other modules' logins (the admin console); undefined when no IdP is configured. */
-  browserSignIn?: { sso: SsoService; defaultIdp: string | undefined; idpIds: string[]; loginTtlSeconds: number; metadata: IdpMetadataStatus[] };
+  /** Browser sign-in, for other features' logins (the admin console); undefined when no IdP is configured. */
+  browserSignIn?: { start: StartSignIn; metadata: IdpMetadataStatus[] };
 }
 
 /**
@@ -42,8 +42,8 @@ export async function composeSso(opts: {
   keyring: MasterKeyring;
   minting: MintingDeps;
   tokenEndpoint: string;
-  /** Answers the ACS for sign-ins started by the admin console. */
-  adminLogin?: AdminLoginCompletion;
+  /** Features that finish the sign-ins started for their purpose (the admin console); the launch feature is built here. */
+  completions: LoginCompletion[];
 }): Promise<SsoModule> {
   const { config, db, audit, clock, minting } = opts;
   const built = await buildServiceProvider(config, minting.issuer, { clock, replay: opts.stores.samlReplay });
@@ -51,11 +51,11 @@ export async function composeSso(opts: {
   const pending = opts.stores.pendingLogins;
   const loginTtlSeconds = config.saml.login_ttl_seconds;
   const sso = createSsoService({ sp: built.sp, pending, db, audit, clock, loginTtlSeconds });
+  const signIn = createSignIn({ sso, loginTtlSeconds });
   const launch = createLaunchService({
     surveys: new Map(config.surveys.map((s) => [s.id, s])),
     defaultIdp: built.defaultIdp,
-    sso,
-    pending,
+    signIn,
     codes: opts.stores.launchCodes,
     db,
     audit,
@@ -70,9 +70,9 @@ export async function composeSso(opts: {
     subjectTokens: [saml2],
     grants: [createSaml2BearerGrant({ ...minting, saml2 })],
     routes: [
-      samlRoutes({ db, audit, sp: built.sp, sso, launch, defaultIdp: built.defaultIdp, loginTtlSeconds, maxResponseBytes: config.saml.max_response_bytes, ...(opts.adminLogin ? { adminLogin: opts.adminLogin } : {}) }),
-      launchRoutes({ launch }),
+      samlRoutes({ audit, sp: built.sp, sso, defaultIdp: built.defaultIdp, loginTtlSeconds, maxResponseBytes: config.saml.max_response_bytes, completions: [launch.completion, ...opts.completions] }),
+      launchRoutes({ launch, audit }),
     ],
-    browserSignIn: { sso, defaultIdp: built.defaultIdp, idpIds: built.sp.idpIds(), loginTtlSeconds, metadata: built.metadata },
+    browserSignIn: { start: signIn, metadata: built.metadata },
   };
 }

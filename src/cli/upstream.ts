@@ -1,10 +1,10 @@
-import { UsageError, type CliIo } from '../cli/io.js';
-import { resolveConfig } from '../cli/resolve-config.js';
-import { openStore } from '../compose.js';
+import { UsageError, type CliIo } from './io.js';
+import { resolveConfig } from './resolve-config.js';
+import { openStore } from '../compose/service.js';
 import type { Clock } from '../core/clock.js';
-import { rotateMasterKey } from '../crypto/rotate-master.js';
-import { buildUpstreamVault } from './module.js';
-import { describeConnections, formatStatusTable } from './status.js';
+import { rotateMasterKey } from './rotate-master.js';
+import { buildUpstreamVault } from '../compose/upstream.js';
+import { describeConnections, formatStatusTable } from '../upstream/status.js';
 
 /** The CLI verbs of the upstream feature; `cli/main.ts` adds them to its table (same shape as its verbs). */
 interface UpstreamVerb {

@@ -8,24 +8,23 @@ import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/client.js';
 import type { AppEnv } from '../http/env.js';
-import type { AdminLoginCompletion } from '../http/routes/saml.js';
 import type { SigningKey } from '../tokens/keystore.js';
-import { createAdminLogin, type AdminSignIn } from './admin-login.js';
-import { auditApiRoutes, publicCheckpointRoutes } from './audit-api.js';
-import { auditPageRoutes } from './audit-pages.js';
-import { createRequireAdmin, type RequireAdmin } from './require-admin.js';
-import { createAdminSessions, type AdminSessionStore } from './sessions.js';
+import { createAdminLogin, type AdminLogin, type AdminSignIn } from '../admin/admin-login.js';
+import { auditApiRoutes, publicCheckpointRoutes } from '../admin/audit-api.js';
+import { auditPageRoutes } from '../admin/audit-pages.js';
+import { createRequireAdmin, type RequireAdmin } from '../admin/require-admin.js';
+import { createAdminSessions, type AdminSessionStore } from '../admin/sessions.js';
 import type { AdminGate } from '../upstream/http/admin-gate.js';
-import { createSessionAdminGate } from '../upstream/http/session-gate.js';
+import { answerConsoleRefusal, createSessionAdminGate } from '../admin/upstream-gate.js';
 
 export interface AdminModule {
   /** The guard for admin routes: `requireAdmin('auditor')`, `requireAdmin('admin')` (CSRF-checked for unsafe methods). */
   requireAdmin: RequireAdmin;
-  /** The ACS hook for sign-ins started at /admin/login (give it to `composeSso`). */
-  completeLogin: AdminLoginCompletion;
+  /** Finishes the sign-ins started at /admin/login (give it to `composeSso`, which registers it at the ACS). */
+  completion: AdminLogin['completion'];
   checkpoints: Checkpoints;
   /** Console sessions with role `admin` as the gate of the upstream connect endpoints (give it to `composeUpstreams`). */
-  upstreamGate: AdminGate;
+  upstreamConsole: { gate: AdminGate; answerRefusal: typeof answerConsoleRefusal };
   /** The routers, once the SAML module is built (undefined sign-in: no IdP, the console cannot be entered). */
   routes(signIn: AdminSignIn | undefined): Hono<AppEnv>[];
   /** Starts periodic checkpoints (`admin.audit.checkpoint_interval_seconds`); returns the stop function. */
@@ -72,9 +71,9 @@ export function composeAdmin(opts: {
   const review = { db, audit, clock, issuer, checkpoints, monitor, loginWindowMs: config.saml.login_ttl_seconds * 1000 };
   return {
     requireAdmin,
-    completeLogin: login.complete,
+    completion: login.completion,
     checkpoints,
-    upstreamGate,
+    upstreamConsole: { gate: upstreamGate, answerRefusal: answerConsoleRefusal },
     routes: (signIn) => [auditApiRoutes(review, requireAdmin), auditPageRoutes(review, requireAdmin, login, signIn), publicCheckpointRoutes(checkpoints)],
     scheduleCheckpoints: (logger, every) => checkpoints.schedule(admin.audit.checkpoint_interval_seconds, logger, every),
   };
