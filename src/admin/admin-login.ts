@@ -6,7 +6,7 @@ import { sha256b64u } from '../core/hash.js';
 import type { Db } from '../db/client.js';
 import type { AppEnv } from '../http/env.js';
 import { commitAudited } from '../audit/commit.js';
-import type { Tx } from '../db/client.js';
+import type { Tx } from '../db/tx.js';
 import { BrowserRefusal } from '../http/browser-refusal.js';
 import type { SamlLogin } from '../saml/types.js';
 import { ADMIN_COOKIE } from './require-admin.js';
@@ -35,7 +35,7 @@ export interface AdminLoginToFinish {
   login: SamlLogin;
   target: string | undefined;
   requestId: string;
-  finish<T>(extra: Record<string, never>, work: (tx: Tx) => T): Promise<T>;
+  finish<T>(extra: Record<string, never>, work: (tx: Tx) => Promise<T>): Promise<T>;
 }
 
 const NO_IDP = {
@@ -69,20 +69,20 @@ export function createAdminLogin(deps: AdminLoginDeps) {
       retry: 'Open the console again at /admin/login.',
       complete: async (c: Context<AppEnv>, { login, target, requestId, finish }: AdminLoginToFinish): Promise<Response> => {
         const refuse = (reason: string) => ({ refused: reason }) as const;
-        const outcome = await finish({}, (tx) => {
+        const outcome = await finish({}, async (tx) => {
           const base = { requestId, subject: login.subject } as const;
           const data = { idp: login.idpId, assertion: sha256b64u(login.assertionId) };
           if (login.idpId !== deps.idpId) {
-            deps.audit.append(tx, { event: 'admin.login', outcome: 'refused', ...base, reason: `signed in at idp "${login.idpId}", not the admin idp`, data });
+            await deps.audit.append(tx, { event: 'admin.login', outcome: 'refused', ...base, reason: `signed in at idp "${login.idpId}", not the admin idp`, data });
             return refuse('wrong idp');
           }
           const role = roleFromClaims(login.claims, deps.policy);
           if (!role) {
-            deps.audit.append(tx, { event: 'admin.login', outcome: 'refused', ...base, reason: `no admin role: ${deps.policy.claim} has none of the configured values`, data });
+            await deps.audit.append(tx, { event: 'admin.login', outcome: 'refused', ...base, reason: `no admin role: ${deps.policy.claim} has none of the configured values`, data });
             return refuse('no role');
           }
-          const session = deps.sessions.create(tx, { subject: login.subject, role, idpId: login.idpId });
-          deps.audit.append(tx, { event: 'admin.login', outcome: 'success', ...base, data: { ...data, role } });
+          const session = await deps.sessions.create(tx, { subject: login.subject, role, idpId: login.idpId });
+          await deps.audit.append(tx, { event: 'admin.login', outcome: 'success', ...base, data: { ...data, role } });
           return { session };
         });
         if ('refused' in outcome) throw noAccess(login.subject);
@@ -94,9 +94,9 @@ export function createAdminLogin(deps: AdminLoginDeps) {
 
     /** Sign-out: the session row goes, the cookie is cleared, and it is recorded. */
     async logout<E extends AppEnv>(c: Context<E>, admin: AdminPrincipal): Promise<Response> {
-      await commitAudited(deps, (tx) => {
-        deps.sessions.end(tx, admin.sessionKey);
-        deps.audit.append(tx, { event: 'admin.logout', outcome: 'success', requestId: c.get('requestId'), subject: admin.subject, data: { role: admin.role } });
+      await commitAudited(deps, async (tx) => {
+        await deps.sessions.end(tx, admin.sessionKey);
+        await deps.audit.append(tx, { event: 'admin.logout', outcome: 'success', requestId: c.get('requestId'), subject: admin.subject, data: { role: admin.role } });
       });
       setCookie(c, ADMIN_COOKIE, '', { path: '/', httpOnly: true, secure: true, sameSite: 'Lax', maxAge: 0 });
       return c.redirect('/admin/signed-out', 303);

@@ -46,8 +46,8 @@ export async function streamExport(c: Context<AdminEnv>, deps: AuditReviewDeps):
   const filter = parseAuditFilter(params);
   const plan = planExport(deps.db, format, filter);
   const admin = c.get('admin');
-  await commitAudited(deps, (tx) =>
-    deps.audit.append(tx, {
+  await commitAudited(deps, async (tx) =>
+    await deps.audit.append(tx, {
       event: 'audit.export',
       outcome: 'success',
       requestId: c.get('requestId'),
@@ -101,12 +101,12 @@ export function auditApiRoutes(deps: AuditReviewDeps, requireAdmin: RequireAdmin
     })
     .get('/admin/api/audit/status', requireAdmin('auditor'), async (c) => {
       const status = c.req.query('full') === 'true' ? await deps.monitor.refresh() : await deps.monitor.current();
-      const cp = deps.checkpoints.latest();
+      const cp = await deps.checkpoints.latest();
       return c.json({ ...status, latest_checkpoint: cp ? { id: cp.id, at: cp.at, last_id: cp.lastId, head_hash: cp.headHash, kid: cp.kid } : null }, 200, NO_STORE);
     })
     .get('/admin/api/audit/export', requireAdmin('auditor'), (c) => streamExport(c, deps))
-    .get('/admin/api/audit/checkpoints', requireAdmin('auditor'), (c) =>
-      c.json({ checkpoints: deps.checkpoints.list(50).map((cp) => ({ id: cp.id, at: cp.at, last_id: cp.lastId, head_hash: cp.headHash, rows: cp.rows, kid: cp.kid, jws: cp.jws })) }, 200, NO_STORE),
+    .get('/admin/api/audit/checkpoints', requireAdmin('auditor'), async (c) =>
+      c.json({ checkpoints: (await deps.checkpoints.list(50)).map((cp) => ({ id: cp.id, at: cp.at, last_id: cp.lastId, head_hash: cp.headHash, rows: cp.rows, kid: cp.kid, jws: cp.jws })) }, 200, NO_STORE),
     )
     .post('/admin/api/audit/checkpoints', requireAdmin('admin'), async (c) => {
       const cp = await deps.checkpoints.create('console', { subject: c.get('admin').subject, requestId: c.get('requestId') });
@@ -136,8 +136,8 @@ export function auditApiRoutes(deps: AuditReviewDeps, requireAdmin: RequireAdmin
 
 /** GET /audit/checkpoints/latest: the newest signed checkpoint (a JWS, verifiable with /jwks.json), public. */
 export function publicCheckpointRoutes(checkpoints: Checkpoints): Hono<AppEnv> {
-  return new Hono<AppEnv>().get('/audit/checkpoints/latest', (c) => {
-    const cp = checkpoints.latest();
+  return new Hono<AppEnv>().get('/audit/checkpoints/latest', async (c) => {
+    const cp = await checkpoints.latest();
     if (!cp) throw new NotFound('no checkpoint has been signed yet');
     return c.body(cp.jws, 200, { 'Content-Type': 'application/jwt', 'Cache-Control': 'no-cache' });
   });

@@ -66,7 +66,7 @@ export function auditPageRoutes(deps: AuditReviewDeps, requireAdmin: RequireAdmi
         nextCursor: rows.nextCursor,
         isFirstPage: !params.get('cursor'),
         status,
-        checkpoint: deps.checkpoints.latest(),
+        checkpoint: await deps.checkpoints.latest(),
         notice: noticeKey ? NOTICES[noticeKey] : undefined,
       });
       return page(c, view, error ? 400 : 200);

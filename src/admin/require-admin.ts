@@ -43,7 +43,7 @@ const MAX_FORM_BYTES = 64 * 1024;
 export function createRequireAdmin(deps: { sessions: AdminSessions; origin: string }): RequireAdmin {
   return (role) =>
     async function requireAdmin(c, next) {
-      const found = deps.sessions.resume(getCookie(c, ADMIN_COOKIE));
+      const found = await deps.sessions.resume(getCookie(c, ADMIN_COOKIE));
       if ('missing' in found) return adminRefusalResponse(c, { kind: 'login_required', why: found.missing });
       const admin = found.principal;
       if (!roleSatisfies(admin.role, role)) return adminRefusalResponse(c, { kind: 'forbidden', need: role });

@@ -41,8 +41,8 @@ function consoleRefusal(verdict: ConsoleRefused): AdminRefusal {
 export function createSessionAdminGate(deps: { sessions: Pick<AdminSessions, 'resume'>; origin: string; enabled: boolean }) {
   return {
     enabled: deps.enabled,
-    check(c: Context<AppEnv>, form: { single(name: string): string | undefined } | undefined): ConsoleVerdict {
-      const found = deps.sessions.resume(getCookie(c, ADMIN_COOKIE));
+    async check(c: Context<AppEnv>, form: { single(name: string): string | undefined } | undefined): Promise<ConsoleVerdict> {
+      const found = await deps.sessions.resume(getCookie(c, ADMIN_COOKIE));
       if ('missing' in found) return { refused: 'login_required', why: found.missing };
       const admin = found.principal;
       if (!roleSatisfies(admin.role, 'admin')) return { refused: 'forbidden', subject: admin.subject };

@@ -1,11 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../core/clock.js';
-import { inTransaction, openDatabase, type AppDatabase } from '../db/client.js';
+import { openDatabase, type AppDatabase } from '../db/client.js';
 import { createGroupCommitter } from '../db/group-commit.js';
 import { auditLog } from '../db/schema/audit-log.js';
 import { revokedTokens } from '../db/schema/revoked-tokens.js';
+import { sqliteHarness } from '../db/sqlite-harness.contract.js';
+import { sqliteOf, TxClosed, type Tx } from '../db/tx.js';
+import { describeAuditLogStoreContract } from './audit-log.contract.js';
 import { createAuditLog, type AuditLog } from './audit-log.js';
 import { GENESIS_HASH, hashRow } from './chain.js';
+
+describeAuditLogStoreContract('SQLite', sqliteHarness((db, clock, committer) => createAuditLog(db, clock, { committer })));
 
 let database: AppDatabase;
 let audit: AuditLog;
@@ -26,15 +31,15 @@ describe('the audit log under group commit', () => {
     expect(all.map((r) => [r.id, r.jti])).toEqual([[1, 'a'], [2, 'b'], [3, 'c']]);
     expect(all.map((r) => r.prevHash)).toEqual([GENESIS_HASH, all[0]!.hash, all[1]!.hash]);
     for (const r of all) expect(hashRow(r)).toBe(r.hash);
-    expect(audit.verify()).toEqual({ ok: true, rows: 3, lastId: 3, headHash: all[2]!.hash });
+    expect(await audit.verify()).toEqual({ ok: true, rows: 3, lastId: 3, headHash: all[2]!.hash });
   });
 
   it('drops the rows and the change of a refused change, and chains the next one onto the last kept row', async () => {
     const outcomes = await Promise.allSettled([
       audit.commit((tx) => audit.append(tx, issued('kept-1'))),
-      audit.commit((tx) => {
-        tx.insert(revokedTokens).values({ jti: 'x', clientId: 'c', revokedAt: new Date(0), expiresAt: new Date(1) }).run();
-        audit.append(tx, issued('rolled-back'));
+      audit.commit(async (tx) => {
+        sqliteOf(tx).insert(revokedTokens).values({ jti: 'x', clientId: 'c', revokedAt: new Date(0), expiresAt: new Date(1) }).run();
+        await audit.append(tx, issued('rolled-back'));
         throw new Error('refused after writing');
       }),
       audit.commit((tx) => audit.append(tx, issued('kept-2'))),
@@ -45,15 +50,22 @@ describe('the audit log under group commit', () => {
     expect(all.map((r) => [r.id, r.jti])).toEqual([[1, 'kept-1'], [2, 'kept-2']]);
     expect(all[1]!.prevHash).toBe(all[0]!.hash);
     expect(database.db.select().from(revokedTokens).all()).toEqual([]);
-    expect(audit.verify()).toMatchObject({ ok: true, rows: 2 });
+    expect(await audit.verify()).toMatchObject({ ok: true, rows: 2 });
   });
 
-  it('continues the same chain from a plain transaction (start-up and CLI writes)', async () => {
+  it('writes nothing for an append outside a transaction of the committer (a fake or an ended Tx)', async () => {
+    await expect(audit.append({} as Tx, issued('fake'))).rejects.toThrow(new TxClosed('not a transaction of the SQLite group committer'));
+    const leaked = await audit.commit(async (tx) => tx);
+    await expect(audit.append(leaked, issued('late'))).rejects.toThrow(TxClosed);
+    expect(rows()).toEqual([]);
+  });
+
+  it('continues the same chain from a second committer on the connection (start-up and CLI writes)', async () => {
     await audit.commit((tx) => audit.append(tx, issued('grouped')));
-    inTransaction(database.db, (tx) => audit.append(tx, issued('plain')));
+    await createGroupCommitter(database.db).commit((tx) => audit.append(tx, issued('other')));
     await audit.commit((tx) => audit.append(tx, issued('grouped-again')));
-    expect(rows().map((r) => [r.id, r.jti])).toEqual([[1, 'grouped'], [2, 'plain'], [3, 'grouped-again']]);
-    expect(audit.verify()).toMatchObject({ ok: true, rows: 3 });
+    expect(rows().map((r) => [r.id, r.jti])).toEqual([[1, 'grouped'], [2, 'other'], [3, 'grouped-again']]);
+    expect(await audit.verify()).toMatchObject({ ok: true, rows: 3 });
   });
 
   it('stores the time as epoch milliseconds and every column as given', async () => {
@@ -103,10 +115,10 @@ describe('client-supplied fields at the audit boundary', () => {
       actor: `${long(505)}…(+95)`,
       error: 'invalid_request',
     });
-    expect(audit.verify()).toMatchObject({ ok: true, rows: 1 });
+    expect(await audit.verify()).toMatchObject({ ok: true, rows: 1 });
   });
 
-  it('still refuses an event of the wrong shape (fails closed)', () => {
-    expect(() => database.db.transaction((tx) => audit.append(tx, { event: 'token.issue', outcome: 'refused', data: { grant_type: 'x', expires_in: 1.5 } }))).toThrow();
+  it('still refuses an event of the wrong shape (fails closed)', async () => {
+    await expect(audit.commit((tx) => audit.append(tx, { event: 'token.issue', outcome: 'refused', data: { grant_type: 'x', expires_in: 1.5 } }))).rejects.toThrow();
   });
 });

@@ -1,25 +1,30 @@
 import { and, asc, desc, gt, lte, sql, type Param, type Placeholder } from 'drizzle-orm';
 import type { Clock } from '../core/clock.js';
-import type { Db, Tx } from '../db/client.js';
+import type { Db } from '../db/client.js';
+import { sqliteOf, type Tx } from '../db/tx.js';
 import type { GroupCommitter } from '../db/group-commit.js';
 import { auditLog, type AuditRow } from '../db/schema/audit-log.js';
 import { readAnchor } from './anchor.js';
 import { GENESIS_HASH, hashRow, verifyChain, type ChainVerdict } from './chain.js';
 import { auditEventSchema, type AuditEvent } from './events.js';
 
-export interface AuditLog {
+/** The hash-chained audit log as a store: what every engine implements (contract: audit-log.contract.ts). */
+export interface AuditLogStore {
   /**
-   * Appends one row. Must run inside the caller's write transaction (the change it records); it fails closed:
-   * an invalid event or a failed insert throws and rolls the whole transaction back.
+   * Appends one row inside `tx` (the change it records); it fails closed: an invalid event or a failed insert
+   * throws and rolls the caller's change back. The row chains onto the head as `tx` sees it.
    */
-  append(tx: Tx, event: AuditEvent, at?: Date): AuditRow;
+  append(tx: Tx, event: AuditEvent, at?: Date): Promise<AuditRow>;
+  /** Checks the whole chain from its anchor (genesis, or the stored anchor after a prune), reading in pages. */
+  verify(): Promise<ChainVerdict>;
+}
+
+export interface AuditLog extends AuditLogStore {
   /**
    * Commits `change` (a state change and the rows that record it) in a transaction shared with the other
    * changes of this event-loop turn, in a savepoint of its own; settles once that transaction has committed.
    */
-  commit<T>(change: (tx: Tx) => T): Promise<T>;
-  /** Checks the whole chain from its anchor (genesis, or the stored anchor after a prune), reading in pages. */
-  verify(): ChainVerdict;
+  commit<T>(change: (tx: Tx) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -39,7 +44,8 @@ export function createAuditLog(db: Db, clock: Clock, opts: { committer: GroupCom
   // One row per token and per refusal: drizzle builds these statements once and better-sqlite3 runs them
   // directly, since drizzle's per-call parameter and row mapping costs more than SQLite's own work here
   // (head: 6.5 µs against 1 µs inside a transaction). better-sqlite3 has one connection, so they run inside
-  // whatever transaction is open on it (the caller's `tx`): the head read is the write lock holder's own view.
+  // whatever transaction is open on it (`sqliteOf` checks that is the caller's `tx`): the head read is the write
+  // lock holder's own view.
   const headQuery = db.select({ id: auditLog.id, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1).toSQL();
   const head = db.$client.prepare<unknown[], { id: number; hash: string }>(headQuery.sql);
   const placeholders = Object.fromEntries(COLUMNS.map((k) => [k, sql.placeholder(k)])) as Record<Column, ReturnType<typeof sql.placeholder>>;
@@ -54,7 +60,8 @@ export function createAuditLog(db: Db, clock: Clock, opts: { committer: GroupCom
 
   return {
     commit: (change) => committer.commit(change),
-    append(_tx, event, at = clock.now()) {
+    async append(tx, event, at = clock.now()) {
+      sqliteOf(tx);
       const started = performance.now();
       const e = auditEventSchema.parse(event);
       const last = head.get(...headQuery.params);
@@ -78,7 +85,7 @@ export function createAuditLog(db: Db, clock: Clock, opts: { committer: GroupCom
       observer?.appended(e, (performance.now() - started) / 1000);
       return full;
     },
-    verify() {
+    async verify() {
       const anchor = readAnchor(db);
       // Read from row 0 even after a prune: a row slipped in before the anchor must be reported, not skipped.
       return verifyChain(pages(db), anchor.prevHash, anchor.firstId);
@@ -88,9 +95,9 @@ export function createAuditLog(db: Db, clock: Clock, opts: { committer: GroupCom
 
 /**
  * Every row after `after` (and up to `through`, when given), in id order, one page at a time: memory stays flat
- * for any size of log. Works on the database or inside a transaction.
+ * for any size of log. Inside a transaction: pass `sqliteOf(tx)`.
  */
-export function* pages(db: Db | Tx, after = 0, through?: number, pageSize = PAGE): Generator<AuditRow> {
+export function* pages(db: Db, after = 0, through?: number, pageSize = PAGE): Generator<AuditRow> {
   for (;;) {
     const range = through === undefined ? gt(auditLog.id, after) : and(gt(auditLog.id, after), lte(auditLog.id, through));
     const rows = db.select().from(auditLog).where(range).orderBy(asc(auditLog.id)).limit(pageSize).all();

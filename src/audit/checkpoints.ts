@@ -4,12 +4,13 @@ import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import { epochSeconds } from '../core/clock.js';
 import { SIGNING_ALGORITHMS } from '../core/constants.js';
-import { inTransaction, type Db } from '../db/client.js';
-import { auditCheckpoints, type AuditCheckpointRow } from '../db/schema/audit-checkpoints.js';
+import type { Db } from '../db/client.js';
+import type { AuditCheckpointRow } from '../db/schema/audit-checkpoints.js';
 import { auditLog } from '../db/schema/audit-log.js';
 import { signingKeys } from '../db/schema/signing-keys.js';
 import { readAnchor } from './anchor.js';
 import type { AuditLog } from './audit-log.js';
+import type { AuditCheckpointStore } from './checkpoint-store.js';
 import { pages } from './audit-log.js';
 import { verifyChain } from './chain.js';
 
@@ -36,6 +37,7 @@ export class ChainBroken extends Error {}
 export interface CheckpointDeps {
   db: Db;
   audit: AuditLog;
+  store: AuditCheckpointStore;
   clock: Clock;
   issuer: string;
   /** The service's current signing key (the keystore's, handed in by compose/): checkpoints are signed like tokens. */
@@ -48,15 +50,13 @@ export interface CheckpointDeps {
  * vouches for an already-tampered log. Recorded in `audit_checkpoints` and as an `audit.checkpoint` row.
  */
 export function createCheckpoints(deps: CheckpointDeps) {
-  const latest = () => deps.db.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.id)).limit(1).get();
-
   async function create(trigger: CheckpointTrigger, actor: { subject?: string; requestId?: string } = {}): Promise<AuditCheckpointRow | undefined> {
     const head = deps.db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(1).get();
     if (!head) return undefined;
     // Nothing new since the last checkpoint but its own row: a periodic run would only sign itself.
     if (trigger === 'periodic' && head.event === 'audit.checkpoint') return undefined;
     const anchor = readAnchor(deps.db);
-    const previous = latest();
+    const previous = await deps.store.latest();
     const resume = previous && previous.lastId >= anchor.firstId && previous.lastId <= head.id ? previous : undefined;
     const verdict = verifyChain(
       pages(deps.db, resume ? resume.lastId : anchor.firstId - 1, head.id),
@@ -76,13 +76,9 @@ export function createCheckpoints(deps: CheckpointDeps) {
     };
     const key = await deps.signingKey();
     const jws = await new SignJWT({ ...claims }).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: CHECKPOINT_TYP }).sign(key.key);
-    return inTransaction(deps.db, (tx) => {
-      const row = tx
-        .insert(auditCheckpoints)
-        .values({ at: now, lastId: claims.last_id, headHash: claims.head_hash, rows: claims.rows, kid: key.kid, jws })
-        .returning()
-        .get();
-      deps.audit.append(tx, {
+    return deps.audit.commit(async (tx) => {
+      const row = await deps.store.add(tx, { at: now, lastId: claims.last_id, headHash: claims.head_hash, rows: claims.rows, kid: key.kid, jws });
+      await deps.audit.append(tx, {
         event: 'audit.checkpoint',
         outcome: 'success',
         ...(actor.subject ? { subject: actor.subject } : {}),
@@ -95,8 +91,8 @@ export function createCheckpoints(deps: CheckpointDeps) {
 
   return {
     create,
-    latest,
-    list: (limit = 20) => deps.db.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.id)).limit(limit).all(),
+    latest: () => deps.store.latest(),
+    list: (limit = 20) => deps.store.list(limit),
     /**
      * Periodic checkpoints, every `intervalSeconds`; a failure is logged, never thrown. `every` is the timer
      * (an unref'd setInterval by default: it never keeps the process alive); tests pass their own.

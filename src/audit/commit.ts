@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import type { AuditLog } from './audit-log.js';
 import { TemporarilyUnavailable } from '../core/oauth-errors.js';
-import { DatabaseUnusable, type Tx } from '../db/client.js';
+import { DatabaseUnusable } from '../db/client.js';
+import type { Tx } from '../db/tx.js';
 
 /**
  * Commits a state change and its audit row in one transaction (group-committed with the changes of other
@@ -11,7 +12,7 @@ import { DatabaseUnusable, type Tx } from '../db/client.js';
  * decision the change itself throws (a refusal of any kind) rolls back that change alone and reaches the
  * caller unchanged.
  */
-export async function commitAudited<T>(deps: { audit: AuditLog }, change: (tx: Tx) => T): Promise<T> {
+export async function commitAudited<T>(deps: { audit: AuditLog }, change: (tx: Tx) => Promise<T>): Promise<T> {
   try {
     return await deps.audit.commit(change);
   } catch (err) {

@@ -1,7 +1,8 @@
 import { count, eq, gte, lte, max, min } from 'drizzle-orm';
 import type { Clock } from '../core/clock.js';
-import { inTransaction, type Db } from '../db/client.js';
+import type { Db } from '../db/client.js';
 import { auditLog } from '../db/schema/audit-log.js';
+import { sqliteOf } from '../db/tx.js';
 import { readAnchor, writeAnchor } from './anchor.js';
 import { pages, type AuditLog } from './audit-log.js';
 import { verifyChain } from './chain.js';
@@ -36,21 +37,22 @@ export function retentionCutoff(now: Date, days: number): Date {
  * `audit.prune` row is appended first, so the head of the chain is never deleted, and it records the new
  * anchor inside the chain, where moving the anchor later cannot hide.
  */
-export function pruneAuditLog(deps: { db: Db; audit: AuditLog; clock: Clock }, req: PruneRequest): PruneResult {
-  return inTransaction(deps.db, (tx) => {
-    const anchor = readAnchor(tx);
-    const firstYoung = tx.select({ id: min(auditLog.id) }).from(auditLog).where(gte(auditLog.at, req.before)).get()?.id ?? null;
-    const lastOld = firstYoung === null ? (tx.select({ id: max(auditLog.id) }).from(auditLog).get()?.id ?? 0) : firstYoung - 1;
-    const cut = lastOld >= anchor.firstId ? tx.select().from(auditLog).where(eq(auditLog.id, lastOld)).get() : undefined;
-    const removed = cut ? tx.select({ n: count() }).from(auditLog).where(lte(auditLog.id, cut.id)).get()!.n : 0;
+export function pruneAuditLog(deps: { db: Db; audit: AuditLog; clock: Clock }, req: PruneRequest): Promise<PruneResult> {
+  return deps.audit.commit(async (tx) => {
+    const db = sqliteOf(tx);
+    const anchor = readAnchor(db);
+    const firstYoung = db.select({ id: min(auditLog.id) }).from(auditLog).where(gte(auditLog.at, req.before)).get()?.id ?? null;
+    const lastOld = firstYoung === null ? (db.select({ id: max(auditLog.id) }).from(auditLog).get()?.id ?? 0) : firstYoung - 1;
+    const cut = lastOld >= anchor.firstId ? db.select().from(auditLog).where(eq(auditLog.id, lastOld)).get() : undefined;
+    const removed = cut ? db.select({ n: count() }).from(auditLog).where(lte(auditLog.id, cut.id)).get()!.n : 0;
     if (cut) {
       // Pruning a tampered range would launder it (the anchor is taken from stored hashes): verify it first.
-      const verdict = verifyChain(pages(tx, anchor.firstId - 1, cut.id), anchor.prevHash, anchor.firstId);
+      const verdict = verifyChain(pages(db, anchor.firstId - 1, cut.id), anchor.prevHash, anchor.firstId);
       if (!verdict.ok) throw new ChainBroken(`refusing to prune: the rows to remove do not verify (row ${verdict.badRowId}: ${verdict.problem})`);
     }
     const result: PruneResult = cut ? { removed, firstKeptId: cut.id + 1, anchorHash: cut.hash } : { removed: 0, firstKeptId: anchor.firstId, anchorHash: anchor.prevHash };
     if (req.dryRun) return result;
-    deps.audit.append(tx, {
+    await deps.audit.append(tx, {
       event: 'audit.prune',
       outcome: 'success',
       ...(req.subject ? { subject: req.subject } : {}),
@@ -58,7 +60,7 @@ export function pruneAuditLog(deps: { db: Db; audit: AuditLog; clock: Clock }, r
       data: { actor: req.actor, before: req.before.toISOString(), removed: result.removed, first_kept_id: result.firstKeptId, anchor_hash: result.anchorHash },
     });
     if (cut) {
-      tx.delete(auditLog).where(lte(auditLog.id, cut.id)).run();
+      db.delete(auditLog).where(lte(auditLog.id, cut.id)).run();
       writeAnchor(tx, { firstId: result.firstKeptId, prevHash: result.anchorHash, prunedAt: deps.clock.now() });
     }
     return result;

@@ -12,7 +12,6 @@ import { ExportFileError, verifyExportFile } from '../audit/verify-export.js';
 import { verifyAuditLog } from '../audit/verify-log.js';
 import type { Clock } from '../core/clock.js';
 import { OAuthError } from '../core/oauth-errors.js';
-import { inTransaction } from '../db/client.js';
 import { createKeystore } from '../tokens/keystore.js';
 
 /** The audit verbs; `cli/main.ts` adds them to its table (same shape as its verbs). */
@@ -150,7 +149,7 @@ campus-sts audit verify --file EXPORT.jsonl [--jwks FILE] [--checkpoint JWS_FILE
       const { database, audit } = openStore(config, io.env, clock);
       try {
         const plan = planExport(database.db, format, filter);
-        inTransaction(database.db, (tx) =>
+        await audit.commit((tx) =>
           audit.append(tx, { event: 'audit.export', outcome: 'success', data: { actor: 'cli', format, filter: describeFilter(filter), through_id: plan.throughId } }),
         );
         const chunks = exportChunks(database.db, plan, { exportedAt: clock.now(), issuer: config.issuer.replace(/\/$/, '') });
@@ -197,7 +196,7 @@ campus-sts audit verify --file EXPORT.jsonl [--jwks FILE] [--checkpoint JWS_FILE
       try {
         const before = retentionCutoff(clock.now(), days);
         const dryRun = values['dry-run'] === true;
-        const r = pruneAuditLog({ db: database.db, audit, clock }, { before, actor: 'cli', dryRun });
+        const r = await pruneAuditLog({ db: database.db, audit, clock }, { before, actor: 'cli', dryRun });
         const verb = dryRun ? 'would remove' : 'removed';
         io.out(`${verb} ${r.removed} rows written before ${before.toISOString()}; the chain ${dryRun ? 'would start' : 'now starts'} at row ${r.firstKeptId} (anchor ${r.anchorHash})`);
         return 0;
@@ -218,10 +217,10 @@ campus-sts audit verify --file EXPORT.jsonl [--jwks FILE] [--checkpoint JWS_FILE
     positionals: 0,
     run: async ({ values }, io, clock) => {
       const { config } = await resolveConfig(values.config as string | undefined, io);
-      const { database, audit, keyring } = openStore(config, io.env, clock);
+      const { database, audit, keyring, stores } = openStore(config, io.env, clock);
       try {
-        const keystore = createKeystore({ db: database.db, keyring, clock });
-        const checkpoints = createCheckpoints({ db: database.db, audit, clock, issuer: config.issuer.replace(/\/$/, ''), signingKey: () => keystore.signingKey() });
+        const keystore = createKeystore({ keys: stores.signingKeys, keyring, clock });
+        const checkpoints = createCheckpoints({ db: database.db, audit, store: stores.auditCheckpoints, clock, issuer: config.issuer.replace(/\/$/, ''), signingKey: () => keystore.signingKey() });
         const cp = await checkpoints.create('cli');
         if (!cp) {
           io.err('campus-sts audit checkpoint: the audit log is empty; nothing to sign');

@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
-import { inTransaction, type Db, type Tx } from '../db/client.js';
+import type { Db } from '../db/client.js';
+import { sqliteOf, type Tx } from '../db/tx.js';
 import { launchCodes } from '../db/schema/launch-codes.js';
 import { serviceSecrets } from '../db/schema/service-secrets.js';
 import { signingKeys } from '../db/schema/signing-keys.js';
@@ -24,8 +25,8 @@ interface SealedValue {
 interface SealedTable {
   name: string;
   /** Values not sealed under `current` (ids from the sealed values themselves). */
-  stale(current: string): SealedValue[];
-  reseal(tx: Tx, value: SealedValue): boolean;
+  stale(current: string): Promise<SealedValue[]>;
+  reseal(tx: Tx, value: SealedValue): Promise<boolean>;
 }
 
 function simpleTable<T extends Record<string, unknown>>(
@@ -39,8 +40,8 @@ function simpleTable<T extends Record<string, unknown>>(
 ): SealedTable {
   return {
     name,
-    stale: (current) => rows().filter((r) => sealedKeyId(value(r)) !== current).map((r) => ({ key: key(r), sealed: value(r) })),
-    reseal: (tx, v) => write(tx, v.key, seal(keyring, open(keyring, v.sealed, aad(v.key)), aad(v.key))) === 1,
+    stale: async (current) => rows().filter((r) => sealedKeyId(value(r)) !== current).map((r) => ({ key: key(r), sealed: value(r) })),
+    reseal: async (tx, v) => write(tx, v.key, seal(keyring, open(keyring, v.sealed, aad(v.key)), aad(v.key))) === 1,
   };
 }
 
@@ -51,28 +52,27 @@ export interface RotationResult {
   batches: number;
 }
 
-export function rotateMasterKey(deps: { db: Db; keyring: MasterKeyring; audit: AuditLog; clock: Clock }, batchSize = 200): RotationResult {
+export async function rotateMasterKey(deps: { db: Db; keyring: MasterKeyring; audit: AuditLog; clock: Clock }, batchSize = 200): Promise<RotationResult> {
   const { db, keyring } = deps;
   const current = keyring.current.id;
   const store = createConnectionStore(db, keyring);
   const tables: SealedTable[] = [
     simpleTable('signing_keys', () => db.select().from(signingKeys).all(), (r) => r.kid, (r) => r.privateJwkSealed, (k) => `signing_keys:${k}`,
-      (tx, k, s) => tx.update(signingKeys).set({ privateJwkSealed: s }).where(eq(signingKeys.kid, k)).run().changes, keyring),
+      (tx, k, s) => sqliteOf(tx).update(signingKeys).set({ privateJwkSealed: s }).where(eq(signingKeys.kid, k)).run().changes, keyring),
     simpleTable('service_secrets', () => db.select().from(serviceSecrets).all(), (r) => r.name, (r) => r.sealed, (k) => k,
-      (tx, k, s) => tx.update(serviceSecrets).set({ sealed: s }).where(eq(serviceSecrets.name, k)).run().changes, keyring),
+      (tx, k, s) => sqliteOf(tx).update(serviceSecrets).set({ sealed: s }).where(eq(serviceSecrets.name, k)).run().changes, keyring),
     simpleTable('launch_codes', () => db.select().from(launchCodes).all(), (r) => r.codeHash, (r) => r.payloadSealed, (k) => `launch_codes:${k}`,
-      (tx, k, s) => tx.update(launchCodes).set({ payloadSealed: s }).where(eq(launchCodes.codeHash, k)).run().changes, keyring),
+      (tx, k, s) => sqliteOf(tx).update(launchCodes).set({ payloadSealed: s }).where(eq(launchCodes.codeHash, k)).run().changes, keyring),
     simpleTable('upstream_auth_states', () => db.select().from(upstreamAuthStates).all(), (r) => r.stateHash, (r) => r.codeVerifierSealed, (k) => `upstream_auth_states:${k}`,
-      (tx, k, s) => tx.update(upstreamAuthStates).set({ codeVerifierSealed: s, keyId: current }).where(eq(upstreamAuthStates.stateHash, k)).run().changes, keyring),
+      (tx, k, s) => sqliteOf(tx).update(upstreamAuthStates).set({ codeVerifierSealed: s, keyId: current }).where(eq(upstreamAuthStates.stateHash, k)).run().changes, keyring),
     {
       name: 'upstream_connections',
-      stale: () =>
-        store
-          .rows()
+      stale: async () =>
+        (await store.rows())
           .filter((r) => r.keyId !== current || [r.accessTokenSealed, r.refreshTokenSealed].some((v) => v !== null && sealedKeyId(v) !== current))
           .map((r) => ({ key: r.upstreamId, sealed: r.accessTokenSealed ?? r.refreshTokenSealed ?? `v1.${r.keyId}` })),
-      reseal: (tx, v) => {
-        const row = store.row(v.key);
+      reseal: async (tx, v) => {
+        const row = await store.row(v.key, tx);
         return row ? store.reseal(tx, row) : false;
       },
     },
@@ -81,17 +81,18 @@ export function rotateMasterKey(deps: { db: Db; keyring: MasterKeyring; audit: A
   const previous = new Set<string>();
   let batches = 0;
   for (;;) {
-    const batch = tables.flatMap((t) => t.stale(current).map((v) => ({ table: t, value: v }))).slice(0, batchSize);
+    const stale = await Promise.all(tables.map(async (t) => (await t.stale(current)).map((v) => ({ table: t, value: v }))));
+    const batch = stale.flat().slice(0, batchSize);
     if (batch.length === 0) break;
     const counts: Record<string, number> = {};
     const ids = new Set<string>();
-    inTransaction(db, (tx) => {
+    await deps.audit.commit(async (tx) => {
       for (const { table, value } of batch) {
         const id = sealedKeyId(value.sealed);
         if (id && id !== current) ids.add(id);
-        if (table.reseal(tx, value)) counts[table.name] = (counts[table.name] ?? 0) + 1;
+        if (await table.reseal(tx, value)) counts[table.name] = (counts[table.name] ?? 0) + 1;
       }
-      deps.audit.append(tx, { event: 'key.rotate_master', outcome: 'success', data: { key_id: current, previous_key_ids: [...ids], resealed: counts } });
+      await deps.audit.append(tx, { event: 'key.rotate_master', outcome: 'success', data: { key_id: current, previous_key_ids: [...ids], resealed: counts } });
     });
     batches += 1;
     for (const [name, n] of Object.entries(counts)) total[name] = (total[name] ?? 0) + n;

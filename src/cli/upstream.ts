@@ -5,7 +5,6 @@ import type { Clock } from '../core/clock.js';
 import { rotateMasterKey } from './rotate-master.js';
 import { buildUpstreamVault } from '../compose/upstream.js';
 import { describeConnections, formatStatusTable } from '../upstream/status.js';
-import { createConnectionStore } from '../upstream/vault-store.js';
 
 /** The CLI verbs of the upstream feature; `cli/main.ts` adds them to its table (same shape as its verbs). */
 interface UpstreamVerb {
@@ -31,9 +30,9 @@ export const UPSTREAM_VERBS: Record<string, UpstreamVerb> = {
     positionals: 0,
     run: async ({ values }, io, clock) => {
       const { config } = await resolveConfig(values.config as string | undefined, io);
-      const { database, keyring } = openStore(config, io.env, clock);
+      const { database, stores } = openStore(config, io.env, clock);
       try {
-        const list = describeConnections(config.upstreams, createConnectionStore(database.db, keyring).rows());
+        const list = describeConnections(config.upstreams, await stores.upstreamConnections.rows());
         if (values.json) io.out(JSON.stringify(list, null, 2));
         else if (list.length === 0) io.out('no upstreams configured');
         else formatStatusTable(list).forEach((line) => io.out(line));
@@ -58,9 +57,9 @@ export const UPSTREAM_VERBS: Record<string, UpstreamVerb> = {
       if (!config.upstreams.some((u) => u.id === id)) {
         throw new UsageError(`no upstream "${id}" in the configuration (configured: ${config.upstreams.map((u) => u.id).join(', ') || 'none'})`);
       }
-      const { database, keyring, audit } = openStore(config, io.env, clock);
+      const { database, keyring, audit, stores } = openStore(config, io.env, clock);
       try {
-        const { vault } = buildUpstreamVault({ config, env: io.env, db: database.db, audit, clock, keyring, importSeeds: false });
+        const { vault } = await buildUpstreamVault({ config, env: io.env, db: database.db, audit, clock, keyring, connections: stores.upstreamConnections, importSeeds: false });
         const result = await vault.disconnect(id, { actor: `cli:${io.env.USER ?? io.env.LOGNAME ?? 'unknown'}` });
         if (!result.wasConnected) io.out(`${id} was not connected; nothing to do`);
         else if (result.revoked) io.out(`disconnected ${id}; its tokens were revoked at the provider`);
@@ -84,7 +83,7 @@ export const UPSTREAM_VERBS: Record<string, UpstreamVerb> = {
       const { config } = await resolveConfig(values.config as string | undefined, io);
       const { database, keyring, audit } = openStore(config, io.env, clock);
       try {
-        const r = rotateMasterKey({ db: database.db, keyring, audit, clock });
+        const r = await rotateMasterKey({ db: database.db, keyring, audit, clock });
         const total = Object.values(r.resealed).reduce((a, b) => a + b, 0);
         if (total === 0) io.out(`everything is already sealed with the current master key ${r.keyId}`);
         else {

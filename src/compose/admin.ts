@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import { createChainMonitor } from '../audit/chain-status.js';
+import type { AuditCheckpointStore } from '../audit/checkpoint-store.js';
 import { createCheckpoints, keysFromDatabase, type Checkpoints, type Every } from '../audit/checkpoints.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
@@ -12,7 +13,7 @@ import { createAdminLogin, type AdminLogin, type AdminSignIn } from '../admin/ad
 import { auditApiRoutes, publicCheckpointRoutes } from '../admin/audit-api.js';
 import { auditPageRoutes } from '../admin/audit-pages.js';
 import { createRequireAdmin, type RequireAdmin } from '../admin/require-admin.js';
-import { createAdminSessions } from '../admin/sessions.js';
+import { createAdminSessions, type AdminSessionStore } from '../admin/sessions.js';
 import type { AdminGate } from '../upstream/http/admin-gate.js';
 import { answerConsoleRefusal, createSessionAdminGate } from '../admin/upstream-gate.js';
 
@@ -41,12 +42,15 @@ export function composeAdmin(opts: {
   audit: AuditLog;
   clock: Clock;
   issuer: string;
+  sessionStore: AdminSessionStore;
+  checkpointStore: AuditCheckpointStore;
   signingKey(): Promise<SigningKey>;
 }): AdminModule {
   const { config, db, audit, clock, issuer } = opts;
   const admin = config.admin;
   const sessions = createAdminSessions({
-    db,
+    store: opts.sessionStore,
+    commit: audit.commit,
     clock,
     timeouts: { idleSeconds: admin.session.idle_timeout_seconds, absoluteSeconds: admin.session.absolute_timeout_seconds },
   });
@@ -62,7 +66,7 @@ export function composeAdmin(opts: {
     policy: { claim: admin.roles_claim, values: { auditor: admin.roles.auditor, admin: admin.roles.admin } },
     idpId: admin.idp ?? (config.idps.length === 1 ? config.idps[0]!.id : undefined),
   });
-  const checkpoints = createCheckpoints({ db, audit, clock, issuer, signingKey: opts.signingKey });
+  const checkpoints = createCheckpoints({ db, audit, store: opts.checkpointStore, clock, issuer, signingKey: opts.signingKey });
   const monitor = createChainMonitor({ db, clock, keys: keysFromDatabase(db), issuer });
   const review = { db, audit, clock, issuer, checkpoints, monitor, loginWindowMs: config.saml.login_ttl_seconds * 1000 };
   return {

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
-import { createAuditLog } from '../audit/audit-log.js';
+import { createAuditLog, type AuditLog } from '../audit/audit-log.js';
+import { createAuditCheckpointStore, type AuditCheckpointStore } from '../audit/checkpoint-store.js';
+import { createClientAssertionStore, type ClientAssertionStore } from '../clients/assertion-replay.js';
 import { createClientAuthenticator } from '../clients/authenticate.js';
 import { createFailureThrottle } from '../clients/failure-throttle.js';
 import { createBulkhead, inSlot } from '../core/bulkhead.js';
@@ -14,12 +16,18 @@ import type { Clock } from '../core/clock.js';
 import { GRANT_TYPES, TOKEN_TYPES } from '../core/constants.js';
 import { createKeyring, parseMasterKey } from '../core/sealed-box.js';
 import { startCheckpointer } from '../db/checkpointer.js';
-import { inTransaction, openDatabase } from '../db/client.js';
+import { openDatabase } from '../db/client.js';
 import { createGroupCommitter } from '../db/group-commit.js';
+import { createLaunchCodes, type LaunchCodeStore } from '../launch/launch-codes.js';
+import { createServiceSecretStore, type ServiceSecretStore } from '../launch/service-secrets.js';
+import type { AssertionReplayStore } from '../saml/types.js';
+import { createAssertionReplayStore } from '../sso/assertion-replay.js';
+import { createPendingLogins, type PendingLoginStore } from '../sso/pending-logins.js';
 import { schedulePruning } from '../db/prune-expired.js';
 import { composeSso } from './sso.js';
 import { staleMetadata } from '../sso/build-service-provider.js';
 import { composeAdmin } from './admin.js';
+import { createAdminSessionStore, type AdminSessionStore } from '../admin/sessions.js';
 import type { AuditObserver } from '../audit/audit-log.js';
 import { createMetrics, metricsRoutes } from '../ops/metrics.js';
 import { samlRefusalReasonOf } from '../saml/errors.js';
@@ -38,8 +46,11 @@ import { createIntrospection } from '../oauth/introspection.js';
 import { createRevocation } from '../oauth/revocation.js';
 import { createTokenEndpoint } from '../oauth/token-endpoint.js';
 import { createKeystore, ensureSigningKey } from '../tokens/keystore.js';
-import { createRevocations } from '../tokens/revocations.js';
+import { createRevocations, type RevocationStore } from '../tokens/revocations.js';
+import { createSigningKeyStore, type SigningKeyStore } from '../tokens/signing-keys.js';
+import { createUpstreamAuthStateStore, type UpstreamAuthStateStore } from '../upstream/auth-states.js';
 import { composeUpstreams } from './upstream.js';
+import { createConnectionStore, type ConnectionStore } from '../upstream/vault-store.js';
 
 export interface ServiceOptions {
   config: Config;
@@ -53,6 +64,25 @@ export interface ServiceOptions {
 }
 
 /**
+ * Every store the service writes or reads, each behind its engine-neutral interface (and its contract suite):
+ * a second engine plugs in by building this record from its own implementations.
+ */
+export interface Stores {
+  audit: AuditLog;
+  auditCheckpoints: AuditCheckpointStore;
+  pendingLogins: PendingLoginStore;
+  launchCodes: LaunchCodeStore;
+  samlReplay: AssertionReplayStore;
+  revocations: RevocationStore;
+  clientAssertions: ClientAssertionStore;
+  signingKeys: SigningKeyStore;
+  adminSessions: AdminSessionStore;
+  serviceSecrets: ServiceSecretStore;
+  upstreamConnections: ConnectionStore;
+  upstreamAuthStates: UpstreamAuthStateStore;
+}
+
+/**
  * Opens the database with the master key from the config's reference. Shared by the service and the CLI.
  * `onUnknownMasterKey` hears of values sealed under a key this process does not hold (see createKeyring).
  */
@@ -63,9 +93,24 @@ export function openStore(config: Config, env: NodeJS.ProcessEnv, clock: Clock, 
   const keyring = createKeyring([parseMasterKey(readSecret({ env: mk.key_env, file: mk.key_file }, 'master_key', env)), ...previous], onUnknownMasterKey);
   const database = openDatabase({ path: config.database.path, synchronous: config.database.synchronous });
   // The connection's one group committer: every request's write (audited changes, replay records) goes through it.
-  const committer = createGroupCommitter(database.db, { check: database.checkFile });
+  const committer = createGroupCommitter(database.db, { check: () => database.checkFile() });
   const audit = createAuditLog(database.db, clock, { committer, observer: auditObserver });
-  return { keyring, database, audit, committer, keyDeps: { db: database.db, keyring, clock, audit } };
+  const { db } = database;
+  const stores: Stores = {
+    audit,
+    auditCheckpoints: createAuditCheckpointStore(db),
+    pendingLogins: createPendingLogins(db),
+    launchCodes: createLaunchCodes(db, keyring),
+    samlReplay: createAssertionReplayStore(db, committer),
+    revocations: createRevocations(db),
+    clientAssertions: createClientAssertionStore(db),
+    signingKeys: createSigningKeyStore(db),
+    adminSessions: createAdminSessionStore(db),
+    serviceSecrets: createServiceSecretStore(db),
+    upstreamConnections: createConnectionStore(db, keyring),
+    upstreamAuthStates: createUpstreamAuthStateStore(db),
+  };
+  return { keyring, database, audit, committer, stores, keyDeps: { keys: stores.signingKeys, keyring, clock, audit } };
 }
 
 /**
@@ -80,13 +125,13 @@ export async function composeService(opts: ServiceOptions) {
   const clients = await buildClientRegistry(config, opts.env);
   // This instance's metrics registry, first: the audit writer and the upstreams report into it.
   const metrics = createMetrics({ samlRefusalReason: samlRefusalReasonOf });
-  const { keyring, database, audit, committer, keyDeps } = openStore(config, opts.env, clock, metrics.audit, onceEach((id) =>
+  const { keyring, database, audit, committer, stores, keyDeps } = openStore(config, opts.env, clock, metrics.audit, onceEach((id) =>
     logger.error({ key_id: id }, 'master key changed: restart with the new key'),
   ));
   const { db } = database;
   const checkpointer = database.sqlite.memory ? undefined : startCheckpointer(database.sqlite);
 
-  inTransaction(db, (tx) =>
+  await audit.commit((tx) =>
     audit.append(tx, {
       event: 'config.load',
       outcome: 'success',
@@ -100,11 +145,11 @@ export async function composeService(opts: ServiceOptions) {
   );
   await ensureSigningKey(keyDeps, config.signing.algorithm);
 
-  const keystore = createKeystore({ db, keyring, clock });
+  const keystore = createKeystore({ keys: stores.signingKeys, keyring, clock });
   // Opened now, and kept: a running instance goes on signing after `keys rotate-master` re-seals this key under
   // a master key it does not hold; and a wrong master key fails the start, not the first token request.
   await keystore.signingKey();
-  const revocations = createRevocations(db);
+  const { revocations } = stores;
   const verify = { keystore, revocations, clock, issuer, clockSkewSeconds: config.tokens.clock_skew_seconds };
   const policy: TokenPolicy = {
     audiences: new Map(config.audiences.map((a) => [a.id, { id: a.id, scopes: new Set(a.scopes), maxTtlSeconds: a.max_ttl_seconds }])),
@@ -113,14 +158,14 @@ export async function composeService(opts: ServiceOptions) {
   };
   const minting = { keystore, clock, issuer, policy };
   // Before SSO: the ACS completes console sign-ins through `admin.completion`; `admin.requireAdmin(role)` guards admin routes.
-  const admin = composeAdmin({ config, db, audit, clock, issuer, signingKey: () => keystore.signingKey() });
-  const sso = await composeSso({ config, db, audit, committer, clock, keyring, minting, tokenEndpoint: urls.token, completions: [admin.completion] });
+  const admin = composeAdmin({ config, db, audit, clock, issuer, sessionStore: stores.adminSessions, checkpointStore: stores.auditCheckpoints, signingKey: () => keystore.signingKey() });
+  const sso = await composeSso({ config, db, audit, stores, clock, keyring, minting, tokenEndpoint: urls.token, completions: [admin.completion] });
   const subjectTokens = createSubjectTokenRegistry([
     createOwnTokenHandler(TOKEN_TYPES.jwt, verify),
     createOwnTokenHandler(TOKEN_TYPES.accessToken, verify),
     ...sso.subjectTokens,
   ]);
-  const upstreams = composeUpstreams({ config, env: opts.env, db, audit, clock, keyring, verify, issuer, maxBodyBytes: config.server.max_body_bytes, observer: metrics.upstream, console: admin.upstreamConsole });
+  const upstreams = await composeUpstreams({ config, env: opts.env, db, audit, clock, keyring, connections: stores.upstreamConnections, authStates: stores.upstreamAuthStates, verify, issuer, maxBodyBytes: config.server.max_body_bytes, observer: metrics.upstream, console: admin.upstreamConsole });
   const grants = createGrantRegistry([
     createClientCredentialsGrant(minting),
     createTokenExchangeGrant({ ...minting, subjectTokens, upstreamRelease: upstreams.release }),
@@ -171,7 +216,7 @@ export async function composeService(opts: ServiceOptions) {
     oauth: {
       maxBodyBytes: config.server.max_body_bytes,
       sourceAddress: createSourceAddress(config.server.trusted_proxies),
-      token: createTokenEndpoint({ ...services, grants }),
+      token: createTokenEndpoint({ ...services, grants, clientAssertions: stores.clientAssertions }),
       introspect: createIntrospection({ ...services, verify }),
       revoke: createRevocation({ ...services, verify, revocations }),
     },
@@ -197,7 +242,7 @@ export async function composeService(opts: ServiceOptions) {
       },
     },
   });
-  const stopPruning = schedulePruning(db, clock);
+  const stopPruning = schedulePruning(committer, clock);
   const stopCheckpoints = admin.scheduleCheckpoints(logger);
   return {
     app,

@@ -3,7 +3,6 @@ import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { MasterKeyring } from '../core/sealed-box.js';
 import type { Db } from '../db/client.js';
-import type { GroupCommitter } from '../db/group-commit.js';
 import { createSaml2Handler } from '../exchange/subject-tokens/saml2.js';
 import type { SubjectTokenHandler } from '../grants/subject-tokens.js';
 import type { MintingDeps } from '../grants/issue.js';
@@ -12,13 +11,14 @@ import type { GrantHandler } from '../grants/types.js';
 import type { AppEnv } from '../http/env.js';
 import { launchRoutes } from '../launch/routes.js';
 import { createSignIn, samlRoutes, type LoginCompletion, type StartSignIn } from '../sso/routes.js';
-import { createLaunchCodes } from '../launch/launch-codes.js';
+import type { LaunchCodeStore } from '../launch/launch-codes.js';
+import type { ServiceSecretStore } from '../launch/service-secrets.js';
 import { createLaunchService } from '../launch/launch-service.js';
 import { createPairwiseSubjects } from '../launch/pairwise.js';
 import type { Hono } from 'hono';
-import { createAssertionReplayStore } from '../sso/assertion-replay.js';
+import type { AssertionReplayStore } from '../saml/types.js';
 import { buildServiceProvider, type IdpMetadataStatus } from '../sso/build-service-provider.js';
-import { createPendingLogins } from '../sso/pending-logins.js';
+import type { PendingLoginStore } from '../sso/pending-logins.js';
 import { createSsoService } from '../sso/sso-service.js';
 
 export interface SsoModule {
@@ -37,7 +37,7 @@ export async function composeSso(opts: {
   config: Config;
   db: Db;
   audit: AuditLog;
-  committer: GroupCommitter;
+  stores: { pendingLogins: PendingLoginStore; launchCodes: LaunchCodeStore; samlReplay: AssertionReplayStore; serviceSecrets: ServiceSecretStore };
   clock: Clock;
   keyring: MasterKeyring;
   minting: MintingDeps;
@@ -46,9 +46,9 @@ export async function composeSso(opts: {
   completions: LoginCompletion[];
 }): Promise<SsoModule> {
   const { config, db, audit, clock, minting } = opts;
-  const built = await buildServiceProvider(config, minting.issuer, { clock, replay: createAssertionReplayStore(db, opts.committer) });
+  const built = await buildServiceProvider(config, minting.issuer, { clock, replay: opts.stores.samlReplay });
   if (!built) return { subjectTokens: [], grants: [], routes: [] };
-  const pending = createPendingLogins(db);
+  const pending = opts.stores.pendingLogins;
   const loginTtlSeconds = config.saml.login_ttl_seconds;
   const sso = createSsoService({ sp: built.sp, pending, db, audit, clock, loginTtlSeconds });
   const signIn = createSignIn({ sso, loginTtlSeconds });
@@ -56,14 +56,14 @@ export async function composeSso(opts: {
     surveys: new Map(config.surveys.map((s) => [s.id, s])),
     defaultIdp: built.defaultIdp,
     signIn,
-    codes: createLaunchCodes(db, opts.keyring),
+    codes: opts.stores.launchCodes,
     db,
     audit,
     clock,
     keystore: minting.keystore,
     issuer: minting.issuer,
     tokens: { defaultTtlSeconds: config.tokens.default_ttl_seconds, maxTtlSeconds: config.tokens.max_ttl_seconds },
-    pairwise: createPairwiseSubjects(db, opts.keyring, clock.now()),
+    pairwise: await createPairwiseSubjects({ secrets: opts.stores.serviceSecrets, commit: audit.commit }, opts.keyring, clock.now()),
   });
   const saml2 = createSaml2Handler({ sp: built.sp, tokenEndpoint: opts.tokenEndpoint });
   return {

@@ -17,7 +17,8 @@ import { createProvider } from '../upstream/providers/index.js';
 import { createUpstreamDispatcher } from '../upstream/forward.js';
 import { compileRoutes, createProxy, type ProxyUpstream } from '../upstream/proxy.js';
 import { createUpstreamRelease, type UpstreamRelease } from '../upstream/release.js';
-import { createConnectionStore } from '../upstream/vault-store.js';
+import type { UpstreamAuthStateStore } from '../upstream/auth-states.js';
+import type { ConnectionStore } from '../upstream/vault-store.js';
 import { createVault, type UpstreamEntry, type Vault } from '../upstream/vault.js';
 
 export interface UpstreamVaultDeps {
@@ -27,6 +28,7 @@ export interface UpstreamVaultDeps {
   audit: AuditLog;
   clock: Clock;
   keyring: MasterKeyring;
+  connections: ConnectionStore;
   fetch?: FetchFn;
   /** Import changed seeded credentials (default true; the CLI's disconnect does not). */
   importSeeds?: boolean;
@@ -38,18 +40,20 @@ export interface UpstreamVaultDeps {
  * The providers (secrets read once, here) and the vault over them. Used by the service and by the CLI verbs
  * (`upstream status`, `upstream disconnect`). Seeded credentials are imported when they changed.
  */
-export function buildUpstreamVault(deps: UpstreamVaultDeps): { vault: Vault; entries: ReadonlyMap<string, UpstreamEntry> } {
+export async function buildUpstreamVault(deps: UpstreamVaultDeps): Promise<{ vault: Vault; entries: ReadonlyMap<string, UpstreamEntry> }> {
   const fetchFn = deps.fetch ?? globalThis.fetch;
   const entries = new Map<string, UpstreamEntry>();
   deps.config.upstreams.forEach((cfg, i) => {
     const clientSecret = cfg.grant === 'static' ? undefined : readSecret({ env: cfg.client_secret_env, file: cfg.client_secret_file }, `upstreams[${i}].client_secret`, deps.env);
     entries.set(cfg.id, { config: cfg, provider: createProvider(cfg, { fetch: fetchFn, clientSecret }) });
   });
-  const vault = createVault({ db: deps.db, audit: deps.audit, clock: deps.clock, store: createConnectionStore(deps.db, deps.keyring), upstreams: entries, observer: deps.observer });
-  if (deps.importSeeds !== false) deps.config.upstreams.forEach((cfg, i) => {
-    const ref = seedRef(cfg);
-    if (ref) vault.importSeed(cfg.id, readSecret(ref, `upstreams[${i}].${cfg.grant === 'static' ? 'access_token' : 'refresh_token'}`, deps.env));
-  });
+  const vault = createVault({ db: deps.db, audit: deps.audit, clock: deps.clock, store: deps.connections, upstreams: entries, observer: deps.observer });
+  if (deps.importSeeds !== false) {
+    for (const [i, cfg] of deps.config.upstreams.entries()) {
+      const ref = seedRef(cfg);
+      if (ref) await vault.importSeed(cfg.id, readSecret(ref, `upstreams[${i}].${cfg.grant === 'static' ? 'access_token' : 'refresh_token'}`, deps.env));
+    }
+  }
   return { vault, entries };
 }
 
@@ -67,17 +71,18 @@ export interface UpstreamModule {
  * `/admin/upstreams/{id}/…` (gated by console sessions, and by the `upstream_admin` token when configured), and
  * token release for the exchange grant. With no upstream configured it adds nothing.
  */
-export function composeUpstreams(
+export async function composeUpstreams(
   deps: UpstreamVaultDeps & {
     verify: VerifyDeps;
     issuer: string;
     maxBodyBytes: number;
     /** Admin console sessions with role `admin`: how people connect and disconnect accounts; and how the console answers its refusals. */
     console: { gate: AdminGate; answerRefusal: ConnectRoutesDeps['answerConsoleRefusal'] };
+    authStates: UpstreamAuthStateStore;
   },
-): UpstreamModule {
+): Promise<UpstreamModule> {
   if (deps.config.upstreams.length === 0) return { routes: [], release: undefined, vault: undefined, close: () => undefined };
-  const { vault, entries } = buildUpstreamVault(deps);
+  const { vault, entries } = await buildUpstreamVault(deps);
   const proxied = new Map<string, ProxyUpstream>([...entries].map(([id, e]) => [id, { ...e, audience: upstreamAudience(e.config), routes: compileRoutes(e.config.routes) }]));
   const dispatcher = createUpstreamDispatcher();
   const handle = createProxy({ upstreams: proxied, vault, verify: deps.verify, db: deps.db, audit: deps.audit, dispatcher, maxBodyBytes: deps.maxBodyBytes, observer: deps.observer });
@@ -86,7 +91,7 @@ export function composeUpstreams(
   const admin = deps.config.upstream_admin;
   const token = createAdminTokenGate(admin ? readSecret({ env: admin.token_env, file: admin.token_file }, 'upstream_admin', deps.env) : undefined);
   const gate = combineAdminGates(deps.console.gate, token);
-  const connect = createConnectService({ db: deps.db, audit: deps.audit, clock: deps.clock, keyring: deps.keyring, vault, upstreams: entries, issuer: deps.issuer });
+  const connect = createConnectService({ db: deps.db, audit: deps.audit, clock: deps.clock, keyring: deps.keyring, states: deps.authStates, vault, upstreams: entries, issuer: deps.issuer });
   const releasing = deps.config.clients.some((c) => c.upstream_token_release.length > 0);
   return {
     routes: [

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
-import { inTransaction, openDatabase, type AppDatabase } from './client.js';
+import { openDatabase, type AppDatabase } from './client.js';
 import { revokedTokens } from './schema/revoked-tokens.js';
 
 let dir: string;
@@ -20,10 +20,11 @@ afterEach(() => {
 });
 
 const size = () => statSync(join(dir, 'sts.sqlite')).size;
+// Raw rows in one plain transaction: the checkpointer is about pages in the WAL, not how rows got there.
 const write = (n: number) =>
-  inTransaction(database.db, (tx) => {
-    for (let i = 0; i < n; i++) tx.insert(revokedTokens).values({ jti: `${Math.random()}-${i}`.padEnd(200, 'x'), clientId: 'c', revokedAt: new Date(0), expiresAt: new Date(1) }).run();
-  });
+  database.sqlite.transaction(() => {
+    for (let i = 0; i < n; i++) database.db.insert(revokedTokens).values({ jti: `${Math.random()}-${i}`.padEnd(200, 'x'), clientId: 'c', revokedAt: new Date(0), expiresAt: new Date(1) }).run();
+  })();
 const eventually = async (check: () => boolean, ms = 5000) => {
   for (const end = Date.now() + ms; Date.now() < end; ) {
     if (check()) return true;

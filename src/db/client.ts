@@ -121,14 +121,3 @@ function refuseNewerSchema(sqlite: Database.Database): void {
     );
   }
 }
-
-/** A write transaction. Functions that must run inside one (audit appends) take this type, not `Db`. */
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-
-/**
- * Runs `fn` in one IMMEDIATE transaction (the write lock is taken at BEGIN, so concurrent writers queue
- * on the busy timeout instead of failing on lock upgrade). better-sqlite3 is synchronous: so is `fn`.
- */
-export function inTransaction<T>(db: Db, fn: (tx: Tx) => T): T {
-  return db.transaction(fn, { behavior: 'immediate' });
-}

@@ -1,29 +1,36 @@
 import { lt } from 'drizzle-orm';
 import type { Clock } from '../core/clock.js';
-import type { Db } from './client.js';
+import type { GroupCommitter } from './group-commit.js';
 import { launchCodes } from './schema/launch-codes.js';
 import { revokedTokens } from './schema/revoked-tokens.js';
 import { samlAssertions } from './schema/saml-assertions.js';
 import { samlRequests } from './schema/saml-requests.js';
 import { usedClientAssertions } from './schema/used-client-assertions.js';
+import { sqliteOf } from './tx.js';
 
 /**
  * Deletes one-time and revocation rows whose values have expired anyway (an expired token, assertion or
  * request is refused for being expired, so its row no longer protects anything). The audit log is not touched.
+ * Through the group committer, like every other write: never a statement beside an open batch.
  */
-export function pruneExpired(db: Db, clock: Clock): number {
+export function pruneExpired(committer: GroupCommitter, clock: Clock): Promise<number> {
   const now = clock.now();
-  let removed = 0;
-  for (const table of [revokedTokens, usedClientAssertions, samlRequests, samlAssertions, launchCodes]) {
-    removed += db.delete(table).where(lt(table.expiresAt, now)).run().changes;
-  }
-  return removed;
+  return committer.commit(async (tx) => {
+    let removed = 0;
+    for (const table of [revokedTokens, usedClientAssertions, samlRequests, samlAssertions, launchCodes]) {
+      removed += sqliteOf(tx).delete(table).where(lt(table.expiresAt, now)).run().changes;
+    }
+    return removed;
+  });
 }
 
 /** Prunes now and then every `intervalMs`; the timer never keeps the process alive. Returns a stop function. */
-export function schedulePruning(db: Db, clock: Clock, intervalMs = 3_600_000): () => void {
-  pruneExpired(db, clock);
-  const timer = setInterval(() => pruneExpired(db, clock), intervalMs);
+export function schedulePruning(committer: GroupCommitter, clock: Clock, intervalMs = 3_600_000): () => void {
+  // A failed prune is retried at the next interval (the rows it would remove refuse nothing meanwhile); a
+  // database that refuses writes shows in readiness through the committer's last failure.
+  const prune = () => void pruneExpired(committer, clock).catch(() => undefined);
+  prune();
+  const timer = setInterval(prune, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
 }

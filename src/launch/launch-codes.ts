@@ -1,21 +1,23 @@
 import { and, eq, gt, sql } from 'drizzle-orm';
 import { randomToken, sha256b64u } from '../core/hash.js';
 import { open, seal, type MasterKeyring } from '../core/sealed-box.js';
-import type { Db, Tx } from '../db/client.js';
+import type { Db } from '../db/client.js';
 import { launchCodes } from '../db/schema/launch-codes.js';
+import { sqliteOf, type Tx } from '../db/tx.js';
 
 /** What a redeemed code hands the survey: a flat object of strings (embedded-data friendly). */
 export type RedeemFields = Record<string, string>;
 
-export interface LaunchCodes {
+/** One-time launch codes. Contract: launch-codes.contract.ts. */
+export interface LaunchCodeStore {
   /** Stores a fresh code (hashed) with its sealed payload; returns the code for the redirect. */
-  issue(tx: Tx, entry: { surveyId: string; jti: string; fields: RedeemFields; now: Date; ttlSeconds: number }): string;
-  /** Consumes a code in one DELETE … RETURNING: it works once, and only before it expires. */
-  redeem(tx: Tx, code: string, now: Date): { surveyId: string; jti: string; fields: RedeemFields } | undefined;
+  issue(tx: Tx, entry: { surveyId: string; jti: string; fields: RedeemFields; now: Date; ttlSeconds: number }): Promise<string>;
+  /** Consumes a code in one atomic statement (DELETE … RETURNING): it works once, and only before it expires. */
+  redeem(tx: Tx, code: string, now: Date): Promise<{ surveyId: string; jti: string; fields: RedeemFields } | undefined>;
 }
 
-export function createLaunchCodes(db: Db, keyring: MasterKeyring): LaunchCodes {
-  // One of each per launch: prepared once; they run on the connection, inside the caller's transaction.
+export function createLaunchCodes(db: Db, keyring: MasterKeyring): LaunchCodeStore {
+  // One of each per launch: prepared once; they run on the one connection, inside `tx` (checked by sqliteOf).
   const insert = db
     .insert(launchCodes)
     .values({
@@ -34,7 +36,8 @@ export function createLaunchCodes(db: Db, keyring: MasterKeyring): LaunchCodes {
     .returning()
     .prepare();
   return {
-    issue(_tx, { surveyId, jti, fields, now, ttlSeconds }) {
+    async issue(tx, { surveyId, jti, fields, now, ttlSeconds }) {
+      sqliteOf(tx);
       const code = randomToken(32);
       const codeHash = sha256b64u(code);
       insert.run({
@@ -47,7 +50,8 @@ export function createLaunchCodes(db: Db, keyring: MasterKeyring): LaunchCodes {
       });
       return code;
     },
-    redeem(_tx, code, now) {
+    async redeem(tx, code, now) {
+      sqliteOf(tx);
       const codeHash = sha256b64u(code);
       const row = consume.get({ codeHash, now: launchCodes.expiresAt.mapToDriverValue(now) });
       if (!row) return undefined;

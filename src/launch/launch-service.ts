@@ -10,11 +10,11 @@ import { oauthRefusal, withRefusalAudit } from '../audit/refusal.js';
 import { commitAudited } from '../audit/commit.js';
 import type { Keystore } from '../tokens/keystore.js';
 import { mintAccessToken } from '../tokens/mint.js';
-import type { Tx } from '../db/client.js';
+import type { Tx } from '../db/tx.js';
 import { BrowserRefusal } from '../http/browser-refusal.js';
 import type { AppEnv } from '../http/env.js';
 import type { SamlLogin } from '../saml/types.js';
-import type { LaunchCodes } from './launch-codes.js';
+import type { LaunchCodeStore } from './launch-codes.js';
 import { redeemFields, unmetRequirement } from './survey-policy.js';
 
 /** How long a launch code lives: long enough for the survey platform's first page load, no longer. */
@@ -27,7 +27,7 @@ export interface LaunchDeps {
   defaultIdp: string | undefined;
   /** Port: starts a sign-in bound to this browser (the SSO feature's, handed in by compose/). */
   signIn(c: Context<AppEnv>, req: { idpId: string; purpose: 'launch'; target: string }): Promise<Response>;
-  codes: LaunchCodes;
+  codes: LaunchCodeStore;
   db: Db;
   audit: AuditLog;
   clock: Clock;
@@ -55,7 +55,7 @@ export interface LaunchLogin {
   login: SamlLogin;
   target: string | undefined;
   requestId: string;
-  finish<T>(extra: { survey: string }, work: (tx: Tx, data: LoginRowData) => T): Promise<T>;
+  finish<T>(extra: { survey: string }, work: (tx: Tx, data: LoginRowData) => Promise<T>): Promise<T>;
 }
 
 /** The survey token's `client_id` (RFC 9068 §2.2): the survey the respondent launched. */
@@ -75,8 +75,8 @@ export function createLaunchService(deps: LaunchDeps) {
     const unmet = unmetRequirement(survey.require, login.claims);
     if (unmet) {
       const reason = `survey requires ${unmet.claim} in [${unmet.wanted.join(', ')}]`;
-      await finish({ survey: survey.id }, (tx, data) => {
-        deps.audit.append(tx, { event: 'launch.issue', outcome: 'refused', requestId, subject: login.subject, reason, data });
+      await finish({ survey: survey.id }, async (tx, data) => {
+        await deps.audit.append(tx, { event: 'launch.issue', outcome: 'refused', requestId, subject: login.subject, reason, data });
       });
       throw new BrowserRefusal(
         403,
@@ -98,15 +98,15 @@ export function createLaunchService(deps: LaunchDeps) {
       { sub, aud: [survey.audience], clientId: surveyClientId(survey.id), scope: survey.scopes, expiresAt, extra: released },
       deps,
     );
-    const code = await finish({ survey: survey.id }, (tx, data) => {
-      const issued = deps.codes.issue(tx, {
+    const code = await finish({ survey: survey.id }, async (tx, data) => {
+      const issued = await deps.codes.issue(tx, {
         surveyId: survey.id,
         jti: minted.jti,
         fields: redeemFields({ jwt: minted.token, expiresAt: minted.expiresAt, sub }, released),
         now,
         ttlSeconds: LAUNCH_CODE_TTL_SECONDS,
       });
-      deps.audit.append(tx, {
+      await deps.audit.append(tx, {
         event: 'launch.issue',
         outcome: 'success',
         requestId,
@@ -176,15 +176,15 @@ export function createLaunchService(deps: LaunchDeps) {
           if (code === undefined) throw new InvalidRequest('code is required');
           if (!CODE_SHAPE.test(code)) throw new InvalidRequest('code is malformed');
           const now = deps.clock.now();
-          return commitAudited(deps, (tx) => {
-            const redeemed = deps.codes.redeem(tx, code, now);
+          return commitAudited(deps, async (tx) => {
+            const redeemed = await deps.codes.redeem(tx, code, now);
             if (!redeemed) throw new InvalidGrant('the launch code is invalid, expired or already used', 'launch code is unknown, expired or already used');
             surveyId = redeemed.surveyId;
             const survey = deps.surveys.get(redeemed.surveyId);
             if (origin !== undefined && !survey?.origins.includes(origin)) {
               throw new AccessDenied('this origin may not redeem this survey’s codes', `origin ${quote(origin, 200)} is not allowed for survey ${redeemed.surveyId}`);
             }
-            deps.audit.append(tx, {
+            await deps.audit.append(tx, {
               event: 'launch.redeem',
               outcome: 'success',
               requestId: req.requestId,

@@ -1,8 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { eq } from 'drizzle-orm';
 import { open, seal, type MasterKeyring } from '../core/sealed-box.js';
-import type { Db } from '../db/client.js';
-import { serviceSecrets } from '../db/schema/service-secrets.js';
+import type { GroupCommitter } from '../db/group-commit.js';
+import type { ServiceSecretStore } from './service-secrets.js';
 
 const NAME = 'pairwise-subject';
 
@@ -11,12 +10,13 @@ const NAME = 'pairwise-subject';
  * vendors) see unrelated identifiers for one person and cannot join their data on it. The secret is made once
  * and kept sealed in the database, so the identifiers stay stable across restarts and master-key rotations.
  */
-export function createPairwiseSubjects(db: Db, keyring: MasterKeyring, now: Date): (subject: string, audience: string) => string {
-  db.insert(serviceSecrets)
-    .values({ name: NAME, sealed: seal(keyring, randomBytes(32).toString('base64url'), NAME), createdAt: now })
-    .onConflictDoNothing()
-    .run();
-  const row = db.select().from(serviceSecrets).where(eq(serviceSecrets.name, NAME)).get()!;
-  const key = Buffer.from(open(keyring, row.sealed, NAME), 'base64url');
+export async function createPairwiseSubjects(
+  deps: { secrets: ServiceSecretStore; commit: GroupCommitter['commit'] },
+  keyring: MasterKeyring,
+  now: Date,
+): Promise<(subject: string, audience: string) => string> {
+  const candidate = seal(keyring, randomBytes(32).toString('base64url'), NAME);
+  const sealed = await deps.commit((tx) => deps.secrets.getOrAdd(tx, NAME, candidate, now));
+  const key = Buffer.from(open(keyring, sealed, NAME), 'base64url');
   return (subject, audience) => createHmac('sha256', key).update(`${audience}\n${subject}`).digest('base64url');
 }

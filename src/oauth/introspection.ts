@@ -27,8 +27,8 @@ export function createIntrospection(deps: { db: Db; audit: AuditLog; clientAuth:
         const token = form.single('token');
         if (token === undefined) throw new InvalidRequest('token is required');
         const { verified, reason } = await verifyFor(token, clientId, deps.verify);
-        await commitAudited(deps, (tx) =>
-          deps.audit.append(tx, {
+        await commitAudited(deps, async (tx) =>
+          await deps.audit.append(tx, {
             event: 'token.introspect',
             outcome: 'success',
             requestId: req.requestId,

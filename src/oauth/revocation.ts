@@ -2,7 +2,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { ClientAuthenticator } from '../clients/authenticate.js';
 import { InvalidGrant, InvalidRequest } from '../core/oauth-errors.js';
 import type { Db } from '../db/client.js';
-import type { Revocations } from '../tokens/revocations.js';
+import type { RevocationStore } from '../tokens/revocations.js';
 import { verifyOwnToken, type VerifiedToken, type VerifyDeps } from '../tokens/verify.js';
 import { oauthRefusal, withRefusalAudit } from '../audit/refusal.js';
 import { refusalCommon, type OAuthRequest, type RequestProgress } from './audited-request.js';
@@ -13,7 +13,7 @@ import { commitAudited } from '../audit/commit.js';
  * (§2.1: otherwise the request is refused; here invalid_grant, "issued to another client", RFC 6749 §5.2).
  * A token that does not verify (unknown, expired, already revoked) is answered 200 (§2.2): nothing to revoke.
  */
-export function createRevocation(deps: { db: Db; audit: AuditLog; clientAuth: ClientAuthenticator; verify: VerifyDeps; revocations: Revocations }) {
+export function createRevocation(deps: { db: Db; audit: AuditLog; clientAuth: ClientAuthenticator; verify: VerifyDeps; revocations: RevocationStore }) {
   return function revoke(req: OAuthRequest): Promise<void> {
     let target: VerifiedToken | undefined;
     const progress: RequestProgress = {};
@@ -42,9 +42,9 @@ export function createRevocation(deps: { db: Db; audit: AuditLog; clientAuth: Cl
         if (t && t.clientId !== clientId && !t.aud.includes(clientId)) {
           throw new InvalidGrant('the token was issued to another client', `token ${t.jti} was issued to client ${t.clientId}, not to or for ${clientId}`);
         }
-        await commitAudited(deps, (tx) => {
-          const revoked = t ? deps.revocations.revoke(tx, { jti: t.jti, clientId, revokedAt: deps.verify.clock.now(), expiresAt: t.expiresAt }) : false;
-          deps.audit.append(tx, {
+        await commitAudited(deps, async (tx) => {
+          const revoked = t ? await deps.revocations.revoke(tx, { jti: t.jti, clientId, revokedAt: deps.verify.clock.now(), expiresAt: t.expiresAt }) : false;
+          await deps.audit.append(tx, {
             event: 'token.revoke',
             outcome: 'success',
             requestId: req.requestId,

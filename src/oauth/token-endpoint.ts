@@ -1,5 +1,5 @@
 import type { AuditLog } from '../audit/audit-log.js';
-import { consumeClientAssertion } from '../clients/assertion-replay.js';
+import type { ClientAssertionStore } from '../clients/assertion-replay.js';
 import type { AuthenticatedClient, ClientAuthenticator } from '../clients/authenticate.js';
 import { bounded, quote } from '../core/bounded.js';
 import { CLIENT_AUTHENTICATION_FAILED, InvalidClient, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../core/oauth-errors.js';
@@ -23,6 +23,7 @@ export interface TokenEndpointDeps {
   audit: AuditLog;
   clientAuth: ClientAuthenticator;
   grants: GrantRegistry;
+  clientAssertions: ClientAssertionStore;
 }
 
 /**
@@ -50,9 +51,9 @@ export function createTokenEndpoint(deps: TokenEndpointDeps) {
         }
         const result = await grant.handle(form, auth.client);
         const assertion = auth.assertion;
-        await commitAudited(deps, (tx) => {
-          if (assertion && !consumeClientAssertion(tx, assertion)) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'client assertion jti already used');
-          deps.audit.append(tx, issued(result, grant.grantType, auth, req.requestId));
+        await commitAudited(deps, async (tx) => {
+          if (assertion && !(await deps.clientAssertions.consume(tx, assertion))) throw new InvalidClient(CLIENT_AUTHENTICATION_FAILED, 'client assertion jti already used');
+          await deps.audit.append(tx, issued(result, grant.grantType, auth, req.requestId));
         });
         return toResponse(result);
       },

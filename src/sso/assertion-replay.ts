@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { sha256b64u } from '../core/hash.js';
 import type { GroupCommitter } from '../db/group-commit.js';
 import type { Db } from '../db/client.js';
+import { sqliteOf } from '../db/tx.js';
 import { samlAssertions } from '../db/schema/saml-assertions.js';
 import type { AssertionReplayStore } from '../saml/types.js';
 
@@ -19,7 +20,10 @@ export function createAssertionReplayStore(db: Db, committer: GroupCommitter): A
   return {
     rememberOnce(idpEntityId, assertionId, expiresAt) {
       const key = sha256b64u(`${idpEntityId}\n${assertionId}`);
-      return committer.commit(() => insert.run({ key, idpEntityId, expiresAt }).changes === 1);
+      return committer.commit(async (tx) => {
+        sqliteOf(tx);
+        return insert.run({ key, idpEntityId, expiresAt }).changes === 1;
+      });
     },
   };
 }

@@ -3,7 +3,7 @@ import { getCookie, setCookie } from 'hono/cookie';
 import type { AuditLog } from '../audit/audit-log.js';
 import { randomToken } from '../core/hash.js';
 import { OAuthError } from '../core/oauth-errors.js';
-import type { Tx } from '../db/client.js';
+import type { Tx } from '../db/tx.js';
 import { BrowserRefusal, browserFlow } from '../http/browser-refusal.js';
 import type { AppEnv } from '../http/env.js';
 import { PAGE_CSP, renderNotice } from '../http/pages.js';
@@ -25,7 +25,7 @@ export interface CompletingLogin {
   /** The pending login's target (a survey id, a return path), or an unsolicited response's RelayState. */
   target: string | undefined;
   requestId: string;
-  finish<T>(extra: { survey?: string }, work: (tx: Tx, data: LoginRowData) => T): Promise<T>;
+  finish<T>(extra: { survey?: string }, work: (tx: Tx, data: LoginRowData) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -97,7 +97,7 @@ export function samlRoutes(deps: SamlRoutesDeps): Hono<AppEnv> {
         finish: (extra, work) => deps.sso.finishLogin(accepted, requestId, { purpose, ...extra }, work, completion.retry),
       });
     }
-    await deps.sso.finishLogin(accepted, requestId, { purpose: 'login' }, () => undefined);
+    await deps.sso.finishLogin(accepted, requestId, { purpose: 'login' }, async () => undefined);
     c.header('Cache-Control', 'no-store');
     c.header('Content-Security-Policy', PAGE_CSP);
     return c.html(renderNotice({ title: 'You are signed in', message: `Signed in as ${accepted.login.subject}.`, whatToDo: 'You can close this page.', correlationId: requestId }));

@@ -2,16 +2,17 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditEvent } from '../audit/events.js';
 import type { Clock } from '../core/clock.js';
 import { sha256b64u } from '../core/hash.js';
-import type { Db, Tx } from '../db/client.js';
+import type { Db } from '../db/client.js';
+import type { Tx } from '../db/tx.js';
 import { commitAudited } from '../audit/commit.js';
 import { SamlRefusal } from '../saml/errors.js';
 import type { SamlLogin, SamlServiceProvider } from '../saml/types.js';
 import { samlLoginRefusal } from './login-refusal.js';
-import type { PendingLogin, PendingLogins } from './pending-logins.js';
+import type { PendingLogin, PendingLoginStore } from './pending-logins.js';
 
 export interface SsoDeps {
   sp: SamlServiceProvider;
-  pending: PendingLogins;
+  pending: PendingLoginStore;
   db: Db;
   audit: AuditLog;
   clock: Clock;
@@ -70,8 +71,8 @@ export function createSsoService(deps: SsoDeps) {
     async startLogin(req: StartLogin): Promise<string> {
       const { redirectUrl, requestId: authnRequestId } = await deps.sp.createLoginRequest(req.idpId);
       const now = deps.clock.now();
-      await commitAudited(deps, (tx) => {
-        deps.pending.remember(tx, {
+      await commitAudited(deps, async (tx) => {
+        await deps.pending.remember(tx, {
           id: authnRequestId,
           idpId: req.idpId,
           bindingHash: sha256b64u(req.browserNonce),
@@ -80,7 +81,7 @@ export function createSsoService(deps: SsoDeps) {
           createdAt: now,
           expiresAt: new Date(now.getTime() + deps.loginTtlSeconds * 1000),
         });
-        deps.audit.append(tx, {
+        await deps.audit.append(tx, {
           event: 'saml.start',
           outcome: 'success',
           requestId: req.requestId,
@@ -100,8 +101,8 @@ export function createSsoService(deps: SsoDeps) {
       let pending: PendingLogin | undefined;
       try {
         const login = await deps.sp.validatePostResponse(samlResponse, {
-          resolveRequestId: (inResponseTo) => {
-            pending = inResponseTo && bindingHash ? deps.pending.find(inResponseTo, bindingHash, now) : undefined;
+          resolveRequestId: async (inResponseTo) => {
+            pending = inResponseTo && bindingHash ? await deps.pending.find(inResponseTo, bindingHash, now) : undefined;
             return pending?.id ?? null;
           },
         });
@@ -121,15 +122,15 @@ export function createSsoService(deps: SsoDeps) {
      * refusal, rolled back and recorded), writes the `saml.login` row, and runs the purpose's own `work` with
      * that row's data. Settles after COMMIT. `retry`: what the replay refusal page tells the person to do.
      */
-    finishLogin<T>(accepted: AcceptedLogin, requestId: string, row: LoginRow, work: (tx: Tx, data: LoginRowData) => T, retry?: string): Promise<T> {
+    finishLogin<T>(accepted: AcceptedLogin, requestId: string, row: LoginRow, work: (tx: Tx, data: LoginRowData) => Promise<T>, retry?: string): Promise<T> {
       const { login, pending, bindingHash } = accepted;
       const now = deps.clock.now();
       const data: LoginRowData = { ...loginAuditFields(login).data, ...row };
-      return commitAudited(deps, (tx) => {
-        if (pending && !deps.pending.consume(tx, pending.id, bindingHash!, now)) {
+      return commitAudited(deps, async (tx) => {
+        if (pending && !(await deps.pending.consume(tx, pending.id, bindingHash!, now))) {
           throw samlLoginRefusal('replayed', PENDING_CONSUMED, { requestId, subject: login.subject, data }, 400, retry);
         }
-        deps.audit.append(tx, { event: 'saml.login', outcome: 'success', requestId, subject: login.subject, data });
+        await deps.audit.append(tx, { event: 'saml.login', outcome: 'success', requestId, subject: login.subject, data });
         return work(tx, data);
       });
     },

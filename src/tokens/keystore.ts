@@ -1,10 +1,9 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
-import { eq } from 'drizzle-orm';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
 import { open, seal, type MasterKeyring } from '../core/sealed-box.js';
-import { inTransaction, type Db } from '../db/client.js';
-import { signingKeys, type SigningKeyRow } from '../db/schema/signing-keys.js';
+import type { SigningKeyRow } from '../db/schema/signing-keys.js';
+import type { SigningKeyStore } from './signing-keys.js';
 
 export type SigningAlgorithm = SigningKeyRow['alg'];
 
@@ -24,7 +23,7 @@ export interface Keystore {
 }
 
 interface KeyDeps {
-  db: Db;
+  keys: SigningKeyStore;
   keyring: MasterKeyring;
   clock: Clock;
   audit: AuditLog;
@@ -50,14 +49,14 @@ async function newKeyRow(alg: SigningAlgorithm, keyring: MasterKeyring, now: Dat
 
 /** Creates the first signing key unless one is active. Safe to call from several instances at once. */
 export async function ensureSigningKey(deps: KeyDeps, alg: SigningAlgorithm): Promise<{ kid: string; created: boolean }> {
-  const active = deps.db.select().from(signingKeys).where(eq(signingKeys.status, 'active')).get();
+  const active = await deps.keys.active();
   if (active) return { kid: active.kid, created: false };
   const row = await newKeyRow(alg, deps.keyring, deps.clock.now());
-  return inTransaction(deps.db, (tx) => {
-    const raced = tx.select().from(signingKeys).where(eq(signingKeys.status, 'active')).get();
+  return deps.audit.commit(async (tx) => {
+    const raced = await deps.keys.active(tx);
     if (raced) return { kid: raced.kid, created: false };
-    tx.insert(signingKeys).values(row).run();
-    deps.audit.append(tx, { event: 'key.generate', outcome: 'success', data: { kid: row.kid, alg } });
+    await deps.keys.add(tx, row);
+    await deps.audit.append(tx, { event: 'key.generate', outcome: 'success', data: { kid: row.kid, alg } });
     return { kid: row.kid, created: true };
   });
 }
@@ -73,16 +72,11 @@ export async function rotateSigningKey(
 ): Promise<{ kid: string; retiredKid: string | undefined }> {
   const now = deps.clock.now();
   const row = await newKeyRow(alg, deps.keyring, now);
-  return inTransaction(deps.db, (tx) => {
-    const old = tx.select().from(signingKeys).where(eq(signingKeys.status, 'active')).get();
-    if (old) {
-      tx.update(signingKeys)
-        .set({ status: 'retired', retiredAt: now, publishUntil: new Date(now.getTime() + publishForSeconds * 1000) })
-        .where(eq(signingKeys.kid, old.kid))
-        .run();
-    }
-    tx.insert(signingKeys).values(row).run();
-    deps.audit.append(tx, {
+  return deps.audit.commit(async (tx) => {
+    const old = await deps.keys.active(tx);
+    if (old) await deps.keys.retire(tx, old.kid, now, new Date(now.getTime() + publishForSeconds * 1000));
+    await deps.keys.add(tx, row);
+    await deps.audit.append(tx, {
       event: 'key.generate',
       outcome: 'success',
       data: { kid: row.kid, alg, ...(old ? { retired_kid: old.kid } : {}) },
@@ -95,21 +89,22 @@ export async function rotateSigningKey(
 const RELOAD_MS = 5000;
 const FORCED_RELOAD_MS = 1000;
 
-export function createKeystore(deps: Pick<KeyDeps, 'db' | 'keyring' | 'clock'>): Keystore {
-  const allKeys = deps.db.select().from(signingKeys).prepare();
+export function createKeystore(deps: Pick<KeyDeps, 'keys' | 'keyring' | 'clock'>): Keystore {
   let rows: SigningKeyRow[] = [];
   let loadedAt = -Infinity;
   const imported = new Map<string, Promise<CryptoKey>>();
 
   /** Published keys; `force` re-reads early (an unknown kid may be a fresh rotation), at most once a second. */
-  function current(force = false): SigningKeyRow[] {
+  function current(force = false): SigningKeyRow[] | Promise<SigningKeyRow[]> {
     const now = deps.clock.now().getTime();
     const age = now - loadedAt;
-    if (age > RELOAD_MS || age < 0 || (force && age > FORCED_RELOAD_MS)) {
-      rows = allKeys.all().filter((r) => r.status === 'active' || (r.publishUntil !== null && r.publishUntil.getTime() > now));
+    // The cached rows as they are (no promise made) on the token path; a read of the store once they are stale.
+    if (age <= RELOAD_MS && age >= 0 && !(force && age > FORCED_RELOAD_MS)) return rows;
+    return deps.keys.all().then((all) => {
+      rows = all.filter((r) => r.status === 'active' || (r.publishUntil !== null && r.publishUntil.getTime() > now));
       loadedAt = now;
-    }
-    return rows;
+      return rows;
+    });
   }
 
   function importOnce(cacheKey: string, load: () => Promise<CryptoKey>): Promise<CryptoKey> {
@@ -127,7 +122,7 @@ export function createKeystore(deps: Pick<KeyDeps, 'db' | 'keyring' | 'clock'>):
 
   return {
     async signingKey() {
-      const active = current().find((r) => r.status === 'active') ?? current(true).find((r) => r.status === 'active');
+      const active = (await current()).find((r) => r.status === 'active') ?? (await current(true)).find((r) => r.status === 'active');
       if (!active) throw new Error('no active signing key (start-up creates one)');
       const key = await importOnce(`private:${active.kid}`, async () => {
         const jwk = JSON.parse(open(deps.keyring, active.privateJwkSealed, `signing_keys:${active.kid}`)) as JWK;
@@ -136,12 +131,12 @@ export function createKeystore(deps: Pick<KeyDeps, 'db' | 'keyring' | 'clock'>):
       return { kid: active.kid, alg: active.alg, key };
     },
     async verificationKey(kid) {
-      const row = current().find((r) => r.kid === kid) ?? current(true).find((r) => r.kid === kid);
+      const row = (await current()).find((r) => r.kid === kid) ?? (await current(true)).find((r) => r.kid === kid);
       if (!row) return undefined;
       return importOnce(`public:${kid}`, async () => (await importJWK(JSON.parse(row.publicJwk) as JWK, row.alg)) as CryptoKey);
     },
     async publicJwks() {
-      return { keys: current().map((r) => JSON.parse(r.publicJwk) as JWK) };
+      return { keys: (await current()).map((r) => JSON.parse(r.publicJwk) as JWK) };
     },
   };
 }

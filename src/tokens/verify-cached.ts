@@ -31,7 +31,7 @@ export function createCachedVerifier(deps: VerifyDeps, maxEntries = 5000): (toke
       verified.delete(token);
       throw new InvalidGrant(GRANT_INVALID, 'token rejected: ERR_JWKS_NO_MATCHING_KEY');
     }
-    if (deps.revocations.isRevoked(claims.jti)) throw new InvalidGrant(GRANT_INVALID, 'token revoked');
+    if (await deps.revocations.isRevoked(claims.jti)) throw new InvalidGrant(GRANT_INVALID, 'token revoked');
     return claims;
   };
 }

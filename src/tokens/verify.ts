@@ -4,7 +4,7 @@ import { ACCESS_TOKEN_JWT_TYP, REGISTERED_CLAIMS, SIGNING_ALGORITHMS } from '../
 import { GRANT_INVALID, InvalidGrant } from '../core/oauth-errors.js';
 import type { Keystore } from './keystore.js';
 import type { ActClaim } from './mint.js';
-import type { Revocations } from './revocations.js';
+import type { RevocationStore } from './revocations.js';
 
 /** A token we issued, after every check. */
 export interface VerifiedToken {
@@ -24,7 +24,7 @@ export interface VerifiedToken {
 
 export interface VerifyDeps {
   keystore: Keystore;
-  revocations: Revocations;
+  revocations: RevocationStore;
   clock: Clock;
   issuer: string;
   clockSkewSeconds: number;
@@ -56,7 +56,7 @@ export async function verifyOwnToken(token: string, deps: VerifyDeps): Promise<V
     throw err;
   }
   const claims = readClaims(payload);
-  if (deps.revocations.isRevoked(claims.jti)) throw new InvalidGrant(GRANT_INVALID, 'token revoked');
+  if (await deps.revocations.isRevoked(claims.jti)) throw new InvalidGrant(GRANT_INVALID, 'token revoked');
   return claims;
 }
 

@@ -1,11 +1,10 @@
-import { and, eq, gt, lt } from 'drizzle-orm';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
 import { randomToken, sha256b64u } from '../core/hash.js';
 import { open, seal, type MasterKeyring } from '../core/sealed-box.js';
 import type { Db } from '../db/client.js';
-import { upstreamAuthStates } from '../db/schema/upstream-auth-states.js';
 import { commitAudited } from '../audit/commit.js';
+import type { UpstreamAuthStateStore } from './auth-states.js';
 import { UpstreamTokenError } from './provider.js';
 import type { UpstreamEntry, Vault } from './vault.js';
 
@@ -35,6 +34,7 @@ export interface ConnectDeps {
   audit: AuditLog;
   clock: Clock;
   keyring: MasterKeyring;
+  states: UpstreamAuthStateStore;
   vault: Vault;
   upstreams: ReadonlyMap<string, UpstreamEntry>;
   issuer: string;
@@ -71,10 +71,10 @@ export function createConnectService(deps: ConnectDeps) {
       const nonce = randomToken();
       const stateHash = sha256b64u(state);
       const now = deps.clock.now();
-      await commitAudited(deps, (tx) => {
-        tx.delete(upstreamAuthStates).where(lt(upstreamAuthStates.expiresAt, now)).run();
-        tx.insert(upstreamAuthStates)
-          .values({
+      await commitAudited(deps, async (tx) => {
+        await deps.states.add(
+          tx,
+          {
             stateHash,
             upstreamId: id,
             bindingHash: sha256b64u(nonce),
@@ -84,9 +84,10 @@ export function createConnectService(deps: ConnectDeps) {
             actor,
             createdAt: now,
             expiresAt: new Date(now.getTime() + CONNECT_STATE_TTL_MS),
-          })
-          .run();
-        deps.audit.append(tx, { event: 'upstream.connect', outcome: 'success', requestId, audience: [id], data: { upstream: id, method: 'authorization_code', stage: 'start', actor } });
+          },
+          now,
+        );
+        await deps.audit.append(tx, { event: 'upstream.connect', outcome: 'success', requestId, audience: [id], data: { upstream: id, method: 'authorization_code', stage: 'start', actor } });
       });
       // RFC 7636 §4.2: S256, code_challenge = BASE64URL(SHA256(ASCII(code_verifier))).
       return { location: provider.authorizationUrl!({ state, codeChallenge: sha256b64u(verifier), redirectUri: redirectUri(id) }), nonce };
@@ -97,8 +98,8 @@ export function createConnectService(deps: ConnectDeps) {
       const { provider } = connectable(id);
       const now = deps.clock.now();
       const refuse = async (kind: ConnectRefusalKind, reason: string, error: string, actor?: string) => {
-        await commitAudited(deps, (tx) =>
-          deps.audit.append(tx, {
+        await commitAudited(deps, async (tx) =>
+          await deps.audit.append(tx, {
             event: 'upstream.connect',
             outcome: 'refused',
             requestId,
@@ -112,18 +113,12 @@ export function createConnectService(deps: ConnectDeps) {
       const state = params.state;
       if (!state || state.length > 256) throw await refuse('bad_state', 'callback without a usable state parameter', 'bad_state');
       const stateHash = sha256b64u(state);
-      // RFC 6749 §10.12: the state must come back to the browser that started the flow. One DELETE … RETURNING
-      // checks the binding, the upstream and the expiry and consumes the state: it can never be used twice.
-      const row = await commitAudited(deps, (tx) =>
-        tx
-          .delete(upstreamAuthStates)
-          .where(and(eq(upstreamAuthStates.stateHash, stateHash), eq(upstreamAuthStates.upstreamId, id), eq(upstreamAuthStates.bindingHash, sha256b64u(nonce ?? '')), gt(upstreamAuthStates.expiresAt, now)))
-          .returning()
-          .get(),
-      );
+      // RFC 6749 §10.12: the state must come back to the browser that started the flow. One atomic consume
+      // checks the binding, the upstream and the expiry: a state can never be used twice.
+      const row = await commitAudited(deps, (tx) => deps.states.consume(tx, { stateHash, upstreamId: id, bindingHash: sha256b64u(nonce ?? '') }, now));
       if (!row) {
-        const other = deps.db.select({ expiresAt: upstreamAuthStates.expiresAt }).from(upstreamAuthStates).where(eq(upstreamAuthStates.stateHash, stateHash)).get();
-        const why = !other ? 'state unknown or already used' : other.expiresAt <= now ? 'state expired' : nonce ? 'state started in another browser' : 'no connect cookie in this browser';
+        const expiresAt = await deps.states.expiryOf(stateHash);
+        const why = !expiresAt ? 'state unknown or already used' : expiresAt <= now ? 'state expired' : nonce ? 'state started in another browser' : 'no connect cookie in this browser';
         throw await refuse('bad_state', why, 'bad_state');
       }
       if (params.error !== undefined) {
@@ -142,9 +137,9 @@ export function createConnectService(deps: ConnectDeps) {
         throw await refuse(kind, `code exchange failed: ${err.kind} (${err.code})`, err.code, row.actor);
       }
       const at = deps.clock.now();
-      await commitAudited(deps, (tx) => {
-        deps.vault.storeConnection(tx, id, set, at);
-        deps.audit.append(tx, {
+      await commitAudited(deps, async (tx) => {
+        await deps.vault.storeConnection(tx, id, set, at);
+        await deps.audit.append(tx, {
           event: 'upstream.connect',
           outcome: 'success',
           requestId,

@@ -239,8 +239,8 @@ export function createProxy(deps: ProxyDeps) {
     const started = performance.now();
     const record: CallRecord = {};
     const write = (status: number, outcome: 'success' | 'refused' | 'error', err?: unknown) =>
-      commitAudited(deps, (tx) =>
-        deps.audit.append(tx, {
+      commitAudited(deps, async (tx) =>
+        await deps.audit.append(tx, {
           event: 'upstream.call',
           outcome,
           requestId: call.requestId,

@@ -1,12 +1,13 @@
 import { and, eq, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import { open, seal, type MasterKeyring } from '../core/sealed-box.js';
-import type { Db, Tx } from '../db/client.js';
+import type { Db } from '../db/client.js';
 import { upstreamConnections, type UpstreamConnectionRow } from '../db/schema/upstream-connections.js';
+import { sqliteOf, type Tx } from '../db/tx.js';
 
 /**
  * The vault's storage: the `upstream_connections` rows, with tokens sealed and opened here and nowhere else.
- * Writes that record a decision take the caller's transaction (its audit row goes in the same one); the lease
- * is one conditional UPDATE, atomic on its own.
+ * Every write takes the caller's transaction (a decision's audit row goes in the same one); the lease is one
+ * conditional UPDATE. Contract: vault-store.contract.ts.
  */
 
 /** A connection with its tokens opened (in memory only, never logged). */
@@ -33,24 +34,49 @@ export interface TokenWrite {
   fresh?: boolean;
 }
 
+export interface ConnectionStore {
+  /** The raw row (sealed): as `tx` sees it when given (a write deciding on it), else as committed. */
+  row(id: string, tx?: Tx): Promise<UpstreamConnectionRow | undefined>;
+  rows(): Promise<UpstreamConnectionRow[]>;
+  /** The connection with its tokens opened. */
+  read(id: string): Promise<OpenedConnection | undefined>;
+  /**
+   * Stores a token set (a connection, a refresh, a seed) with every token sealed under the current master key,
+   * bumps `version`, clears the lease and the last error. Resolves to the new version.
+   */
+  writeTokens(tx: Tx, id: string, tokens: TokenWrite, now: Date): Promise<number>;
+  /**
+   * Takes the refresh lease: one UPDATE … WHERE, true when `owner` now holds it. It fails when the row changed
+   * since `version` was read (someone refreshed) or another holder's lease has not yet run out.
+   */
+  tryLease(tx: Tx, id: string, version: number, owner: string, now: Date, until: Date): Promise<boolean>;
+  /** A first client-credentials token: the row is created holding the lease (INSERT … ON CONFLICT DO NOTHING). */
+  tryCreateLeased(tx: Tx, id: string, owner: string, now: Date, until: Date): Promise<boolean>;
+  /** Records a failed refresh and lets `owner`'s lease go (someone may try again). */
+  recordError(tx: Tx, id: string, owner: string, error: string, now: Date): Promise<void>;
+  /** The grant is dead: no more refresh attempts until an admin reconnects (or a new seed is imported). */
+  markNeedsReauth(tx: Tx, id: string, error: string, now: Date): Promise<void>;
+  /** Forgets the tokens (the row stays, for `upstream status`); false when it was already disconnected. */
+  disconnect(tx: Tx, id: string, note: string | null, now: Date): Promise<boolean>;
+  /** Re-seals one row under the current key if it is unchanged since read (same plaintexts, same AADs). */
+  reseal(tx: Tx, row: UpstreamConnectionRow): Promise<boolean>;
+}
+
 const aad = (id: string, column: 'access_token' | 'refresh_token') => `upstream_connections:${id}:${column}`;
 
-export function createConnectionStore(db: Db, keyring: MasterKeyring) {
+export function createConnectionStore(db: Db, keyring: MasterKeyring): ConnectionStore {
   const sealed = (id: string, column: 'access_token' | 'refresh_token', value: string | undefined) => (value === undefined ? null : seal(keyring, value, aad(id, column)));
   // Read on every proxied call: prepared once.
   const byId = db.select().from(upstreamConnections).where(eq(upstreamConnections.upstreamId, sql.placeholder('id'))).prepare();
 
   return {
-    row(id: string): UpstreamConnectionRow | undefined {
-      return byId.get({ id });
-    },
+    // One connection: the statement sees `tx`'s own writes; sqliteOf checks the transaction is still open.
+    row: async (id, tx) => (tx && sqliteOf(tx), byId.get({ id })),
 
-    rows(): UpstreamConnectionRow[] {
-      return db.select().from(upstreamConnections).all();
-    },
+    rows: async () => db.select().from(upstreamConnections).all(),
 
-    read(id: string): OpenedConnection | undefined {
-      const row = this.row(id);
+    async read(id) {
+      const row = byId.get({ id });
       if (!row) return undefined;
       return {
         upstreamId: row.upstreamId,
@@ -65,11 +91,7 @@ export function createConnectionStore(db: Db, keyring: MasterKeyring) {
       };
     },
 
-    /**
-     * Stores a token set (a connection, a refresh, a seed) with every token sealed under the current master key,
-     * bumps `version`, clears the lease and the last error. Returns the new version.
-     */
-    writeTokens(tx: Tx, id: string, tokens: TokenWrite, now: Date): number {
+    async writeTokens(tx, id, tokens, now) {
       const values = {
         status: 'connected' as const,
         keyId: keyring.current.id,
@@ -86,7 +108,7 @@ export function createConnectionStore(db: Db, keyring: MasterKeyring) {
         updatedAt: now,
       };
       const seed = { ...(tokens.seedHash === undefined ? {} : { seedHash: tokens.seedHash }), ...(tokens.fresh ? { connectedAt: now } : {}) };
-      const row = tx
+      const row = sqliteOf(tx)
         .insert(upstreamConnections)
         .values({ upstreamId: id, ...values, ...seed, version: 1, connectedAt: now })
         .onConflictDoUpdate({ target: upstreamConnections.upstreamId, set: { ...values, ...seed, version: sql`${upstreamConnections.version} + 1` } })
@@ -95,13 +117,9 @@ export function createConnectionStore(db: Db, keyring: MasterKeyring) {
       return row.version;
     },
 
-    /**
-     * Takes the refresh lease: one UPDATE … WHERE, true when this instance now holds it. It fails when the row
-     * changed since `version` was read (someone refreshed) or another holder's lease has not yet run out.
-     */
-    tryLease(id: string, version: number, owner: string, now: Date, until: Date): boolean {
+    async tryLease(tx, id, version, owner, now, until) {
       return (
-        db
+        sqliteOf(tx)
           .update(upstreamConnections)
           .set({ leaseOwner: owner, leaseUntil: until })
           .where(
@@ -115,10 +133,9 @@ export function createConnectionStore(db: Db, keyring: MasterKeyring) {
       );
     },
 
-    /** A first client-credentials token: the row is created holding the lease (INSERT … ON CONFLICT DO NOTHING). */
-    tryCreateLeased(id: string, owner: string, now: Date, until: Date): boolean {
+    async tryCreateLeased(tx, id, owner, now, until) {
       return (
-        db
+        sqliteOf(tx)
           .insert(upstreamConnections)
           .values({ upstreamId: id, status: 'connected', keyId: keyring.current.id, version: 0, leaseOwner: owner, leaseUntil: until, updatedAt: now })
           .onConflictDoNothing()
@@ -126,26 +143,23 @@ export function createConnectionStore(db: Db, keyring: MasterKeyring) {
       );
     },
 
-    /** Records a failed refresh and lets the lease go (someone may try again). */
-    recordError(tx: Tx, id: string, owner: string, error: string, now: Date): void {
-      tx.update(upstreamConnections)
+    async recordError(tx, id, owner, error, now) {
+      sqliteOf(tx).update(upstreamConnections)
         .set({ lastError: error, lastErrorAt: now, leaseOwner: null, leaseUntil: null, updatedAt: now })
         .where(and(eq(upstreamConnections.upstreamId, id), or(isNull(upstreamConnections.leaseOwner), eq(upstreamConnections.leaseOwner, owner))))
         .run();
     },
 
-    /** The grant is dead: no more refresh attempts until an admin reconnects (or a new seed is imported). */
-    markNeedsReauth(tx: Tx, id: string, error: string, now: Date): void {
-      tx.update(upstreamConnections)
+    async markNeedsReauth(tx, id, error, now) {
+      sqliteOf(tx).update(upstreamConnections)
         .set({ status: 'needs_reauth', lastError: error, lastErrorAt: now, leaseOwner: null, leaseUntil: null, updatedAt: now })
         .where(eq(upstreamConnections.upstreamId, id))
         .run();
     },
 
-    /** Forgets the tokens (the row stays, for `upstream status`). */
-    disconnect(tx: Tx, id: string, note: string | null, now: Date): boolean {
+    async disconnect(tx, id, note, now) {
       return (
-        tx
+        sqliteOf(tx)
           .update(upstreamConnections)
           .set({
             status: 'disconnected',
@@ -165,17 +179,11 @@ export function createConnectionStore(db: Db, keyring: MasterKeyring) {
       );
     },
 
-    /** Rows not sealed under the current master key (for `keys rotate-master`), a batch at a time. */
-    staleRows(limit: number): UpstreamConnectionRow[] {
-      return db.select().from(upstreamConnections).where(ne(upstreamConnections.keyId, keyring.current.id)).limit(limit).all();
-    },
-
-    /** Re-seals one row under the current key inside the caller's transaction (same plaintexts, same AADs). */
-    reseal(tx: Tx, row: UpstreamConnectionRow): boolean {
+    async reseal(tx, row) {
       const id = row.upstreamId;
       const again = (value: string | null, column: 'access_token' | 'refresh_token') => (value === null ? null : seal(keyring, open(keyring, value, aad(id, column)), aad(id, column)));
       return (
-        tx
+        sqliteOf(tx)
           .update(upstreamConnections)
           .set({ keyId: keyring.current.id, accessTokenSealed: again(row.accessTokenSealed, 'access_token'), refreshTokenSealed: again(row.refreshTokenSealed, 'refresh_token') })
           .where(and(eq(upstreamConnections.upstreamId, id), eq(upstreamConnections.version, row.version)))
@@ -184,5 +192,3 @@ export function createConnectionStore(db: Db, keyring: MasterKeyring) {
     },
   };
 }
-
-export type ConnectionStore = ReturnType<typeof createConnectionStore>;

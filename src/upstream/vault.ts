@@ -4,7 +4,8 @@ import type { AuditEvent } from '../audit/events.js';
 import type { Clock } from '../core/clock.js';
 import { sha256b64u } from '../core/hash.js';
 import { GatewayTimeout, TemporarilyUnavailable } from '../core/oauth-errors.js';
-import { inTransaction, type Db, type Tx } from '../db/client.js';
+import type { Db } from '../db/client.js';
+import type { Tx } from '../db/tx.js';
 import { commitAudited } from '../audit/commit.js';
 import type { UpstreamConfig } from '../config/upstream.js';
 import { needsReauthorization, notConnected, tokenFailure } from './errors.js';
@@ -97,7 +98,7 @@ export function createVault(deps: VaultDeps) {
   /** A usable access token for the upstream; refreshes first when it is missing or about to expire. */
   async function accessToken(id: string): Promise<UsableToken> {
     const { config } = entry(id);
-    const conn = deps.store.read(id);
+    const conn = await deps.store.read(id);
     refuseUnusable(id, config, conn);
     if (conn && fresh(conn, config.refresh_skew_seconds)) return usable(conn);
     return renew(id, conn?.version);
@@ -109,7 +110,7 @@ export function createVault(deps: VaultDeps) {
    */
   async function afterRejection(id: string, rejected: UsableToken): Promise<UsableToken> {
     const { config } = entry(id);
-    const conn = deps.store.read(id);
+    const conn = await deps.store.read(id);
     refuseUnusable(id, config, conn);
     if (conn && conn.version !== rejected.version && fresh(conn, config.refresh_skew_seconds)) return usable(conn);
     return renew(id, rejected.version);
@@ -151,11 +152,12 @@ export function createVault(deps: VaultDeps) {
     for (let i = 0; i <= polls; i++) {
       const now = deps.clock.now();
       const until = new Date(now.getTime() + leaseMs);
-      const conn = deps.store.read(id);
+      const conn = await deps.store.read(id);
       refuseUnusable(id, config, conn);
       // Another instance finished a refresh since we looked: use its token.
       if (conn && conn.version !== staleVersion && fresh(conn, config.refresh_skew_seconds)) return usable(conn);
-      const leased = conn ? deps.store.tryLease(id, conn.version, owner, now, until) : deps.store.tryCreateLeased(id, owner, now, until);
+      // Committed on its own before the token request, so other instances see who holds the lease.
+      const leased = await commitAudited(deps, (tx) => (conn ? deps.store.tryLease(tx, id, conn.version, owner, now, until) : deps.store.tryCreateLeased(tx, id, owner, now, until)));
       if (leased) return refreshWithLease(id, conn);
       staleVersion ??= conn?.version;
       await new Promise((r) => setTimeout(r, pollMs));
@@ -182,9 +184,9 @@ export function createVault(deps: VaultDeps) {
         // RFC 6749 §5.2: the refresh token is invalid, expired or revoked (we hold the lease, so no sibling
         // rotated it meanwhile), or our client credentials are refused or not allowed this grant (regenerated at
         // the vendor). Retrying cannot help: stop here, loudly, until an admin reconnects or reconfigures.
-        await commitAudited(deps, (tx) => {
-          deps.store.markNeedsReauth(tx, id, `refresh refused: ${err.code}`, now);
-          audit(tx, { event: 'upstream.refresh', outcome: 'refused', reason: `refresh refused by the provider: ${err.code}`, audience: [id], data: { upstream: id, grant, status: 'needs_reauth', error: err.code } });
+        await commitAudited(deps, async (tx) => {
+          await deps.store.markNeedsReauth(tx, id, `refresh refused: ${err.code}`, now);
+          await audit(tx, { event: 'upstream.refresh', outcome: 'refused', reason: `refresh refused by the provider: ${err.code}`, audience: [id], data: { upstream: id, grant, status: 'needs_reauth', error: err.code } });
         });
         throw needsReauthorization(id, `refresh refused: ${err.code}`);
       }
@@ -192,10 +194,10 @@ export function createVault(deps: VaultDeps) {
       // An answer we cannot use may still carry a rotated refresh token: the old one is already dead, so this
       // one is kept (without an access token: the next call refreshes with it).
       const salvaged = failure.refreshToken;
-      await commitAudited(deps, (tx) => {
-        if (salvaged) deps.store.writeTokens(tx, id, { accessToken: undefined, refreshToken: salvaged, scope: conn?.scope ?? undefined, accessUrl: conn?.accessUrl ?? undefined }, now);
-        deps.store.recordError(tx, id, owner, `${failure.kind}: ${failure.code}`, now);
-        audit(tx, { event: 'upstream.refresh', outcome: 'error', reason: `${failure.kind}: ${failure.code}`, audience: [id], data: { upstream: id, grant, error: failure.code, ...(salvaged ? { rotated: true } : {}) } });
+      await commitAudited(deps, async (tx) => {
+        if (salvaged) await deps.store.writeTokens(tx, id, { accessToken: undefined, refreshToken: salvaged, scope: conn?.scope ?? undefined, accessUrl: conn?.accessUrl ?? undefined }, now);
+        await deps.store.recordError(tx, id, owner, `${failure.kind}: ${failure.code}`, now);
+        await audit(tx, { event: 'upstream.refresh', outcome: 'error', reason: `${failure.kind}: ${failure.code}`, audience: [id], data: { upstream: id, grant, error: failure.code, ...(salvaged ? { rotated: true } : {}) } });
       });
       throw tokenFailure(id, failure);
     }
@@ -204,16 +206,16 @@ export function createVault(deps: VaultDeps) {
     const refreshToken = set.refreshToken ?? conn?.refreshToken;
     const rotated = set.refreshToken !== undefined && set.refreshToken !== conn?.refreshToken;
     // The new refresh token is committed here, before the new access token leaves this function.
-    const version = await commitAudited(deps, (tx) => {
-      const v = deps.store.writeTokens(
+    const version = await commitAudited(deps, async (tx) => {
+      const v = await deps.store.writeTokens(
         tx,
         id,
         { accessToken: set.accessToken, refreshToken, expiresIn: set.expiresIn, scope: set.scope ?? conn?.scope ?? undefined, accessUrl: set.accessUrl ?? conn?.accessUrl ?? undefined, fresh: first },
         now,
       );
       const expires = set.expiresIn === undefined ? {} : { expires_in: set.expiresIn };
-      if (first) audit(tx, { event: 'upstream.connect', outcome: 'success', audience: [id], data: { upstream: id, method: 'client_credentials', ...expires } });
-      else audit(tx, { event: 'upstream.refresh', outcome: 'success', audience: [id], data: { upstream: id, grant, ...expires, ...(grant === 'client_credentials' ? {} : { rotated }) } });
+      if (first) await audit(tx, { event: 'upstream.connect', outcome: 'success', audience: [id], data: { upstream: id, method: 'client_credentials', ...expires } });
+      else await audit(tx, { event: 'upstream.refresh', outcome: 'success', audience: [id], data: { upstream: id, grant, ...expires, ...(grant === 'client_credentials' ? {} : { rotated }) } });
       return v;
     });
     return {
@@ -231,9 +233,9 @@ export function createVault(deps: VaultDeps) {
    */
   async function markRevoked(id: string, detail: string, requestId?: string): Promise<void> {
     const now = deps.clock.now();
-    await commitAudited(deps, (tx) => {
-      deps.store.markNeedsReauth(tx, id, detail, now);
-      deps.audit.append(tx, {
+    await commitAudited(deps, async (tx) => {
+      await deps.store.markNeedsReauth(tx, id, detail, now);
+      await deps.audit.append(tx, {
         event: 'upstream.refresh',
         outcome: 'refused',
         ...(requestId ? { requestId } : {}),
@@ -245,8 +247,8 @@ export function createVault(deps: VaultDeps) {
   }
 
   /** Stores what an admin's authorization code brought (or a seed), with its audit row, in one transaction. */
-  function storeConnection(tx: Tx, id: string, set: TokenSet, now: Date, seedHash?: string): void {
-    deps.store.writeTokens(
+  async function storeConnection(tx: Tx, id: string, set: TokenSet, now: Date, seedHash?: string): Promise<void> {
+    await deps.store.writeTokens(
       tx,
       id,
       { accessToken: set.accessToken || undefined, refreshToken: set.refreshToken, expiresIn: set.expiresIn, scope: set.scope, accessUrl: set.accessUrl, fresh: true, ...(seedHash ? { seedHash } : {}) },
@@ -259,16 +261,16 @@ export function createVault(deps: VaultDeps) {
    * the configured value differs from the last one imported: a new credential an admin generated replaces the
    * vault's, while the original seed (already rotated away) is never imported twice.
    */
-  function importSeed(id: string, seed: string): boolean {
+  function importSeed(id: string, seed: string): Promise<boolean> {
     const { config } = entry(id);
     const hash = sha256b64u(seed);
     const now = deps.clock.now();
     // Checked again inside the (IMMEDIATE) transaction: two instances starting together import once, and a seed
     // never overwrites the rotated refresh token another instance stored meanwhile.
-    return inTransaction(deps.db, (tx) => {
-      if (deps.store.row(id)?.seedHash === hash) return false;
-      storeConnection(tx, id, config.grant === 'static' ? { accessToken: seed } : { accessToken: '', refreshToken: seed }, now, hash);
-      deps.audit.append(tx, { event: 'upstream.connect', outcome: 'success', audience: [id], data: { upstream: id, method: 'seed' } });
+    return deps.audit.commit(async (tx) => {
+      if ((await deps.store.row(id, tx))?.seedHash === hash) return false;
+      await storeConnection(tx, id, config.grant === 'static' ? { accessToken: seed } : { accessToken: '', refreshToken: seed }, now, hash);
+      await deps.audit.append(tx, { event: 'upstream.connect', outcome: 'success', audience: [id], data: { upstream: id, method: 'seed' } });
       return true;
     });
   }
@@ -276,7 +278,7 @@ export function createVault(deps: VaultDeps) {
   /** Revokes at the provider where it can (refresh token first: RFC 7009 §2.1 ends the whole grant), then forgets. */
   async function disconnect(id: string, ctx: { actor: string; requestId?: string }): Promise<{ wasConnected: boolean; revoked: boolean; error?: string }> {
     const { provider } = entry(id);
-    const conn = deps.store.read(id);
+    const conn = await deps.store.read(id);
     if (!conn || conn.status === 'disconnected') return { wasConnected: false, revoked: false };
     let revoked = false;
     let error: string | undefined;
@@ -291,9 +293,9 @@ export function createVault(deps: VaultDeps) {
       }
     }
     const now = deps.clock.now();
-    await commitAudited(deps, (tx) => {
-      deps.store.disconnect(tx, id, revoked ? null : `disconnected; not revoked upstream (${error ?? 'no token'})`, now);
-      deps.audit.append(tx, {
+    await commitAudited(deps, async (tx) => {
+      await deps.store.disconnect(tx, id, revoked ? null : `disconnected; not revoked upstream (${error ?? 'no token'})`, now);
+      await deps.audit.append(tx, {
         event: 'upstream.disconnect',
         outcome: 'success',
         ...(ctx.requestId ? { requestId: ctx.requestId } : {}),

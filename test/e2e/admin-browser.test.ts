@@ -2,7 +2,6 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join } from 'node:path';
 import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inTransaction } from '../../src/db/client.js';
 import { auditLog } from '../../src/db/schema/audit-log.js';
 import { launchChromium, STEP_TIMEOUT_MS } from '../support/browser/chromium.js';
 import { startStsServer, type StsServer } from '../support/browser/sts-server.js';
@@ -70,7 +69,7 @@ async function writeHistory(server: StsServer): Promise<void> {
   const jti = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { jti: string }).jti;
   const { db } = server.service.database;
   for (const [i, status] of [200, 200].entries()) {
-    inTransaction(db, (tx) =>
+    await server.service.audit.commit((tx) =>
       server.service.audit.append(tx, {
         event: 'upstream.call', outcome: 'success', requestId: `proxy-${i}`, subject: 'alice@example.edu', clientId: 'survey:course-eval', jti, audience: [AUDIENCE],
         data: { upstream: 'sis', method: 'GET', route: '/students/{claims.student_id}/enrollments', status, upstream_status: status, latency_ms: 40 + i * 7 },
@@ -79,7 +78,7 @@ async function writeHistory(server: StsServer): Promise<void> {
   }
   expect((await launchAs(PEOPLE.staff)).status).toBe(403);
   // A survey with a long id, as campuses name them: the table must keep it on one line.
-  inTransaction(db, (tx) =>
+  await server.service.audit.commit((tx) =>
     server.service.audit.append(tx, {
       event: 'launch.issue', outcome: 'refused', requestId: 'long-survey', subject: 'dana.long-surname@example.edu', clientId: `survey:${LONG_SURVEY}`,
       reason: 'survey requires affiliation in [student]', data: { survey: LONG_SURVEY },

@@ -117,7 +117,7 @@ describe('an admin signed in to the console', () => {
     const done = await admin.browser.request(await throughProvider(admin.browser, authorize));
     expect(done.status).toBe(200);
     expect(await done.text()).toContain('Records (admin-connected) is connected');
-    expect(vaultTokens(s, 'records')).toMatchObject({ status: 'connected', scope: 'records:read' });
+    expect(await vaultTokens(s, 'records')).toMatchObject({ status: 'connected', scope: 'records:read' });
     expect(auditOf(s, 'upstream.connect').slice(0, 2).map((r) => [r.outcome, dataOf(r)])).toEqual([
       ['success', { upstream: 'records', method: 'authorization_code', stage: 'callback', actor: admin.subject, expires_in: 3600 }],
       ['success', { upstream: 'records', method: 'authorization_code', stage: 'start', actor: admin.subject }],

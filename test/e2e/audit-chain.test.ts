@@ -44,10 +44,10 @@ describe('audit hash chain', () => {
         const { hashRow } = await import('../../src/audit/chain.js');
         const row = s.auditRows().find((r) => r.id === 4)!;
         s.database.sqlite.prepare('UPDATE audit_log SET hash = ? WHERE id = 4').run(hashRow(row));
-        expect(s.audit.verify()).toMatchObject({ ok: false, badRowId: 5 });
+        expect(await s.audit.verify()).toMatchObject({ ok: false, badRowId: 5 });
         return;
       }
-      expect(s.audit.verify()).toEqual({ ok: false, rows: before, badRowId: badRow, problem });
+      expect(await s.audit.verify()).toEqual({ ok: false, rows: before, badRowId: badRow, problem });
       const { code, err } = await verifyCli();
       expect(code).toBe(1);
       expect(err[0]).toBe(`audit chain broken at row ${badRow}: ${problem} (${before} rows verified before it)`);

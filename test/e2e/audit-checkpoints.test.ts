@@ -5,7 +5,6 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashRow } from '../../src/audit/chain.js';
 import { runCli } from '../../src/cli/main.js';
-import { inTransaction } from '../../src/db/client.js';
 import { createLogger } from '../../src/core/logger.js';
 import { captureCli, writeConfigFile } from '../helpers/cli.js';
 import { ISSUER, startTestService, type TestService } from '../helpers/service.js';
@@ -20,17 +19,17 @@ let config: string;
 beforeEach(async () => {
   s = await startTestService({ overrides: { admin: { audit: { checkpoint_interval_seconds: 0 } } } });
   config = writeConfigFile(s);
-  issueRows(4);
+  await issueRows(4);
 });
 afterEach(() => s.stop());
 
 const cli = (args: string[]) => captureCli((io) => runCli(args, io, s.clock), s.env);
 
 /** Rows as the token endpoint writes them (cheaper than real requests, which each verify a client secret). */
-function issueRows(n: number): void {
-  inTransaction(s.database.db, (tx) => {
+async function issueRows(n: number): Promise<void> {
+  await s.audit.commit(async (tx) => {
     for (let i = 0; i < n; i++) {
-      s.audit.append(tx, { event: 'token.issue', outcome: 'success', clientId: 'alpha', audience: ['https://sis.example.edu'], scope: ['student.read'], jti: randomUUID(), data: { grant_type: 'client_credentials', expires_in: 300 } });
+      await s.audit.append(tx, { event: 'token.issue', outcome: 'success', clientId: 'alpha', audience: ['https://sis.example.edu'], scope: ['student.read'], jti: randomUUID(), data: { grant_type: 'client_credentials', expires_in: 300 } });
     }
   });
 }
@@ -50,9 +49,9 @@ describe('making checkpoints', () => {
     const count = s.auditRows().length;
     await tick!();
     expect(s.auditRows().length).toBe(count);
-    issueRows(1);
+    await issueRows(1);
     await tick!();
-    expect(s.admin.checkpoints.list()).toHaveLength(2);
+    expect(await s.admin.checkpoints.list()).toHaveLength(2);
     stop();
     expect(tick).toBeUndefined();
   });
@@ -78,11 +77,11 @@ describe('making checkpoints', () => {
 
   it('refuses to sign over a chain that no longer verifies', async () => {
     await s.admin.checkpoints.create('cli');
-    issueRows(1);
+    await issueRows(1);
     s.database.sqlite.exec(`UPDATE audit_log SET subject = 'mallory' WHERE id = ${s.lastAudit().id}`);
     const r = await cli(['audit', 'checkpoint', '--config', config]);
     expect(r).toMatchObject({ code: 1, err: `campus-sts audit checkpoint: audit chain broken at row ${s.lastAudit().id}: row ${s.lastAudit().id} was edited: its content does not match its hash` });
-    expect(s.admin.checkpoints.list()).toHaveLength(1);
+    expect(await s.admin.checkpoints.list()).toHaveLength(1);
   });
 
   it('old checkpoints still verify after the signing key is rotated', async () => {
@@ -99,10 +98,10 @@ describe('making checkpoints', () => {
 describe('audit verify with checkpoints', () => {
   it('detects a truncated tail that the chain alone cannot see', async () => {
     const cp = (await s.admin.checkpoints.create('cli'))!;
-    issueRows(1);
+    await issueRows(1);
     // Cut the log back to before the checkpointed row (and its own checkpoint row): what remains still links.
     s.database.sqlite.exec(`DELETE FROM audit_log WHERE id > ${cp.lastId - 2}`);
-    expect(s.audit.verify()).toMatchObject({ ok: true });
+    expect(await s.audit.verify()).toMatchObject({ ok: true });
     const r = await verify();
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^audit chain intact: /);
@@ -131,7 +130,7 @@ describe('audit verify with checkpoints', () => {
       s.database.sqlite.prepare('UPDATE audit_log SET subject = ?, prev_hash = ?, hash = ? WHERE id = ?').run(next.subject, prev, hash, row.id);
       prev = hash;
     }
-    expect(s.audit.verify()).toMatchObject({ ok: true });
+    expect(await s.audit.verify()).toMatchObject({ ok: true });
     const r = await verify();
     expect(r.code).toBe(1);
     expect(r.err).toBe(`checkpoint 1 (row ${cp.lastId}): row ${cp.lastId} no longer has the hash that was signed`);

@@ -7,7 +7,6 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { hashRow } from '../../src/audit/chain.js';
-import { inTransaction } from '../../src/db/client.js';
 import { captureCli, writeConfigFile } from '../helpers/cli.js';
 import { registerSp } from '../helpers/saml.js';
 import { alphaToken, AUD, startTestService, type TestService } from '../helpers/service.js';
@@ -92,7 +91,7 @@ describe('exports from the console API', () => {
   });
 
   it('exports a filter as CSV with the hashes, cells safe for spreadsheets', async () => {
-    inTransaction(s.database.db, (tx) =>
+    await s.audit.commit((tx) =>
       s.audit.append(tx, { event: 'token.issue', outcome: 'refused', requestId: '=HYPERLINK("x")', clientId: 'alpha', reason: 'a, "quoted"\nreason', data: { grant_type: 'client_credentials' } }),
     );
     const row = s.lastAudit();

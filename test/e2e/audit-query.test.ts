@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inTransaction } from '../../src/db/client.js';
 import type { AuditRow } from '../../src/db/schema/audit-log.js';
 import { loginAtIdp } from '../support/simplesamlphp/login.js';
 import type { SimpleSamlIdp } from '../support/simplesamlphp/idp.js';
@@ -63,7 +62,7 @@ beforeAll(async () => {
   launch = { jti, code, jwt: fields.token, redeemRequest: redeemed.headers.get('x-request-id')!, acsRequest: acs.headers.get('x-request-id')! };
   // What the upstream proxy records for calls made with that token (its own requests; the token's jti).
   for (const [i, status] of [200, 429].entries()) {
-    inTransaction(s.database.db, (tx) =>
+    await s.audit.commit((tx) =>
       s.audit.append(tx, {
         event: 'upstream.call', outcome: status === 200 ? 'success' : 'refused', requestId: `proxy-${i}`, subject: 'alice@example.edu', clientId: 'survey:course-eval', jti,
         audience: [AUD.sis], data: { upstream: 'sis', method: 'GET', route: '/students/{claims.student_id}', status, upstream_status: status, latency_ms: 12 },
@@ -156,7 +155,7 @@ describe('pagination while rows are appended', () => {
       const [page]: [Awaited<ReturnType<typeof api>>, ...unknown[]] = await Promise.all([
         api(`/admin/api/audit?limit=3${cursor ? `&cursor=${cursor}` : ''}`),
         alphaToken(s),
-        Promise.resolve().then(() => inTransaction(s.database.db, (tx) => s.audit.append(tx, { event: 'token.introspect', outcome: 'success', clientId: 'alpha', data: { active: true } }))),
+        s.audit.commit((tx) => s.audit.append(tx, { event: 'token.introspect', outcome: 'success', clientId: 'alpha', data: { active: true } })),
       ]);
       seen.push(...page.body.rows.map((r) => r.id));
       cursor = page.body.next_cursor;

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import { inTransaction } from '../../src/db/client.js';
 import { captureCli, writeConfigFile } from '../helpers/cli.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
@@ -18,23 +17,23 @@ let firstYearIds: number[];
 beforeEach(async () => {
   s = await startTestService({ startAt: '2025-01-01T09:00:00Z', overrides: { admin: { audit: { retention_days: 365, checkpoint_interval_seconds: 0 } } } });
   config = writeConfigFile(s);
-  issueRows(3);
+  await issueRows(3);
   await s.admin.checkpoints.create('cli');
   firstYearIds = s.auditRows().map((r) => r.id);
   s.clock.advance(200 * 86_400_000);
-  issueRows(3);
+  await issueRows(3);
   s.clock.advance(200 * 86_400_000);
-  issueRows(2);
+  await issueRows(2);
 });
 afterEach(() => s.stop());
 
 const cli = (args: string[]) => captureCli((io) => runCli(args, io, s.clock), s.env);
 
 /** Rows as the token endpoint writes them (cheaper than real requests, which each verify a client secret). */
-function issueRows(n: number): void {
-  inTransaction(s.database.db, (tx) => {
+async function issueRows(n: number): Promise<void> {
+  await s.audit.commit(async (tx) => {
     for (let i = 0; i < n; i++) {
-      s.audit.append(tx, { event: 'token.issue', outcome: 'success', clientId: 'alpha', audience: ['https://sis.example.edu'], scope: ['student.read'], jti: randomUUID(), data: { grant_type: 'client_credentials', expires_in: 300 } });
+      await s.audit.append(tx, { event: 'token.issue', outcome: 'success', clientId: 'alpha', audience: ['https://sis.example.edu'], scope: ['student.read'], jti: randomUUID(), data: { grant_type: 'client_credentials', expires_in: 300 } });
     }
   });
 }
@@ -57,7 +56,7 @@ describe('campus-sts audit prune', () => {
     expect(JSON.parse(s.lastAudit().data!)).toEqual({ actor: 'cli', before: cutoff.toISOString(), removed: old.length, first_kept_id: lastOld.id + 1, anchor_hash: lastOld.hash });
     expect(s.database.sqlite.prepare('SELECT first_id, prev_hash FROM audit_anchor').get()).toEqual({ first_id: lastOld.id + 1, prev_hash: lastOld.hash });
 
-    expect(s.audit.verify()).toMatchObject({ ok: true, rows: after.length });
+    expect(await s.audit.verify()).toMatchObject({ ok: true, rows: after.length });
     const v = await cli(['audit', 'verify', '--config', config]);
     expect(v.code).toBe(0);
     expect(v.out.split('\n')).toEqual([
@@ -67,7 +66,7 @@ describe('campus-sts audit prune', () => {
     ]);
 
     // Appending, pruning again (nothing old) and exporting all keep working.
-    issueRows(1);
+    await issueRows(1);
     expect((await cli(['audit', 'prune', '--config', config])).out).toMatch(/^removed 0 rows .*the chain now starts at row/);
     const out = join(s.dir, 'after-prune.jsonl');
     expect((await cli(['audit', 'export', '--config', config, '--out', out])).code).toBe(0);
@@ -80,7 +79,7 @@ describe('campus-sts audit prune', () => {
   it('prunes again a year later: the newest prune row vouches for the anchor', async () => {
     await cli(['audit', 'prune', '--config', config]);
     s.clock.advance(366 * 86_400_000);
-    issueRows(1);
+    await issueRows(1);
     const r = await cli(['audit', 'prune', '--config', config]);
     expect(r.code).toBe(0);
     expect((await cli(['audit', 'verify', '--config', config])).code).toBe(0);
@@ -92,7 +91,7 @@ describe('campus-sts audit prune', () => {
     const [first, second] = s.auditRows();
     // The attacker deletes the two oldest kept rows and moves the anchor to make the chain start cleanly again.
     s.database.sqlite.exec(`DELETE FROM audit_log WHERE id <= ${second!.id}; UPDATE audit_anchor SET first_id = ${second!.id + 1}, prev_hash = '${second!.hash}'`);
-    expect(s.audit.verify()).toMatchObject({ ok: true });
+    expect(await s.audit.verify()).toMatchObject({ ok: true });
     const r = await cli(['audit', 'verify', '--config', config]);
     expect(r.code).toBe(1);
     const prune = s.auditRows().find((row) => row.event === 'audit.prune')!;

@@ -8,7 +8,6 @@ import { openStore } from '../../src/compose/service.js';
 import { parseConfig } from '../../src/config/load.js';
 import { systemClock } from '../../src/core/clock.js';
 import { generateMasterKeyText } from '../../src/core/sealed-box.js';
-import { inTransaction } from '../../src/db/client.js';
 import { CLI_COMMAND } from '../helpers/cli.js';
 
 /**
@@ -20,15 +19,15 @@ let dir: string;
 let configFile: string;
 const env = { CAMPUS_STS_MASTER_KEY: generateMasterKeyText() };
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'campus-sts-pipe-'));
   const config = parseConfig({ issuer: 'https://sts.example.edu', database: { path: join(dir, 'sts.sqlite') } });
   configFile = join(dir, 'campus-sts.yaml');
   writeFileSync(configFile, stringify(config));
   const { database, audit } = openStore(config, env, systemClock);
   const data = { source: 'test', sha256: '0'.repeat(64), clients: 0, audiences: 0 };
-  inTransaction(database.db, (tx) => {
-    for (let i = 0; i < ROWS; i++) audit.append(tx, { event: 'config.load', outcome: 'success', data });
+  await audit.commit(async (tx) => {
+    for (let i = 0; i < ROWS; i++) await audit.append(tx, { event: 'config.load', outcome: 'success', data });
   });
   database.close();
 });

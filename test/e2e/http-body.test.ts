@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdminSessions } from '../../src/admin/sessions.js';
+import { createAdminSessions, createAdminSessionStore } from '../../src/admin/sessions.js';
 import { ADMIN_COOKIE, createRequireAdmin, type AdminEnv } from '../../src/admin/require-admin.js';
 import { createLogger } from '../../src/core/logger.js';
 import { toErrorResponse } from '../../src/http/errors.js';
@@ -103,8 +103,8 @@ describe('the admin CSRF check reads its form through the same capped reader', (
   let cookie: string;
   let csrf: string;
   beforeAll(async () => {
-    const sessions = createAdminSessions({ db: s.database.db, clock: s.clock, timeouts: { idleSeconds: 900, absoluteSeconds: 3600 } });
-    const created = s.database.db.transaction((tx) => sessions.create(tx, { subject: 'carol@example.edu', role: 'admin', idpId: 'campus' }));
+    const sessions = createAdminSessions({ store: createAdminSessionStore(s.database.db), commit: s.audit.commit, clock: s.clock, timeouts: { idleSeconds: 900, absoluteSeconds: 3600 } });
+    const created = await s.audit.commit(async (tx) => sessions.create(tx, { subject: 'carol@example.edu', role: 'admin', idpId: 'campus' }));
     cookie = `${ADMIN_COOKIE}=${created.id}`;
     csrf = created.principal.csrfToken;
     const requireAdmin = createRequireAdmin({ sessions, origin: new URL(ISSUER).origin });

@@ -23,7 +23,7 @@ describe('restart persistence', () => {
     expect(await active(revoked)).toBe(false);
     expect(s.auditRows().filter((r) => r.event === 'key.generate')).toHaveLength(1);
     expect(s.auditRows().filter((r) => r.event === 'config.load')).toHaveLength(2);
-    expect(s.audit.verify()).toMatchObject({ ok: true });
+    expect(await s.audit.verify()).toMatchObject({ ok: true });
   });
 
   it('stores private keys sealed, never in the clear', async () => {

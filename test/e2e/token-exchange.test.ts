@@ -101,8 +101,9 @@ describe('token exchange (RFC 8693) with our own tokens', () => {
     const subject = await alphaToken(s);
     const before = s.auditRows().length;
     let transactions = 0;
-    const transaction = s.database.db.transaction.bind(s.database.db);
-    s.database.db.transaction = ((fn, config) => (transactions++, transaction(fn, config))) as typeof transaction;
+    // The file check runs once before each commit.
+    const checkFile = s.database.checkFile.bind(s.database);
+    s.database.checkFile = () => (transactions++, checkFile());
     const forms = Array.from({ length: 12 }, (_, i) => ({ subject_token: subject, subject_token_type: AT_TYPE, audience: AUD.reports, scope: i % 4 === 3 ? 'grades.read' : 'enrollment.read' }));
     const answers = await Promise.all(forms.map((f) => exchange(f)));
     expect(answers.map((a) => a.status)).toEqual(forms.map((f) => (f.scope === 'grades.read' ? 400 : 200)));
@@ -110,7 +111,7 @@ describe('token exchange (RFC 8693) with our own tokens', () => {
     expect(rows.filter((r) => r.outcome === 'success').map((r) => r.jti).sort()).toEqual(answers.filter((a) => a.status === 200).map((a) => decodeJwt(a.body.access_token as string).jti).sort());
     expect(rows.filter((r) => r.outcome === 'refused').map((r) => r.reason)).toEqual(Array(3).fill('scope "grades.read" is not allowed by the audience policy'));
     expect(transactions).toBeLessThan(forms.length);
-    expect(s.audit.verify()).toMatchObject({ ok: true, rows: before + forms.length });
+    expect(await s.audit.verify()).toMatchObject({ ok: true, rows: before + forms.length });
   });
 
   const refusals: [string, (subject: string) => Record<string, string | string[]>, number, Record<string, string>, string][] = [

@@ -109,7 +109,7 @@ describe('campus-sts keys rotate-master', () => {
     try {
       expect((await viaProxy(next, '/records/students/S1001', tokenBefore)).status).toBe(200);
       expect((await viaProxy(next, '/sis/students/S1001', await studentToken(next))).status).toBe(200);
-      expect(next.audit.verify()).toMatchObject({ ok: true });
+      expect(await next.audit.verify()).toMatchObject({ ok: true });
     } finally {
       next.close();
     }

@@ -99,7 +99,7 @@ describe('connecting an authorization-code upstream', () => {
     expect(done.headers.getSetCookie()[0]).toMatch(/^campus_sts_upstream_connect=; Max-Age=0; Path=\/admin\/upstreams\/records\//);
     expect(states()).toEqual([]);
 
-    const conn = vaultTokens(s, 'records')!;
+    const conn = (await vaultTokens(s, 'records'))!;
     expect(conn).toMatchObject({ status: 'connected', accessToken: expect.any(String), refreshToken: expect.any(String), scope: 'records:read' });
     const raw = s.database.sqlite.prepare('SELECT * FROM upstream_connections WHERE upstream_id = ?').get('records') as Record<string, string>;
     expect(raw.key_id).toBe(s.keyDeps.keyring.current.id);
@@ -180,7 +180,7 @@ describe('connecting an authorization-code upstream', () => {
 describe('disconnecting', () => {
   it('revokes at the provider (RFC 7009), forgets the tokens, and the proxy then refuses', async () => {
     await connectRecords(s);
-    const conn = vaultTokens(s, 'records')!;
+    const conn = (await vaultTokens(s, 'records'))!;
     const refused = await s.app.request(`${ISSUER}/admin/upstreams/records/disconnect`, { method: 'POST' });
     expect(refused.status).toBe(401);
     expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="campus-sts"');

@@ -165,12 +165,12 @@ describe('a stale token: one refresh, then success', () => {
     await connectRecords(s);
     const token = await studentToken(s, { aud: ['https://records.campus.test/api'] });
     expect((await viaProxy(s, '/records/students/S1001', token)).status).toBe(200);
-    const before = vaultTokens(s, 'records')!;
+    const before = (await vaultTokens(s, 'records'))!;
     await up.revokeAccessToken(before.accessToken!);
     const refreshes = grants('refresh_token');
     expect((await viaProxy(s, '/records/students/S1001', token)).status).toBe(200);
     expect(grants('refresh_token')).toBe(refreshes + 1);
-    const after = vaultTokens(s, 'records')!;
+    const after = (await vaultTokens(s, 'records'))!;
     expect(after.refreshToken).not.toBe(before.refreshToken);
     expect(after.version).toBe(before.version + 1);
     expect((await up.findRefreshToken(before.refreshToken!))?.consumed).toBeTruthy();
@@ -193,7 +193,7 @@ describe('refresh refused with invalid_grant', () => {
   it('marks the connection needs re-authorisation, audited, and never retries', async () => {
     const s = await world();
     await connectRecords(s);
-    const conn = vaultTokens(s, 'records')!;
+    const conn = (await vaultTokens(s, 'records'))!;
     await (await up.findRefreshToken(conn.refreshToken!))!.destroy();
     s.clock.advance(3600_000);
     const token = await studentToken(s, { aud: ['https://records.campus.test/api'] });
@@ -211,7 +211,7 @@ describe('refresh refused with invalid_grant', () => {
     expect(up.grantErrors.length).toBe(errorsBefore + 1);
     expect(grants('refresh_token')).toBe(refreshesBefore);
     expect(auditOf(s, 'upstream.refresh')).toHaveLength(1);
-    const status = describeConnections(s.config.upstreams, createConnectionStore(s.database.db, s.keyDeps.keyring).rows());
+    const status = describeConnections(s.config.upstreams, await createConnectionStore(s.database.db, s.keyDeps.keyring).rows());
     expect(status.find((x) => x.upstream === 'records')).toMatchObject({ state: 'needs_reauth', last_error: 'refresh refused: invalid_grant' });
     // An admin reconnecting clears it.
     await connectRecords(s);

@@ -95,7 +95,7 @@ describe('surveymonkey', () => {
     expect(await me.json()).toEqual({ id: '1234', username: 'campus-surveys', account_type: 'enterprise' });
     const call = sm.regional.requests.at(-1)!;
     expect(call.url).toBe('/v3/users/me');
-    expect(call.headers.authorization).toBe(`bearer ${vaultTokens(s, 'surveymonkey')!.accessToken}`);
+    expect(call.headers.authorization).toBe(`bearer ${(await vaultTokens(s, 'surveymonkey'))!.accessToken}`);
     // Long-lived: a year later it is still used as is.
     s.clock.advance(365 * 86_400_000);
     expect((await viaProxy(s, '/surveymonkey/users/me', await token(s, 'surveymonkey'))).status).toBe(200);
@@ -162,7 +162,7 @@ describe('surveymonkey apply', () => {
     expect(refresh.url).toBe('/api/o/token/');
     expect(refresh.headers.authorization).toBeUndefined();
     expect(Object.fromEntries(new URLSearchParams(refresh.body))).toEqual({ grant_type: 'refresh_token', refresh_token: seed, client_id: APPLY.id, client_secret: s.env.APPLY_SECRET });
-    const first = vaultTokens(s, 'apply')!;
+    const first = (await vaultTokens(s, 'apply'))!;
     expect(first.refreshToken).not.toBe(seed);
     expect(apply.validRefreshTokens).toEqual(new Set([first.refreshToken]));
     const row = vaultRow(s, 'apply')!;
@@ -170,14 +170,14 @@ describe('surveymonkey apply', () => {
     // Two hours on: refreshed with the rotated token, which works because it was kept.
     s.clock.advance(7_200_000);
     expect((await viaProxy(s, '/apply/applications/', await token(s, 'apply'))).status).toBe(200);
-    const second = vaultTokens(s, 'apply')!;
+    const second = (await vaultTokens(s, 'apply'))!;
     expect(second.refreshToken).not.toBe(first.refreshToken);
     expect(apply.validRefreshTokens).toEqual(new Set([second.refreshToken]));
     // A restart with the same (long since rotated) seed in the environment does not re-import it.
     const again = await service({ dir: s.dir, env: s.env });
     services.pop();
     try {
-      expect(vaultTokens(again, 'apply')!.refreshToken).toBe(second.refreshToken);
+      expect((await vaultTokens(again, 'apply'))!.refreshToken).toBe(second.refreshToken);
       again.clock.advance(7_200_000 * 2);
       expect((await viaProxy(again, '/apply/applications/', await token(again, 'apply'))).status).toBe(200);
     } finally {
@@ -192,9 +192,9 @@ describe('surveymonkey apply', () => {
     services.pop();
     const fresh = apply.generateCredentials();
     const s2 = await service({ dir: s.dir, env: { ...s.env, APPLY_SECRET: fresh.clientSecret, APPLY_REFRESH: fresh.refreshToken } });
-    expect(vaultTokens(s2, 'apply')!.refreshToken).toBe(fresh.refreshToken);
+    expect((await vaultTokens(s2, 'apply'))!.refreshToken).toBe(fresh.refreshToken);
     expect((await viaProxy(s2, '/apply/applications/', await token(s2, 'apply'))).status).toBe(200);
-    const rt = vaultTokens(s2, 'apply')!.refreshToken!;
+    const rt = (await vaultTokens(s2, 'apply'))!.refreshToken!;
     const res = await s2.app.request(`${ISSUER}/admin/upstreams/apply/disconnect`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(await res.json()).toEqual({ upstream: 'apply', disconnected: true, revoked: true });
     const revoke = apply.requests.at(-1)!;

@@ -64,7 +64,7 @@ describe('token release (RFC 8693, audience = an upstream)', () => {
     const r = await token({ grant_type: EXCHANGE, subject_token: await subjectToken(), subject_token_type: AT, audience: 'records' });
     expect(r.status).toBe(200);
     expect(r.body.expires_in).toBe(3600);
-    expect(r.body.access_token).toBe(vaultTokens(s, 'records')!.accessToken);
+    expect(r.body.access_token).toBe((await vaultTokens(s, 'records'))!.accessToken);
     expect(up.grants.refresh_token).toBeGreaterThanOrEqual(1);
   });
 

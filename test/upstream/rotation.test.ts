@@ -16,9 +16,9 @@ beforeAll(async () => {
   vendors = await startVendors();
 });
 afterAll(() => vendors.stop());
-afterEach(() => {
+afterEach(async () => {
   for (const s of services.splice(0)) {
-    const held = vaultTokens(s, 'apply');
+    const held = await vaultTokens(s, 'apply');
     const leaks = JSON.stringify(s.auditRows()) + s.logs.join('');
     for (const secret of [held?.accessToken, held?.refreshToken, s.env.APPLY_SECRET]) if (secret) expect(leaks).not.toContain(secret);
     s.stop();
@@ -41,7 +41,7 @@ describe('a refresh slower than timeout_ms is never abandoned', () => {
   it('callers get 504 at timeout_ms; the rotated tokens are stored when the vendor answers; the next call uses them', async () => {
     const { apply } = vendors;
     const s = await service({ apply: { timeout_ms: 300, refresh_timeout_ms: 10_000 } });
-    const seeded = vaultTokens(s, 'apply')!;
+    const seeded = (await vaultTokens(s, 'apply'))!;
     const refreshes = apply.refreshes;
     apply.tokenDelayMs = 1200;
     const t = await token(s, 'apply');
@@ -49,8 +49,8 @@ describe('a refresh slower than timeout_ms is never abandoned', () => {
     for (const res of first) expect(await body(res)).toEqual({ status: 504, body: { error: 'temporarily_unavailable', error_description: 'the upstream did not answer in time' } });
     expect(auditOf(s, 'upstream.call').map((r) => dataOf(r))).toEqual(Array(2).fill(expect.objectContaining({ status: 504, error: 'timeout' })));
     // The vendor has already rotated; its answer is still awaited and lands in the vault, sealed and audited.
-    await vi.waitFor(() => expect(vaultTokens(s, 'apply')!.version).toBe(seeded.version + 1), { timeout: 10_000, interval: 25 });
-    const stored = vaultTokens(s, 'apply')!;
+    await vi.waitFor(async () => expect((await vaultTokens(s, 'apply'))!.version).toBe(seeded.version + 1), { timeout: 10_000, interval: 25 });
+    const stored = (await vaultTokens(s, 'apply'))!;
     expect(apply.validRefreshTokens).toEqual(new Set([stored.refreshToken]));
     expect(auditOf(s, 'upstream.refresh').map((r) => [r.outcome, dataOf(r)])).toEqual([['success', { upstream: 'apply', grant: 'refresh_token', expires_in: 7200, rotated: true }]]);
     const second = await viaProxy(s, APPLICATIONS, t);
@@ -74,7 +74,7 @@ describe('odd vendor values never cost a rotated refresh token', () => {
     const s = await service();
     apply.answerPatch = { expires_in: value };
     expect((await viaProxy(s, APPLICATIONS, await token(s, 'apply'))).status).toBe(200);
-    expect(apply.validRefreshTokens).toEqual(new Set([vaultTokens(s, 'apply')!.refreshToken]));
+    expect(apply.validRefreshTokens).toEqual(new Set([(await vaultTokens(s, 'apply'))!.refreshToken]));
     const row = vaultRow(s, 'apply')!;
     expect(row.accessExpiresAt === null ? undefined : (row.accessExpiresAt.getTime() - row.accessObtainedAt!.getTime()) / 1000).toBe(seconds);
     expect(auditOf(s, 'upstream.refresh').map((r) => [r.outcome, dataOf(r)])).toEqual([
@@ -88,7 +88,7 @@ describe('odd vendor values never cost a rotated refresh token', () => {
     apply.answerPatch = { token_type: 'mac' };
     const t = await token(s, 'apply');
     expect(await body(await viaProxy(s, APPLICATIONS, t))).toEqual({ status: 502, body: { error: 'temporarily_unavailable', error_description: 'the upstream could not provide credentials' } });
-    const kept = vaultTokens(s, 'apply')!;
+    const kept = (await vaultTokens(s, 'apply'))!;
     expect(apply.validRefreshTokens).toEqual(new Set([kept.refreshToken]));
     expect(kept).toMatchObject({ status: 'connected', accessToken: undefined });
     const refresh = auditOf(s, 'upstream.refresh')[0]!;

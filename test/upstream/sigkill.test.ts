@@ -57,10 +57,10 @@ async function startChild(): Promise<ChildProcess> {
   return child;
 }
 
-function readVault() {
+async function readVault() {
   const store = openStore(parseConfig(configDoc), env, systemClock);
   try {
-    return createConnectionStore(store.database.db, store.keyring).read('records')!;
+    return (await createConnectionStore(store.database.db, store.keyring).read('records'))!;
   } finally {
     store.database.close();
   }
@@ -124,7 +124,7 @@ describe('SIGKILL between receiving a rotated refresh token and using it', () =>
       expect(res.status).toBe(200);
       const token = await kioskToken();
       expect((await record(token)).status).toBe(200);
-      const before = readVault();
+      const before = await readVault();
       const firstAccess = up.calls.at(-1)!.token!;
       expect(firstAccess).toBe(before.accessToken);
 
@@ -144,7 +144,7 @@ describe('SIGKILL between receiving a rotated refresh token and using it', () =>
       expect(up.grants.refresh_token).toBe(1);
 
       // The rotated pair was committed before the new access token was used.
-      const after = readVault();
+      const after = await readVault();
       expect(after.accessToken).toBe(usedWhenKilled);
       expect(after.refreshToken).not.toBe(before.refreshToken);
       expect((await up.findRefreshToken(before.refreshToken!))?.consumed).toBeTruthy();
@@ -159,7 +159,7 @@ describe('SIGKILL between receiving a rotated refresh token and using it', () =>
       expect(again.status).toBe(200);
       expect(up.grants.refresh_token).toBe(2);
       expect(up.grantErrors.filter((e) => e.startsWith('refresh_token'))).toEqual([]);
-      expect(readVault().refreshToken).not.toBe(after.refreshToken);
+      expect((await readVault()).refreshToken).not.toBe(after.refreshToken);
       // Nothing the upstream issued ever reached the process output.
       for (const t of [before.accessToken!, before.refreshToken!, after.accessToken!, after.refreshToken!]) expect(output).not.toContain(t);
     } finally {

@@ -30,7 +30,7 @@ export type ConsoleRefused = Exclude<Extract<GateVerdict, { refused: string }>, 
  */
 export interface AdminGate {
   /** Whether this request proves an admin. `form` is the body the route already parsed (unsafe methods only). */
-  check(c: Context<AppEnv>, form: GateForm): GateVerdict;
+  check(c: Context<AppEnv>, form: GateForm): Promise<GateVerdict>;
   /** Whether any admin can ever pass (false: the browser endpoints are off). */
   readonly enabled: boolean;
 }
@@ -38,7 +38,7 @@ export interface AdminGate {
 export function createAdminTokenGate(token: string | undefined): AdminGate {
   return {
     enabled: token !== undefined && token.length > 0,
-    check(c, form) {
+    async check(c, form) {
       if (!token) return { refused: 'token' };
       const header = c.req.header('authorization');
       const bearer = header && /^Bearer +(\S+)$/i.exec(header)?.[1];
@@ -57,11 +57,11 @@ export function combineAdminGates(...all: AdminGate[]): AdminGate {
   const rank = (v: GateVerdict) => ('refused' in v ? ({ forbidden: 3, csrf: 3, token: 2, login_required: 1 } as const)[v.refused] : 4);
   return {
     enabled: gates.length > 0,
-    check(c, form) {
+    async check(c, form) {
       let best: GateVerdict = { refused: 'token' };
       let bestRank = 0;
       for (const gate of gates) {
-        const verdict = gate.check(c, form);
+        const verdict = await gate.check(c, form);
         if (!('refused' in verdict)) return verdict;
         // A token wrongly typed or absent is less telling than "no session" only when nothing was presented.
         const r = verdict.refused === 'token' && !presentsToken(c, form) ? 0 : rank(verdict);

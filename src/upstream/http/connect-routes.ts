@@ -49,7 +49,7 @@ export function connectRoutes(deps: ConnectRoutesDeps): Hono<AppEnv> {
   const refuseAdmin = (id: string, event: 'upstream.connect' | 'upstream.disconnect', requestId: string, verdict: Refused) => {
     const { reason, error } = refusalDetail(verdict);
     const common = { outcome: 'refused' as const, requestId, audience: [id.slice(0, 64)], reason, ...('subject' in verdict ? { subject: verdict.subject } : {}) };
-    return commitAudited(deps, (tx) =>
+    return commitAudited(deps, async (tx) =>
       deps.audit.append(
         tx,
         event === 'upstream.connect'
@@ -59,7 +59,7 @@ export function connectRoutes(deps: ConnectRoutesDeps): Hono<AppEnv> {
     );
   };
 
-  app.get('/admin/upstreams/:id/connect', (c) => {
+  app.get('/admin/upstreams/:id/connect', async (c) => {
     const id = c.req.param('id');
     if (!deps.gate.enabled || !deps.connect.connectable(id)) {
       const r = refusalPage('not_applicable', c.get('requestId'));
@@ -67,7 +67,7 @@ export function connectRoutes(deps: ConnectRoutesDeps): Hono<AppEnv> {
     }
     // Console admins get the form with their session's CSRF token; without a session, sign in first (the
     // console's answers: 303 to /admin/login for pages, 403 for an auditor). Token only: the form asks for it.
-    const verdict = deps.gate.check(c, undefined);
+    const verdict = await deps.gate.check(c, undefined);
     if ('refused' in verdict && verdict.refused !== 'token') return deps.answerConsoleRefusal(c, verdict);
     const session = 'actor' in verdict && verdict.csrfToken !== undefined ? { subject: verdict.actor, csrfToken: verdict.csrfToken } : undefined;
     c.header('Vary', 'Cookie');
@@ -81,7 +81,7 @@ export function connectRoutes(deps: ConnectRoutesDeps): Hono<AppEnv> {
       const r = refusalPage('not_applicable', requestId);
       return page(c, r.body, r.status);
     }
-    const verdict = deps.gate.check(c, await form(c));
+    const verdict = await deps.gate.check(c, await form(c));
     if ('refused' in verdict) {
       await refuseAdmin(id, 'upstream.connect', requestId, verdict);
       if (verdict.refused !== 'token') return deps.answerConsoleRefusal(c, verdict);
@@ -112,7 +112,7 @@ export function connectRoutes(deps: ConnectRoutesDeps): Hono<AppEnv> {
   app.post('/admin/upstreams/:id/disconnect', async (c) => {
     const id = c.req.param('id');
     const requestId = c.get('requestId');
-    const verdict = deps.gate.check(c, await form(c));
+    const verdict = await deps.gate.check(c, await form(c));
     if ('refused' in verdict) {
       await refuseAdmin(id, 'upstream.disconnect', requestId, verdict);
       if (verdict.refused !== 'token') return deps.answerConsoleRefusal(c, verdict);
