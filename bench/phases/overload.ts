@@ -2,6 +2,7 @@
 // speed next to a legitimate client and reports the legitimate client's latency; `overload` offers 3x the
 // measured capacity to /token and to the survey launch and reports goodput and the longest wait.
 import autocannon, { type Request } from 'autocannon';
+import { pinServerAndLoad, type Pinning } from '../harness/affinity.js';
 import { startServerChild, type ServerChild } from '../harness/children.js';
 import type { HttpRequest } from '../harness/load.js';
 import type { SamlWorld } from '../saml/world.js';
@@ -51,6 +52,8 @@ export interface OverloadResult {
   admission: typeof ADMISSION;
   attack?: AttackRow[];
   overload?: OverloadRow[];
+  /** Where the overload rows' server and load generator ran (pinned to one core each, or why not). */
+  placement?: string;
 }
 
 /**
@@ -84,7 +87,18 @@ const LAUNCH: HttpRequest = { method: 'GET', path: `/launch/${SAML.survey}`, hea
 export async function runOverloadPhase(ctx: ScenarioContext, world: SamlWorld, o: { attack: boolean; overload: boolean; durationSeconds: number }): Promise<OverloadResult> {
   const result: OverloadResult = { durationSeconds: o.durationSeconds, admission: ADMISSION };
   if (o.attack) result.attack = await attack(ctx, world, o.durationSeconds);
-  if (o.overload) result.overload = [await overload(ctx, world, 'token', o.durationSeconds), await overload(ctx, world, 'launch', o.durationSeconds)];
+  if (o.overload) {
+    // Pinned for every overload row (capacity included): at 3x the generator works 3x as hard, and unpinned it
+    // would take that from the server's share of the cores, so goodput / capacity would not compare the server
+    // with itself.
+    const pinning = pinServerAndLoad(ctx.log);
+    try {
+      result.placement = pinning.note;
+      result.overload = [await overload(ctx, world, pinning, 'token', o.durationSeconds), await overload(ctx, world, pinning, 'launch', o.durationSeconds)];
+    } finally {
+      pinning.release();
+    }
+  }
   return result;
 }
 
@@ -116,13 +130,14 @@ async function attack(ctx: ScenarioContext, world: SamlWorld, seconds: number): 
   return rows;
 }
 
-async function overload(ctx: ScenarioContext, world: SamlWorld, target: 'token' | 'launch', seconds: number): Promise<OverloadRow> {
+async function overload(ctx: ScenarioContext, world: SamlWorld, pinning: Pinning, target: 'token' | 'launch', seconds: number): Promise<OverloadRow> {
   const request = target === 'token' ? LEGIT : LAUNCH;
   const expect = target === 'token' ? 200 : 303;
   const measure = async (admission: typeof ADMISSION, plan: { connections: number; overallRate?: number }) => {
     // max_connections above the load generator's: this measures admission, not the connection cap.
     const child = await sts(ctx, world, `overload-${target}`, { trusted_proxies: ['127.0.0.1'], admission, max_connections: 2 * OVERLOAD_CONNECTIONS });
     try {
+      pinning.server(child.pid);
       await expectStatus(child.url, request, expect);
       return await drive({ url: child.url, request, expect, durationSeconds: seconds, ...plan });
     } finally {

@@ -134,7 +134,8 @@ function overloadTables(o: OverloadResult): string[] {
       `Capacity: 50 connections as fast as answered. Then ${o.overload[0]?.connections ?? 0} connections offer 3x that rate (autocannon overallRate) for ${o.durationSeconds} s, ` +
         `with admission on (max_in_flight ${ad.max_in_flight}, max_queue ${ad.max_queue}, queue_deadline_ms ${ad.queue_deadline_ms}) and off. ` +
         'Latencies count requests sent after the first second (connections still opening before that); longest wait: the slowest answer of any status. ' +
-        'Without admission the connections wait inside the server, so less than the offered rate is actually sent (see "sent").',
+        'Without admission the connections wait inside the server, so less than the offered rate is actually sent (see "sent"). ' +
+        `Placement: ${o.placement ?? 'not pinned'}.`,
       '',
       '| target | admission | capacity req/s | offered req/s (sent) | goodput req/s | goodput / capacity | p99 of successes ms | longest wait ms | answers |',
       '|---|---|---:|---:|---:|---:|---:|---:|---|',

@@ -8,8 +8,9 @@ import type { Config } from '../../src/config/schema.js';
 import { systemClock } from '../../src/core/clock.js';
 import { createLogger } from '../../src/core/logger.js';
 import { generateMasterKeyText } from '../../src/core/sealed-box.js';
+import { listen } from '../../src/http/listen.js';
 import type { BenchServer } from '../harness/protocol.js';
-import { listenHono } from './hono.js';
+import { listenLocal } from './listen.js';
 import { AUD, CLIENT, SAML, SCOPES, UPSTREAM } from './shared.js';
 
 export interface StsOptions {
@@ -89,7 +90,9 @@ export async function startSts(o: StsOptions): Promise<BenchServer> {
   const config = benchConfig(o);
   const env = { [ENV.master]: generateMasterKeyText(), [ENV.secret]: CLIENT.secret, [ENV.upstream]: UPSTREAM.clientSecret };
   const service = await composeService({ config, configSource: 'bench', env, clock: systemClock, logger: createLogger(config.logging.level) });
-  const { port, close } = await listenHono(service.app);
+  // The listener `campus-sts serve` uses (its deadlines, connection cap and admission's early refusal).
+  const { server } = await listen(service.app.fetch, { ...config.server, host: '127.0.0.1', port: 0 }, service.shedEarly);
+  const { port, close } = await listenLocal(server);
   return {
     port,
     info: { database: config.database.path },

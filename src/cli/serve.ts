@@ -37,7 +37,7 @@ export async function serveCommand(configPath: string | undefined, io: CliIo): P
     logger = createLogger(config.logging.level);
     const extraRoutes = demo ? demoRoutes(demo, { clock: systemClock }) : [];
     service = await composeService({ config, configSource: resolved.source, env: io.env, clock: systemClock, logger, extraRoutes });
-    ({ server, port: bound } = await listen(service.app.fetch, config.server));
+    ({ server, port: bound } = await listen(service.app.fetch, config.server, service.shedEarly));
   } catch (err) {
     service?.close();
     ledger.rollback();

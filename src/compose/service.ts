@@ -194,7 +194,7 @@ export async function composeService(opts: ServiceOptions) {
   const secretCheckGate = createBulkhead({ slots: t.max_secret_checks, maxWaiting: t.secret_check_queue, deadlineMs: t.secret_check_deadline_ms });
   const admission = createAdmission(
     { maxInFlight: a.max_in_flight, maxQueue: a.max_queue, queueDeadlineMs: a.queue_deadline_ms, retryAfterSeconds: a.retry_after_seconds },
-    { exempt: ['/healthz', '/readyz', '/metrics'], priority: (c) => c.req.method === 'POST' && c.req.path === '/saml/acs', shed: metrics.traffic.shed },
+    { exempt: ['/healthz', '/readyz', '/metrics'], priority: (method, path) => method === 'POST' && path === '/saml/acs', shed: metrics.traffic.shed },
   );
   metrics.traffic.watch(admission.state);
   const clientAuth = createClientAuthenticator({
@@ -246,6 +246,8 @@ export async function composeService(opts: ServiceOptions) {
   const stopCheckpoints = admin.scheduleCheckpoints(logger);
   return {
     app,
+    /** Admission's refusal before Hono, for the HTTP server (http/listen.ts). */
+    shedEarly: admission.early,
     database,
     audit,
     keystore,

@@ -29,6 +29,20 @@ describe('bulkhead', () => {
     expect(b.state()).toEqual({ active: 0, waiting: 0 });
   });
 
+  it('says it is full exactly when a new entry would be refused at once', async () => {
+    const b = createBulkhead({ slots: 1, maxWaiting: 1, deadlineMs: 1000 });
+    expect(b.full()).toBe(false);
+    await b.enter();
+    expect(b.full()).toBe(false);
+    const seen = track({ waits: b.enter() });
+    expect(b.full()).toBe(true);
+    expect(await b.enter()).toBe('full');
+    b.leave();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(seen).toEqual({ waits: 'admitted' });
+    expect(b.full()).toBe(false);
+  });
+
   it('refuses a waiter at its deadline and forgets it', async () => {
     const b = createBulkhead({ slots: 1, maxWaiting: 1, deadlineMs: 500 });
     await b.enter();

@@ -20,6 +20,8 @@ export interface Bulkhead {
    */
   enter(priority?: boolean): Promise<Entry>;
   leave(): void;
+  /** Whether `enter()` (without priority) would be refused 'full' now: what may be answered before any work. */
+  full(): boolean;
   state(): { active: number; waiting: number };
 }
 
@@ -32,6 +34,7 @@ export function createBulkhead(settings: BulkheadSettings): Bulkhead {
   // Insertion-ordered: the oldest waiter is the first value; one that gives up is deleted from the middle.
   const lines = { priority: new Set<Waiter>(), other: new Set<Waiter>() };
   const waiting = () => lines.priority.size + lines.other.size;
+  const lineFull = () => waiting() >= settings.maxWaiting;
 
   return {
     enter(priority = false) {
@@ -39,7 +42,7 @@ export function createBulkhead(settings: BulkheadSettings): Bulkhead {
         active++;
         return Promise.resolve('admitted');
       }
-      if (waiting() >= settings.maxWaiting) {
+      if (lineFull()) {
         const newest = priority ? [...lines.other].at(-1) : undefined;
         if (!newest) return Promise.resolve('full');
         newest.refuse('full');
@@ -70,6 +73,7 @@ export function createBulkhead(settings: BulkheadSettings): Bulkhead {
         next.admit();
       }
     },
+    full: () => active >= settings.slots && lineFull(),
     state: () => ({ active, waiting: waiting() }),
   };
 }

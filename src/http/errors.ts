@@ -41,6 +41,12 @@ export function toErrorResponse(err: Error, c: Context<AppEnv>, logger: Logger):
  * Bearer challenge; `login_required` names where to sign in instead of challenging.
  */
 export function oauthErrorResponse<E extends AppEnv>(err: OAuthError, c: Context<E>): Response {
+  const { body, headers } = oauthErrorParts(err);
+  return c.json(body, err.status, headers);
+}
+
+/** What `oauthErrorResponse` writes, apart from Hono: for an answer written before Hono (admission's early refusal). */
+export function oauthErrorParts(err: OAuthError): { body: Record<string, string>; headers: Record<string, string> } {
   const headers: Record<string, string> = { ...NO_STORE };
   const body: Record<string, string> = { error: err.code, error_description: err.description };
   if (err instanceof InvalidToken || err instanceof InsufficientScope) headers['WWW-Authenticate'] = bearerChallenge(err);
@@ -50,7 +56,7 @@ export function oauthErrorResponse<E extends AppEnv>(err: OAuthError, c: Context
   else if (err instanceof MethodNotAllowed) headers.Allow = err.allow.join(', ');
   else if (err instanceof LoginRequired && err.loginUrl) body.login_url = err.loginUrl;
   if (isLoadRefusal(err)) headers['Retry-After'] = String(err.retryAfterSeconds);
-  return c.json(body, err.status, headers);
+  return { body, headers };
 }
 
 /**

@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PAGE_CSP } from '../../src/http/pages.js';
 import { AUD, basic, SECRETS, startTestService, type TestService } from '../helpers/service.js';
+import { onTheWire, type OnTheWire } from '../helpers/wire.js';
 
 /**
  * Overload shedding, over a real socket: with every slot taken, a request is answered at once
@@ -12,7 +13,9 @@ import { AUD, basic, SECRETS, startTestService, type TestService } from '../help
  * body has not all arrived yet (admitted, reading its body).
  */
 const running: Array<{ s: TestService; server: Server }> = [];
+const wires: OnTheWire[] = [];
 afterEach(async () => {
+  for (const wire of wires.splice(0)) await wire.close();
   for (const { s, server } of running.splice(0)) {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
@@ -163,5 +166,62 @@ describe('admission control', () => {
     expect(answered.status).toBe(404);
     expect(await answered.json()).toEqual({ error: 'invalid_request', error_description: 'no such endpoint' });
     expect(await gauge(url, 'campus_sts_requests_shed_total{reason="queue_full"}')).toBe(2);
+  });
+
+  it('refuses before the app while the line is full, with exactly the middleware\'s answer; exempt paths, odd targets and the ACS still reach the app', async () => {
+    const s = await startTestService({ overrides: { server: { admission: { max_in_flight: 1, max_queue: 1, queue_deadline_ms: 30_000, retry_after_seconds: 3 } } } });
+    // One service behind two production listeners (http/listen.ts): with the early refusal, noting what reaches
+    // the app, and without it (the middleware alone). They share the service's one admission line.
+    let reached: string[] = [];
+    const withEarly = await onTheWire({ app: { fetch: (req) => (reached.push(new URL(req.url).pathname), s.app.fetch(req)) }, config: s.config, shedEarly: s.shedEarly });
+    wires.push(withEarly);
+    const without = await onTheWire(s);
+    running.push({ s, server: without.server });
+    const [early, plain, port] = [`http://127.0.0.1:${withEarly.port}`, `http://127.0.0.1:${without.port}`, without.port];
+    const first = held(port);
+    await until(plain, 'campus_sts_requests_in_flight', 1);
+    const queued = postToken(plain);
+    await until(plain, 'campus_sts_requests_queued', 1);
+    reached = [];
+
+    const browser = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+    const asks: Array<[string, RequestInit]> = [
+      ['/token', { method: 'POST', headers: tokenHeaders, body: FORM }],
+      ['/launch/course-eval?from=mail', { headers: browser }],
+      // A browser's POST gets the page without the reload.
+      ['/token', { method: 'POST', headers: { ...tokenHeaders, ...browser }, body: FORM }],
+    ];
+    const seen = async (res: Response) => {
+      const id = res.headers.get('x-request-id')!;
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      const headers = Object.fromEntries([...(res.headers as unknown as Iterable<[string, string]>)].filter(([name]) => name !== 'date' && name !== 'x-request-id'));
+      return { status: res.status, headers, body: (await res.text()).replaceAll(id, '{id}') };
+    };
+    for (const [path, init] of asks) {
+      const before = await seen(await fetch(early + path, init));
+      const middleware = await seen(await fetch(plain + path, init));
+      expect(before).toEqual(middleware);
+      expect(before.status).toBe(503);
+      expect(before.headers['retry-after']).toBe('3');
+    }
+    expect(reached).toEqual([]);
+    const json = await fetch(early + '/token', asks[0]![1]);
+    expect(json.headers.get('content-type')).toBe('application/json');
+    expect(await json.json()).toEqual(BUSY);
+
+    // Never refused early: health, readiness, metrics; a target Hono reads differently from its bytes (it decodes
+    // /%74oken to /token, so the middleware refuses it); and the IdP's answer at the ACS, which takes the
+    // queued request's place.
+    for (const path of ['/healthz', '/readyz', '/metrics']) expect((await fetch(early + path)).status).toBe(200);
+    const encoded = await fetch(early + '/%74oken', asks[0]![1]);
+    expect(encoded.status).toBe(503);
+    expect(await encoded.json()).toEqual(BUSY);
+    const acs = fetch(`${early}/saml/acs`, { method: 'POST', headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, body: 'SAMLResponse=x' });
+    expect((await queued).status).toBe(503);
+    expect(await first.finish()).toBe(200);
+    expect((await acs).status).toBe(404);
+    expect(reached).toEqual(['/healthz', '/readyz', '/metrics', '/%74oken', '/saml/acs']);
+    // One count for every refusal, early or not: 4 early, 3 by the middleware, /%74oken, and the displaced one.
+    expect(await gauge(plain, 'campus_sts_requests_shed_total{reason="queue_full"}')).toBe(9);
   });
 });

@@ -11,8 +11,11 @@ export interface OnTheWire {
 }
 
 /** Serves `s` as the CLI does (its `server` config), with `limits` patched over it (tests use short deadlines). */
-export async function onTheWire(s: { app: { fetch(req: Request): Response | Promise<Response> }; config: Pick<TestService['config'], 'server'> }, limits: Partial<ListenOptions> = {}): Promise<OnTheWire> {
-  const { server, port } = await listen((req) => s.app.fetch(req), { ...s.config.server, host: '127.0.0.1', port: 0, ...limits });
+export async function onTheWire(
+  s: { app: { fetch(req: Request): Response | Promise<Response> }; config: Pick<TestService['config'], 'server'>; shedEarly?: Parameters<typeof listen>[2] },
+  limits: Partial<ListenOptions> = {},
+): Promise<OnTheWire> {
+  const { server, port } = await listen((req) => s.app.fetch(req), { ...s.config.server, host: '127.0.0.1', port: 0, ...limits }, s.shedEarly);
   return {
     server,
     port,
