@@ -58,6 +58,7 @@ export interface ClientAuthenticator {
  * a client id over its limit gets 429 instead of the scrypt check, unless the request presents the secret
  * already verified for that client (what a legitimate client under attack sends), which costs no scrypt.
  */
+// long: closure scope: the verified-secret memory is shared by its named steps (each < 40 lines).
 export function createClientAuthenticator(deps: ClientAuthDeps): ClientAuthenticator {
   // Successful scrypt checks are remembered by digest so that a busy client pays scrypt once, not per request.
   const verified = new Map<string, string>();

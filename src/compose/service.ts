@@ -117,6 +117,7 @@ export function openStore(config: Config, env: NodeJS.ProcessEnv, clock: Clock, 
  * The composition root: builds every dependency once from the validated config and passes it in.
  * Nothing here runs per request.
  */
+// long: the composition root is one linear wiring sequence; each feature's wiring has its own file.
 export async function composeService(opts: ServiceOptions) {
   const { config, clock, logger } = opts;
   const issuer = config.issuer.replace(/\/$/, '');

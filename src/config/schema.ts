@@ -151,8 +151,26 @@ const configShape = z.strictObject({
 
 export const configSchema = configShape.superRefine(checkConsistency);
 
+type ShapedConfig = z.infer<typeof configShape>;
+
 /** Cross-field checks (oidc-provider's checkDependantFeatures): combinations that cannot work fail at start. */
-function checkConsistency(cfg: z.infer<typeof configShape>, ctx: z.RefinementCtx): void {
+function checkConsistency(cfg: ShapedConfig, ctx: z.RefinementCtx): void {
+  checkServerSettings(cfg, ctx);
+  const audiences = new Map(cfg.audiences.map((a) => [a.id, a]));
+  reportDuplicates(cfg.audiences.map((a) => a.id), ['audiences'], ctx);
+  reportDuplicates(cfg.clients.map((c) => c.id), ['clients'], ctx);
+  checkClients(cfg, audiences, ctx);
+  reportDuplicates(cfg.idps.map((p) => p.id), ['idps'], ctx);
+  checkAdminConfig(cfg.admin, cfg.idps.map((p) => p.id), ctx);
+  checkUpstreams(cfg, ctx);
+  reportDuplicates(cfg.surveys.map((s) => s.id), ['surveys'], ctx);
+  checkSurveys(cfg, audiences, ctx);
+}
+
+type AudienceMap = Map<string, ShapedConfig['audiences'][number]>;
+
+/** The issuer, the server's timeouts, token lifetimes and the master key source. */
+function checkServerSettings(cfg: ShapedConfig, ctx: z.RefinementCtx): void {
   const issuer = new URL(cfg.issuer);
   const local = ['127.0.0.1', 'localhost', '[::1]'].includes(issuer.hostname);
   if (issuer.protocol !== 'https:' && !local) {
@@ -173,9 +191,10 @@ function checkConsistency(cfg: z.infer<typeof configShape>, ctx: z.RefinementCtx
   if (cfg.master_key.previous_key_env && cfg.master_key.previous_key_file) {
     ctx.addIssue({ code: 'custom', path: ['master_key'], message: 'expected at most one of previous_key_env or previous_key_file' });
   }
-  const audiences = new Map(cfg.audiences.map((a) => [a.id, a]));
-  reportDuplicates(cfg.audiences.map((a) => a.id), ['audiences'], ctx);
-  reportDuplicates(cfg.clients.map((c) => c.id), ['clients'], ctx);
+}
+
+/** Each client: one credential, known audiences, scopes some audience allows, a lifetime within the maximum. */
+function checkClients(cfg: ShapedConfig, audiences: AudienceMap, ctx: z.RefinementCtx): void {
   cfg.clients.forEach((c, i) => {
     const auth = c.auth;
     if (auth.method === 'private_key_jwt') {
@@ -203,10 +222,10 @@ function checkConsistency(cfg: z.infer<typeof configShape>, ctx: z.RefinementCtx
       ctx.addIssue({ code: 'custom', path: ['clients', i, 'max_ttl_seconds'], message: 'must not exceed tokens.max_ttl_seconds' });
     }
   });
-  reportDuplicates(cfg.idps.map((p) => p.id), ['idps'], ctx);
-  checkAdminConfig(cfg.admin, cfg.idps.map((p) => p.id), ctx);
-  checkUpstreams(cfg, ctx);
-  reportDuplicates(cfg.surveys.map((s) => s.id), ['surveys'], ctx);
+}
+
+/** Each survey: a known audience whose scopes cover its own, a known (or the only) IdP, a lifetime within the maximum. */
+function checkSurveys(cfg: ShapedConfig, audiences: AudienceMap, ctx: z.RefinementCtx): void {
   const idps = new Set(cfg.idps.map((p) => p.id));
   cfg.surveys.forEach((s, i) => {
     const target = audiences.get(s.audience);

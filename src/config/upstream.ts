@@ -198,23 +198,38 @@ export function checkUpstreams(cfg: CheckedConfig, ctx: z.RefinementCtx): void {
       if (typeof value === 'string') checkUrl(value, at(key), issue);
     }
     if (u.provider === 'surveymonkey') u.access_urls?.forEach((o, j) => checkUrl(o, at('access_urls', j), issue));
-    if (u.routes.length > 0) {
-      const aud = upstreamAudience(u);
-      const audience = audiences.get(aud);
-      if (!audience) issue(at(u.audience ? 'audience' : 'id'), `declare "${aud}" under audiences (tokens for the proxy carry it as their audience)`);
-      const seen = new Set<string>();
-      u.routes.forEach((r, j) => {
-        if (audience && !audience.scopes.includes(r.scope)) issue(at('routes', j, 'scope'), `scope "${r.scope}" is not allowed by audience "${aud}"`);
-        const key = `${r.method} ${r.path}`;
-        if (seen.has(key)) issue(at('routes', j), `duplicate route ${key}`);
-        seen.add(key);
-      });
-      const ids = u.routes.map(routeId);
-      ids.forEach((rid, j) => {
-        if (ids.indexOf(rid) !== j) issue(at('routes', j, 'id'), `duplicate route id "${rid}"`);
-      });
-    }
+    if (u.routes.length > 0) checkRoutes(u, audiences, at, issue);
   });
+  checkTokenRelease(cfg, byId, issue);
+}
+
+type Issue = (path: (string | number)[], message: string) => void;
+
+/** A proxied upstream's routes: a declared audience that allows their scopes, no duplicate route or route id. */
+function checkRoutes(
+  u: UpstreamConfig,
+  audiences: Map<string, { id: string; scopes: string[] }>,
+  at: (...p: (string | number)[]) => (string | number)[],
+  issue: Issue,
+): void {
+  const aud = upstreamAudience(u);
+  const audience = audiences.get(aud);
+  if (!audience) issue(at(u.audience ? 'audience' : 'id'), `declare "${aud}" under audiences (tokens for the proxy carry it as their audience)`);
+  const seen = new Set<string>();
+  u.routes.forEach((r, j) => {
+    if (audience && !audience.scopes.includes(r.scope)) issue(at('routes', j, 'scope'), `scope "${r.scope}" is not allowed by audience "${aud}"`);
+    const key = `${r.method} ${r.path}`;
+    if (seen.has(key)) issue(at('routes', j), `duplicate route ${key}`);
+    seen.add(key);
+  });
+  const ids = u.routes.map(routeId);
+  ids.forEach((rid, j) => {
+    if (ids.indexOf(rid) !== j) issue(at('routes', j, 'id'), `duplicate route id "${rid}"`);
+  });
+}
+
+/** Upstream tokens a client may be handed directly: known, expiring, and not also one of its audiences. */
+function checkTokenRelease(cfg: CheckedConfig, byId: Map<string, UpstreamConfig>, issue: Issue): void {
   cfg.clients.forEach((c, i) => {
     c.upstream_token_release.forEach((uid, j) => {
       const at = ['clients', i, 'upstream_token_release', j];
@@ -228,7 +243,7 @@ export function checkUpstreams(cfg: CheckedConfig, ctx: z.RefinementCtx): void {
 }
 
 /** Credentials travel to these URLs: https everywhere but loopback; no query, fragment or userinfo. */
-function checkUrl(value: string, path: (string | number)[], issue: (path: (string | number)[], message: string) => void): void {
+function checkUrl(value: string, path: (string | number)[], issue: Issue): void {
   const url = new URL(value);
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
   if (url.protocol !== 'https:' && !loopback) issue(path, 'must use https outside localhost');

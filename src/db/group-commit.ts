@@ -46,6 +46,7 @@ interface Pending {
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /** Changes queued in one event-loop turn form one batch. */
+// long: closure scope: the prepared statements, queue and schedule state belong to one committer.
 export function createGroupCommitter(db: Db, { maxBatch = 256, check }: GroupCommitOptions = {}): GroupCommitter {
   const sqlite = db.$client;
   // Plain statements, prepared once: better-sqlite3's `transaction()` wrapper cannot span an `await`.

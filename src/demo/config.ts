@@ -34,6 +34,7 @@ export class DemoRefused extends Error {}
  * demo itself.
  * It refuses to run in production, where a published secret and a password-less IdP would be holes.
  */
+// long: mostly the demo's configuration literal, read top to bottom like the YAML file it stands for.
 export async function demoConfig(opts: { dataDir: string; host: string; port: number; env: NodeJS.ProcessEnv }): Promise<{ config: Config; demo: DemoSetup }> {
   if (opts.env.NODE_ENV === 'production') {
     throw new DemoRefused('the demo (no --config) refuses to run with NODE_ENV=production: give a configuration file with --config or CAMPUS_STS_CONFIG');

@@ -27,6 +27,7 @@ export interface AdmissionSettings {
  * request (the IdP's answer at the ACS: the respondent has already signed in, and a reload cannot resend it)
  * waits ahead of new ones and, when the line is full, takes the newest new one's place.
  */
+// long: closure scope: the bulkhead and prebuilt 503 answers are shared by the middleware and the early refusal.
 export function createAdmission(
   settings: AdmissionSettings,
   opts: {

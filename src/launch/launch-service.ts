@@ -65,6 +65,7 @@ export const surveyClientId = (surveyId: string) => `survey:${surveyId}`;
  * Flow 1 (SSO-gated survey launch) and flow 2 (embedded-field retrieval): start the login for a survey, turn an
  * accepted login into a token and a one-time code, and redeem the code once.
  */
+// long: closure scope of the launch module: `complete` and the methods it returns share deps and the origin set.
 export function createLaunchService(deps: LaunchDeps) {
   const allOrigins = new Set([...deps.surveys.values()].flatMap((s) => s.origins));
 

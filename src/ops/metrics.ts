@@ -51,6 +51,7 @@ export interface MetricsOptions {
   samlRefusalReason(reason: string | undefined): string | undefined;
 }
 
+// long: mostly the list of metric declarations, then the short recorders that feed them.
 export function createMetrics(opts: MetricsOptions): ServiceMetrics {
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'campus_sts_' });

@@ -189,6 +189,7 @@ function extractRequestId(redirectUrl: string): string {
   return id;
 }
 
+// long: closure over one IdP's node-saml instance and the resolved SP; its bulk is validateResponse.
 export function createIdpEngine(sp: ResolvedSp, idp: ResolvedIdp): IdpEngine {
   const saml = buildNodeSaml(sp, idp);
   const signed = idp.settings.signed;
@@ -205,6 +206,8 @@ export function createIdpEngine(sp: ResolvedSp, idp: ResolvedIdp): IdpEngine {
     return { redirectUrl, requestId: extractRequestId(redirectUrl) };
   }
 
+  // long: one linear pipeline of the SAML checks in the order they must run (refuse on
+  // unsigned bytes, verify, re-check on signed bytes); split up, it would hide which bytes each check reads.
   async function validateResponse(
     msg: DecodedMessage,
     doc: Document,

@@ -49,6 +49,7 @@ async function readMetadataBody(body: ReadableStream<Uint8Array> | null, maxByte
   return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
 }
 
+// long: closure scope: the cache and in-flight map are shared by fetch, load and the returned methods.
 export function createMetadataLoader(deps: MetadataLoaderDeps): MetadataLoader {
   const fetchImpl = deps.fetch ?? globalThis.fetch;
   const readFile = deps.readFile ?? ((p: string) => fsReadFile(p, 'utf8'));

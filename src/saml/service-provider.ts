@@ -32,6 +32,7 @@ async function judged(run: () => Promise<PreparedLogin>): Promise<PreparedLogin>
   }
 }
 
+// long: closure scope: the per-IdP engines and SP metadata, built once, are shared by the returned methods.
 export function createSamlServiceProvider(sp: SpSettings, idps: IdpSettings[], deps: SamlEngineDeps): SamlServiceProvider {
   const rsp = resolveSp(sp);
   const engines = new Map<string, IdpEngine>();

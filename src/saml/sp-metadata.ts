@@ -31,6 +31,7 @@ export function pemToBase64(pem: string): string {
   return m[1].replace(/\s+/g, '');
 }
 
+// long: writes the SP metadata elements in the sequence order saml-schema-metadata-2.0 requires; split up, that order would be scattered.
 export function buildSpMetadata(input: SpMetadataInput): string {
   const doc = new DOMImplementation().createDocument(NS.md, 'md:EntityDescriptor', null);
   const root = doc.documentElement;

@@ -71,6 +71,16 @@ function browserNonce(c: Context<AppEnv>, ttlSeconds: number): string {
   return nonce;
 }
 
+/** The login completions by purpose; two for one purpose is a wiring mistake, refused at start. */
+function completionsByPurpose(list: readonly LoginCompletion[]): Map<string, LoginCompletion> {
+  const completions = new Map<string, LoginCompletion>();
+  for (const completion of list) {
+    if (completions.has(completion.purpose)) throw new Error(`two login completions for purpose ${completion.purpose}`);
+    completions.set(completion.purpose, completion);
+  }
+  return completions;
+}
+
 /**
  * Browser sign-in: SP metadata, SP-initiated plain login, and the ACS, which finishes every login by its
  * purpose through the completion registered for it. Refusals are friendly pages with a correlation id, each
@@ -78,11 +88,7 @@ function browserNonce(c: Context<AppEnv>, ttlSeconds: number): string {
  */
 export function samlRoutes(deps: SamlRoutesDeps): Hono<AppEnv> {
   const signIn = createSignIn(deps);
-  const completions = new Map<string, LoginCompletion>();
-  for (const completion of deps.completions) {
-    if (completions.has(completion.purpose)) throw new Error(`two login completions for purpose ${completion.purpose}`);
-    completions.set(completion.purpose, completion);
-  }
+  const completions = completionsByPurpose(deps.completions);
 
   /** By purpose: the pending login's, or for an unsolicited response a launch named by its RelayState. */
   const complete = async (c: Context<AppEnv>, accepted: AcceptedLogin, relayState: string | undefined, requestId: string): Promise<Response> => {

@@ -66,6 +66,7 @@ function loginAuditFields(login: SamlLogin): Pick<AuditEvent, 'subject'> & { dat
  * The SAML side of browser sign-in: starting an SP-initiated login bound to this browser, and accepting the
  * IdP's response at the ACS. What the login is *for* (a survey launch, a plain login) is decided by the caller.
  */
+// long: closure scope of the SSO module: its body is the object of methods over deps.
 export function createSsoService(deps: SsoDeps) {
   return {
     async startLogin(req: StartLogin): Promise<string> {

@@ -43,6 +43,7 @@ export interface ConnectDeps {
 export const callbackPath = (id: string) => `/admin/upstreams/${id}/callback`;
 export const connectPath = (id: string) => `/admin/upstreams/${id}/connect`;
 
+// long: closure scope of the connect module: its body is the object of methods over deps.
 export function createConnectService(deps: ConnectDeps) {
   const redirectUri = (id: string) => `${deps.issuer}${callbackPath(id)}`;
   const aad = (stateHash: string) => `upstream_auth_states:${stateHash}`;

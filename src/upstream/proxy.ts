@@ -86,6 +86,8 @@ interface CallRecord {
   refreshed?: boolean;
 }
 
+// long: the proxy's closure scope (deps and the cached bearer verifier); each step in it is a named inner function,
+// and the steps that need neither live below it.
 export function createProxy(deps: ProxyDeps) {
   const verifyBearer = createCachedVerifier(deps.verify);
 
@@ -99,22 +101,6 @@ export function createProxy(deps: ProxyDeps) {
     } catch (err) {
       if (err instanceof InvalidGrant) throw new InvalidToken('the token is invalid, expired or revoked', err.detail, { cause: err });
       throw err;
-    }
-  }
-
-  function refusal(r: RouteRefusal): OAuthError {
-    switch (r.kind) {
-      case 'scope':
-        return new InsufficientScope('the token does not carry the scope this request needs', r.detail, { scope: r.scope });
-      case 'missing_claim':
-        return new AccessDenied('the token lacks a claim this route needs', r.detail);
-      case 'method':
-        return new AccessDenied('this method is not allowed for this path', r.detail);
-      case 'query':
-        return new AccessDenied('a query parameter is not allowed for this path', r.detail);
-      default:
-        // No route, another identity's path and unsafe paths look alike from outside.
-        return new AccessDenied('no route allows this request', `${r.kind}: ${r.detail}`);
     }
   }
 
@@ -189,52 +175,6 @@ export function createProxy(deps: ProxyDeps) {
     return answerCaller(up, decision.route, result.answer, result.inspected);
   }
 
-  async function answerCaller(up: ProxyUpstream, route: CompiledRoute, answer: ForwardAnswer, inspected: Uint8Array<ArrayBuffer> | undefined): Promise<Response> {
-    const { status } = answer;
-    if (status >= 500 || (status >= 300 && status < 400 && status !== 304)) {
-      await answer.body?.cancel();
-      throw new BadGateway('the upstream API failed', `upstream ${up.config.id} answered ${status}`);
-    }
-    const headers = responseHeaders(answer.headers);
-    if (status === 429 && !headers.has('retry-after')) {
-      const after = up.provider.retryAfter?.(answer.headers);
-      if (after) headers.set('retry-after', after);
-    }
-    if (route.responseFields) return filtered(route.responseFields, status, headers, answer, inspected, up.config);
-    const body = inspected ?? answer.body;
-    return new Response(status === 204 || status === 304 ? null : body, { status, headers });
-  }
-
-  /** The allow-list applies to successful JSON answers; any other answer keeps only its status (and Retry-After). */
-  async function filtered(fields: readonly string[], status: number, headers: Headers, answer: ForwardAnswer, inspected: Uint8Array<ArrayBuffer> | undefined, cfg: UpstreamConfig): Promise<Response> {
-    const json = (payload: unknown) => {
-      const out = new Headers({ 'content-type': 'application/json' });
-      for (const keep of ['retry-after', 'cache-control', 'etag', 'last-modified']) {
-        const v = headers.get(keep);
-        if (v !== null) out.set(keep, v);
-      }
-      return new Response(JSON.stringify(payload), { status, headers: out });
-    };
-    if (status < 200 || status > 299) {
-      await answer.body?.cancel();
-      return json({ error: 'upstream_error', status });
-    }
-    if (!isJson(answer.headers)) {
-      await answer.body?.cancel();
-      throw new BadGateway('the upstream answer could not be filtered', `upstream ${cfg.id} answered ${answer.headers.get('content-type') ?? 'no content type'} on a route with response_fields`);
-    }
-    const bytes = inspected ?? (await readGuarded(answer.body, cfg.timeout_ms));
-    answer.body = null;
-    let parsed: unknown;
-    try {
-      if (!bytes) throw new Error('too large');
-      parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
-    } catch {
-      throw new BadGateway('the upstream answer could not be filtered', `upstream ${cfg.id} answered unreadable or oversized JSON`);
-    }
-    return json(pickFields(parsed, fields));
-  }
-
   return async function handleProxyCall(call: ProxyCall): Promise<Response> {
     const started = performance.now();
     const record: CallRecord = {};
@@ -284,6 +224,70 @@ export function createProxy(deps: ProxyDeps) {
     }
     return response;
   };
+}
+
+/** The refusal a caller sees for a route decision that went against it. */
+function refusal(r: RouteRefusal): OAuthError {
+  switch (r.kind) {
+    case 'scope':
+      return new InsufficientScope('the token does not carry the scope this request needs', r.detail, { scope: r.scope });
+    case 'missing_claim':
+      return new AccessDenied('the token lacks a claim this route needs', r.detail);
+    case 'method':
+      return new AccessDenied('this method is not allowed for this path', r.detail);
+    case 'query':
+      return new AccessDenied('a query parameter is not allowed for this path', r.detail);
+    default:
+      // No route, another identity's path and unsafe paths look alike from outside.
+      return new AccessDenied('no route allows this request', `${r.kind}: ${r.detail}`);
+  }
+}
+
+/** What the caller gets: an upstream 5xx or redirect is a 502, a 429 keeps a Retry-After, response_fields filter. */
+async function answerCaller(up: ProxyUpstream, route: CompiledRoute, answer: ForwardAnswer, inspected: Uint8Array<ArrayBuffer> | undefined): Promise<Response> {
+  const { status } = answer;
+  if (status >= 500 || (status >= 300 && status < 400 && status !== 304)) {
+    await answer.body?.cancel();
+    throw new BadGateway('the upstream API failed', `upstream ${up.config.id} answered ${status}`);
+  }
+  const headers = responseHeaders(answer.headers);
+  if (status === 429 && !headers.has('retry-after')) {
+    const after = up.provider.retryAfter?.(answer.headers);
+    if (after) headers.set('retry-after', after);
+  }
+  if (route.responseFields) return filtered(route.responseFields, status, headers, answer, inspected, up.config);
+  const body = inspected ?? answer.body;
+  return new Response(status === 204 || status === 304 ? null : body, { status, headers });
+}
+
+/** The allow-list applies to successful JSON answers; any other answer keeps only its status (and Retry-After). */
+async function filtered(fields: readonly string[], status: number, headers: Headers, answer: ForwardAnswer, inspected: Uint8Array<ArrayBuffer> | undefined, cfg: UpstreamConfig): Promise<Response> {
+  const json = (payload: unknown) => {
+    const out = new Headers({ 'content-type': 'application/json' });
+    for (const keep of ['retry-after', 'cache-control', 'etag', 'last-modified']) {
+      const v = headers.get(keep);
+      if (v !== null) out.set(keep, v);
+    }
+    return new Response(JSON.stringify(payload), { status, headers: out });
+  };
+  if (status < 200 || status > 299) {
+    await answer.body?.cancel();
+    return json({ error: 'upstream_error', status });
+  }
+  if (!isJson(answer.headers)) {
+    await answer.body?.cancel();
+    throw new BadGateway('the upstream answer could not be filtered', `upstream ${cfg.id} answered ${answer.headers.get('content-type') ?? 'no content type'} on a route with response_fields`);
+  }
+  const bytes = inspected ?? (await readGuarded(answer.body, cfg.timeout_ms));
+  answer.body = null;
+  let parsed: unknown;
+  try {
+    if (!bytes) throw new Error('too large');
+    parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    throw new BadGateway('the upstream answer could not be filtered', `upstream ${cfg.id} answered unreadable or oversized JSON`);
+  }
+  return json(pickFields(parsed, fields));
 }
 
 /** Peeks at an answer body (see peekBody); an answer that stalls past the idle deadline is a 504. */

@@ -64,6 +64,7 @@ export interface ConnectionStore {
 
 const aad = (id: string, column: 'access_token' | 'refresh_token') => `upstream_connections:${id}:${column}`;
 
+// long: closure scope: the prepared query and sealing helper are shared by the store's methods (one per operation).
 export function createConnectionStore(db: Db, keyring: MasterKeyring): ConnectionStore {
   const sealed = (id: string, column: 'access_token' | 'refresh_token', value: string | undefined) => (value === undefined ? null : seal(keyring, value, aad(id, column)));
   // Read on every proxied call: prepared once.

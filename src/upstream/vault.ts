@@ -57,6 +57,7 @@ export interface VaultDeps {
   observer?: UpstreamObserver | undefined;
 }
 
+// long: closure scope: lease owner, single-flight map and retry memory are shared by its named steps (each < 60 lines).
 export function createVault(deps: VaultDeps) {
   const owner = randomBytes(12).toString('base64url');
   const inflight = new Map<string, Promise<UsableToken>>();
@@ -178,28 +179,7 @@ export function createVault(deps: VaultDeps) {
       // SurveyMonkey's long-lived tokens and static tokens cannot be renewed: a rejected one needs an admin.
       else throw new UpstreamTokenError('invalid_grant', 'no_refresh_token');
     } catch (err) {
-      const now = deps.clock.now();
-      deps.observer?.countRefresh({ upstream: id, outcome: 'error' });
-      if (err instanceof UpstreamTokenError && (err.kind === 'invalid_grant' || err.kind === 'invalid_client')) {
-        // RFC 6749 §5.2: the refresh token is invalid, expired or revoked (we hold the lease, so no sibling
-        // rotated it meanwhile), or our client credentials are refused or not allowed this grant (regenerated at
-        // the vendor). Retrying cannot help: stop here, loudly, until an admin reconnects or reconfigures.
-        await commitAudited(deps, async (tx) => {
-          await deps.store.markNeedsReauth(tx, id, `refresh refused: ${err.code}`, now);
-          await audit(tx, { event: 'upstream.refresh', outcome: 'refused', reason: `refresh refused by the provider: ${err.code}`, audience: [id], data: { upstream: id, grant, status: 'needs_reauth', error: err.code } });
-        });
-        throw needsReauthorization(id, `refresh refused: ${err.code}`);
-      }
-      const failure = err instanceof UpstreamTokenError ? err : new UpstreamTokenError('unavailable', 'unexpected', { cause: err });
-      // An answer we cannot use may still carry a rotated refresh token: the old one is already dead, so this
-      // one is kept (without an access token: the next call refreshes with it).
-      const salvaged = failure.refreshToken;
-      await commitAudited(deps, async (tx) => {
-        if (salvaged) await deps.store.writeTokens(tx, id, { accessToken: undefined, refreshToken: salvaged, scope: conn?.scope ?? undefined, accessUrl: conn?.accessUrl ?? undefined }, now);
-        await deps.store.recordError(tx, id, owner, `${failure.kind}: ${failure.code}`, now);
-        await audit(tx, { event: 'upstream.refresh', outcome: 'error', reason: `${failure.kind}: ${failure.code}`, audience: [id], data: { upstream: id, grant, error: failure.code, ...(salvaged ? { rotated: true } : {}) } });
-      });
-      throw tokenFailure(id, failure);
+      return await refreshFailed(id, conn, err);
     }
     const now = deps.clock.now();
     deps.observer?.countRefresh({ upstream: id, outcome: 'success' });
@@ -225,6 +205,33 @@ export function createVault(deps: VaultDeps) {
       accessUrl: set.accessUrl ?? conn?.accessUrl ?? null,
       scope: set.scope ?? conn?.scope ?? null,
     };
+  }
+
+  /** Records a failed refresh (the connection stops at needs_reauth when the provider refused it) and throws. */
+  async function refreshFailed(id: string, conn: OpenedConnection | undefined, err: unknown): Promise<never> {
+    const grant = entry(id).config.grant;
+    const now = deps.clock.now();
+    deps.observer?.countRefresh({ upstream: id, outcome: 'error' });
+    if (err instanceof UpstreamTokenError && (err.kind === 'invalid_grant' || err.kind === 'invalid_client')) {
+      // RFC 6749 §5.2: the refresh token is invalid, expired or revoked (we hold the lease, so no sibling
+      // rotated it meanwhile), or our client credentials are refused or not allowed this grant (regenerated at
+      // the vendor). Retrying cannot help: stop here, loudly, until an admin reconnects or reconfigures.
+      await commitAudited(deps, async (tx) => {
+        await deps.store.markNeedsReauth(tx, id, `refresh refused: ${err.code}`, now);
+        await deps.audit.append(tx, { event: 'upstream.refresh', outcome: 'refused', reason: `refresh refused by the provider: ${err.code}`, audience: [id], data: { upstream: id, grant, status: 'needs_reauth', error: err.code } });
+      });
+      throw needsReauthorization(id, `refresh refused: ${err.code}`);
+    }
+    const failure = err instanceof UpstreamTokenError ? err : new UpstreamTokenError('unavailable', 'unexpected', { cause: err });
+    // An answer we cannot use may still carry a rotated refresh token: the old one is already dead, so this
+    // one is kept (without an access token: the next call refreshes with it).
+    const salvaged = failure.refreshToken;
+    await commitAudited(deps, async (tx) => {
+      if (salvaged) await deps.store.writeTokens(tx, id, { accessToken: undefined, refreshToken: salvaged, scope: conn?.scope ?? undefined, accessUrl: conn?.accessUrl ?? undefined }, now);
+      await deps.store.recordError(tx, id, owner, `${failure.kind}: ${failure.code}`, now);
+      await deps.audit.append(tx, { event: 'upstream.refresh', outcome: 'error', reason: `${failure.kind}: ${failure.code}`, audience: [id], data: { upstream: id, grant, error: failure.code, ...(salvaged ? { rotated: true } : {}) } });
+    });
+    throw tokenFailure(id, failure);
   }
 
   /**

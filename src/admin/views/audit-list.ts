@@ -66,6 +66,21 @@ function localValue(form: Record<string, string>, key: 'from' | 'to', filter: Au
   return d ? d.toISOString().slice(0, 19) : form[key];
 }
 
+/** One audit row in the table: its id links to the row's details page. */
+function rowHtml(r: AuditListView['rows'][number]) {
+  return html`<tr>
+    <td><a href="/admin/audit/events/${r.id}" aria-label="Row ${r.id}: ${r.event}, details">${r.id}</a></td>
+    <td>${utc(r.at)}</td>
+    <td>${r.event}</td>
+    <td class="outcome-${r.outcome}">${r.outcome}</td>
+    <td class="mono">${idText(r.subject)}</td>
+    <td class="mono">${idText(r.clientId)}</td>
+    <td>${idText(surveyOf(r))}</td>
+    <td class="mono">${r.audience ?? ''}${r.scope ? html`<br><span class="muted">${r.scope}</span>` : ''}</td>
+    <td class="reason">${r.reason ?? ''}</td>
+  </tr>`;
+}
+
 export function renderAuditList(v: AuditListView) {
   const params = filterToParams(v.filter);
   const withParams = (extra: Record<string, string>) => {
@@ -107,19 +122,7 @@ ${chainStatusPanel(v.status, v.checkpoint, v.admin)}
   <caption id="rows-caption">${v.rows.length === 0 ? 'No rows match these filters' : `${v.rows.length} rows, newest first (row ${v.rows[0]!.id} down to row ${v.rows.at(-1)!.id})`}</caption>
   <thead><tr><th scope="col">Row</th><th scope="col">Time (UTC)</th><th scope="col">Event</th><th scope="col">Outcome</th><th scope="col">Subject</th><th scope="col">Client</th><th scope="col">Survey</th><th scope="col">Audience / scope</th><th scope="col">Reason</th></tr></thead>
   <tbody>
-  ${v.rows.map(
-    (r) => html`<tr>
-    <td><a href="/admin/audit/events/${r.id}" aria-label="Row ${r.id}: ${r.event}, details">${r.id}</a></td>
-    <td>${utc(r.at)}</td>
-    <td>${r.event}</td>
-    <td class="outcome-${r.outcome}">${r.outcome}</td>
-    <td class="mono">${idText(r.subject)}</td>
-    <td class="mono">${idText(r.clientId)}</td>
-    <td>${idText(surveyOf(r))}</td>
-    <td class="mono">${r.audience ?? ''}${r.scope ? html`<br><span class="muted">${r.scope}</span>` : ''}</td>
-    <td class="reason">${r.reason ?? ''}</td>
-  </tr>`,
-  )}
+  ${v.rows.map(rowHtml)}
   </tbody>
 </table>
 </div>

@@ -38,6 +38,7 @@ export interface ConnectRoutesDeps {
  * callback is not gated: its state is bound to the browser that started the flow (which an admin did), and
  * the audit rows name that admin.
  */
+// long: the connect flow's route table: one handler per route (each < 25 lines) over shared page, form and audit helpers.
 export function connectRoutes(deps: ConnectRoutesDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const page = (c: Context<AppEnv>, body: ReturnType<typeof connectedPage>, status: 200 | 400 | 401 | 403 | 404 | 502, csp = PAGE_CSP) =>
