@@ -19,6 +19,7 @@ import { GRANT_TYPES, TOKEN_TYPES } from '../core/constants.js';
 import { createKeyring, parseMasterKey } from '../core/sealed-box.js';
 import { startCheckpointer } from '../db/checkpointer.js';
 import { openDatabase } from '../db/client.js';
+import { createMasterKeyResealStore, type MasterKeyResealStore } from '../db/sealed-columns.js';
 import { createGroupCommitter } from '../db/group-commit.js';
 import { createLaunchCodes, type LaunchCodeStore } from '../launch/launch-codes.js';
 import { createServiceSecretStore, type ServiceSecretStore } from '../launch/service-secrets.js';
@@ -83,6 +84,8 @@ export interface Stores {
   serviceSecrets: ServiceSecretStore;
   upstreamConnections: ConnectionStore;
   upstreamAuthStates: UpstreamAuthStateStore;
+  /** The sealed columns `keys rotate-master` re-seals (upstream connections aside). */
+  sealedColumns: MasterKeyResealStore;
 }
 
 /**
@@ -113,6 +116,7 @@ export function openStore(config: Config, env: NodeJS.ProcessEnv, clock: Clock, 
     serviceSecrets: createServiceSecretStore(db),
     upstreamConnections: createConnectionStore(db, keyring),
     upstreamAuthStates: createUpstreamAuthStateStore(db),
+    sealedColumns: createMasterKeyResealStore(db),
   };
   return { keyring, database, audit, committer, stores, keyDeps: { keys: stores.signingKeys, keyring, clock, audit } };
 }
