@@ -4,7 +4,7 @@ import type { Db } from '../db/client.js';
 import { sqliteOf, type Tx } from '../db/tx.js';
 import type { GroupCommitter } from '../db/group-commit.js';
 import { auditLog, type AuditRow } from '../db/schema/audit-log.js';
-import { readAnchor } from './anchor.js';
+import { readAnchor } from './reader-sqlite.js';
 import { GENESIS_HASH, hashRow, verifyChain, type ChainVerdict } from './chain.js';
 import { auditEventSchema, type AuditEvent } from './events.js';
 

@@ -1,8 +1,10 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, max, min, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { auditAnchor } from '../db/schema/audit-anchor.js';
 import { auditLog } from '../db/schema/audit-log.js';
-import { sqliteOf } from '../db/tx.js';
-import { readAnchor, writeAnchor } from './anchor.js';
+import { sqliteOf, type Tx } from '../db/tx.js';
+import type { ChainAnchor } from './anchor.js';
+import { GENESIS_HASH } from './chain.js';
 import { encodeCursor, type AuditFilter } from './query.js';
 import type { AuditReader } from './reader.js';
 
@@ -78,6 +80,17 @@ export function createSqliteAuditReader(db: Db): AuditReader {
       writeAnchor(tx, { firstId: cut.id + 1, prevHash: cut.hash, prunedAt });
     },
   };
+}
+
+/** The stored anchor, or row 1 with the genesis hash when the log was never pruned. */
+export function readAnchor(db: Db): ChainAnchor {
+  const row = db.select().from(auditAnchor).where(eq(auditAnchor.id, 1)).get();
+  return row ? { firstId: row.firstId, prevHash: row.prevHash, prunedAt: row.prunedAt } : { firstId: 1, prevHash: GENESIS_HASH, prunedAt: undefined };
+}
+
+function writeAnchor(tx: Tx, anchor: { firstId: number; prevHash: string; prunedAt: Date }): void {
+  const values = { id: 1, ...anchor };
+  sqliteOf(tx).insert(auditAnchor).values(values).onConflictDoUpdate({ target: auditAnchor.id, set: anchor }).run();
 }
 
 /** The WHERE clause of a filter; undefined when it selects every row. */

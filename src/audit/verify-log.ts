@@ -3,7 +3,7 @@ import type { ChainAnchor } from './anchor.js';
 import { createChainWalker, type ChainVerdict } from './chain.js';
 import type { AuditCheckpointStore } from './checkpoint-store.js';
 import { verifyCheckpoint, type CheckpointKeys } from './checkpoints.js';
-import type { AuditReader } from './reader.js';
+import { eachRow, type AuditReader } from './reader.js';
 
 /** What a checkpoint vouches for: row `lastId` has `headHash`. */
 export interface CheckpointClaim {
@@ -60,7 +60,7 @@ export async function verifyAuditLog(
 
   // Read from row 0 even after a prune: a row slipped in before the anchor must be reported, not skipped.
   const audit = createChainAudit({ ...anchor, stored: anchor.prunedAt !== undefined }, claims);
-  pages: for await (const page of stores.reader.pages({ after: 0 })) for (const row of page) if (!audit.push(row)) break pages;
+  for await (const row of eachRow(stores.reader.pages({ after: 0 }))) if (!audit.push(row)) break;
   const walk = audit.finish();
   const chainProblems = walk.chain.ok ? [] : [`audit chain broken at row ${walk.chain.badRowId}: ${walk.chain.problem}`];
   return {
