@@ -1,23 +1,24 @@
-import { eq } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
 import type { AuditLog } from '../audit/audit-log.js';
 import { hashRow } from '../audit/chain.js';
 import type { ChainMonitor } from '../audit/chain-status.js';
-import type { Checkpoints } from '../audit/checkpoints.js';
+import type { Checkpoints, SigningKeyRows } from '../audit/checkpoints.js';
+import type { AuditCheckpointStore } from '../audit/checkpoint-store.js';
+import type { AuditReader } from '../audit/reader.js';
 import { correlate } from '../audit/correlation.js';
 import { EXPORT_FORMATS, EXPORT_MEDIA_TYPES, exportChunks, planExport, type ExportFormat } from '../audit/export.js';
-import { describeFilter, listAuditRows, parseAuditFilter, parsePageRequest, rowToJson } from '../audit/query.js';
+import { describeFilter, parseAuditFilter, parsePageRequest, rowToJson } from '../audit/query.js';
 import type { Clock } from '../core/clock.js';
 import { InvalidRequest, NotFound } from '../core/oauth-errors.js';
-import type { Db } from '../db/client.js';
-import { auditLog } from '../db/schema/audit-log.js';
 import type { AppEnv } from '../http/env.js';
 import { NO_STORE } from '../http/errors.js';
 import { commitAudited } from '../audit/commit.js';
 import type { AdminEnv, RequireAdmin } from './require-admin.js';
 
 export interface AuditReviewDeps {
-  db: Db;
+  reader: AuditReader;
+  checkpointStore: AuditCheckpointStore;
+  signingKeys: SigningKeyRows;
   audit: AuditLog;
   clock: Clock;
   issuer: string;
@@ -28,10 +29,12 @@ export interface AuditReviewDeps {
 }
 
 /** One row with its recomputed-hash check and its correlation; undefined when there is no such row. */
-export function loadRowWithCorrelation(deps: AuditReviewDeps, id: number) {
-  const row = deps.db.select().from(auditLog).where(eq(auditLog.id, id)).get();
+export async function loadRowWithCorrelation(deps: AuditReviewDeps, id: number) {
+  const row = await deps.reader.row(id);
   if (!row) return undefined;
-  const correlation = correlate(deps.db, id, { loginWindowMs: deps.loginWindowMs })!;
+  // Undefined only if the row was pruned in between: then there is nothing to show.
+  const correlation = await correlate(deps.reader, id, { loginWindowMs: deps.loginWindowMs });
+  if (!correlation) return undefined;
   return { row, hashMatches: hashRow(row) === row.hash, correlation };
 }
 
@@ -44,7 +47,7 @@ export async function streamExport(c: Context<AdminEnv>, deps: AuditReviewDeps):
   const format = (params.get('format') || 'jsonl') as ExportFormat;
   if (!EXPORT_FORMATS.includes(format)) throw new InvalidRequest('format: expected csv or jsonl');
   const filter = parseAuditFilter(params);
-  const plan = planExport(deps.db, format, filter);
+  const plan = await planExport(deps.reader, format, filter);
   const admin = c.get('admin');
   await commitAudited(deps, async (tx) =>
     await deps.audit.append(tx, {
@@ -56,16 +59,16 @@ export async function streamExport(c: Context<AdminEnv>, deps: AuditReviewDeps):
     }),
   );
   const exportedAt = deps.clock.now();
-  const chunks = exportChunks(deps.db, plan, { exportedAt, issuer: deps.issuer });
+  const chunks = exportChunks({ reader: deps.reader, checkpoints: deps.checkpointStore, signingKeys: deps.signingKeys }, plan, { exportedAt, issuer: deps.issuer });
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      const next = chunks.next();
+    async pull(controller) {
+      const next = await chunks.next();
       if (next.done) controller.close();
       else controller.enqueue(encoder.encode(next.value));
     },
-    cancel() {
-      chunks.return(undefined);
+    async cancel() {
+      await chunks.return(undefined);
     },
   });
   const stamp = exportedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -92,11 +95,11 @@ export function auditApiRoutes(deps: AuditReviewDeps, requireAdmin: RequireAdmin
       const a = c.get('admin');
       return c.json({ subject: a.subject, role: a.role, idp: a.idpId, csrf_token: a.csrfToken }, 200, NO_STORE);
     })
-    .get('/admin/api/audit', requireAdmin('auditor'), (c) => {
+    .get('/admin/api/audit', requireAdmin('auditor'), async (c) => {
       const params = new URL(c.req.url).searchParams;
       if (params.has('format')) throw new InvalidRequest('format: use /admin/api/audit/export for exports');
       const filter = parseAuditFilter(params);
-      const page = listAuditRows(deps.db, filter, parsePageRequest(params));
+      const page = await deps.reader.page(filter, parsePageRequest(params));
       return c.json({ rows: page.rows.map(rowToJson), next_cursor: page.nextCursor ?? null, filter: describeFilter(filter) }, 200, NO_STORE);
     })
     .get('/admin/api/audit/status', requireAdmin('auditor'), async (c) => {
@@ -113,13 +116,13 @@ export function auditApiRoutes(deps: AuditReviewDeps, requireAdmin: RequireAdmin
       if (!cp) throw new InvalidRequest('the audit log is empty: nothing to sign');
       return c.json({ id: cp.id, at: cp.at, last_id: cp.lastId, head_hash: cp.headHash, rows: cp.rows, kid: cp.kid, jws: cp.jws }, 201, NO_STORE);
     })
-    .get('/admin/api/audit/:id{[0-9]+}', requireAdmin('auditor'), (c) => {
-      const found = loadRowWithCorrelation(deps, rowId(c));
+    .get('/admin/api/audit/:id{[0-9]+}', requireAdmin('auditor'), async (c) => {
+      const found = await loadRowWithCorrelation(deps, rowId(c));
       if (!found) throw new NotFound('no such audit row');
       return c.json({ row: rowToJson(found.row), hash_matches: found.hashMatches }, 200, NO_STORE);
     })
-    .get('/admin/api/audit/:id{[0-9]+}/correlation', requireAdmin('auditor'), (c) => {
-      const found = loadRowWithCorrelation(deps, rowId(c));
+    .get('/admin/api/audit/:id{[0-9]+}/correlation', requireAdmin('auditor'), async (c) => {
+      const found = await loadRowWithCorrelation(deps, rowId(c));
       if (!found) throw new NotFound('no such audit row');
       const { correlation } = found;
       return c.json(

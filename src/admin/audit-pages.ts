@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { listAuditRows, parseAuditFilter, parsePageRequest, type AuditFilter } from '../audit/query.js';
+import { parseAuditFilter, parsePageRequest, type AuditFilter, type AuditPage } from '../audit/query.js';
 import { ChainBroken } from '../audit/checkpoints.js';
 import { OAuthError } from '../core/oauth-errors.js';
 import type { AppEnv } from '../http/env.js';
@@ -46,12 +46,12 @@ export function auditPageRoutes(deps: AuditReviewDeps, requireAdmin: RequireAdmi
       const form = Object.fromEntries(FORM_KEYS.map((k) => [k, params.get(k) ?? '']));
       let filter: AuditFilter = {};
       let error: string | undefined;
-      let rows: ReturnType<typeof listAuditRows> = { rows: [], nextCursor: undefined };
+      let rows: AuditPage = { rows: [], nextCursor: undefined };
       const noticeKey = params.get('done');
       params.delete('done');
       try {
         filter = parseAuditFilter(params);
-        rows = listAuditRows(deps.db, filter, { ...parsePageRequest(params), order: 'desc' });
+        rows = await deps.reader.page(filter, { ...parsePageRequest(params), order: 'desc' });
       } catch (err) {
         if (!(err instanceof OAuthError)) throw err;
         error = `Check the filters: ${err.description}.`;
@@ -71,8 +71,8 @@ export function auditPageRoutes(deps: AuditReviewDeps, requireAdmin: RequireAdmi
       });
       return page(c, view, error ? 400 : 200);
     })
-    .get('/admin/audit/events/:id{[0-9]+}', requireAdmin('auditor'), (c) => {
-      const found = loadRowWithCorrelation(deps, Number(c.req.param('id')));
+    .get('/admin/audit/events/:id{[0-9]+}', requireAdmin('auditor'), async (c) => {
+      const found = await loadRowWithCorrelation(deps, Number(c.req.param('id')));
       if (!found) return notice(c, 404, { title: 'No such row', message: 'The audit log has no row with this number (it may have been pruned).', whatToDo: 'Go back to the audit log.' });
       return page(c, renderAuditDetail({ admin: c.get('admin'), ...found }));
     })

@@ -4,7 +4,7 @@ import type { Db } from '../db/client.js';
 import { sqliteOf, type Tx } from '../db/tx.js';
 import type { GroupCommitter } from '../db/group-commit.js';
 import { auditLog, type AuditRow } from '../db/schema/audit-log.js';
-import { readAnchor } from './anchor.js';
+import { readAnchor } from './reader-sqlite.js';
 import { GENESIS_HASH, hashRow, verifyChain, type ChainVerdict } from './chain.js';
 import { auditEventSchema, type AuditEvent } from './events.js';
 
@@ -97,7 +97,7 @@ export function createAuditLog(db: Db, clock: Clock, opts: { committer: GroupCom
  * Every row after `after` (and up to `through`, when given), in id order, one page at a time: memory stays flat
  * for any size of log. Inside a transaction: pass `sqliteOf(tx)`.
  */
-export function* pages(db: Db, after = 0, through?: number, pageSize = PAGE): Generator<AuditRow> {
+function* pages(db: Db, after = 0, through?: number, pageSize = PAGE): Generator<AuditRow> {
   for (;;) {
     const range = through === undefined ? gt(auditLog.id, after) : and(gt(auditLog.id, after), lte(auditLog.id, through));
     const rows = db.select().from(auditLog).where(range).orderBy(asc(auditLog.id)).limit(pageSize).all();

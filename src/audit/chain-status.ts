@@ -1,9 +1,8 @@
 import type { Clock } from '../core/clock.js';
-import type { Db } from '../db/client.js';
-import { readAnchor } from './anchor.js';
-import { pages } from './audit-log.js';
-import { verifyChain } from './chain.js';
+import { verifyChainPages } from './chain.js';
+import type { AuditCheckpointStore } from './checkpoint-store.js';
 import type { CheckpointKeys } from './checkpoints.js';
+import type { AuditReader } from './reader.js';
 import { verifyAuditLog } from './verify-log.js';
 
 /** What the review page shows: "verified up to row N (written T)" or "broken at row N". */
@@ -17,11 +16,11 @@ export type ChainStatus =
  * Edits to already-verified rows are found by the next full run (`refresh`, the CLI's `audit verify`, and
  * before every checkpoint is signed, which re-walks the rows since the previous checkpoint).
  */
-export function createChainMonitor(deps: { db: Db; clock: Clock; keys: CheckpointKeys; issuer: string }) {
+export function createChainMonitor(deps: { reader: AuditReader; checkpoints: AuditCheckpointStore; clock: Clock; keys: CheckpointKeys; issuer: string }) {
   let last: { status: ChainStatus; lastId: number | null; headHash: string } | undefined;
 
   async function refresh(): Promise<ChainStatus> {
-    const v = await verifyAuditLog(deps.db, deps.keys, { issuer: deps.issuer });
+    const v = await verifyAuditLog(deps, deps.keys, { issuer: deps.issuer });
     const checkedAt = deps.clock.now();
     const status: ChainStatus = v.ok
       ? { state: 'verified', lastId: v.chain.ok ? v.chain.lastId : null, lastAt: v.lastAt, rows: v.chain.rows, checkedAt, full: true, checkpointsChecked: v.checkpoints.checked }
@@ -35,17 +34,17 @@ export function createChainMonitor(deps: { db: Db; clock: Clock; keys: Checkpoin
     /** The status now: a full run the first time (or while broken), else only the new rows. */
     async current(): Promise<ChainStatus> {
       if (!last || last.status.state === 'broken' || last.lastId === null) return refresh();
-      const anchor = readAnchor(deps.db);
+      const anchor = await deps.reader.anchor();
       // A prune since the last run moved the start past our resume point: start over.
       if (last.lastId < anchor.firstId - 1) return refresh();
       let lastAt: Date | undefined;
-      const rows = (function* (src) {
-        for (const r of src) {
-          lastAt = r.at;
-          yield r;
+      const pages = (async function* (src) {
+        for await (const page of src) {
+          lastAt = page.at(-1)!.at;
+          yield page;
         }
-      })(pages(deps.db, last.lastId));
-      const verdict = verifyChain(rows, last.headHash, last.lastId + 1);
+      })(deps.reader.pages({ after: last.lastId }));
+      const verdict = await verifyChainPages(pages, last.headHash, last.lastId + 1);
       const checkedAt = deps.clock.now();
       if (!verdict.ok) {
         const status: ChainStatus = { state: 'broken', badRowId: verdict.badRowId, problem: verdict.problem, checkedAt, full: false };

@@ -58,6 +58,18 @@ export function verifyChain(rows: Iterable<ChainedRow & { hash: string }>, ancho
   return walker.result();
 }
 
+/** `verifyChain` over pages of rows read asynchronously (an AuditReader's `pages`). */
+export async function verifyChainPages(pages: AsyncIterable<(ChainedRow & { hash: string })[]>, anchor = GENESIS_HASH, firstId?: number): Promise<ChainVerdict> {
+  const walker = createChainWalker(anchor, firstId);
+  for await (const page of pages) {
+    for (const row of page) {
+      const broken = walker.push(row);
+      if (broken) return broken;
+    }
+  }
+  return walker.result();
+}
+
 /** `verifyChain` one row at a time, for rows that arrive asynchronously (an export file being read). */
 export interface ChainWalker {
   /** Checks the next row; returns the failure verdict when this row breaks the chain. */

@@ -28,6 +28,7 @@ export function describeAuditCheckpointStoreContract(name: string, makeStore: Ma
       expect(await h.store.latest()).toEqual(second);
       expect(await h.store.list(10)).toEqual([second, first]);
       expect(await h.store.list(1)).toEqual([second]);
+      expect(await h.store.all()).toEqual([first, second]);
     });
 
     it('gives concurrent checkpoints distinct ids', async () => {
@@ -38,6 +39,7 @@ export function describeAuditCheckpointStoreContract(name: string, makeStore: Ma
     it('keeps nothing of a change that rolls back', async () => {
       await expect(h.commit(async (tx) => (await h.store.add(tx, checkpoint(1)), Promise.reject(new Error('refused'))))).rejects.toThrow('refused');
       expect(await h.store.list(10)).toEqual([]);
+      expect(await h.store.all()).toEqual([]);
     });
 
     it('writes nothing through a transaction that has ended', async () => {

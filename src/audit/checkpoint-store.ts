@@ -1,4 +1,4 @@
-import { desc, sql } from 'drizzle-orm';
+import { asc, desc, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { auditCheckpoints, type AuditCheckpointRow } from '../db/schema/audit-checkpoints.js';
 import { sqliteOf, type Tx } from '../db/tx.js';
@@ -10,6 +10,8 @@ export interface AuditCheckpointStore {
   latest(): Promise<AuditCheckpointRow | undefined>;
   /** The newest `limit` checkpoints, newest first. */
   list(limit: number): Promise<AuditCheckpointRow[]>;
+  /** Every checkpoint, oldest first (verification and exports check each; one per interval, so few). */
+  all(): Promise<AuditCheckpointRow[]>;
 }
 
 export function createAuditCheckpointStore(db: Db): AuditCheckpointStore {
@@ -18,5 +20,6 @@ export function createAuditCheckpointStore(db: Db): AuditCheckpointStore {
     add: async (tx, checkpoint) => sqliteOf(tx).insert(auditCheckpoints).values(checkpoint).returning().get(),
     latest: async () => newest.get({ limit: 1 }),
     list: async (limit) => newest.all({ limit }),
+    all: async () => db.select().from(auditCheckpoints).orderBy(asc(auditCheckpoints.id)).all(),
   };
 }

@@ -1,18 +1,14 @@
-import { desc, eq } from 'drizzle-orm';
 import { importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import { epochSeconds } from '../core/clock.js';
 import { SIGNING_ALGORITHMS } from '../core/constants.js';
-import type { Db } from '../db/client.js';
 import type { AuditCheckpointRow } from '../db/schema/audit-checkpoints.js';
-import { auditLog } from '../db/schema/audit-log.js';
-import { signingKeys } from '../db/schema/signing-keys.js';
-import { readAnchor } from './anchor.js';
+import type { SigningKeyRow } from '../db/schema/signing-keys.js';
 import type { AuditLog } from './audit-log.js';
 import type { AuditCheckpointStore } from './checkpoint-store.js';
-import { pages } from './audit-log.js';
-import { verifyChain } from './chain.js';
+import { verifyChainPages } from './chain.js';
+import type { AuditReader } from './reader.js';
 
 /** JWS `typ` of a checkpoint: never confusable with an access token (`at+jwt`), so it cannot be replayed as one. */
 export const CHECKPOINT_TYP = 'campus-sts-audit-checkpoint+jwt';
@@ -35,7 +31,7 @@ export type CheckpointTrigger = 'periodic' | 'console' | 'cli';
 export class ChainBroken extends Error {}
 
 export interface CheckpointDeps {
-  db: Db;
+  reader: AuditReader;
   audit: AuditLog;
   store: AuditCheckpointStore;
   clock: Clock;
@@ -51,15 +47,15 @@ export interface CheckpointDeps {
  */
 export function createCheckpoints(deps: CheckpointDeps) {
   async function create(trigger: CheckpointTrigger, actor: { subject?: string; requestId?: string } = {}): Promise<AuditCheckpointRow | undefined> {
-    const head = deps.db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(1).get();
+    const head = await deps.reader.head();
     if (!head) return undefined;
     // Nothing new since the last checkpoint but its own row: a periodic run would only sign itself.
     if (trigger === 'periodic' && head.event === 'audit.checkpoint') return undefined;
-    const anchor = readAnchor(deps.db);
+    const anchor = await deps.reader.anchor();
     const previous = await deps.store.latest();
     const resume = previous && previous.lastId >= anchor.firstId && previous.lastId <= head.id ? previous : undefined;
-    const verdict = verifyChain(
-      pages(deps.db, resume ? resume.lastId : anchor.firstId - 1, head.id),
+    const verdict = await verifyChainPages(
+      deps.reader.pages({ after: resume ? resume.lastId : anchor.firstId - 1, through: head.id }),
       resume ? resume.headHash : anchor.prevHash,
       resume ? resume.lastId + 1 : anchor.firstId,
     );
@@ -123,20 +119,23 @@ export type Checkpoints = ReturnType<typeof createCheckpoints>;
 /** Looks up a checkpoint's verification key by `kid`. */
 export type CheckpointKeys = (kid: string) => Promise<CryptoKey | undefined>;
 
+/** Where the signing keys are read from: the signing key store's `all` (every key, retired ones included). */
+export type SigningKeyRows = () => Promise<Pick<SigningKeyRow, 'kid' | 'publicJwk' | 'alg'>[]>;
+
 /**
  * Every signing key the service ever had (retired keys stay in the table after they leave the JWKS), so old
  * checkpoints still verify. Public halves only.
  */
-export function keysFromDatabase(db: Db): CheckpointKeys {
+export function keysFromSigningKeys(rows: SigningKeyRows): CheckpointKeys {
   return async (kid) => {
-    const row = db.select({ publicJwk: signingKeys.publicJwk, alg: signingKeys.alg }).from(signingKeys).where(eq(signingKeys.kid, kid)).get();
+    const row = (await rows()).find((r) => r.kid === kid);
     return row ? ((await importJWK(JSON.parse(row.publicJwk) as JWK, row.alg)) as CryptoKey) : undefined;
   };
 }
 
-/** Public JWKs of every signing key in the database (exports carry them for offline verification). */
-export function publicJwksFromDatabase(db: Db): JWK[] {
-  return db.select({ publicJwk: signingKeys.publicJwk }).from(signingKeys).all().map((r) => JSON.parse(r.publicJwk) as JWK);
+/** Public JWKs of every signing key (exports carry them for offline verification). */
+export async function publicJwksOf(rows: SigningKeyRows): Promise<JWK[]> {
+  return (await rows()).map((r) => JSON.parse(r.publicJwk) as JWK);
 }
 
 /** Keys from a JWK Set (a saved /jwks.json, or an export's header). */

@@ -1,6 +1,5 @@
-import { and, asc, desc, eq, gte, inArray, lt, lte, or, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { auditLog, type AuditRow } from '../db/schema/audit-log.js';
+import type { AuditRow } from '../db/schema/audit-log.js';
+import type { AuditReader } from './reader.js';
 
 /**
  * How a row joined the correlation of another: it is that row (`self`), shares an HTTP request (`request`),
@@ -29,8 +28,8 @@ const MAX_ROUNDS = 3;
  * Follows one launch (or any row) through the log: rows of the same request, rows about the same token, and
  * again from those (three rounds), plus the sign-in start before a SAML login. Sorted by id.
  */
-export function correlate(db: Db, id: number, opts: { loginWindowMs: number; maxRows?: number }): Correlation | undefined {
-  const start = db.select().from(auditLog).where(eq(auditLog.id, id)).get();
+export async function correlate(reader: AuditReader, id: number, opts: { loginWindowMs: number; maxRows?: number }): Promise<Correlation | undefined> {
+  const start = await reader.row(id);
   if (!start) return undefined;
   const maxRows = opts.maxRows ?? 200;
   const found = new Map<number, CorrelatedRow>([[start.id, { row: start, link: 'self' }]]);
@@ -42,13 +41,7 @@ export function correlate(db: Db, id: number, opts: { loginWindowMs: number; max
   for (let round = 0; round < MAX_ROUNDS && (newRequests.length || newJtis.length) && !truncated; round++) {
     newRequests.forEach((r) => requests.add(r));
     newJtis.forEach((j) => jtis.add(j));
-    const matches = db
-      .select()
-      .from(auditLog)
-      .where(or(newRequests.length ? inArray(auditLog.requestId, newRequests) : undefined, newJtis.length ? inArray(auditLog.jti, newJtis) : undefined))
-      .orderBy(asc(auditLog.id))
-      .limit(maxRows + 1)
-      .all();
+    const matches = await reader.linked(newRequests, newJtis, maxRows + 1);
     const nextRequests = new Set<string>();
     const nextJtis = new Set<string>();
     for (const row of matches) {
@@ -68,31 +61,9 @@ export function correlate(db: Db, id: number, opts: { loginWindowMs: number; max
   let ambiguousLoginStarts = 0;
   const login = [...found.values()].map((f) => f.row).find((r) => r.event === 'saml.login' && r.outcome === 'success');
   if (login && !truncated) {
-    const data = parseData(login.data);
-    const candidates = db
-      .select()
-      .from(auditLog)
-      .where(
-        and(
-          eq(auditLog.event, 'saml.start'),
-          eq(auditLog.outcome, 'success'),
-          lt(auditLog.id, login.id),
-          gte(auditLog.at, new Date(login.at.getTime() - opts.loginWindowMs)),
-          lte(auditLog.at, login.at),
-          sql`json_extract(${auditLog.data}, '$.purpose') IS ${data.purpose ?? null}`,
-          sql`json_extract(${auditLog.data}, '$.idp') IS ${data.idp ?? null}`,
-          sql`json_extract(${auditLog.data}, '$.survey') IS ${data.survey ?? null}`,
-        ),
-      )
-      .orderBy(desc(auditLog.id))
-      .limit(2)
-      .all();
+    const candidates = await reader.loginStarts(login, opts.loginWindowMs, 2);
     if (candidates.length === 1) found.set(candidates[0]!.id, { row: candidates[0]!, link: 'login_start' });
     else ambiguousLoginStarts = candidates.length;
   }
   return { rows: [...found.values()].sort((a, b) => a.row.id - b.row.id), truncated, ambiguousLoginStarts };
-}
-
-function parseData(data: string | null): { purpose?: string; idp?: string; survey?: string } {
-  return data ? (JSON.parse(data) as { purpose?: string; idp?: string; survey?: string }) : {};
 }

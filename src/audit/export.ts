@@ -1,11 +1,8 @@
-import { and, asc, gt, gte, lte, max } from 'drizzle-orm';
-import type { JWK } from 'jose';
-import type { Db } from '../db/client.js';
-import { auditCheckpoints } from '../db/schema/audit-checkpoints.js';
-import { auditLog, type AuditRow } from '../db/schema/audit-log.js';
-import { readAnchor } from './anchor.js';
-import { publicJwksFromDatabase } from './checkpoints.js';
-import { describeFilter, filterCondition, isEmptyFilter, type AuditFilter } from './query.js';
+import type { AuditRow } from '../db/schema/audit-log.js';
+import type { AuditCheckpointStore } from './checkpoint-store.js';
+import { publicJwksOf, type SigningKeyRows } from './checkpoints.js';
+import { describeFilter, isEmptyFilter, type AuditFilter } from './query.js';
+import type { AuditReader } from './reader.js';
 
 export type ExportFormat = 'csv' | 'jsonl';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'jsonl'];
@@ -13,9 +10,6 @@ export const EXPORT_MEDIA_TYPES: Record<ExportFormat, string> = { csv: 'text/csv
 
 /** Identifies an export file (its first line) so `audit verify --file` knows what it reads. */
 export const EXPORT_MAGIC = 'campus-sts-audit-export';
-
-/** Rows read from the database per page: one page at a time is all an export ever holds in memory. */
-const PAGE = 1000;
 
 /** The columns of a CSV export, and the members of a JSONL row line: the stored columns, exactly. */
 export const EXPORT_COLUMNS = ['id', 'at', 'event', 'outcome', 'request_id', 'client_id', 'subject', 'audience', 'scope', 'jti', 'reason', 'data', 'prev_hash', 'hash'] as const;
@@ -28,24 +22,31 @@ export interface ExportPlan {
 }
 
 /** Fixes what an export will contain (call before auditing the export, so the audit row names `throughId`). */
-export function planExport(db: Db, format: ExportFormat, filter: AuditFilter): ExportPlan {
-  return { format, filter, throughId: db.select({ id: max(auditLog.id) }).from(auditLog).get()?.id ?? 0 };
+export async function planExport(reader: AuditReader, format: ExportFormat, filter: AuditFilter): Promise<ExportPlan> {
+  return { format, filter, throughId: (await reader.head())?.id ?? 0 };
+}
+
+/** What an export reads: the rows, the checkpoints, and the signing keys' public halves. */
+export interface ExportSources {
+  reader: AuditReader;
+  checkpoints: AuditCheckpointStore;
+  signingKeys: SigningKeyRows;
 }
 
 /**
  * The export as text chunks (one per page of rows), generated lazily: the caller pulls the next chunk when it
- * can write it (an HTTP stream's pull, or a file's drain), so a year of rows streams in constant memory.
+ * can write it (and only then is the next page read) (an HTTP stream's pull, or a file's drain), so a year of rows streams in constant memory.
  *
  * JSON Lines: a header (filter, anchor, the public signing keys), the signed checkpoints the export can be
  * checked against (before the rows, so a verifier knows which rows they vouch for while streaming), one line
  * per row with every stored column verbatim (so each hash can be recomputed), and an end line with the count:
  * a cut-off file is detected. CSV: the same row columns under a header line, for spreadsheets.
  */
-export function* exportChunks(db: Db, plan: ExportPlan, meta: { exportedAt: Date; issuer: string }): Generator<string> {
+export async function* exportChunks(src: ExportSources, plan: ExportPlan, meta: { exportedAt: Date; issuer: string }): AsyncGenerator<string> {
   const complete = isEmptyFilter(plan.filter);
-  const anchor = readAnchor(db);
+  const anchor = await src.reader.anchor();
   if (plan.format === 'jsonl') {
-    const jwks: JWK[] = publicJwksFromDatabase(db);
+    const jwks = await publicJwksOf(src.signingKeys);
     yield jsonLine({
       type: 'header',
       format: EXPORT_MAGIC,
@@ -60,12 +61,7 @@ export function* exportChunks(db: Db, plan: ExportPlan, meta: { exportedAt: Date
     });
     // Checkpoints vouch for rows of the whole chain; only a complete export has the rows to check them against.
     if (complete) {
-      const checkpoints = db
-        .select()
-        .from(auditCheckpoints)
-        .where(and(gte(auditCheckpoints.lastId, anchor.firstId - 1), lte(auditCheckpoints.lastId, plan.throughId)))
-        .orderBy(asc(auditCheckpoints.id))
-        .all();
+      const checkpoints = (await src.checkpoints.all()).filter((c) => c.lastId >= anchor.firstId - 1 && c.lastId <= plan.throughId);
       yield checkpoints
         .map((c) => jsonLine({ type: 'checkpoint', id: c.id, at: c.at.toISOString(), last_id: c.lastId, head_hash: c.headHash, rows: c.rows, kid: c.kid, jws: c.jws }))
         .join('');
@@ -75,15 +71,10 @@ export function* exportChunks(db: Db, plan: ExportPlan, meta: { exportedAt: Date
   }
   let rows = 0;
   let last: AuditRow | undefined;
-  const where = filterCondition(plan.filter);
-  for (let after = 0; ; ) {
-    const page = db.select().from(auditLog).where(and(gt(auditLog.id, after), lte(auditLog.id, plan.throughId), where)).orderBy(asc(auditLog.id)).limit(PAGE).all();
-    if (page.length === 0) break;
+  for await (const page of src.reader.pages({ after: 0, through: plan.throughId, filter: plan.filter })) {
     rows += page.length;
     last = page.at(-1)!;
-    after = last.id;
     yield page.map(plan.format === 'jsonl' ? (r) => jsonLine({ type: 'row', ...exportRow(r) }) : csvLine).join('');
-    if (page.length < PAGE) break;
   }
   if (plan.format === 'jsonl') yield jsonLine({ type: 'end', rows, last_id: last?.id ?? null, head_hash: last?.hash ?? null });
 }

@@ -1,13 +1,11 @@
-import { and, asc, desc, eq, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { InvalidRequest } from '../core/oauth-errors.js';
-import type { Db } from '../db/client.js';
-import { auditLog, type AuditRow } from '../db/schema/audit-log.js';
+import type { AuditRow } from '../db/schema/audit-log.js';
 import { auditEventSchema } from './events.js';
 
 /**
  * Filters and keyset pagination over the audit log (the query API, the review page and exports share them).
- * Pure parsing here plus one function that turns a filter into SQL; every filter value is a bound parameter.
+ * Pure parsing here; each engine's AuditReader turns a filter into its query (reader-sqlite.ts).
  */
 
 /** Every event name of the closed union, in declaration order (for the review page's event list). */
@@ -106,36 +104,6 @@ export function isEmptyFilter(filter: AuditFilter): boolean {
   return FILTER_KEYS.every((k) => filter[k] === undefined);
 }
 
-/** The WHERE clause of a filter; undefined when it selects every row. */
-export function filterCondition(f: AuditFilter): SQL | undefined {
-  const parts: (SQL | undefined)[] = [
-    f.from && gte(auditLog.at, f.from),
-    f.to && lt(auditLog.at, f.to),
-    f.subject !== undefined ? eq(auditLog.subject, f.subject) : undefined,
-    f.client !== undefined ? eq(auditLog.clientId, f.client) : undefined,
-    f.request_id !== undefined ? eq(auditLog.requestId, f.request_id) : undefined,
-    f.jti !== undefined ? eq(auditLog.jti, f.jti) : undefined,
-    f.outcome !== undefined ? eq(auditLog.outcome, f.outcome) : undefined,
-    // `data` is JSON written by the service (valid by construction); the survey is its `survey` member.
-    f.survey !== undefined ? sql`json_extract(${auditLog.data}, '$.survey') = ${f.survey}` : undefined,
-    // Audiences are stored space-joined; match a whole one (instr, not LIKE: URLs may hold % and _).
-    f.audience !== undefined ? sql`instr(' ' || ${auditLog.audience} || ' ', ${` ${f.audience} `}) > 0` : undefined,
-    f.event?.length ? eventCondition(f.event) : undefined,
-  ];
-  const present = parts.filter((p): p is SQL => p !== undefined);
-  return present.length ? and(...present) : undefined;
-}
-
-function eventCondition(events: string[]): SQL | undefined {
-  const exact = events.filter((e) => !e.endsWith('.*'));
-  // A family `upstream.*` is a prefix match; substr instead of LIKE, whose `_` would be a wildcard.
-  const families = events.filter((e) => e.endsWith('.*')).map((e) => e.slice(0, -1));
-  return or(
-    ...(exact.length ? [inArray(auditLog.event, exact)] : []),
-    ...families.map((prefix) => sql`substr(${auditLog.event}, 1, ${prefix.length}) = ${prefix}`),
-  );
-}
-
 // ── keyset pagination ──
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -181,21 +149,6 @@ export interface AuditPage {
   rows: AuditRow[];
   /** Pass back as `cursor` for the next page; undefined on the last page. */
   nextCursor: string | undefined;
-}
-
-/** One page of rows matching the filter, newest first (desc) or oldest first (asc). */
-export function listAuditRows(db: Db, filter: AuditFilter, page: PageRequest): AuditPage {
-  const keyset = page.after === undefined ? undefined : page.order === 'desc' ? lt(auditLog.id, page.after) : sql`${auditLog.id} > ${page.after}`;
-  const rows = db
-    .select()
-    .from(auditLog)
-    .where(and(filterCondition(filter), keyset))
-    .orderBy(page.order === 'desc' ? desc(auditLog.id) : asc(auditLog.id))
-    .limit(page.limit + 1)
-    .all();
-  const more = rows.length > page.limit;
-  const shown = more ? rows.slice(0, page.limit) : rows;
-  return { rows: shown, nextCursor: more ? encodeCursor(page.order, shown.at(-1)!.id) : undefined };
 }
 
 /** The JSON form of a row in the API: ISO time, lists for audience/scope, `data` parsed. */

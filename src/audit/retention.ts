@@ -1,11 +1,7 @@
-import { count, eq, gte, lte, max, min } from 'drizzle-orm';
 import type { Clock } from '../core/clock.js';
-import type { Db } from '../db/client.js';
-import { auditLog } from '../db/schema/audit-log.js';
-import { sqliteOf } from '../db/tx.js';
-import { readAnchor, writeAnchor } from './anchor.js';
-import { pages, type AuditLog } from './audit-log.js';
-import { verifyChain } from './chain.js';
+import type { AuditLog } from './audit-log.js';
+import { verifyChainPages } from './chain.js';
+import type { AuditReader } from './reader.js';
 import { ChainBroken } from './checkpoints.js';
 
 export interface PruneRequest {
@@ -37,20 +33,18 @@ export function retentionCutoff(now: Date, days: number): Date {
  * `audit.prune` row is appended first, so the head of the chain is never deleted, and it records the new
  * anchor inside the chain, where moving the anchor later cannot hide.
  */
-export function pruneAuditLog(deps: { db: Db; audit: AuditLog; clock: Clock }, req: PruneRequest): Promise<PruneResult> {
+export function pruneAuditLog(deps: { reader: AuditReader; audit: AuditLog; clock: Clock }, req: PruneRequest): Promise<PruneResult> {
   return deps.audit.commit(async (tx) => {
-    const db = sqliteOf(tx);
-    const anchor = readAnchor(db);
-    const firstYoung = db.select({ id: min(auditLog.id) }).from(auditLog).where(gte(auditLog.at, req.before)).get()?.id ?? null;
-    const lastOld = firstYoung === null ? (db.select({ id: max(auditLog.id) }).from(auditLog).get()?.id ?? 0) : firstYoung - 1;
-    const cut = lastOld >= anchor.firstId ? db.select().from(auditLog).where(eq(auditLog.id, lastOld)).get() : undefined;
-    const removed = cut ? db.select({ n: count() }).from(auditLog).where(lte(auditLog.id, cut.id)).get()!.n : 0;
-    if (cut) {
+    const anchor = await deps.reader.anchor(tx);
+    const found = await deps.reader.pruneCut(tx, req.before);
+    if (found) {
       // Pruning a tampered range would launder it (the anchor is taken from stored hashes): verify it first.
-      const verdict = verifyChain(pages(db, anchor.firstId - 1, cut.id), anchor.prevHash, anchor.firstId);
+      const verdict = await verifyChainPages(deps.reader.pages({ after: anchor.firstId - 1, through: found.cut.id }, tx), anchor.prevHash, anchor.firstId);
       if (!verdict.ok) throw new ChainBroken(`refusing to prune: the rows to remove do not verify (row ${verdict.badRowId}: ${verdict.problem})`);
     }
-    const result: PruneResult = cut ? { removed, firstKeptId: cut.id + 1, anchorHash: cut.hash } : { removed: 0, firstKeptId: anchor.firstId, anchorHash: anchor.prevHash };
+    const result: PruneResult = found
+      ? { removed: found.removed, firstKeptId: found.cut.id + 1, anchorHash: found.cut.hash }
+      : { removed: 0, firstKeptId: anchor.firstId, anchorHash: anchor.prevHash };
     if (req.dryRun) return result;
     await deps.audit.append(tx, {
       event: 'audit.prune',
@@ -59,10 +53,7 @@ export function pruneAuditLog(deps: { db: Db; audit: AuditLog; clock: Clock }, r
       ...(req.requestId ? { requestId: req.requestId } : {}),
       data: { actor: req.actor, before: req.before.toISOString(), removed: result.removed, first_kept_id: result.firstKeptId, anchor_hash: result.anchorHash },
     });
-    if (cut) {
-      db.delete(auditLog).where(lte(auditLog.id, cut.id)).run();
-      writeAnchor(tx, { firstId: result.firstKeptId, prevHash: result.anchorHash, prunedAt: deps.clock.now() });
-    }
+    if (found) await deps.reader.prune(tx, found.cut, deps.clock.now());
     return result;
   });
 }

@@ -1,11 +1,9 @@
-import { asc } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { auditCheckpoints } from '../db/schema/audit-checkpoints.js';
 import type { AuditRow } from '../db/schema/audit-log.js';
-import { readAnchor, type ChainAnchor } from './anchor.js';
-import { pages } from './audit-log.js';
+import type { ChainAnchor } from './anchor.js';
 import { createChainWalker, type ChainVerdict } from './chain.js';
+import type { AuditCheckpointStore } from './checkpoint-store.js';
 import { verifyCheckpoint, type CheckpointKeys } from './checkpoints.js';
+import { eachRow, type AuditReader } from './reader.js';
 
 /** What a checkpoint vouches for: row `lastId` has `headHash`. */
 export interface CheckpointClaim {
@@ -31,12 +29,16 @@ export interface LogVerification {
  * `audit.prune` row that set it, and every signed checkpoint (signature, and the rows it vouches for are still
  * there with that hash: this is what catches a truncated tail).
  */
-export async function verifyAuditLog(db: Db, keys: CheckpointKeys, opts: { issuer?: string; external?: string[] } = {}): Promise<LogVerification> {
-  const anchor = readAnchor(db);
+export async function verifyAuditLog(
+  stores: { reader: AuditReader; checkpoints: AuditCheckpointStore },
+  keys: CheckpointKeys,
+  opts: { issuer?: string; external?: string[] } = {},
+): Promise<LogVerification> {
+  const anchor = await stores.reader.anchor();
   const problems: string[] = [];
   const claims: CheckpointClaim[] = [];
   let latest: LogVerification['checkpoints']['latest'];
-  for (const cp of db.select().from(auditCheckpoints).orderBy(asc(auditCheckpoints.id)).all()) {
+  for (const cp of await stores.checkpoints.all()) {
     const label = `checkpoint ${cp.id} (row ${cp.lastId})`;
     try {
       const signed = await verifyCheckpoint(cp.jws, keys, opts.issuer);
@@ -56,7 +58,10 @@ export async function verifyAuditLog(db: Db, keys: CheckpointKeys, opts: { issue
     }
   }
 
-  const walk = walkChain(pages(db), { ...anchor, stored: anchor.prunedAt !== undefined }, claims);
+  // Read from row 0 even after a prune: a row slipped in before the anchor must be reported, not skipped.
+  const audit = createChainAudit({ ...anchor, stored: anchor.prunedAt !== undefined }, claims);
+  for await (const row of eachRow(stores.reader.pages({ after: 0 }))) if (!audit.push(row)) break;
+  const walk = audit.finish();
   const chainProblems = walk.chain.ok ? [] : [`audit chain broken at row ${walk.chain.badRowId}: ${walk.chain.problem}`];
   return {
     ok: chainProblems.length + walk.problems.length + problems.length === 0,

@@ -4,7 +4,7 @@ import type { JWK } from 'jose';
 import { UsageError, type CliIo } from './io.js';
 import { resolveConfig } from './resolve-config.js';
 import { openStore } from '../compose/service.js';
-import { ChainBroken, createCheckpoints, keysFromDatabase, keysFromJwks } from '../audit/checkpoints.js';
+import { ChainBroken, createCheckpoints, keysFromJwks, keysFromSigningKeys } from '../audit/checkpoints.js';
 import { EXPORT_FORMATS, exportChunks, planExport, type ExportFormat } from '../audit/export.js';
 import { describeFilter, parseAuditFilter } from '../audit/query.js';
 import { pruneAuditLog, retentionCutoff } from '../audit/retention.js';
@@ -111,9 +111,10 @@ campus-sts audit verify --file EXPORT.jsonl [--jwks FILE] [--checkpoint JWS_FILE
         return result.ok ? 0 : 1;
       }
       const { config } = await resolveConfig(values.config as string | undefined, io);
-      const { database } = openStore(config, io.env, clock);
+      const { database, stores } = openStore(config, io.env, clock);
       try {
-        const v = await verifyAuditLog(database.db, jwks ? keysFromJwks(jwks) : keysFromDatabase(database.db), { external });
+        const keys = jwks ? keysFromJwks(jwks) : keysFromSigningKeys(() => stores.signingKeys.all());
+        const v = await verifyAuditLog({ reader: stores.auditReader, checkpoints: stores.auditCheckpoints }, keys, { external });
         if (v.chain.ok) {
           io.out(`audit chain intact: ${v.chain.rows} rows${v.chain.lastId === null ? '' : `, up to row ${v.chain.lastId}, head ${v.chain.headHash}`}`);
         } else {
@@ -146,16 +147,16 @@ campus-sts audit verify --file EXPORT.jsonl [--jwks FILE] [--checkpoint JWS_FILE
       if (!EXPORT_FORMATS.includes(format)) throw new UsageError('--format: expected jsonl or csv');
       const filter = filterFrom(values);
       const { config } = await resolveConfig(values.config as string | undefined, io);
-      const { database, audit } = openStore(config, io.env, clock);
+      const { database, audit, stores } = openStore(config, io.env, clock);
       try {
-        const plan = planExport(database.db, format, filter);
+        const plan = await planExport(stores.auditReader, format, filter);
         await audit.commit((tx) =>
           audit.append(tx, { event: 'audit.export', outcome: 'success', data: { actor: 'cli', format, filter: describeFilter(filter), through_id: plan.throughId } }),
         );
-        const chunks = exportChunks(database.db, plan, { exportedAt: clock.now(), issuer: config.issuer.replace(/\/$/, '') });
+        const chunks = exportChunks({ reader: stores.auditReader, checkpoints: stores.auditCheckpoints, signingKeys: () => stores.signingKeys.all() }, plan, { exportedAt: clock.now(), issuer: config.issuer.replace(/\/$/, '') });
         const out = values.out as string | undefined;
         if (out === undefined) {
-          for (const chunk of chunks) {
+          for await (const chunk of chunks) {
             for (const line of chunk.split(/\r?\n/).slice(0, -1)) io.out(line);
             // A page at a time: a slow reader holds the export back instead of the export filling memory.
             await io.flush?.();
@@ -164,7 +165,7 @@ campus-sts audit verify --file EXPORT.jsonl [--jwks FILE] [--checkpoint JWS_FILE
         }
         const file = createWriteStream(out, { mode: 0o600 });
         try {
-          for (const chunk of chunks) if (!file.write(chunk)) await once(file, 'drain');
+          for await (const chunk of chunks) if (!file.write(chunk)) await once(file, 'drain');
           file.end();
           await once(file, 'finish');
         } catch (err) {
@@ -192,11 +193,11 @@ campus-sts audit verify --file EXPORT.jsonl [--jwks FILE] [--checkpoint JWS_FILE
       const { config } = await resolveConfig(values.config as string | undefined, io);
       const days = keepText !== undefined ? Number(keepText) : config.admin.audit.retention_days;
       if (days === undefined) throw new UsageError('no retention period: set admin.audit.retention_days in the config, or pass --keep-days N');
-      const { database, audit } = openStore(config, io.env, clock);
+      const { database, audit, stores } = openStore(config, io.env, clock);
       try {
         const before = retentionCutoff(clock.now(), days);
         const dryRun = values['dry-run'] === true;
-        const r = await pruneAuditLog({ db: database.db, audit, clock }, { before, actor: 'cli', dryRun });
+        const r = await pruneAuditLog({ reader: stores.auditReader, audit, clock }, { before, actor: 'cli', dryRun });
         const verb = dryRun ? 'would remove' : 'removed';
         io.out(`${verb} ${r.removed} rows written before ${before.toISOString()}; the chain ${dryRun ? 'would start' : 'now starts'} at row ${r.firstKeptId} (anchor ${r.anchorHash})`);
         return 0;
@@ -220,7 +221,7 @@ campus-sts audit verify --file EXPORT.jsonl [--jwks FILE] [--checkpoint JWS_FILE
       const { database, audit, keyring, stores } = openStore(config, io.env, clock);
       try {
         const keystore = createKeystore({ keys: stores.signingKeys, keyring, clock });
-        const checkpoints = createCheckpoints({ db: database.db, audit, store: stores.auditCheckpoints, clock, issuer: config.issuer.replace(/\/$/, ''), signingKey: () => keystore.signingKey() });
+        const checkpoints = createCheckpoints({ reader: stores.auditReader, audit, store: stores.auditCheckpoints, clock, issuer: config.issuer.replace(/\/$/, ''), signingKey: () => keystore.signingKey() });
         const cp = await checkpoints.create('cli');
         if (!cp) {
           io.err('campus-sts audit checkpoint: the audit log is empty; nothing to sign');

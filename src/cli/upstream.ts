@@ -81,9 +81,9 @@ export const UPSTREAM_VERBS: Record<string, UpstreamVerb> = {
     positionals: 0,
     run: async ({ values }, io, clock) => {
       const { config } = await resolveConfig(values.config as string | undefined, io);
-      const { database, keyring, audit } = openStore(config, io.env, clock);
+      const { database, keyring, audit, stores } = openStore(config, io.env, clock);
       try {
-        const r = await rotateMasterKey({ db: database.db, keyring, audit, clock });
+        const r = await rotateMasterKey({ sealedColumns: stores.sealedColumns, connections: stores.upstreamConnections, keyring, audit });
         const total = Object.values(r.resealed).reduce((a, b) => a + b, 0);
         if (total === 0) io.out(`everything is already sealed with the current master key ${r.keyId}`);
         else {

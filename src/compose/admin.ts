@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import { createChainMonitor } from '../audit/chain-status.js';
 import type { AuditCheckpointStore } from '../audit/checkpoint-store.js';
-import { createCheckpoints, keysFromDatabase, type Checkpoints, type Every } from '../audit/checkpoints.js';
+import { createCheckpoints, keysFromSigningKeys, type Checkpoints, type Every, type SigningKeyRows } from '../audit/checkpoints.js';
+import type { AuditReader } from '../audit/reader.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/client.js';
@@ -43,7 +44,10 @@ export function composeAdmin(opts: {
   clock: Clock;
   issuer: string;
   sessionStore: AdminSessionStore;
+  auditReader: AuditReader;
   checkpointStore: AuditCheckpointStore;
+  /** Every signing key, retired ones included (checkpoints signed with them still verify). */
+  signingKeys: SigningKeyRows;
   signingKey(): Promise<SigningKey>;
 }): AdminModule {
   const { config, db, audit, clock, issuer } = opts;
@@ -66,9 +70,10 @@ export function composeAdmin(opts: {
     policy: { claim: admin.roles_claim, values: { auditor: admin.roles.auditor, admin: admin.roles.admin } },
     idpId: admin.idp ?? (config.idps.length === 1 ? config.idps[0]!.id : undefined),
   });
-  const checkpoints = createCheckpoints({ db, audit, store: opts.checkpointStore, clock, issuer, signingKey: opts.signingKey });
-  const monitor = createChainMonitor({ db, clock, keys: keysFromDatabase(db), issuer });
-  const review = { db, audit, clock, issuer, checkpoints, monitor, loginWindowMs: config.saml.login_ttl_seconds * 1000 };
+  const reader = opts.auditReader;
+  const checkpoints = createCheckpoints({ reader, audit, store: opts.checkpointStore, clock, issuer, signingKey: opts.signingKey });
+  const monitor = createChainMonitor({ reader, checkpoints: opts.checkpointStore, clock, keys: keysFromSigningKeys(opts.signingKeys), issuer });
+  const review = { reader, checkpointStore: opts.checkpointStore, signingKeys: opts.signingKeys, audit, clock, issuer, checkpoints, monitor, loginWindowMs: config.saml.login_ttl_seconds * 1000 };
   return {
     requireAdmin,
     completion: login.completion,

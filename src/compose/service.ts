@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { createAuditLog, type AuditLog } from '../audit/audit-log.js';
 import { createAuditCheckpointStore, type AuditCheckpointStore } from '../audit/checkpoint-store.js';
+import type { AuditReader } from '../audit/reader.js';
+import { createSqliteAuditReader } from '../audit/reader-sqlite.js';
 import { createClientAssertionStore, type ClientAssertionStore } from '../clients/assertion-replay.js';
 import { createClientAuthenticator } from '../clients/authenticate.js';
 import { createFailureThrottle } from '../clients/failure-throttle.js';
@@ -17,6 +19,7 @@ import { GRANT_TYPES, TOKEN_TYPES } from '../core/constants.js';
 import { createKeyring, parseMasterKey } from '../core/sealed-box.js';
 import { startCheckpointer } from '../db/checkpointer.js';
 import { openDatabase } from '../db/client.js';
+import { createMasterKeyResealStore, type MasterKeyResealStore } from '../db/sealed-columns.js';
 import { createGroupCommitter } from '../db/group-commit.js';
 import { createLaunchCodes, type LaunchCodeStore } from '../launch/launch-codes.js';
 import { createServiceSecretStore, type ServiceSecretStore } from '../launch/service-secrets.js';
@@ -69,6 +72,7 @@ export interface ServiceOptions {
  */
 export interface Stores {
   audit: AuditLog;
+  auditReader: AuditReader;
   auditCheckpoints: AuditCheckpointStore;
   pendingLogins: PendingLoginStore;
   launchCodes: LaunchCodeStore;
@@ -80,6 +84,8 @@ export interface Stores {
   serviceSecrets: ServiceSecretStore;
   upstreamConnections: ConnectionStore;
   upstreamAuthStates: UpstreamAuthStateStore;
+  /** The sealed columns `keys rotate-master` re-seals (upstream connections aside). */
+  sealedColumns: MasterKeyResealStore;
 }
 
 /**
@@ -98,6 +104,7 @@ export function openStore(config: Config, env: NodeJS.ProcessEnv, clock: Clock, 
   const { db } = database;
   const stores: Stores = {
     audit,
+    auditReader: createSqliteAuditReader(db),
     auditCheckpoints: createAuditCheckpointStore(db),
     pendingLogins: createPendingLogins(db),
     launchCodes: createLaunchCodes(db, keyring),
@@ -109,6 +116,7 @@ export function openStore(config: Config, env: NodeJS.ProcessEnv, clock: Clock, 
     serviceSecrets: createServiceSecretStore(db),
     upstreamConnections: createConnectionStore(db, keyring),
     upstreamAuthStates: createUpstreamAuthStateStore(db),
+    sealedColumns: createMasterKeyResealStore(db),
   };
   return { keyring, database, audit, committer, stores, keyDeps: { keys: stores.signingKeys, keyring, clock, audit } };
 }
@@ -159,7 +167,7 @@ export async function composeService(opts: ServiceOptions) {
   };
   const minting = { keystore, clock, issuer, policy };
   // Before SSO: the ACS completes console sign-ins through `admin.completion`; `admin.requireAdmin(role)` guards admin routes.
-  const admin = composeAdmin({ config, db, audit, clock, issuer, sessionStore: stores.adminSessions, checkpointStore: stores.auditCheckpoints, signingKey: () => keystore.signingKey() });
+  const admin = composeAdmin({ config, db, audit, clock, issuer, sessionStore: stores.adminSessions, auditReader: stores.auditReader, checkpointStore: stores.auditCheckpoints, signingKeys: () => stores.signingKeys.all(), signingKey: () => keystore.signingKey() });
   const sso = await composeSso({ config, db, audit, stores, clock, keyring, minting, tokenEndpoint: urls.token, completions: [admin.completion] });
   const subjectTokens = createSubjectTokenRegistry([
     createOwnTokenHandler(TOKEN_TYPES.jwt, verify),

@@ -1,0 +1,102 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AuditRow } from '../db/schema/audit-log.js';
+import type { MakeStore, StoreHarness } from '../db/sqlite-harness.contract.js';
+import type { AuditLogStore } from './audit-log.js';
+import { GENESIS_HASH } from './chain.js';
+import type { AuditEvent } from './events.js';
+import { decodeCursor } from './query.js';
+import { eachRow, type AuditReader } from './reader.js';
+
+export interface AuditLogAndReader {
+  log: AuditLogStore;
+  reader: AuditReader;
+}
+
+const issued = (jti: string, more: Partial<AuditEvent> = {}) =>
+  ({ event: 'token.issue', outcome: 'success', jti, data: { grant_type: 'client_credentials' }, ...more }) as AuditEvent;
+const started = (requestId: string, data: Record<string, unknown>) => ({ event: 'saml.start', outcome: 'success', requestId, data }) as AuditEvent;
+
+/** What every engine's audit reader must do: filtered keyset pages, lookups, id-ordered pages, the prune. */
+export function describeAuditReaderContract(name: string, makeStore: MakeStore<AuditLogAndReader>): void {
+  describe(`AuditReader contract (${name})`, () => {
+    let h: StoreHarness<AuditLogAndReader>;
+    beforeEach(async () => {
+      h = await makeStore();
+    });
+    afterEach(() => h.close());
+    const append = (event: AuditEvent, at?: Date) => h.commit((tx) => h.store.log.append(tx, event, at));
+    const all = async (range: Parameters<AuditReader['pages']>[0]) => {
+      const out: AuditRow[] = [];
+      for await (const row of eachRow(h.store.reader.pages(range))) out.push(row);
+      return out;
+    };
+
+    it('pages a filter by keyset cursor, newest or oldest first, and finds rows by id', async () => {
+      const rows: AuditRow[] = [];
+      for (let i = 1; i <= 5; i++) rows.push(await append(issued(`j${i}`, { clientId: i % 2 ? 'odd' : 'even', audience: ['https://a.example/x_%', 'b'] })));
+      const first = await h.store.reader.page({ client: 'odd' }, { limit: 2, order: 'desc' });
+      expect(first.rows.map((r) => r.id)).toEqual([5, 3]);
+      const second = await h.store.reader.page({ client: 'odd' }, { limit: 2, order: 'desc', after: decodeCursor(first.nextCursor!, 'desc') });
+      expect([second.rows.map((r) => r.id), second.nextCursor]).toEqual([[1], undefined]);
+      expect((await h.store.reader.page({}, { limit: 10, order: 'asc', after: 3 })).rows.map((r) => r.id)).toEqual([4, 5]);
+      expect((await h.store.reader.page({ audience: 'https://a.example/x_%' }, { limit: 10, order: 'asc' })).rows).toHaveLength(5);
+      expect((await h.store.reader.page({ audience: 'https://a.example/x' }, { limit: 10, order: 'asc' })).rows).toEqual([]);
+      expect((await h.store.reader.page({ event: ['token.*'], jti: 'j2' }, { limit: 10, order: 'asc' })).rows).toEqual([rows[1]]);
+      expect((await h.store.reader.page({ event: ['token.i*' as string] }, { limit: 10, order: 'asc' })).rows).toEqual([]);
+      expect(await h.store.reader.row(2)).toEqual(rows[1]);
+      expect(await h.store.reader.row(9)).toBeUndefined();
+      expect(await h.store.reader.head()).toEqual(rows[4]);
+    });
+
+    it('finds rows linked by request or token, and sign-in starts by purpose, IdP, survey and time', async () => {
+      const a = await append(issued('t1', { requestId: 'r1' }));
+      await append(issued('t2', { requestId: 'r2' }));
+      const c = await append(issued('t3', { requestId: 'r3', jti: 't1' }));
+      expect((await h.store.reader.linked(['r1'], ['t1'], 10)).map((r) => r.id)).toEqual([a.id, c.id]);
+      expect(await h.store.reader.linked([], [], 10)).toEqual([]);
+      expect(await h.store.reader.linked(['r1', 'r2', 'r3'], [], 2)).toHaveLength(2);
+
+      const match = await append(started('s1', { purpose: 'launch', idp: 'campus', survey: 's' }));
+      await append(started('s2', { purpose: 'launch', idp: 'campus' }));
+      h.clock.advance(60_000);
+      const login = await append({ event: 'saml.login', outcome: 'success', requestId: 'l', data: { purpose: 'launch', idp: 'campus', survey: 's' } } as AuditEvent);
+      expect(await h.store.reader.loginStarts(login, 60_000, 2)).toEqual([match]);
+      expect(await h.store.reader.loginStarts(login, 59_999, 2)).toEqual([]);
+    });
+
+    it('reads rows in id order, in pages, within a range and a filter', async () => {
+      await h.commit(async (tx) => {
+        for (let i = 1; i <= 2500; i++) await h.store.log.append(tx, issued(`p${i}`, { outcome: i % 3 ? 'success' : 'refused', ...(i % 3 ? {} : { data: { grant_type: 'x', error: 'invalid_scope' } }) }));
+      });
+      const pages: AuditRow[][] = [];
+      for await (const page of h.store.reader.pages({ after: 0 })) pages.push(page);
+      expect(pages.length).toBeGreaterThan(1);
+      expect(pages.flat().map((r) => r.id)).toEqual(Array.from({ length: 2500 }, (_, i) => i + 1));
+      expect((await all({ after: 10, through: 20 })).map((r) => r.id)).toEqual(Array.from({ length: 10 }, (_, i) => i + 11));
+      expect((await all({ after: 0, through: 2400, filter: { outcome: 'refused' } })).map((r) => r.id)).toEqual(Array.from({ length: 800 }, (_, i) => 3 * (i + 1)));
+      expect(await all({ after: 2500 })).toEqual([]);
+    });
+
+    it('prunes the prefix written before a time, moving the anchor, in the transaction of its caller', async () => {
+      expect(await h.store.reader.anchor()).toEqual({ firstId: 1, prevHash: GENESIS_HASH, prunedAt: undefined });
+      const old = [await append(issued('o1')), await append(issued('o2'))];
+      h.clock.advance(10_000);
+      const before = h.clock.now();
+      await append(issued('young'));
+      // Written out of time order (another instance): it stops the prefix, so the prune leaves no hole.
+      await append(issued('late-old'), new Date(before.getTime() - 1));
+      await expect(h.commit((tx) => h.store.reader.pruneCut(tx, new Date(0)))).resolves.toBeUndefined();
+      const cut = await h.commit((tx) => h.store.reader.pruneCut(tx, before));
+      expect(cut).toEqual({ cut: old[1], removed: 2 });
+
+      await expect(h.commit(async (tx) => (await h.store.reader.prune(tx, old[1]!, before), Promise.reject(new Error('refused'))))).rejects.toThrow('refused');
+      expect((await all({ after: 0 })).map((r) => r.jti)).toEqual(['o1', 'o2', 'young', 'late-old']);
+
+      await h.commit((tx) => h.store.reader.prune(tx, old[1]!, before));
+      expect(await h.store.reader.anchor()).toEqual({ firstId: 3, prevHash: old[1]!.hash, prunedAt: before });
+      expect((await all({ after: 0 })).map((r) => r.jti)).toEqual(['young', 'late-old']);
+      expect(await h.commit((tx) => h.store.reader.anchor(tx))).toEqual({ firstId: 3, prevHash: old[1]!.hash, prunedAt: before });
+      expect(await h.commit((tx) => h.store.reader.pruneCut(tx, before))).toBeUndefined();
+    });
+  });
+}

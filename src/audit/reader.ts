@@ -1,0 +1,52 @@
+import type { AuditRow } from '../db/schema/audit-log.js';
+import type { Tx } from '../db/tx.js';
+import type { ChainAnchor } from './anchor.js';
+import type { AuditFilter, AuditPage, PageRequest } from './query.js';
+
+/** Rows `after` < id ≤ `through` (to the head when absent) that match `filter` (every row when absent). */
+export interface RowRange {
+  after: number;
+  through?: number | undefined;
+  filter?: AuditFilter | undefined;
+}
+
+/** What a prune would cut: the last row to remove (its hash becomes the anchor) and how many rows go. */
+export interface PruneCut {
+  cut: AuditRow;
+  removed: number;
+}
+
+/**
+ * The audit log's read side (and the prune, its one delete), as every engine implements it (contract:
+ * reader.contract.ts). Reads without a `tx` see committed rows; with one, what that transaction sees.
+ */
+export interface AuditReader {
+  /** One page of rows matching `filter`, by keyset cursor (newest or oldest first). */
+  page(filter: AuditFilter, page: PageRequest): Promise<AuditPage>;
+  row(id: number): Promise<AuditRow | undefined>;
+  /** The newest row. */
+  head(): Promise<AuditRow | undefined>;
+  /** Rows of any of these requests or about any of these tokens, oldest first, at most `limit`. */
+  linked(requestIds: readonly string[], jtis: readonly string[], limit: number): Promise<AuditRow[]>;
+  /**
+   * Successful `saml.start` rows before `login` and at most `windowMs` older, with the same purpose, IdP and
+   * survey in `data` (absent matches absent), newest first, at most `limit`.
+   */
+  loginStarts(login: AuditRow, windowMs: number, limit: number): Promise<AuditRow[]>;
+  /** The rows of `range` in id order, a page at a time: memory stays flat for any size of log. */
+  pages(range: RowRange, tx?: Tx): AsyncIterable<AuditRow[]>;
+  /** Where the kept chain starts (row 1 with the genesis hash for a log never pruned). */
+  anchor(tx?: Tx): Promise<ChainAnchor>;
+  /**
+   * The longest prefix (by id, from the anchor) of rows written before `before`; undefined when there is none.
+   * A row at or after `before` stops the prefix, so a prune never leaves a hole.
+   */
+  pruneCut(tx: Tx, before: Date): Promise<PruneCut | undefined>;
+  /** Deletes every row up to `cut` and stores its hash as the new anchor, in `tx` (with its `audit.prune` row). */
+  prune(tx: Tx, cut: Pick<AuditRow, 'id' | 'hash'>, prunedAt: Date): Promise<void>;
+}
+
+/** Every row of `pages`, one at a time (for the chain walkers). */
+export async function* eachRow(pages: AsyncIterable<AuditRow[]>): AsyncGenerator<AuditRow> {
+  for await (const page of pages) yield* page;
+}
