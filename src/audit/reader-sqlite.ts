@@ -12,6 +12,7 @@ import type { AuditReader } from './reader.js';
 const PAGE = 1000;
 
 /** The SQLite audit reader: every filter value is a bound parameter. */
+// long: the module's closure scope, one short method per AuditReader operation.
 export function createSqliteAuditReader(db: Db): AuditReader {
   return {
     async page(filter, page) {

@@ -59,6 +59,7 @@ export interface ExportVerification {
  * origin). A filtered export has gaps by design: each row's hash is recomputed and consecutive rows must link.
  * A file cut short (no end line, or a different count) is reported.
  */
+// long: one pass over the file in its line order (header, checkpoints, rows, end line) sharing one line cursor.
 export async function verifyExportFile(path: string, opts: { jwks?: { keys: JWK[] }; external?: string[] } = {}): Promise<ExportVerification> {
   const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
   const problems: string[] = [];
@@ -95,24 +96,7 @@ export async function verifyExportFile(path: string, opts: { jwks?: { keys: JWK[
     else checkpointLines.push(cp.data);
     pending = await next();
   }
-  const claims: CheckpointClaim[] = [];
-  for (const cp of checkpointLines) {
-    try {
-      const signed = await verifyCheckpoint(cp.jws, keys);
-      if (signed.last_id !== cp.last_id || signed.head_hash !== cp.head_hash) problems.push(`checkpoint ${cp.id}: the line does not match what was signed`);
-      claims.push({ label: `checkpoint ${cp.id} (row ${signed.last_id})`, lastId: signed.last_id, headHash: signed.head_hash });
-    } catch (err) {
-      problems.push(`checkpoint ${cp.id}: signature does not verify (${(err as Error).message})`);
-    }
-  }
-  for (const [i, jws] of (opts.external ?? []).entries()) {
-    try {
-      const signed = await verifyCheckpoint(jws, keys);
-      claims.push({ label: `given checkpoint ${i + 1} (row ${signed.last_id})`, lastId: signed.last_id, headHash: signed.head_hash });
-    } catch (err) {
-      problems.push(`given checkpoint ${i + 1}: signature does not verify (${(err as Error).message})`);
-    }
-  }
+  const claims = await checkpointClaims(checkpointLines, opts.external ?? [], keys, problems);
 
   // The rows, as an async source turned into batches the synchronous chain walk can consume.
   const rowSource = async function* (): AsyncGenerator<AuditRow> {
@@ -142,21 +126,53 @@ export async function verifyExportFile(path: string, opts: { jwks?: { keys: JWK[
     if (verdict.chain.ok) summary.push(`chain intact: ${verdict.chain.rows} rows${verdict.chain.lastId === null ? '' : `, rows ${header.anchor.first_id}..${verdict.chain.lastId}, head ${verdict.chain.headHash}`}`);
     summary.push(`checkpoints: ${verdict.checked} checked${verdict.skipped ? `, ${verdict.skipped} older than the anchor` : ''}`);
   } else {
-    let prev: AuditRow | undefined;
-    let gaps = 0;
-    for await (const row of rowSource()) {
-      if (prev && row.id <= prev.id) problems.push(`row ${row.id} follows row ${prev.id}: rows are out of order`);
-      if (hashRow(row) !== row.hash) problems.push(`row ${row.id} was edited: its content does not match its hash`);
-      if (prev && row.id === prev.id + 1 && row.prevHash !== prev.hash) problems.push(`row ${row.id} does not link to row ${prev.id}`);
-      if (prev && row.id > prev.id + 1) gaps += 1;
-      prev = row;
-    }
+    const gaps = await checkFilteredRows(rowSource(), problems);
     summary.push(`filtered export (${header.filter}): ${rows} rows, each hash recomputed; ${gaps} gap(s) left by the filter; links checked between consecutive rows`);
   }
   if (!end) problems.push(`the file ends without its end line: it was cut short (${rows} rows read)`);
   else if (end.rows !== rows) problems.push(`the end line counts ${end.rows} rows but the file holds ${rows}`);
   if (!opts.jwks && checkpointLines.length > 0) summary.push('checkpoint signatures checked against the keys inside the file; pass --jwks with the published JWKS to check who signed them');
   return { ok: problems.length === 0, summary, problems, rows, complete: header.complete };
+}
+
+/** The checkpoints in the file and those given (`--checkpoint`), each verified against `keys`; failures are problems. */
+async function checkpointClaims(lines: z.infer<typeof checkpointLine>[], external: string[], keys: CheckpointKeys, problems: string[]): Promise<CheckpointClaim[]> {
+  const claims: CheckpointClaim[] = [];
+  for (const cp of lines) {
+    try {
+      const signed = await verifyCheckpoint(cp.jws, keys);
+      if (signed.last_id !== cp.last_id || signed.head_hash !== cp.head_hash) problems.push(`checkpoint ${cp.id}: the line does not match what was signed`);
+      claims.push({ label: `checkpoint ${cp.id} (row ${signed.last_id})`, lastId: signed.last_id, headHash: signed.head_hash });
+    } catch (err) {
+      problems.push(`checkpoint ${cp.id}: signature does not verify (${(err as Error).message})`);
+    }
+  }
+  for (const [i, jws] of external.entries()) {
+    try {
+      const signed = await verifyCheckpoint(jws, keys);
+      claims.push({ label: `given checkpoint ${i + 1} (row ${signed.last_id})`, lastId: signed.last_id, headHash: signed.head_hash });
+    } catch (err) {
+      problems.push(`given checkpoint ${i + 1}: signature does not verify (${(err as Error).message})`);
+    }
+  }
+  return claims;
+}
+
+/**
+ * A filtered export has gaps by design: each row's hash is recomputed, and consecutive rows (ids n, n+1) must
+ * link. Returns how many gaps the filter left.
+ */
+async function checkFilteredRows(rows: AsyncIterable<AuditRow>, problems: string[]): Promise<number> {
+  let prev: AuditRow | undefined;
+  let gaps = 0;
+  for await (const row of rows) {
+    if (prev && row.id <= prev.id) problems.push(`row ${row.id} follows row ${prev.id}: rows are out of order`);
+    if (hashRow(row) !== row.hash) problems.push(`row ${row.id} was edited: its content does not match its hash`);
+    if (prev && row.id === prev.id + 1 && row.prevHash !== prev.hash) problems.push(`row ${row.id} does not link to row ${prev.id}`);
+    if (prev && row.id > prev.id + 1) gaps += 1;
+    prev = row;
+  }
+  return gaps;
 }
 
 /** A file that is not an export at all (or unreadable): reported as one clear message. */
