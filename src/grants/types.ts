@@ -1,18 +1,8 @@
 import type { Client } from '../clients/registry.js';
 import type { FormParams } from '../core/form-params.js';
-import type { MintedToken } from '../tokens/mint.js';
+import type { GrantResult } from '../tokens/grant-result.js';
 
-/** What a grant hands back: the token, the response fields it decides, and what the audit row records. */
-export interface GrantResult {
-  minted: MintedToken;
-  issuedTokenType?: string;
-  sub: string;
-  aud: string[];
-  scope: string[];
-  /** RFC 6749 §5.1 / RFC 8693 §2.2.1: `scope` is REQUIRED in the response when it differs from the request. */
-  scopeDiffers: boolean;
-  audit: { subjectTokenType?: string; subjectToken?: string; actor?: string; /** A released upstream token: the upstream id. */ upstream?: string };
-}
+export type { GrantResult } from '../tokens/grant-result.js';
 
 /** One handler per grant_type (RFC 6749 §4, RFC 8693, RFC 7522). */
 export interface GrantHandler {

@@ -1,23 +1,13 @@
 import type { Client } from '../clients/registry.js';
 import type { FormParams } from '../core/form-params.js';
-import type { MintedToken } from '../tokens/mint.js';
+import type { GrantResult } from '../tokens/grant-result.js';
+
+export type { GrantResult } from '../tokens/grant-result.js';
 
 /**
- * The token endpoint's port to the grants (`grants/` implements one handler per grant_type; compose/ registers
- * them here). What the endpoint reads from a granted token: the response fields and the audit row's.
+ * The token endpoint's port to the grants: one handler per grant_type (RFC 6749 §4, RFC 8693, RFC 7522);
+ * `grants/` implements them and compose/ registers them here.
  */
-export interface GrantResult {
-  minted: MintedToken;
-  issuedTokenType?: string;
-  sub: string;
-  aud: string[];
-  scope: string[];
-  /** RFC 6749 §5.1 / RFC 8693 §2.2.1: `scope` is REQUIRED in the response when it differs from the request. */
-  scopeDiffers: boolean;
-  audit: { subjectTokenType?: string; subjectToken?: string; actor?: string; upstream?: string };
-}
-
-/** One handler per grant_type (RFC 6749 §4, RFC 8693, RFC 7522). */
 export interface GrantHandler {
   readonly grantType: string;
   handle(form: FormParams, client: Client): Promise<GrantResult>;

@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { TOKEN_TYPES } from '../core/constants.js';
 import { sha256b64u } from '../core/hash.js';
 import { InvalidRequest, InvalidScope, InvalidTarget } from '../core/oauth-errors.js';
-import type { MintedToken } from '../tokens/mint.js';
+import type { GrantResult } from '../tokens/grant-result.js';
 import type { Vault } from './vault.js';
 
 /**
@@ -23,19 +23,9 @@ export interface UpstreamRelease {
     scopes: readonly string[] | undefined;
     hasActor: boolean;
     subjectTokenType: string;
-  }): Promise<ReleasedToken>;
+  }): Promise<GrantResult>;
 }
 
-/** A released upstream token, shaped as the exchange grant's result (compose/ hands the release to that grant). */
-export interface ReleasedToken {
-  minted: MintedToken;
-  issuedTokenType: string;
-  sub: string;
-  aud: string[];
-  scope: string[];
-  scopeDiffers: boolean;
-  audit: { subjectTokenType: string; subjectToken: string; upstream: string };
-}
 
 export function createUpstreamRelease(deps: { vault: Vault; clock: Clock }): UpstreamRelease {
   return {
