@@ -1,27 +1,19 @@
 // RFC 7662 introspection as a service: the exact active and inactive shapes, and who may learn about a token.
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvalidRequest } from '../core/oauth-errors.js';
 import { mintAccessToken } from '../tokens/mint.js';
 import { SIS } from '../../test/support/grant-fixtures.js';
-import { authenticator, basic, oauthClients, oauthRequest, type OAuthClients } from '../../test/support/oauth-world.js';
-import { ISSUER, T0, openTokenPath, type TokenPath } from '../../test/support/token-path.js';
+import { authenticator, basic, oauthRequest, oauthWorld } from '../../test/support/oauth-world.js';
+import { ISSUER, T0 } from '../../test/support/token-path.js';
 import { createIntrospection } from './introspection.js';
 
-let clients: OAuthClients;
-let p: TokenPath;
-beforeAll(async () => {
-  clients = await oauthClients();
-});
-beforeEach(async () => {
-  p = await openTokenPath();
-});
-afterEach(() => p.close());
+const w = oauthWorld();
 
 const introspect = (authorization: string, params: Record<string, string>) =>
-  createIntrospection({ db: p.database.db, audit: p.audit, clientAuth: authenticator(p, clients), verify: p.verify })(oauthRequest(authorization, params));
+  createIntrospection({ db: w.p.database.db, audit: w.p.audit, clientAuth: authenticator(w.p, w.clients), verify: w.p.verify })(oauthRequest(authorization, params));
 const iat = Date.parse(T0) / 1000;
 const token = () =>
-  mintAccessToken({ sub: 'alice', aud: [SIS, 'beta'], clientId: 'alpha', scope: ['r', 'w'], expiresAt: new Date(Date.parse(T0) + 300_000), act: { sub: 'svc' }, extra: { displayName: 'Alice' } }, p.minting);
+  mintAccessToken({ sub: 'alice', aud: [SIS, 'beta'], clientId: 'alpha', scope: ['r', 'w'], expiresAt: new Date(Date.parse(T0) + 300_000), act: { sub: 'svc' }, extra: { displayName: 'Alice' } }, w.p.minting);
 const inactiveRow = (clientId: string, reason: string) => ({ event: 'token.introspect', outcome: 'success', requestId: 'req-1', clientId, reason, data: { active: false } });
 
 describe('introspection (RFC 7662)', () => {
@@ -31,7 +23,7 @@ describe('introspection (RFC 7662)', () => {
       active: true, iss: ISSUER, sub: 'alice', aud: [SIS, 'beta'], client_id: 'alpha', scope: 'r w', token_type: 'Bearer',
       exp: iat + 300, iat, jti: minted.jti, act: { sub: 'svc' }, displayName: 'Alice',
     });
-    expect(p.auditRows()).toEqual([
+    expect(w.p.auditRows()).toEqual([
       { event: 'token.introspect', outcome: 'success', requestId: 'req-1', clientId: 'alpha', subject: 'alice', jti: minted.jti, audience: `${SIS} beta`, scope: 'r w', data: { active: true } },
     ]);
   });
@@ -44,18 +36,18 @@ describe('introspection (RFC 7662)', () => {
   it('answers only {"active": false} to a client that is neither the token’s client nor an audience', async () => {
     const minted = await token();
     expect(await introspect(basic('delta'), { token: minted.token })).toEqual({ active: false });
-    expect(p.auditRows()).toEqual([inactiveRow('delta', `caller delta is neither the client nor an audience of token ${minted.jti}`)]);
+    expect(w.p.auditRows()).toEqual([inactiveRow('delta', `caller delta is neither the client nor an audience of token ${minted.jti}`)]);
   });
 
   it('answers only {"active": false} for expired, revoked and unknown tokens, the reason in the audit row', async () => {
     const minted = await token();
-    await p.committer.commit((tx) => p.revocations.revoke(tx, { jti: minted.jti, clientId: 'alpha', revokedAt: new Date(T0), expiresAt: minted.expiresAt }));
+    await w.p.committer.commit((tx) => w.p.revocations.revoke(tx, { jti: minted.jti, clientId: 'alpha', revokedAt: new Date(T0), expiresAt: minted.expiresAt }));
     expect(await introspect(basic('alpha'), { token: minted.token })).toEqual({ active: false });
     const later = await token();
-    p.clock.advance(360_000);
+    w.p.clock.advance(360_000);
     expect(await introspect(basic('alpha'), { token: later.token })).toEqual({ active: false });
     expect(await introspect(basic('alpha'), { token: 'not-a-token' })).toEqual({ active: false });
-    expect(p.auditRows()).toEqual([
+    expect(w.p.auditRows()).toEqual([
       inactiveRow('alpha', 'token revoked'),
       inactiveRow('alpha', 'token rejected: ERR_JWT_EXPIRED (exp)'),
       inactiveRow('alpha', 'token is not a compact JWS'),
@@ -65,7 +57,7 @@ describe('introspection (RFC 7662)', () => {
   it('refuses a request without token, and an unauthenticated caller', async () => {
     await expect(introspect(basic('alpha'), {})).rejects.toMatchObject({ constructor: InvalidRequest, detail: 'token is required' });
     await expect(introspect(basic('alpha', 'wrong'), { token: 'x' })).rejects.toMatchObject({ code: 'invalid_client', detail: 'wrong client secret' });
-    expect(p.auditRows()).toEqual([
+    expect(w.p.auditRows()).toEqual([
       { event: 'token.introspect', outcome: 'refused', requestId: 'req-1', clientId: 'alpha', reason: 'token is required', data: { active: false, error: 'invalid_request' } },
       { event: 'token.introspect', outcome: 'refused', requestId: 'req-1', clientId: 'alpha', reason: 'wrong client secret', data: { active: false, error: 'invalid_client' } },
     ]);

@@ -1,6 +1,6 @@
 // The token endpoint service: client authentication, grant dispatch, and the audit row of every decision.
 import { decodeJwt } from 'jose';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GRANT_TYPES } from '../core/constants.js';
 import { OAuthError } from '../core/oauth-errors.js';
 import { createClientAssertionStore } from '../clients/assertion-replay.js';
@@ -8,25 +8,16 @@ import { createClientCredentialsGrant } from '../grants/client-credentials.js';
 import { createSubjectTokenRegistry } from '../grants/subject-tokens.js';
 import { createTokenExchangeGrant } from '../grants/token-exchange.js';
 import { policy, SIS } from '../../test/support/grant-fixtures.js';
-import { authenticator, basic, gammaAssertion, oauthClients, oauthRequest, type OAuthClients } from '../../test/support/oauth-world.js';
-import { openTokenPath, type TokenPath } from '../../test/support/token-path.js';
+import { authenticator, basic, gammaAssertion, oauthRequest, oauthWorld } from '../../test/support/oauth-world.js';
 import { createGrantRegistry } from './grant-port.js';
 import { createTokenEndpoint } from './token-endpoint.js';
 
-let clients: OAuthClients;
-let p: TokenPath;
-beforeAll(async () => {
-  clients = await oauthClients();
-});
-beforeEach(async () => {
-  p = await openTokenPath();
-});
-afterEach(() => p.close());
+const w = oauthWorld();
 
 function endpoint() {
-  const minting = { ...p.minting, policy };
+  const minting = { ...w.p.minting, policy };
   const grants = createGrantRegistry([createClientCredentialsGrant(minting), createTokenExchangeGrant({ ...minting, subjectTokens: createSubjectTokenRegistry([]) })]);
-  return createTokenEndpoint({ db: p.database.db, audit: p.audit, clientAuth: authenticator(p, clients), grants, clientAssertions: createClientAssertionStore(p.database.db) });
+  return createTokenEndpoint({ db: w.p.database.db, audit: w.p.audit, clientAuth: authenticator(w.p, w.clients), grants, clientAssertions: createClientAssertionStore(w.p.database.db) });
 }
 
 async function refusal(run: Promise<unknown>) {
@@ -40,7 +31,7 @@ const refusedRow = (reason: string, grantType: string, error: string, clientId =
 
 describe('grant registry', () => {
   it('refuses two handlers for one grant_type at start', () => {
-    const cc = createClientCredentialsGrant({ ...p.minting, policy });
+    const cc = createClientCredentialsGrant({ ...w.p.minting, policy });
     expect(() => createGrantRegistry([cc, cc])).toThrow(new Error('two handlers for grant_type client_credentials'));
   });
 });
@@ -50,7 +41,7 @@ describe('token endpoint service', () => {
     const res = await endpoint()(oauthRequest(basic('alpha'), { grant_type: 'client_credentials', scope: 'r' }));
     expect(res).toEqual({ access_token: res.access_token, token_type: 'Bearer', expires_in: 300 });
     const { jti } = decodeJwt(res.access_token);
-    expect(p.auditRows()).toEqual([
+    expect(w.p.auditRows()).toEqual([
       { event: 'token.issue', outcome: 'success', requestId: 'req-1', clientId: 'alpha', subject: 'alpha', audience: SIS, scope: 'r', jti, data: { grant_type: 'client_credentials', expires_in: 300 } },
     ]);
   });
@@ -59,40 +50,40 @@ describe('token endpoint service', () => {
     expect(await refusal(endpoint()(oauthRequest(basic('alpha'), { grant_type: 'password' })))).toEqual({
       error: 'unsupported_grant_type', status: 400, description: 'the grant type is not supported', detail: 'grant_type "password"',
     });
-    expect(p.auditRows()).toEqual([refusedRow('grant_type "password"', 'password', 'unsupported_grant_type')]);
+    expect(w.p.auditRows()).toEqual([refusedRow('grant_type "password"', 'password', 'unsupported_grant_type')]);
   });
 
   it('refuses a grant type the client is not allowed (unauthorized_client)', async () => {
     expect(await refusal(endpoint()(oauthRequest(basic('delta'), { grant_type: GRANT_TYPES.tokenExchange })))).toEqual({
       error: 'unauthorized_client', status: 400, description: 'the client may not use this grant type', detail: `client delta may not use ${GRANT_TYPES.tokenExchange}`,
     });
-    expect(p.auditRows()).toEqual([refusedRow(`client delta may not use ${GRANT_TYPES.tokenExchange}`, GRANT_TYPES.tokenExchange, 'unauthorized_client', 'delta')]);
+    expect(w.p.auditRows()).toEqual([refusedRow(`client delta may not use ${GRANT_TYPES.tokenExchange}`, GRANT_TYPES.tokenExchange, 'unauthorized_client', 'delta')]);
   });
 
   it('refuses a duplicated parameter (RFC 6749 §3.2) before anything else, auditing the claimed client', async () => {
     expect(await refusal(endpoint()(oauthRequest(basic('alpha'), { grant_type: ['client_credentials', 'password'] })))).toEqual({
       error: 'invalid_request', status: 400, description: 'parameter grant_type is included more than once', detail: 'parameter grant_type is included more than once',
     });
-    expect(p.auditRows()).toEqual([refusedRow('parameter grant_type is included more than once', '(none)', 'invalid_request')]);
+    expect(w.p.auditRows()).toEqual([refusedRow('parameter grant_type is included more than once', '(none)', 'invalid_request')]);
   });
 
   it('refuses a missing grant_type after authenticating the client', async () => {
     expect(await refusal(endpoint()(oauthRequest(basic('alpha'), {})))).toMatchObject({ error: 'invalid_request', detail: 'grant_type is required' });
-    expect(p.auditRows()).toEqual([refusedRow('grant_type is required', '(none)', 'invalid_request')]);
+    expect(w.p.auditRows()).toEqual([refusedRow('grant_type is required', '(none)', 'invalid_request')]);
   });
 
   it('refuses a failed client authentication with 401, its reason only in the audit row', async () => {
     expect(await refusal(endpoint()(oauthRequest(basic('alpha', 'wrong'), { grant_type: 'client_credentials' })))).toEqual({
       error: 'invalid_client', status: 401, description: 'client authentication failed', detail: 'wrong client secret',
     });
-    expect(p.auditRows()).toEqual([refusedRow('wrong client secret', 'client_credentials', 'invalid_client')]);
+    expect(w.p.auditRows()).toEqual([refusedRow('wrong client secret', 'client_credentials', 'invalid_client')]);
   });
 
   it('consumes a client assertion jti with the issuance: the second use is refused and nothing is issued', async () => {
-    const assertion = await gammaAssertion(p, clients, 'once');
+    const assertion = await gammaAssertion(w.p, w.clients, 'once');
     const req = () => oauthRequest(undefined, { grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion });
     await endpoint()(req());
     expect(await refusal(endpoint()(req()))).toMatchObject({ error: 'invalid_client', detail: 'client assertion jti already used' });
-    expect(p.auditRows().map((r) => [r.event, r.outcome, r.reason])).toEqual([['token.issue', 'success', undefined], ['token.issue', 'refused', 'client assertion jti already used']]);
+    expect(w.p.auditRows().map((r) => [r.event, r.outcome, r.reason])).toEqual([['token.issue', 'success', undefined], ['token.issue', 'refused', 'client assertion jti already used']]);
   });
 });

@@ -1,6 +1,7 @@
 // The OAuth endpoint services' collaborators: the token path plus a real client registry (scrypt hashes), the
 // real client authenticator and failure throttle, and requests as the HTTP layer hands them in.
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
+import { afterEach, beforeAll, beforeEach } from 'vitest';
 import { createClientAuthenticator, type ClientAuthenticator } from '../../src/clients/authenticate.js';
 import { createFailureThrottle } from '../../src/clients/failure-throttle.js';
 import { buildClientRegistry, type ClientRegistry } from '../../src/clients/registry.js';
@@ -10,7 +11,7 @@ import { GRANT_TYPES } from '../../src/core/constants.js';
 import { parseForm } from '../../src/core/form-params.js';
 import type { OAuthRequest } from '../../src/oauth/audited-request.js';
 import { REPORTS, SIS } from './grant-fixtures.js';
-import { ISSUER, type TokenPath } from './token-path.js';
+import { ISSUER, openTokenPath, type TokenPath } from './token-path.js';
 
 export const TOKEN_ENDPOINT = `${ISSUER}/token`;
 
@@ -38,6 +39,27 @@ export async function oauthClients(): Promise<OAuthClients> {
     {},
   );
   return { registry, gammaKey: pair.privateKey };
+}
+
+/** Registers an endpoint test file's hooks: the clients once, a fresh token path for each test. */
+export function oauthWorld(): { readonly p: TokenPath; readonly clients: OAuthClients } {
+  let clients: OAuthClients;
+  let p: TokenPath;
+  beforeAll(async () => {
+    clients = await oauthClients();
+  });
+  beforeEach(async () => {
+    p = await openTokenPath();
+  });
+  afterEach(() => p.close());
+  return {
+    get p() {
+      return p;
+    },
+    get clients() {
+      return clients;
+    },
+  };
 }
 
 export function authenticator(p: TokenPath, clients: OAuthClients): ClientAuthenticator {
