@@ -7,15 +7,18 @@ import type { CliIo } from './io.js';
 /** The demo's data folder (CAMPUS_STS_DATA, default ./data). */
 export const demoDataDir = (env: NodeJS.ProcessEnv): string => env.CAMPUS_STS_DATA ?? './data';
 
-/** Whether a verb given `configPath` runs on the demo's config (no --config and no CAMPUS_STS_CONFIG). */
-export const isDemo = (configPath: string | undefined, env: NodeJS.ProcessEnv): boolean => !(configPath ?? env.CAMPUS_STS_CONFIG);
+/** The config file a verb works on: `--config FILE`, else CAMPUS_STS_CONFIG; none means the demo's. */
+const configFile = (configPath: string | undefined, env: NodeJS.ProcessEnv): string | undefined => configPath ?? env.CAMPUS_STS_CONFIG;
+
+/** Whether a verb given `configPath` runs on the demo's config. */
+export const isDemo = (configPath: string | undefined, env: NodeJS.ProcessEnv): boolean => !configFile(configPath, env);
 
 /**
  * The config a verb works on: `--config FILE`, else CAMPUS_STS_CONFIG, else the demo's (then with `demo`: its IdP
  * and survey page, which `serve` mounts). PORT/HOST override.
  */
 export async function resolveConfig(configPath: string | undefined, io: CliIo): Promise<{ config: Config; source: string; demo?: DemoSetup }> {
-  const path = configPath ?? io.env.CAMPUS_STS_CONFIG;
+  const path = configFile(configPath, io.env);
   const port = io.env.PORT ? Number(io.env.PORT) : undefined;
   const host = io.env.HOST || undefined;
   if (path) {

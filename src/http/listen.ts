@@ -1,6 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
+import type { EarlyRefusal } from './admission.js';
 
 /** The `server` section of the config: where to listen, and how long and how many clients may hold us. */
 export interface ListenOptions {
@@ -24,7 +25,7 @@ export interface ListenOptions {
 export async function listen(
   fetch: (req: Request) => Response | Promise<Response>,
   opts: ListenOptions,
-  early?: (req: IncomingMessage, res: ServerResponse) => boolean,
+  early?: EarlyRefusal,
 ): Promise<{ server: Server; port: number }> {
   // What @hono/node-server's `serve` does, with room for `early` in front of the app.
   const app = getRequestListener(fetch, { hostname: opts.host });

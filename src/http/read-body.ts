@@ -25,13 +25,17 @@ const received = new WeakMap<Request, Uint8Array<ArrayBuffer>>();
  * rather than buffered. Every request body in the service is read here.
  */
 export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+  const bytes = received.get(c.req.raw) ?? (await readOnce(c, maxBytes));
+  received.set(c.req.raw, bytes);
+  return bytes;
+}
+
+async function readOnce(c: Context, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   const tooLarge = () => new PayloadTooLarge(`the request body is larger than ${maxBytes} bytes`);
   const declared = c.req.header('content-length');
-  let bytes = received.get(c.req.raw);
+  let bytes: Uint8Array<ArrayBuffer> | undefined;
   try {
-    if (bytes) {
-      // read before, by another reader
-    } else if (declared !== undefined && /^\d{1,15}$/.test(declared)) {
+    if (declared !== undefined && /^\d{1,15}$/.test(declared)) {
       if (Number(declared) > maxBytes) throw tooLarge();
       // Node's HTTP parser delivers exactly Content-Length bytes (and refuses a request that also has
       // Transfer-Encoding), so the declared length bounds this read; the adapter buffers it without building a
@@ -46,6 +50,5 @@ export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array
     throw new ClientAborted('the client aborted the request', err instanceof Error ? err.message.slice(0, 200) : undefined, { cause: err });
   }
   if (!bytes || bytes.byteLength > maxBytes) throw tooLarge();
-  received.set(c.req.raw, bytes);
   return bytes;
 }
