@@ -33,12 +33,12 @@ const tokenHeaders = { authorization: basic('alpha', SECRETS.alpha), 'content-ty
  * Sends `chunks` (chunked transfer encoding unless `contentLength` is given) and reads the answer. A declared
  * length larger than what is sent leaves the request open: the answer must come without the rest of the body.
  */
-function post(path: string, headers: Record<string, string>, chunks: string[], contentLength?: number, port = wire.port): Promise<{ status: number; body: unknown }> {
+function post(path: string, headers: Record<string, string>, chunks: string[], contentLength?: number, port = wire.port): Promise<{ status: number; body: unknown; closes: boolean }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers: { ...headers, ...(contentLength !== undefined ? { 'content-length': contentLength } : {}) } }, (res) => {
       let text = '';
       res.on('data', (d: Buffer) => (text += d.toString('utf8')));
-      res.on('end', () => resolve({ status: res.statusCode!, body: text.startsWith('{') ? JSON.parse(text) : text }));
+      res.on('end', () => resolve({ status: res.statusCode!, body: text.startsWith('{') ? JSON.parse(text) : text, closes: res.headers.connection === 'close' }));
     });
     req.on('error', reject);
     for (const chunk of chunks) req.write(chunk);
@@ -47,6 +47,8 @@ function post(path: string, headers: Record<string, string>, chunks: string[], c
 }
 
 const tooLarge = (n: number) => ({ error: 'invalid_request', error_description: `the request body is larger than ${n} bytes` });
+/** RFC 9110 §15.5.14: the 413 closes the connection rather than reading the rest of the body. */
+const refusedTooLarge = (n: number) => ({ status: 413, body: tooLarge(n), closes: true });
 
 describe('request bodies on the wire', () => {
   it('reads a body with a Content-Length', async () => {
@@ -64,13 +66,13 @@ describe('request bodies on the wire', () => {
 
   it('refuses a declared length over the cap before the body arrives, and audits it', async () => {
     const res = await post('/token', tokenHeaders, [form], 70_000);
-    expect(res).toEqual({ status: 413, body: tooLarge(65536) });
+    expect(res).toEqual(refusedTooLarge(65536));
     expect(s.lastAudit()).toMatchObject({ event: 'token.issue', outcome: 'refused', reason: 'the request body is larger than 65536 bytes', clientId: null });
   });
 
   it('cuts off a chunked body at the cap, and audits it', async () => {
     const res = await post('/token', tokenHeaders, [`${form}&scope=`, 'x'.repeat(40_000), 'x'.repeat(40_000)]);
-    expect(res).toEqual({ status: 413, body: tooLarge(65536) });
+    expect(res).toEqual(refusedTooLarge(65536));
     expect(s.lastAudit()).toMatchObject({ event: 'token.issue', outcome: 'refused', reason: 'the request body is larger than 65536 bytes', clientId: null });
   });
 });
@@ -81,19 +83,19 @@ describe('POST /launch/redeem with a JSON body', () => {
 
   it('refuses a declared length over the cap at once, without waiting for the body, and audits it', async () => {
     const res = await post('/launch/redeem', json, ['{"code":"'], 400 * 1024 * 1024);
-    expect(res).toEqual({ status: 413, body: tooLarge(4096) });
+    expect(res).toEqual(refusedTooLarge(4096));
     expect(s.lastAudit()).toMatchObject(refusedRow('the request body is larger than 4096 bytes'));
   });
 
   it('cuts off a chunked body at the cap, and audits it', async () => {
     const res = await post('/launch/redeem', json, ['{"code":"', 'x'.repeat(3000), 'x'.repeat(3000), 'x'.repeat(1_000_000), '"}']);
-    expect(res).toEqual({ status: 413, body: tooLarge(4096) });
+    expect(res).toEqual(refusedTooLarge(4096));
     expect(s.lastAudit()).toMatchObject(refusedRow('the request body is larger than 4096 bytes'));
   });
 
   it('still reads a JSON body within the cap', async () => {
     const res = await post('/launch/redeem', json, [JSON.stringify({ code: 'A'.repeat(43) })]);
-    expect(res).toEqual({ status: 400, body: { error: 'invalid_grant', error_description: 'the launch code is invalid, expired or already used' } });
+    expect(res).toEqual({ status: 400, body: { error: 'invalid_grant', error_description: 'the launch code is invalid, expired or already used' }, closes: false });
     expect(s.lastAudit()).toMatchObject(refusedRow('launch code is unknown, expired or already used'));
   });
 });
@@ -117,15 +119,15 @@ describe('the admin CSRF check reads its form through the same capped reader', (
   const headers = () => ({ cookie, 'content-type': formType });
 
   it('passes a small form carrying the token', async () => {
-    expect(await post('/guarded', headers(), [`csrf_token=${csrf}`], undefined, admin.port)).toEqual({ status: 200, body: 'passed' });
+    expect(await post('/guarded', headers(), [`csrf_token=${csrf}`], undefined, admin.port)).toEqual({ status: 200, body: 'passed', closes: false });
   });
 
   it('refuses a declared length over the cap at once', async () => {
-    expect(await post('/guarded', headers(), [`csrf_token=${csrf}&x=`], 400 * 1024 * 1024, admin.port)).toEqual({ status: 413, body: tooLarge(65536) });
+    expect(await post('/guarded', headers(), [`csrf_token=${csrf}&x=`], 400 * 1024 * 1024, admin.port)).toEqual(refusedTooLarge(65536));
   });
 
   it('cuts off a chunked form at the cap, even with the token up front', async () => {
     const res = await post('/guarded', headers(), [`csrf_token=${csrf}&x=`, 'x'.repeat(60_000), 'x'.repeat(60_000), 'x'.repeat(1_000_000)], undefined, admin.port);
-    expect(res).toEqual({ status: 413, body: tooLarge(65536) });
+    expect(res).toEqual(refusedTooLarge(65536));
   });
 });

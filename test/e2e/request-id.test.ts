@@ -27,6 +27,7 @@ describe('X-Request-Id from the caller', () => {
     expect(ours).not.toBe(victim);
     expect(s.lastAudit()).toMatchObject({ event: 'token.issue', outcome: 'success', requestId: ours });
     expect(accessLine(s, ours)).toMatchObject({ req_id: ours, client_request_id: victim, status: 200 });
+    expect(JSON.stringify(s.auditRows())).not.toContain(victim);
   });
 
   it('keeps a caller id only when it is short and plain', async () => {
@@ -71,5 +72,6 @@ describe('what the upstream proxy forwards', () => {
     expect(ours).toMatch(OURS);
     expect(up.calls.at(-1)!.headers['x-request-id']).toBe(ours);
     expect(auditOf(s, 'upstream.call')[0]).toMatchObject({ outcome: 'success', requestId: ours });
+    expect(JSON.stringify(s.auditRows())).not.toContain('forged-upstream-id');
   });
 });
