@@ -59,7 +59,7 @@ export const UPSTREAM_VERBS: Record<string, UpstreamVerb> = {
       }
       const { database, keyring, audit, stores } = openStore(config, io.env, clock);
       try {
-        const { vault } = await buildUpstreamVault({ config, env: io.env, db: database.db, audit, clock, keyring, connections: stores.upstreamConnections, importSeeds: false });
+        const { vault } = await buildUpstreamVault({ config, env: io.env, audit, clock, keyring, connections: stores.upstreamConnections, importSeeds: false });
         const result = await vault.disconnect(id, { actor: `cli:${io.env.USER ?? io.env.LOGNAME ?? 'unknown'}` });
         if (!result.wasConnected) io.out(`${id} was not connected; nothing to do`);
         else if (result.revoked) io.out(`disconnected ${id}; its tokens were revoked at the provider`);

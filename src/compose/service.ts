@@ -174,7 +174,7 @@ export async function composeService(opts: ServiceOptions) {
     createOwnTokenHandler(TOKEN_TYPES.accessToken, verify),
     ...sso.subjectTokens,
   ]);
-  const upstreams = await composeUpstreams({ config, env: opts.env, db, audit, clock, keyring, connections: stores.upstreamConnections, authStates: stores.upstreamAuthStates, verify, issuer, maxBodyBytes: config.server.max_body_bytes, observer: metrics.upstream, console: admin.upstreamConsole });
+  const upstreams = await composeUpstreams({ config, env: opts.env, audit, clock, keyring, connections: stores.upstreamConnections, authStates: stores.upstreamAuthStates, verify, issuer, maxBodyBytes: config.server.max_body_bytes, observer: metrics.upstream, console: admin.upstreamConsole });
   const grants = createGrantRegistry([
     createClientCredentialsGrant(minting),
     createTokenExchangeGrant({ ...minting, subjectTokens, upstreamRelease: upstreams.release }),
@@ -218,7 +218,7 @@ export async function composeService(opts: ServiceOptions) {
         return serviceBusy(a.retry_after_seconds, `secret checks busy: ${why}`);
       }),
   });
-  const services = { db, audit, clientAuth };
+  const services = { audit, clientAuth };
 
   const app = createApp({
     logger,

@@ -4,7 +4,6 @@ import type { Config } from '../config/schema.js';
 import { readSecret } from '../config/secrets.js';
 import type { Clock } from '../core/clock.js';
 import type { MasterKeyring } from '../core/sealed-box.js';
-import type { Db } from '../db/client.js';
 import type { AppEnv } from '../http/env.js';
 import type { VerifyDeps } from '../tokens/verify.js';
 import { seedRef, upstreamAudience } from '../config/upstream.js';
@@ -24,7 +23,6 @@ import { createVault, type UpstreamEntry, type Vault } from '../upstream/vault.j
 export interface UpstreamVaultDeps {
   config: Config;
   env: NodeJS.ProcessEnv;
-  db: Db;
   audit: AuditLog;
   clock: Clock;
   keyring: MasterKeyring;
@@ -47,7 +45,7 @@ export async function buildUpstreamVault(deps: UpstreamVaultDeps): Promise<{ vau
     const clientSecret = cfg.grant === 'static' ? undefined : readSecret({ env: cfg.client_secret_env, file: cfg.client_secret_file }, `upstreams[${i}].client_secret`, deps.env);
     entries.set(cfg.id, { config: cfg, provider: createProvider(cfg, { fetch: fetchFn, clientSecret }) });
   });
-  const vault = createVault({ db: deps.db, audit: deps.audit, clock: deps.clock, store: deps.connections, upstreams: entries, observer: deps.observer });
+  const vault = createVault({ audit: deps.audit, clock: deps.clock, store: deps.connections, upstreams: entries, observer: deps.observer });
   if (deps.importSeeds !== false) {
     for (const [i, cfg] of deps.config.upstreams.entries()) {
       const ref = seedRef(cfg);
@@ -85,13 +83,13 @@ export async function composeUpstreams(
   const { vault, entries } = await buildUpstreamVault(deps);
   const proxied = new Map<string, ProxyUpstream>([...entries].map(([id, e]) => [id, { ...e, audience: upstreamAudience(e.config), routes: compileRoutes(e.config.routes) }]));
   const dispatcher = createUpstreamDispatcher();
-  const handle = createProxy({ upstreams: proxied, vault, verify: deps.verify, db: deps.db, audit: deps.audit, dispatcher, maxBodyBytes: deps.maxBodyBytes, observer: deps.observer });
+  const handle = createProxy({ upstreams: proxied, vault, verify: deps.verify, audit: deps.audit, dispatcher, maxBodyBytes: deps.maxBodyBytes, observer: deps.observer });
   const cors = new Map(deps.config.upstreams.map((u) => [u.id, { origins: new Set(u.cors_origins), methods: [...new Set(u.routes.map((r) => r.method))] }]));
   // Console sessions first; the shared token only when `upstream_admin` is configured (an automation credential).
   const admin = deps.config.upstream_admin;
   const token = createAdminTokenGate(admin ? readSecret({ env: admin.token_env, file: admin.token_file }, 'upstream_admin', deps.env) : undefined);
   const gate = combineAdminGates(deps.console.gate, token);
-  const connect = createConnectService({ db: deps.db, audit: deps.audit, clock: deps.clock, keyring: deps.keyring, states: deps.authStates, vault, upstreams: entries, issuer: deps.issuer });
+  const connect = createConnectService({ audit: deps.audit, clock: deps.clock, keyring: deps.keyring, states: deps.authStates, vault, upstreams: entries, issuer: deps.issuer });
   const releasing = deps.config.clients.some((c) => c.upstream_token_release.length > 0);
   return {
     routes: [
@@ -101,7 +99,6 @@ export async function composeUpstreams(
         gate,
         answerConsoleRefusal: deps.console.answerRefusal,
         vault,
-        db: deps.db,
         audit: deps.audit,
         names: new Map(deps.config.upstreams.map((u) => [u.id, u.name ?? u.id])),
         secureCookies: deps.issuer.startsWith('https:'),

@@ -10,7 +10,7 @@ import { createIntrospection } from './introspection.js';
 const w = oauthWorld();
 
 const introspect = (authorization: string, params: Record<string, string>) =>
-  createIntrospection({ db: w.p.database.db, audit: w.p.audit, clientAuth: authenticator(w.p, w.clients), verify: w.p.verify })(oauthRequest(authorization, params));
+  createIntrospection({ audit: w.p.audit, clientAuth: authenticator(w.p, w.clients), verify: w.p.verify })(oauthRequest(authorization, params));
 const iat = Date.parse(T0) / 1000;
 const token = () =>
   mintAccessToken({ sub: 'alice', aud: [SIS, 'beta'], clientId: 'alpha', scope: ['r', 'w'], expiresAt: new Date(Date.parse(T0) + 300_000), act: { sub: 'svc' }, extra: { displayName: 'Alice' } }, w.p.minting);

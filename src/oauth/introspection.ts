@@ -2,7 +2,6 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { ClientAuthenticator } from '../clients/authenticate.js';
 import { epochSeconds } from '../core/clock.js';
 import { InvalidGrant, InvalidRequest } from '../core/oauth-errors.js';
-import type { Db } from '../db/client.js';
 import { verifyOwnToken, type VerifiedToken, type VerifyDeps } from '../tokens/verify.js';
 import { oauthRefusal, withRefusalAudit } from '../audit/refusal.js';
 import { refusalCommon, type OAuthRequest, type RequestProgress } from './audited-request.js';
@@ -15,7 +14,7 @@ export type IntrospectionResponse = { active: false } | ({ active: true } & Reco
  * expired or revoked, and the caller is the client it was issued to or one of its audiences (§4: the server
  * decides who may learn about a token). Anything else is `{"active": false}`, the reason only in the audit.
  */
-export function createIntrospection(deps: { db: Db; audit: AuditLog; clientAuth: ClientAuthenticator; verify: VerifyDeps }) {
+export function createIntrospection(deps: { audit: AuditLog; clientAuth: ClientAuthenticator; verify: VerifyDeps }) {
   return function introspect(req: OAuthRequest): Promise<IntrospectionResponse> {
     const progress: RequestProgress = {};
     return withRefusalAudit(

@@ -11,7 +11,7 @@ import { createRevocation } from './revocation.js';
 const w = oauthWorld();
 
 const revoke = (authorization: string, params: Record<string, string>) =>
-  createRevocation({ db: w.p.database.db, audit: w.p.audit, clientAuth: authenticator(w.p, w.clients), verify: w.p.verify, revocations: w.p.revocations })(oauthRequest(authorization, params));
+  createRevocation({ audit: w.p.audit, clientAuth: authenticator(w.p, w.clients), verify: w.p.verify, revocations: w.p.revocations })(oauthRequest(authorization, params));
 const token = () => mintAccessToken({ sub: 'alice', aud: [SIS, 'beta'], clientId: 'alpha', scope: ['r'], expiresAt: new Date(Date.parse(T0) + 300_000) }, w.p.minting);
 const row = (clientId: string, extra: Record<string, unknown>, revoked: boolean) => ({ event: 'token.revoke', outcome: 'success', requestId: 'req-1', clientId, ...extra, data: { revoked } });
 

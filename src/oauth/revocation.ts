@@ -1,7 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ClientAuthenticator } from '../clients/authenticate.js';
 import { InvalidGrant, InvalidRequest } from '../core/oauth-errors.js';
-import type { Db } from '../db/client.js';
 import type { RevocationStore } from '../tokens/revocations.js';
 import { verifyOwnToken, type VerifiedToken, type VerifyDeps } from '../tokens/verify.js';
 import { oauthRefusal, withRefusalAudit } from '../audit/refusal.js';
@@ -13,7 +12,7 @@ import { commitAudited } from '../audit/commit.js';
  * (§2.1: otherwise the request is refused; here invalid_grant, "issued to another client", RFC 6749 §5.2).
  * A token that does not verify (unknown, expired, already revoked) is answered 200 (§2.2): nothing to revoke.
  */
-export function createRevocation(deps: { db: Db; audit: AuditLog; clientAuth: ClientAuthenticator; verify: VerifyDeps; revocations: RevocationStore }) {
+export function createRevocation(deps: { audit: AuditLog; clientAuth: ClientAuthenticator; verify: VerifyDeps; revocations: RevocationStore }) {
   return function revoke(req: OAuthRequest): Promise<void> {
     let target: VerifiedToken | undefined;
     const progress: RequestProgress = {};

@@ -17,7 +17,7 @@ const w = oauthWorld();
 function endpoint() {
   const minting = { ...w.p.minting, policy };
   const grants = createGrantRegistry([createClientCredentialsGrant(minting), createTokenExchangeGrant({ ...minting, subjectTokens: createSubjectTokenRegistry([]) })]);
-  return createTokenEndpoint({ db: w.p.database.db, audit: w.p.audit, clientAuth: authenticator(w.p, w.clients), grants, clientAssertions: createClientAssertionStore(w.p.database.db) });
+  return createTokenEndpoint({ audit: w.p.audit, clientAuth: authenticator(w.p, w.clients), grants, clientAssertions: createClientAssertionStore(w.p.database.db) });
 }
 
 async function refusal(run: Promise<unknown>) {

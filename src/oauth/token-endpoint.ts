@@ -3,7 +3,6 @@ import type { ClientAssertionStore } from '../clients/assertion-replay.js';
 import type { AuthenticatedClient, ClientAuthenticator } from '../clients/authenticate.js';
 import { bounded, quote } from '../core/bounded.js';
 import { CLIENT_AUTHENTICATION_FAILED, InvalidClient, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from '../core/oauth-errors.js';
-import type { Db } from '../db/client.js';
 import type { GrantRegistry, GrantResult } from './grant-port.js';
 import { oauthRefusal, withRefusalAudit } from '../audit/refusal.js';
 import { refusalCommon, type OAuthRequest, type RequestProgress } from './audited-request.js';
@@ -19,7 +18,6 @@ export interface TokenResponse {
 }
 
 export interface TokenEndpointDeps {
-  db: Db;
   audit: AuditLog;
   clientAuth: ClientAuthenticator;
   grants: GrantRegistry;

@@ -2,7 +2,6 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
 import { randomToken, sha256b64u } from '../core/hash.js';
 import { open, seal, type MasterKeyring } from '../core/sealed-box.js';
-import type { Db } from '../db/client.js';
 import { commitAudited } from '../audit/commit.js';
 import type { UpstreamAuthStateStore } from './auth-states.js';
 import { UpstreamTokenError } from './provider.js';
@@ -30,7 +29,6 @@ export class ConnectRefusal extends Error {
 }
 
 export interface ConnectDeps {
-  db: Db;
   audit: AuditLog;
   clock: Clock;
   keyring: MasterKeyring;

@@ -1,6 +1,5 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import { AccessDenied, BadGateway, GatewayTimeout, InsufficientScope, InvalidGrant, InvalidToken, NotFound, OAuthError } from '../core/oauth-errors.js';
-import type { Db } from '../db/client.js';
 import { commitAudited } from '../audit/commit.js';
 import { createCachedVerifier } from '../tokens/verify-cached.js';
 import type { VerifiedToken, VerifyDeps } from '../tokens/verify.js';
@@ -53,7 +52,6 @@ export interface ProxyDeps {
   upstreams: ReadonlyMap<string, ProxyUpstream>;
   vault: Vault;
   verify: VerifyDeps;
-  db: Db;
   audit: AuditLog;
   /** Connections to the upstream APIs (`createUpstreamDispatcher`). */
   dispatcher: Dispatcher;

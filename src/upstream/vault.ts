@@ -4,7 +4,6 @@ import type { AuditEvent } from '../audit/events.js';
 import type { Clock } from '../core/clock.js';
 import { sha256b64u } from '../core/hash.js';
 import { GatewayTimeout, TemporarilyUnavailable } from '../core/oauth-errors.js';
-import type { Db } from '../db/client.js';
 import type { Tx } from '../db/tx.js';
 import { commitAudited } from '../audit/commit.js';
 import type { UpstreamConfig } from '../config/upstream.js';
@@ -47,7 +46,6 @@ export interface UsableToken {
 }
 
 export interface VaultDeps {
-  db: Db;
   audit: AuditLog;
   clock: Clock;
   store: ConnectionStore;

@@ -2,7 +2,6 @@ import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { AuditLog } from '../../audit/audit-log.js';
 import { InvalidToken, NotFound } from '../../core/oauth-errors.js';
-import type { Db } from '../../db/client.js';
 import type { AppEnv } from '../../http/env.js';
 import { NO_STORE } from '../../http/errors.js';
 import type { FormParams } from '../../core/form-params.js';
@@ -23,7 +22,6 @@ export interface ConnectRoutesDeps {
   /** Port: answers a console refusal (no session, too weak a role, CSRF) as the console does (the admin feature's). */
   answerConsoleRefusal(c: Context<AppEnv>, verdict: ConsoleRefused): Response | Promise<Response>;
   vault: Vault;
-  db: Db;
   audit: AuditLog;
   names: ReadonlyMap<string, string>;
   /** Secure cookies when the issuer is https. */
