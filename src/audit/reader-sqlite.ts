@@ -84,7 +84,7 @@ export function createSqliteAuditReader(db: Db): AuditReader {
 }
 
 /** The stored anchor, or row 1 with the genesis hash when the log was never pruned. */
-export function readAnchor(db: Db): ChainAnchor {
+function readAnchor(db: Db): ChainAnchor {
   const row = db.select().from(auditAnchor).where(eq(auditAnchor.id, 1)).get();
   return row ? { firstId: row.firstId, prevHash: row.prevHash, prunedAt: row.prunedAt } : { firstId: 1, prevHash: GENESIS_HASH, prunedAt: undefined };
 }

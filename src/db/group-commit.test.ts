@@ -60,9 +60,10 @@ describe('group commit', () => {
   });
 
   it('caps a batch and carries the rest into the next one', async () => {
-    const committer = createGroupCommitter(database.db, { maxBatch: 4 });
+    let batches = 0;
+    const committer = createGroupCommitter(database.db, { maxBatch: 4, check: () => void batches++ });
     await Promise.all(Array.from({ length: 10 }, (_, i) => committer.commit((tx) => insert(tx, `k${i}`))));
-    expect(count()).toBe(10);
+    expect({ rows: count(), batches }).toEqual({ rows: 10, batches: 3 });
   });
 
   it('refuses every commit while its check throws, and reports the last failure until a commit succeeds', async () => {
