@@ -136,8 +136,8 @@ export function createLaunchService(deps: LaunchDeps) {
         throw new BrowserRefusal(
           404,
           { title: 'Survey not found', message: 'This survey link is not known here.', whatToDo: 'Check the link you were given, or ask the survey owner for a new one.' },
-          `unknown survey "${surveyId.slice(0, 64)}"`,
-          { event: 'saml.start', outcome: 'refused', requestId, reason: `unknown survey "${surveyId.slice(0, 64)}"`, data: { purpose: 'launch' } },
+          `unknown survey ${quote(surveyId, 64)}`,
+          { event: 'saml.start', outcome: 'refused', requestId, reason: `unknown survey ${quote(surveyId, 64)}`, data: { purpose: 'launch' } },
         );
       }
       return deps.signIn(c, { idpId: survey.idp ?? deps.defaultIdp!, purpose: 'launch', target: survey.id });
@@ -168,7 +168,7 @@ export function createLaunchService(deps: LaunchDeps) {
           requestId: req.requestId,
           reason: err.detail,
           ...(surveyId ? { clientId: surveyClientId(surveyId) } : {}),
-          data: { ...(surveyId ? { survey: surveyId } : {}), ...(req.origin ? { origin: req.origin.slice(0, 300) } : {}) },
+          data: { ...(surveyId ? { survey: surveyId } : {}), ...(req.origin ? { origin: req.origin } : {}) },
         })),
         async () => {
           const { origin } = req;

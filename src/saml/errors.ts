@@ -75,12 +75,12 @@ export class SamlRefusal extends Error {
   }
 }
 
-/** Longest audit `reason` (the audit schema's bound); a quoted client value never makes a row unwritable. */
-const MAX_REASON_TEXT = 1024;
-
-/** The one format of a SAML refusal in an audit row: the closed reason, then the private detail. */
+/**
+ * The one format of a SAML refusal in an audit row: the closed reason, then the private detail (the audit
+ * boundary cuts an over-long one visibly, like any reason).
+ */
 export function samlRefusalText(reason: SamlRefusalReason, detail?: string): string {
-  return (detail ? `${reason}: ${detail}` : reason).slice(0, MAX_REASON_TEXT);
+  return detail ? `${reason}: ${detail}` : reason;
 }
 
 const KNOWN_REASONS: ReadonlySet<string> = new Set(SAML_REFUSAL_REASONS);

@@ -21,6 +21,7 @@ import { buildSpMetadata } from './sp-metadata.js';
 import { routingIssuer } from './structure.js';
 import type { ExpectedRequest, LoginRequest, SamlEngineDeps, SamlLogin, SamlServiceProvider } from './types.js';
 import { isNamed, parseXmlStrict } from './xml.js';
+import { bounded } from '../core/bounded.js';
 
 async function judged(run: () => Promise<PreparedLogin>): Promise<PreparedLogin> {
   try {
@@ -58,7 +59,7 @@ export function createSamlServiceProvider(sp: SpSettings, idps: IdpSettings[], d
     const ns = rootName === 'Response' ? NS.samlp : NS.saml;
     if (!isNamed(root, ns, rootName)) {
       // Name the namespace: a SAML 1.x or look-alike namespace is otherwise "expected Response, got Response".
-      const got = `${root.namespaceURI ?? '(no namespace)'} ${root.localName}`.slice(0, 300);
+      const got = bounded(`${root.namespaceURI ?? '(no namespace)'} ${root.localName}`, 300);
       throw new SamlRefusal('xml_malformed', `expected ${ns} ${rootName}, got ${got}`);
     }
     const issuer = routingIssuer(root);

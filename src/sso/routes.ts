@@ -11,6 +11,7 @@ import { NotAForm, readForm } from '../http/read-form.js';
 import type { SamlLogin, SamlServiceProvider } from '../saml/types.js';
 import { samlLoginRefusal } from './login-refusal.js';
 import type { AcceptedLogin, LoginRowData, SsoService } from './sso-service.js';
+import { quote } from '../core/bounded.js';
 
 /**
  * The cookie that binds a pending login to this browser. The IdP's POST to the ACS is cross-site, so it must be
@@ -115,8 +116,8 @@ export function samlRoutes(deps: SamlRoutesDeps): Hono<AppEnv> {
       browserFlow(c, deps, async () => {
         const idp = c.req.query('idp') ?? deps.defaultIdp;
         if (!idp || !deps.sp.idpIds().includes(idp)) {
-          throw new BrowserRefusal(404, { title: 'Unknown sign-in service', message: 'This sign-in link names no configured identity provider.', whatToDo: 'Check the link, or contact the help desk.' }, `unknown idp "${String(idp).slice(0, 64)}"`, {
-            event: 'saml.start', outcome: 'refused', requestId: c.get('requestId'), reason: `unknown idp "${String(idp).slice(0, 64)}"`, data: { purpose: 'login' },
+          throw new BrowserRefusal(404, { title: 'Unknown sign-in service', message: 'This sign-in link names no configured identity provider.', whatToDo: 'Check the link, or contact the help desk.' }, `unknown idp ${quote(String(idp), 64)}`, {
+            event: 'saml.start', outcome: 'refused', requestId: c.get('requestId'), reason: `unknown idp ${quote(String(idp), 64)}`, data: { purpose: 'login' },
           });
         }
         return signIn(c, { idpId: idp, purpose: 'login', target: '/' });

@@ -14,6 +14,7 @@ import { pickFields } from './response-filter.js';
 import { parseTemplate } from '../core/path-template.js';
 import { matchRoute, type MatchableRoute, type RouteRefusal } from './route-match.js';
 import type { UsableToken, Vault } from './vault.js';
+import { quote } from '../core/bounded.js';
 
 /**
  * The identity-bound proxy (flow 4): `/upstreams/{id}/…` with our JWT as the bearer token. The token must be
@@ -135,7 +136,7 @@ export function createProxy(deps: ProxyDeps) {
 
   async function proxy(call: ProxyCall, record: CallRecord): Promise<Response> {
     const up = deps.upstreams.get(call.upstreamId);
-    if (!up) throw new NotFound('no such upstream', `unknown upstream "${call.upstreamId.slice(0, 64)}"`);
+    if (!up) throw new NotFound('no such upstream', `unknown upstream ${quote(call.upstreamId, 64)}`);
     const token = await authenticate(call.authorization);
     Object.assign(record, { subject: token.sub, clientId: token.clientId, jti: token.jti });
     // The token must be meant for this upstream (RFC 9068 §4: the resource server checks `aud`). It is valid,

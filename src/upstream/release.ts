@@ -5,6 +5,7 @@ import { sha256b64u } from '../core/hash.js';
 import { InvalidRequest, InvalidScope, InvalidTarget } from '../core/oauth-errors.js';
 import type { GrantResult } from '../tokens/grant-result.js';
 import type { Vault } from './vault.js';
+import { quote } from '../core/bounded.js';
 
 /**
  * Token release (RFC 8693 with `audience`/`resource` naming an upstream): a trusted server-side client whose
@@ -41,7 +42,7 @@ export function createUpstreamRelease(deps: { vault: Vault; clock: Clock }): Ups
     async release(p) {
       // RFC 8693 §2.1: the upstream's token is an access token; any other requested type cannot be honoured.
       if (p.requestedType !== undefined && p.requestedType !== TOKEN_TYPES.accessToken) {
-        throw new InvalidRequest('requested_token_type is not supported for an upstream token', `requested_token_type "${p.requestedType.slice(0, 128)}" for upstream ${p.upstream}`);
+        throw new InvalidRequest('requested_token_type is not supported for an upstream token', `requested_token_type ${quote(p.requestedType)} for upstream ${p.upstream}`);
       }
       if (p.hasActor) throw new InvalidRequest('delegation (actor_token) is not supported for upstream tokens', `actor_token with release of ${p.upstream}`);
       const token = await deps.vault.accessToken(p.upstream);

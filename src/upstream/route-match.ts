@@ -6,6 +6,7 @@
  */
 
 import { encodeSegment, type TemplatePart } from '../core/path-template.js';
+import { bounded, quote } from '../core/bounded.js';
 
 /**
  * Why a raw request path is refused before any rule is consulted: traversal (`..`, `.`, `%2e`), encoded
@@ -75,9 +76,9 @@ export function matchRoute<R extends MatchableRoute>(routes: readonly R[], req: 
   if (unsafe) return { ok: false, refusal: { kind: 'unsafe_path', detail: unsafe } };
   const segments = req.rawPath === '/' || req.rawPath === '' ? [] : req.rawPath.slice(1).split('/').map(normalizeSegment);
   const shaped = routes.filter((r) => r.parts.length === segments.length && r.parts.every((p, i) => !('literal' in p) || p.literal === segments[i]));
-  if (shaped.length === 0) return { ok: false, refusal: { kind: 'no_route', detail: `no route for path ${req.rawPath.slice(0, 200)}` } };
+  if (shaped.length === 0) return { ok: false, refusal: { kind: 'no_route', detail: `no route for path ${bounded(req.rawPath, 200)}` } };
   const candidates = shaped.filter((r) => r.method === req.method);
-  if (candidates.length === 0) return { ok: false, refusal: { kind: 'method', detail: `method ${req.method} is not allowed for path ${req.rawPath.slice(0, 200)}` } };
+  if (candidates.length === 0) return { ok: false, refusal: { kind: 'method', detail: `method ${req.method} is not allowed for path ${bounded(req.rawPath, 200)}` } };
   let missing: string | undefined;
   for (const route of candidates) {
     const built = fill(route.parts, req.claims);
@@ -94,7 +95,7 @@ export function matchRoute<R extends MatchableRoute>(routes: readonly R[], req: 
     return { ok: true, route, path: `/${upstream.segments.join('/')}`, query };
   }
   if (missing) return { ok: false, refusal: { kind: 'missing_claim', detail: `the token has no usable claim "${missing}"` } };
-  return { ok: false, refusal: { kind: 'identity', detail: `path ${req.rawPath.slice(0, 200)} does not match the caller's claims` } };
+  return { ok: false, refusal: { kind: 'identity', detail: `path ${bounded(req.rawPath, 200)} does not match the caller's claims` } };
 }
 
 /** A template with the caller's claims in it, one encoded segment per part; a missing claim names itself. */
@@ -118,7 +119,7 @@ function checkQuery(rawQuery: string, allowed: readonly string[]): string | Rout
   if (rawQuery === '') return '';
   const params = new URLSearchParams(rawQuery);
   for (const name of params.keys()) {
-    if (!allowed.includes(name)) return { kind: 'query', detail: `query parameter "${name.slice(0, 64)}" is not allowed by the route` };
+    if (!allowed.includes(name)) return { kind: 'query', detail: `query parameter ${quote(name, 64)} is not allowed by the route` };
   }
   return params.toString();
 }

@@ -12,6 +12,7 @@ import { ConnectRefusal, connectPath, type ConnectService } from '../connect.js'
 import type { Vault } from '../vault.js';
 import type { AdminGate, ConsoleRefused, GateVerdict } from './admin-gate.js';
 import { connectedPage, connectFormCsp, connectFormPage, refusalPage } from './pages.js';
+import { quote } from '../../core/bounded.js';
 
 /** The browser binding of a connect flow: a random nonce whose sha256 is stored with the state. */
 export const CONNECT_COOKIE = 'campus_sts_upstream_connect';
@@ -118,7 +119,7 @@ export function connectRoutes(deps: ConnectRoutesDeps): Hono<AppEnv> {
       throw new InvalidToken('an administrator token is required', 'administrator token missing or wrong', { missing: !c.req.header('authorization') });
     }
     const actor = verdict.actor;
-    if (!deps.names.has(id)) throw new NotFound('no such upstream', `unknown upstream "${id.slice(0, 64)}"`);
+    if (!deps.names.has(id)) throw new NotFound('no such upstream', `unknown upstream ${quote(id, 64)}`);
     const result = await deps.vault.disconnect(id, { actor, requestId });
     return c.json({ upstream: id, disconnected: result.wasConnected, revoked: result.revoked, ...(result.error ? { revocation_error: result.error } : {}) }, 200, NO_STORE);
   });

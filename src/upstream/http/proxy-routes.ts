@@ -3,6 +3,7 @@ import { AccessDenied, NotFound } from '../../core/oauth-errors.js';
 import type { AppEnv } from '../../http/env.js';
 import { readBody } from '../../http/read-body.js';
 import type { ProxyCall } from '../proxy.js';
+import { bounded, quote } from '../../core/bounded.js';
 
 /** The URL scheme of the proxy: `/upstreams/{upstream id}/{path of a route rule}`. */
 export const PROXY_PREFIX = '/upstreams';
@@ -33,11 +34,11 @@ export function proxyRoutes(deps: ProxyRoutesDeps): Hono<AppEnv> {
   // CORS preflight (Fetch standard §3.2.2): only an allowed origin asking for a method of the route table.
   app.options(`${PROXY_PREFIX}/:id/*`, (c) => {
     const cors = deps.cors.get(c.req.param('id'));
-    if (!cors) throw new NotFound('no such upstream', `unknown upstream "${c.req.param('id').slice(0, 64)}"`);
+    if (!cors) throw new NotFound('no such upstream', `unknown upstream ${quote(c.req.param('id'), 64)}`);
     const origin = c.req.header('origin') ?? '';
     const method = c.req.header('access-control-request-method') ?? '';
     if (!cors.origins.has(origin) || !cors.methods.includes(method)) {
-      throw new AccessDenied('this origin or method may not call this upstream', `CORS preflight from ${origin.slice(0, 200) || '(no origin)'} for ${method.slice(0, 16) || '(no method)'}`);
+      throw new AccessDenied('this origin or method may not call this upstream', `CORS preflight from ${origin ? quote(origin, 200) : '(no origin)'} for ${method ? bounded(method, 16) : '(no method)'}`);
     }
     return c.body(null, 204, {
       'Access-Control-Allow-Methods': cors.methods.join(', '),
