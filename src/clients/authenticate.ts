@@ -8,6 +8,9 @@ import type { Client, ClientAuthMethod, ClientRegistry } from './registry.js';
 import type { FailureThrottle, ThrottleKeys } from './failure-throttle.js';
 import { DUMMY_SECRET_HASH, verifyClientSecret } from './secret-hash.js';
 
+/** jose wants a mutable list: copied once, not per verification. */
+const ASSERTION_ALGORITHMS: string[] = [...CLIENT_ASSERTION_ALGORITHMS];
+
 /** A client assertion `jti` to be consumed in the transaction that records the request (RFC 7523 §3 item 7). */
 export interface OneTimeAssertion {
   key: string;
@@ -104,7 +107,7 @@ export function createClientAuthenticator(deps: ClientAuthDeps): ClientAuthentic
         issuer: client.id,
         subject: client.id,
         audience: deps.assertionAudiences,
-        algorithms: [...CLIENT_ASSERTION_ALGORITHMS],
+        algorithms: ASSERTION_ALGORITHMS,
         currentDate: now,
         clockTolerance: deps.clockSkewSeconds,
         requiredClaims: ['exp', 'jti'],

@@ -1,8 +1,8 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { constantTimeEqual, randomToken, sha256b64u } from '../core/hash.js';
 import { DEMO_SCOPE } from './idp/personas.js';
 
 /**
@@ -56,13 +56,12 @@ export async function startDemoUpstream(opts: { dataDir: string }): Promise<Demo
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   server.unref();
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const secret = randomBytes(32).toString('base64url');
+  const secret = randomToken();
   const secretFile = join(opts.dataDir, 'demo-sis-client.secret');
   writeFileSync(secretFile, `${secret}\n`, { mode: 0o600 });
   /** Issued access tokens (by SHA-256) → expiry in epoch ms. */
   const tokens = new Map<string, number>();
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  const validToken = (value: string) => (tokens.get(digest(value).toString('hex')) ?? 0) > Date.now();
+  const validToken = (value: string) => (tokens.get(sha256b64u(value)) ?? 0) > Date.now();
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -73,14 +72,14 @@ export async function startDemoUpstream(opts: { dataDir: string }): Promise<Demo
     if (url.pathname === '/token' && req.method === 'POST') {
       readForm(req)
         .then((form) => {
-          const answer = clientCredentials(form, req.headers.authorization, (given) => timingSafeEqual(digest(given), digest(secret)));
+          const answer = clientCredentials(form, req.headers.authorization, (given) => constantTimeEqual(given, secret));
           if ('error' in answer) {
             const challenge: Record<string, string> = answer.status === 401 ? { 'www-authenticate': 'Basic realm="demo-sis"' } : {};
             return send(answer.status, { error: answer.error }, { 'cache-control': 'no-store', ...challenge });
           }
-          const accessToken = randomBytes(32).toString('base64url');
+          const accessToken = randomToken();
           for (const [key, exp] of tokens) if (exp <= Date.now()) tokens.delete(key);
-          tokens.set(digest(accessToken).toString('hex'), Date.now() + TOKEN_TTL_SECONDS * 1000);
+          tokens.set(sha256b64u(accessToken), Date.now() + TOKEN_TTL_SECONDS * 1000);
           send(200, { access_token: accessToken, token_type: 'Bearer', expires_in: TOKEN_TTL_SECONDS }, { 'cache-control': 'no-store' });
         })
         .catch(() => send(400, { error: 'invalid_request' }));

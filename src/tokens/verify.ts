@@ -6,6 +6,9 @@ import type { Keystore } from './keystore.js';
 import type { ActClaim } from './mint.js';
 import type { RevocationStore } from './revocations.js';
 
+/** jose wants a mutable list: copied once, not per verification. */
+const OUR_ALGORITHMS: string[] = [...SIGNING_ALGORITHMS];
+
 /** A token we issued, after every check. */
 export interface VerifiedToken {
   sub: string;
@@ -45,7 +48,7 @@ export async function verifyOwnToken(token: string, deps: VerifyDeps): Promise<V
   try {
     ({ payload } = await jwtVerify(token, (header: JWTHeaderParameters) => keyFor(header, deps.keystore), {
       issuer: deps.issuer,
-      algorithms: [...SIGNING_ALGORITHMS],
+      algorithms: OUR_ALGORITHMS,
       typ: ACCESS_TOKEN_JWT_TYP,
       currentDate: deps.clock.now(),
       clockTolerance: deps.clockSkewSeconds,

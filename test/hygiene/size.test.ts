@@ -12,15 +12,6 @@ const root = join(import.meta.dirname, '..', '..');
 const MAX_FUNCTION_LINES = 60;
 const MAX_FILE_LINES = 320;
 
-/** Long functions tolerated for now (`path name`); empty: every long function is split or says why. */
-const ALLOWED: string[] = [];
-
-/** `path name`, as in ALLOWED, matches a finding `path:line name (n lines)` whatever its line. */
-const allows = (entry: string, finding: string): boolean => {
-  const [path, name] = entry.split(' ');
-  return finding.startsWith(`${path}:`) && finding.includes(` ${name} (`);
-};
-
 const source = readdirSync(join(root, 'src'), { withFileTypes: true, recursive: true })
   .filter((e) => e.isFile() && /\.tsx?$/.test(e.name) && !/\.(test|contract)\.tsx?$/.test(e.name))
   .map((e) => relative(root, join(e.parentPath, e.name)))
@@ -83,12 +74,6 @@ describe('small rooms', () => {
   });
 
   it(`no src/ function over ${MAX_FUNCTION_LINES} lines without a \`long:\` reason right above it`, () => {
-    const long = source.flatMap(longFunctions);
-    expect(long.filter((l) => !ALLOWED.some((a) => allows(a, l)))).toEqual([]);
-  });
-
-  it('the allow-list holds no stale entries', () => {
-    const long = source.flatMap(longFunctions);
-    expect(ALLOWED.filter((a) => !long.some((l) => allows(a, l)))).toEqual([]);
+    expect(source.flatMap(longFunctions)).toEqual([]);
   });
 });
