@@ -124,12 +124,19 @@ export type SigningKeyRows = () => Promise<Pick<SigningKeyRow, 'kid' | 'publicJw
 
 /**
  * Every signing key the service ever had (retired keys stay in the table after they leave the JWKS), so old
- * checkpoints still verify. Public halves only.
+ * checkpoints still verify. Public halves only. A kid's key never changes, so each is read and imported once; a kid
+ * not found yet is looked up again (a key rotated in since).
  */
 export function keysFromSigningKeys(rows: SigningKeyRows): CheckpointKeys {
+  const imported = new Map<string, CryptoKey>();
   return async (kid) => {
+    const known = imported.get(kid);
+    if (known) return known;
     const row = (await rows()).find((r) => r.kid === kid);
-    return row ? ((await importJWK(JSON.parse(row.publicJwk) as JWK, row.alg)) as CryptoKey) : undefined;
+    if (!row) return undefined;
+    const key = (await importJWK(JSON.parse(row.publicJwk) as JWK, row.alg)) as CryptoKey;
+    imported.set(kid, key);
+    return key;
   };
 }
 
