@@ -2,7 +2,6 @@ import type { Context } from 'hono';
 import { setCookie } from 'hono/cookie';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
-import { sha256b64u } from '../core/hash.js';
 import type { Db } from '../db/client.js';
 import type { AppEnv } from '../http/env.js';
 import { commitAudited } from '../audit/commit.js';
@@ -35,7 +34,7 @@ export interface AdminLoginToFinish {
   login: SamlLogin;
   target: string | undefined;
   requestId: string;
-  finish<T>(extra: Record<string, never>, work: (tx: Tx) => Promise<T>): Promise<T>;
+  finish<T>(extra: Record<string, never>, work: (tx: Tx, row: { idp: string; assertion: string }) => Promise<T>): Promise<T>;
 }
 
 const NO_IDP = {
@@ -69,9 +68,9 @@ export function createAdminLogin(deps: AdminLoginDeps) {
       retry: 'Open the console again at /admin/login.',
       complete: async (c: Context<AppEnv>, { login, target, requestId, finish }: AdminLoginToFinish): Promise<Response> => {
         const refuse = (reason: string) => ({ refused: reason }) as const;
-        const outcome = await finish({}, async (tx) => {
+        const outcome = await finish({}, async (tx, row) => {
           const base = { requestId, subject: login.subject } as const;
-          const data = { idp: login.idpId, assertion: sha256b64u(login.assertionId) };
+          const data = { idp: row.idp, assertion: row.assertion };
           if (login.idpId !== deps.idpId) {
             await deps.audit.append(tx, { event: 'admin.login', outcome: 'refused', ...base, reason: `signed in at idp "${login.idpId}", not the admin idp`, data });
             return refuse('wrong idp');

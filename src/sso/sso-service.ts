@@ -1,5 +1,4 @@
 import type { AuditLog } from '../audit/audit-log.js';
-import type { AuditEvent } from '../audit/events.js';
 import type { Clock } from '../core/clock.js';
 import { sha256b64u } from '../core/hash.js';
 import type { Db } from '../db/client.js';
@@ -50,15 +49,13 @@ export interface LoginRow {
 /** The data of a `saml.login` row (a launch's `launch.issue` rows repeat it). */
 export type LoginRowData = { idp: string; assertion: string; dropped?: string[] } & LoginRow;
 
-/** The audit fields every login row shares. */
-function loginAuditFields(login: SamlLogin): Pick<AuditEvent, 'subject'> & { data: { idp: string; assertion: string; dropped?: string[] } } {
+/** What every login row records of the login: the IdP, the assertion (hashed), attributes dropped and why. */
+function loginRowData(login: SamlLogin, row: LoginRow): LoginRowData {
   return {
-    subject: login.subject,
-    data: {
-      idp: login.idpId,
-      assertion: sha256b64u(login.assertionId),
-      ...(login.dropped.length > 0 ? { dropped: login.dropped.map((d) => `${d.attribute}: ${d.reason}`) } : {}),
-    },
+    idp: login.idpId,
+    assertion: sha256b64u(login.assertionId),
+    ...(login.dropped.length > 0 ? { dropped: login.dropped.map((d) => `${d.attribute}: ${d.reason}`) } : {}),
+    ...row,
   };
 }
 
@@ -126,7 +123,7 @@ export function createSsoService(deps: SsoDeps) {
     finishLogin<T>(accepted: AcceptedLogin, requestId: string, row: LoginRow, work: (tx: Tx, data: LoginRowData) => Promise<T>, retry?: string): Promise<T> {
       const { login, pending, bindingHash } = accepted;
       const now = deps.clock.now();
-      const data: LoginRowData = { ...loginAuditFields(login).data, ...row };
+      const data = loginRowData(login, row);
       return commitAudited(deps, async (tx) => {
         if (pending && !(await deps.pending.consume(tx, pending.id, bindingHash!, now))) {
           throw samlLoginRefusal('replayed', PENDING_CONSUMED, { requestId, subject: login.subject, data }, 400, retry);
