@@ -31,7 +31,7 @@ describe('mintAccessToken (RFC 9068 §2)', () => {
     expect(minted).toEqual({ token: minted.token, jti: minted.jti, issuedAt: new Date(T0), expiresAt: in5min, expiresIn: 300 });
     expect(minted.jti).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     // The signature is the active key's: it verifies under the public key the keystore publishes for `kid`.
-    await expect(compactVerify(minted.token, (await p.keystore.verificationKey(kid))!)).resolves.toBeDefined();
+    await expect(compactVerify(minted.token, (await p.keystore.verificationKey(kid))!)).resolves.toMatchObject({ protectedHeader: { alg: 'ES256', kid, typ: 'at+jwt' } });
   });
 
   it('gives every token its own jti', async () => {
