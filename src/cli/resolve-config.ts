@@ -1,4 +1,4 @@
-import { loadConfigFile } from '../config/load.js';
+import { ConfigError, loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { demoConfig } from '../demo/config.js';
 import type { DemoSetup } from '../demo/routes.js';
@@ -22,11 +22,19 @@ export async function resolveConfig(configPath: string | undefined, io: CliIo): 
   const port = io.env.PORT ? Number(io.env.PORT) : undefined;
   const host = io.env.HOST || undefined;
   if (path) {
-    const config = loadConfigFile(path);
+    const config = withDatabaseUrl(loadConfigFile(path), io.env);
     if (port !== undefined) config.server.port = port;
     if (host) config.server.host = host;
     return { config, source: path };
   }
   const { config, demo } = await demoConfig({ dataDir: demoDataDir(io.env), host: host ?? '127.0.0.1', port: port ?? 8787, env: io.env });
-  return { config, source: 'demo', demo };
+  return { config: withDatabaseUrl(config, io.env), source: 'demo', demo };
+}
+
+/** CAMPUS_STS_DATABASE_URL wins over `database.url` (and so puts the demo on PostgreSQL). */
+function withDatabaseUrl(config: Config, env: NodeJS.ProcessEnv): Config {
+  const url = env.CAMPUS_STS_DATABASE_URL;
+  if (!url) return config;
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('CAMPUS_STS_DATABASE_URL', ['expected a postgres:// URL']);
+  return { ...config, database: { ...config.database, url } };
 }

@@ -102,6 +102,24 @@ const configShape = z.strictObject({
         path: z.string().min(1).default('./data/campus-sts.sqlite'),
         /** `full` makes an acknowledged token's audit row survive power loss; `normal` survives a process crash. */
         synchronous: z.enum(['normal', 'full']).default('normal'),
+        /**
+         * PostgreSQL instead of the SQLite file: `postgres://user@host:port/database` (the password from PGPASSWORD
+         * or ~/.pgpass rather than here). CAMPUS_STS_DATABASE_URL, when set, wins over this.
+         */
+        url: z
+          .string()
+          .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+          .optional(),
+        /** PostgreSQL: the schema campus-sts's tables live in. */
+        schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default('public'),
+        /** PostgreSQL: connections per instance (one carries the group commit; the rest serve reads). */
+        pool_size: z.number().int().min(2).max(200).default(10),
+        /** PostgreSQL: the server cancels any statement running longer (`statement_timeout`). */
+        statement_timeout_ms: z.number().int().min(100).max(600_000).default(5_000),
+        /** PostgreSQL: how long a request waits for a connection before it is answered 503. */
+        connect_timeout_ms: z.number().int().min(100).max(60_000).default(3_000),
+        /** PostgreSQL over TLS, verifying the server against the system's CAs or `ca_file`. */
+        tls: z.strictObject({ ca_file: filePath.optional() }).optional(),
       })
       .prefault({}),
     /** The master key (32 bytes, base64) that encrypts signing keys and upstream tokens at rest. */

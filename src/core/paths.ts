@@ -14,4 +14,4 @@ function findProjectRoot(): string {
 }
 
 export const projectRoot = findProjectRoot();
-export const migrationsFolder = join(projectRoot, 'db');
+export const migrationsFolder = { sqlite: join(projectRoot, 'db', 'sqlite'), postgres: join(projectRoot, 'db', 'postgres') } as const;

@@ -62,7 +62,7 @@ export function openDatabase({ path, synchronous = 'normal' }: OpenDatabaseOptio
   const db = drizzle(sqlite, { schema });
   try {
     refuseNewerSchema(sqlite);
-    migrate(db, { migrationsFolder });
+    migrate(db, { migrationsFolder: migrationsFolder.sqlite });
   } catch (err) {
     sqlite.close();
     if (err instanceof DatabaseError) throw err;
@@ -112,7 +112,7 @@ function refuseNewerSchema(sqlite: Database.Database): void {
   const table = sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").get();
   if (!table) return;
   const applied = sqlite.prepare('SELECT MAX(created_at) AS latest FROM __drizzle_migrations').get() as { latest: number | null };
-  const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as { entries: JournalEntry[] };
+  const journal = JSON.parse(readFileSync(join(migrationsFolder.sqlite, 'meta', '_journal.json'), 'utf8')) as { entries: JournalEntry[] };
   const known = Math.max(...journal.entries.map((e) => e.when));
   if (applied.latest !== null && Number(applied.latest) > known) {
     throw new DatabaseError(

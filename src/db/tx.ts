@@ -1,4 +1,5 @@
 import type { Db } from './client.js';
+import type { PgDb } from './pg/client.js';
 
 /**
  * An open write transaction, as stores see it. Opaque: the brand is a module-private unique symbol, so no code
@@ -26,9 +27,23 @@ export function openSqliteTx(db: Db): Tx {
   return new SqliteTx(db) as unknown as Tx;
 }
 
-/** For the group committer only: the transaction has ended; the handle refuses every further use. */
+/**
+ * The PostgreSQL engine's transaction handle: drizzle bound to the one pooled connection the committer has
+ * begun the transaction on (other connections of the pool are other transactions).
+ */
+class PgTx {
+  open = true;
+  constructor(readonly db: PgDb) {}
+}
+
+/** For the PostgreSQL group committer only: the handle of the transaction it has just begun on `db`'s connection. */
+export function openPgTx(db: PgDb): Tx {
+  return new PgTx(db) as unknown as Tx;
+}
+
+/** For the group committers only: the transaction has ended; the handle refuses every further use. */
 export function closeTx(tx: Tx): void {
-  (tx as unknown as SqliteTx).open = false;
+  (tx as unknown as SqliteTx | PgTx).open = false;
 }
 
 /**
@@ -38,6 +53,13 @@ export function closeTx(tx: Tx): void {
  */
 export function sqliteOf(tx: Tx): Db {
   if (!(tx instanceof SqliteTx)) throw new TxClosed('not a transaction of the SQLite group committer');
+  if (!tx.open) throw new TxClosed('the transaction has ended: a Tx is only valid inside the change it was given to');
+  return tx.db;
+}
+
+/** The connection (as drizzle) a PostgreSQL store runs `tx`'s statements on; throws as `sqliteOf` does. */
+export function pgOf(tx: Tx): PgDb {
+  if (!(tx instanceof PgTx)) throw new TxClosed('not a transaction of the PostgreSQL group committer');
   if (!tx.open) throw new TxClosed('the transaction has ended: a Tx is only valid inside the change it was given to');
   return tx.db;
 }

@@ -3,6 +3,6 @@ import { defineConfig } from 'drizzle-kit';
 export default defineConfig({
   dialect: 'sqlite',
   schema: './src/db/schema/index.ts',
-  out: './db',
+  out: './db/sqlite',
   strict: true,
 });

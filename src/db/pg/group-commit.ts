@@ -1,0 +1,109 @@
+import pg from 'pg';
+import type { GroupCommitOptions, GroupCommitter } from '../group-commit.js';
+import { sql } from 'drizzle-orm';
+import { closeTx, openPgTx, pgOf, type Tx } from '../tx.js';
+import type { PgDatabase } from './client.js';
+
+/**
+ * The write lock every instance's transaction takes first (`pg_advisory_xact_lock`, released at COMMIT or
+ * ROLLBACK): one writer at a time across instances, as SQLite's BEGIN IMMEDIATE. The audit chain's head is read
+ * and extended under it, so N instances append to one chain; and since every writer takes this one lock first,
+ * two batches never wait for each other's row locks in opposite orders (no deadlocks between our own writes).
+ */
+export const WRITE_LOCK = 0x63_73_74_73_00; // "csts" + 0
+
+interface Pending {
+  change: (tx: Tx) => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/**
+ * Group commit on PostgreSQL, with the SQLite committer's contract (see GroupCommitter): the changes queued while a
+ * transaction commits form the next one, each in its own savepoint, and every caller settles after COMMIT. One
+ * transaction at a time per instance: they would queue on the write lock anyway. A change may await its stores
+ * (network round trips here); it must not await anything else, since the write lock is held meanwhile.
+ */
+export function createPgGroupCommitter(database: PgDatabase, { maxBatch = 256 }: Pick<GroupCommitOptions, 'maxBatch'> = {}): GroupCommitter {
+  const queue: Pending[] = [];
+  let running = false;
+  let lastFailure: string | undefined;
+
+  async function runBatch(batch: Pending[]): Promise<void> {
+    const outcomes: Outcome[] = [];
+    let client: pg.PoolClient | undefined;
+    let tx: Tx | undefined;
+    try {
+      client = await database.pool.connect();
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK]);
+      tx = openPgTx(database.bind(client));
+      for (const item of batch) {
+        await client.query('SAVEPOINT change');
+        try {
+          const value = await item.change(tx);
+          await client.query('RELEASE SAVEPOINT change');
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          // Only this change is undone; a connection that broke fails the ROLLBACK TO, and with it the batch.
+          await client.query('ROLLBACK TO SAVEPOINT change');
+          await client.query('RELEASE SAVEPOINT change');
+          outcomes.push({ ok: false, error });
+        }
+      }
+      closeTx(tx);
+      await client.query('COMMIT');
+    } catch (error) {
+      // Nothing of the batch is known durable (a lost connection during COMMIT may have committed it: the caller
+      // was not told "done", so it retries or reports the failure; no success is claimed for an unknown outcome).
+      lastFailure = describeFailure(error);
+      if (tx) closeTx(tx);
+      if (client) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        client.release(true);
+      }
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    client.release();
+    lastFailure = undefined;
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) item.resolve(outcome.value);
+      else item.reject(outcome.error);
+    });
+  }
+
+  async function drain(): Promise<void> {
+    running = true;
+    while (queue.length > 0) await runBatch(queue.splice(0, maxBatch));
+    running = false;
+  }
+
+  function commit<T>(change: (tx: Tx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ change, resolve: resolve as (v: unknown) => void, reject });
+      // The changes of this event-loop turn join one batch: start after the turn's microtasks.
+      if (!running) {
+        running = true;
+        setImmediate(() => void drain());
+      }
+    });
+  }
+
+  return {
+    commit,
+    // txid_current() gives the transaction an id, so its COMMIT is a real WAL write (and fails on a read-only standby).
+    probe: () => commit(async (tx) => void (await pgOf(tx).execute(sql`SELECT txid_current()`))),
+    failure: () => lastFailure,
+  };
+}
+
+/** A public line: the SQLSTATE of a server error, or that the server could not be reached. */
+function describeFailure(error: unknown): string {
+  const code = error instanceof pg.DatabaseError ? error.code : undefined;
+  if (code) return `the last write failed (SQLSTATE ${code}); ready again once a write succeeds`;
+  return 'the database cannot be reached; ready again once a write succeeds';
+}
