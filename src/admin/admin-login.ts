@@ -2,7 +2,6 @@ import type { Context } from 'hono';
 import { setCookie } from 'hono/cookie';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
-import type { Db } from '../db/client.js';
 import type { AppEnv } from '../http/env.js';
 import { commitAudited } from '../audit/commit.js';
 import type { Tx } from '../db/tx.js';
@@ -14,7 +13,6 @@ import { roleFromClaims, type RolePolicy } from './roles.js';
 import type { AdminPrincipal, AdminSessions } from './sessions.js';
 
 export interface AdminLoginDeps {
-  db: Db;
   audit: AuditLog;
   clock: Clock;
   sessions: AdminSessions;

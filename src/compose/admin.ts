@@ -7,7 +7,6 @@ import { createCheckpoints, keysFromSigningKeys, type Checkpoints, type Every, t
 import type { AuditReader } from '../audit/reader.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
-import type { Db } from '../db/client.js';
 import type { AppEnv } from '../http/env.js';
 import type { SigningKey } from '../tokens/keystore.js';
 import { createAdminLogin, type AdminLogin, type AdminSignIn } from '../admin/admin-login.js';
@@ -39,7 +38,6 @@ export interface AdminModule {
  */
 export function composeAdmin(opts: {
   config: Config;
-  db: Db;
   audit: AuditLog;
   clock: Clock;
   issuer: string;
@@ -50,7 +48,7 @@ export function composeAdmin(opts: {
   signingKeys: SigningKeyRows;
   signingKey(): Promise<SigningKey>;
 }): AdminModule {
-  const { config, db, audit, clock, issuer } = opts;
+  const { config, audit, clock, issuer } = opts;
   const admin = config.admin;
   const sessions = createAdminSessions({
     store: opts.sessionStore,
@@ -63,7 +61,6 @@ export function composeAdmin(opts: {
   // Enabled when someone can hold the admin role (the config check then guarantees an IdP to sign in with).
   const upstreamGate = createSessionAdminGate({ sessions, origin, enabled: admin.roles.admin.length > 0 });
   const login = createAdminLogin({
-    db,
     audit,
     clock,
     sessions,

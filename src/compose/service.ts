@@ -101,7 +101,6 @@ export function openStore(config: Config, env: NodeJS.ProcessEnv, clock: Clock, 
   // The connection's one group committer: every request's write (audited changes, replay records) goes through it.
   const committer = createGroupCommitter(database.db, { check: () => database.checkFile() });
   const audit = createAuditLog(database.db, clock, { committer, observer: auditObserver });
-  const { db } = database;
   const stores: Stores = {
     audit,
     auditReader: createSqliteAuditReader(db),
@@ -137,7 +136,6 @@ export async function composeService(opts: ServiceOptions) {
   const { keyring, database, audit, committer, stores, keyDeps } = openStore(config, opts.env, clock, metrics.audit, onceEach((id) =>
     logger.error({ key_id: id }, 'master key changed: restart with the new key'),
   ));
-  const { db } = database;
   const checkpointer = database.sqlite.memory ? undefined : startCheckpointer(database.sqlite);
 
   await audit.commit((tx) =>
@@ -167,8 +165,8 @@ export async function composeService(opts: ServiceOptions) {
   };
   const minting = { keystore, clock, issuer, policy };
   // Before SSO: the ACS completes console sign-ins through `admin.completion`; `admin.requireAdmin(role)` guards admin routes.
-  const admin = composeAdmin({ config, db, audit, clock, issuer, sessionStore: stores.adminSessions, auditReader: stores.auditReader, checkpointStore: stores.auditCheckpoints, signingKeys: () => stores.signingKeys.all(), signingKey: () => keystore.signingKey() });
-  const sso = await composeSso({ config, db, audit, stores, clock, keyring, minting, tokenEndpoint: urls.token, completions: [admin.completion] });
+  const admin = composeAdmin({ config, audit, clock, issuer, sessionStore: stores.adminSessions, auditReader: stores.auditReader, checkpointStore: stores.auditCheckpoints, signingKeys: () => stores.signingKeys.all(), signingKey: () => keystore.signingKey() });
+  const sso = await composeSso({ config, audit, stores, clock, keyring, minting, tokenEndpoint: urls.token, completions: [admin.completion] });
   const subjectTokens = createSubjectTokenRegistry([
     createOwnTokenHandler(TOKEN_TYPES.jwt, verify),
     createOwnTokenHandler(TOKEN_TYPES.accessToken, verify),

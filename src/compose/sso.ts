@@ -2,7 +2,6 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import type { MasterKeyring } from '../core/sealed-box.js';
-import type { Db } from '../db/client.js';
 import { createSaml2Handler } from '../exchange/subject-tokens/saml2.js';
 import type { SubjectTokenHandler } from '../grants/subject-tokens.js';
 import type { MintingDeps } from '../grants/issue.js';
@@ -35,7 +34,6 @@ export interface SsoModule {
  */
 export async function composeSso(opts: {
   config: Config;
-  db: Db;
   audit: AuditLog;
   stores: { pendingLogins: PendingLoginStore; launchCodes: LaunchCodeStore; samlReplay: AssertionReplayStore; serviceSecrets: ServiceSecretStore };
   clock: Clock;
@@ -45,19 +43,18 @@ export async function composeSso(opts: {
   /** Features that finish the sign-ins started for their purpose (the admin console); the launch feature is built here. */
   completions: LoginCompletion[];
 }): Promise<SsoModule> {
-  const { config, db, audit, clock, minting } = opts;
+  const { config, audit, clock, minting } = opts;
   const built = await buildServiceProvider(config, minting.issuer, { clock, replay: opts.stores.samlReplay });
   if (!built) return { subjectTokens: [], grants: [], routes: [] };
   const pending = opts.stores.pendingLogins;
   const loginTtlSeconds = config.saml.login_ttl_seconds;
-  const sso = createSsoService({ sp: built.sp, pending, db, audit, clock, loginTtlSeconds });
+  const sso = createSsoService({ sp: built.sp, pending, audit, clock, loginTtlSeconds });
   const signIn = createSignIn({ sso, loginTtlSeconds });
   const launch = createLaunchService({
     surveys: new Map(config.surveys.map((s) => [s.id, s])),
     defaultIdp: built.defaultIdp,
     signIn,
     codes: opts.stores.launchCodes,
-    db,
     audit,
     clock,
     keystore: minting.keystore,

@@ -31,7 +31,7 @@ let pairwise: (subject: string, audience: string) => string;
 beforeAll(async () => {
   [w, p] = await Promise.all([createSamlWorld(), openTokenPath()]);
   p.clock.set(w.clock.now());
-  sso = createSsoService({ sp: w.provider, pending: createPendingLogins(p.database.db), db: p.database.db, audit: p.audit, clock: w.clock, loginTtlSeconds: 300 });
+  sso = createSsoService({ sp: w.provider, pending: createPendingLogins(p.database.db), audit: p.audit, clock: w.clock, loginTtlSeconds: 300 });
   pairwise = await createPairwiseSubjects({ secrets: createServiceSecretStore(p.database.db), commit: p.committer.commit }, p.keyring, p.clock.now());
   const surveys = [
     survey({ id: 'eval', require: { affiliation: ['student'] }, release: ['displayName'] }),
@@ -43,7 +43,6 @@ beforeAll(async () => {
     defaultIdp: 'shib',
     signIn: async (c) => c.body(null, 500),
     codes: createLaunchCodes(p.database.db, p.keyring),
-    db: p.database.db,
     audit: p.audit,
     clock: w.clock,
     keystore: p.keystore,

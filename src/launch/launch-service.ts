@@ -5,7 +5,6 @@ import { quote } from '../core/bounded.js';
 import { releasedClaims } from '../core/claim-filter.js';
 import type { Clock } from '../core/clock.js';
 import { AccessDenied, InvalidGrant, InvalidRequest } from '../core/oauth-errors.js';
-import type { Db } from '../db/client.js';
 import { oauthRefusal, withRefusalAudit } from '../audit/refusal.js';
 import { commitAudited } from '../audit/commit.js';
 import type { Keystore } from '../tokens/keystore.js';
@@ -28,7 +27,6 @@ export interface LaunchDeps {
   /** Port: starts a sign-in bound to this browser (the SSO feature's, handed in by compose/). */
   signIn(c: Context<AppEnv>, req: { idpId: string; purpose: 'launch'; target: string }): Promise<Response>;
   codes: LaunchCodeStore;
-  db: Db;
   audit: AuditLog;
   clock: Clock;
   keystore: Keystore;

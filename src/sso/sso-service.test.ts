@@ -14,7 +14,7 @@ let p: TokenPath;
 let sso: SsoService;
 beforeAll(async () => {
   [w, p] = await Promise.all([createSamlWorld(), openTokenPath()]);
-  sso = createSsoService({ sp: w.provider, pending: createPendingLogins(p.database.db), db: p.database.db, audit: p.audit, clock: w.clock, loginTtlSeconds: 300 });
+  sso = createSsoService({ sp: w.provider, pending: createPendingLogins(p.database.db), audit: p.audit, clock: w.clock, loginTtlSeconds: 300 });
 });
 afterAll(() => p.close());
 

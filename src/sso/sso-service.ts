@@ -1,7 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
 import { sha256b64u } from '../core/hash.js';
-import type { Db } from '../db/client.js';
 import type { Tx } from '../db/tx.js';
 import { commitAudited } from '../audit/commit.js';
 import { SamlRefusal } from '../saml/errors.js';
@@ -12,7 +11,6 @@ import type { PendingLogin, PendingLoginStore } from './pending-logins.js';
 export interface SsoDeps {
   sp: SamlServiceProvider;
   pending: PendingLoginStore;
-  db: Db;
   audit: AuditLog;
   clock: Clock;
   loginTtlSeconds: number;
