@@ -6,6 +6,9 @@ import { sqliteOf } from '../db/tx.js';
 import { samlAssertions } from '../db/schema/saml-assertions.js';
 import type { AssertionReplayStore } from '../saml/types.js';
 
+/** The row key of an assertion: an assertion ID is the issuing IdP's to choose, so it is unique per IdP only. */
+export const assertionReplayKey = (idpEntityId: string, assertionId: string): string => sha256b64u(`${idpEntityId}\n${assertionId}`);
+
 /**
  * The persistent assertion-ID replay store (SAML Profiles §4.1.4.5), shared by every instance on the database.
  * One INSERT … ON CONFLICT DO NOTHING: the check and the mark are a single statement, committed (with the
@@ -19,7 +22,7 @@ export function createAssertionReplayStore(db: Db, committer: GroupCommitter): A
     .prepare();
   return {
     rememberOnce(idpEntityId, assertionId, expiresAt) {
-      const key = sha256b64u(`${idpEntityId}\n${assertionId}`);
+      const key = assertionReplayKey(idpEntityId, assertionId);
       return committer.commit(async (tx) => {
         sqliteOf(tx);
         return insert.run({ key, idpEntityId, expiresAt }).changes === 1;
