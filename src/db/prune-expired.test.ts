@@ -1,32 +1,58 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
-import { fixedClock } from '../core/clock.js';
-import { openDatabase, type AppDatabase } from './client.js';
-import { createGroupCommitter } from './group-commit.js';
-import { pruneExpired } from './prune-expired.js';
+import { expect, it } from 'vitest';
+import { pgHarness } from './pg/harness.contract.js';
+import { purgeExpiredPg } from './pg/purge-expired.js';
+import type { GroupCommitter } from './group-commit.js';
+import { pruneExpired, purgeExpiredSqlite, type PurgeExpired } from './prune-expired.js';
 import { revokedTokens } from './schema/revoked-tokens.js';
 import { usedClientAssertions } from './schema/used-client-assertions.js';
+import * as pgSchema from './schema-pg/index.js';
+import { sqliteHarness, type MakeStore } from './sqlite-harness.contract.js';
 
-let dir: string;
-let database: AppDatabase;
-afterEach(() => {
-  database.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+/** One engine's purge, and how to put and list rows there. */
+interface Pruning {
+  committer: GroupCommitter;
+  purge: PurgeExpired;
+  seed(revoked: { jti: string; expiresAt: Date }[], usedAssertion: { key: string; expiresAt: Date }): Promise<void>;
+  revokedJtis(): Promise<string[]>;
+}
 
-it('removes only rows whose values have expired', async () => {
-  dir = mkdtempSync(join(tmpdir(), 'campus-sts-prune-'));
-  database = openDatabase({ path: join(dir, 'db.sqlite') });
-  const clock = fixedClock('2026-11-23T10:00:00Z');
-  const past = new Date('2026-11-23T09:59:59Z');
-  const future = new Date('2026-11-23T10:00:01Z');
-  database.db.insert(revokedTokens).values([
-    { jti: 'old', clientId: 'c', revokedAt: past, expiresAt: past },
-    { jti: 'live', clientId: 'c', revokedAt: past, expiresAt: future },
-  ]).run();
-  database.db.insert(usedClientAssertions).values({ key: 'k', clientId: 'c', expiresAt: past }).run();
-  expect(await pruneExpired(createGroupCommitter(database.db), clock)).toBe(2);
-  expect(database.db.select().from(revokedTokens).all().map((r) => r.jti)).toEqual(['live']);
-});
+function describePruning(engine: string, make: MakeStore<Pruning>): void {
+  it(`removes only rows whose values have expired (${engine})`, async () => {
+    const h = await make();
+    try {
+      const past = new Date(h.clock.now().getTime() - 1_000);
+      const future = new Date(h.clock.now().getTime() + 1_000);
+      await h.store.seed([{ jti: 'old', expiresAt: past }, { jti: 'live', expiresAt: future }], { key: 'k', expiresAt: past });
+      expect(await pruneExpired(h.store.committer, h.clock, h.store.purge)).toBe(2);
+      expect(await h.store.revokedJtis()).toEqual(['live']);
+    } finally {
+      await h.close();
+    }
+  });
+}
+
+describePruning(
+  'SQLite',
+  sqliteHarness((db, clock, committer) => ({
+    committer,
+    purge: purgeExpiredSqlite,
+    async seed(revoked, usedAssertion) {
+      db.insert(revokedTokens).values(revoked.map((r) => ({ ...r, clientId: 'c', revokedAt: clock.now() }))).run();
+      db.insert(usedClientAssertions).values({ ...usedAssertion, clientId: 'c' }).run();
+    },
+    revokedJtis: async () => db.select().from(revokedTokens).all().map((r) => r.jti),
+  })),
+);
+
+describePruning(
+  'PostgreSQL',
+  pgHarness((db, clock, committer) => ({
+    committer,
+    purge: purgeExpiredPg,
+    async seed(revoked, usedAssertion) {
+      await db.insert(pgSchema.revokedTokens).values(revoked.map((r) => ({ ...r, clientId: 'c', revokedAt: clock.now() })));
+      await db.insert(pgSchema.usedClientAssertions).values({ ...usedAssertion, clientId: 'c' });
+    },
+    revokedJtis: async () => (await db.select().from(pgSchema.revokedTokens)).map((r) => r.jti),
+  })),
+);

@@ -29,6 +29,11 @@ export interface MasterKeyResealStore {
   reseal(tx: Tx, value: SealedValue, sealed: string): Promise<boolean>;
 }
 
+/** Of one table's stored values, those not sealed under `keyId`: what both engines' `stale` answers. */
+export function staleValues(table: SealedTable, rows: readonly { key: string; sealed: string }[], keyId: string): SealedValue[] {
+  return rows.filter((r) => sealedKeyId(r.sealed) !== keyId).map((r) => ({ table, ...r }));
+}
+
 export function createMasterKeyResealStore(db: Db): MasterKeyResealStore {
   const tables: Record<SealedTable, { all(): { key: string; sealed: string }[]; write(on: Db, key: string, sealed: string): number }> = {
     signing_keys: {
@@ -50,7 +55,7 @@ export function createMasterKeyResealStore(db: Db): MasterKeyResealStore {
     },
   };
   return {
-    stale: async (table, keyId) => tables[table].all().filter((r) => sealedKeyId(r.sealed) !== keyId).map((r) => ({ table, ...r })),
+    stale: async (table, keyId) => staleValues(table, tables[table].all(), keyId),
     reseal: async (tx, value, sealed) => tables[value.table].write(sqliteOf(tx), value.key, sealed) === 1,
   };
 }

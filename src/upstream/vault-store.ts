@@ -1,38 +1,17 @@
 import { and, eq, isNull, lte, ne, or, sql } from 'drizzle-orm';
-import { open, seal, type MasterKeyring } from '../core/sealed-box.js';
+import type { MasterKeyring } from '../core/sealed-box.js';
 import type { Db } from '../db/client.js';
 import { upstreamConnections, type UpstreamConnectionRow } from '../db/schema/upstream-connections.js';
 import { sqliteOf, type Tx } from '../db/tx.js';
+import { openConnection, resealedColumns, tokenColumns, type OpenedConnection, type TokenWrite } from './vault-sealing.js';
 
 /**
- * The vault's storage: the `upstream_connections` rows, with tokens sealed and opened here and nowhere else.
+ * The vault's storage: the `upstream_connections` rows, with tokens sealed and opened (vault-sealing.ts) nowhere else.
  * Every write takes the caller's transaction (a decision's audit row goes in the same one); the lease is one
  * conditional UPDATE. Contract: vault-store.contract.ts.
  */
 
-/** A connection with its tokens opened (in memory only, never logged). */
-export interface OpenedConnection {
-  upstreamId: string;
-  status: UpstreamConnectionRow['status'];
-  accessToken: string | undefined;
-  refreshToken: string | undefined;
-  accessExpiresAt: Date | null;
-  accessObtainedAt: Date | null;
-  scope: string | null;
-  accessUrl: string | null;
-  version: number;
-}
-
-export interface TokenWrite {
-  accessToken: string | undefined;
-  refreshToken: string | undefined;
-  expiresIn?: number | undefined;
-  scope?: string | undefined;
-  accessUrl?: string | undefined;
-  seedHash?: string;
-  /** A new connection (an admin's authorization, a seed, a first client-credentials token): `connected_at` = now. */
-  fresh?: boolean;
-}
+export type { OpenedConnection, TokenWrite } from './vault-sealing.js';
 
 export interface ConnectionStore {
   /** The raw row (sealed): as `tx` sees it when given (a write deciding on it), else as committed. */
@@ -62,11 +41,8 @@ export interface ConnectionStore {
   reseal(tx: Tx, row: UpstreamConnectionRow): Promise<boolean>;
 }
 
-const aad = (id: string, column: 'access_token' | 'refresh_token') => `upstream_connections:${id}:${column}`;
-
-// long: closure scope: the prepared query and sealing helper are shared by the store's methods (one per operation).
+// long: closure scope: the prepared query is shared by the store's methods (one per operation).
 export function createConnectionStore(db: Db, keyring: MasterKeyring): ConnectionStore {
-  const sealed = (id: string, column: 'access_token' | 'refresh_token', value: string | undefined) => (value === undefined ? null : seal(keyring, value, aad(id, column)));
   // Read on every proxied call: prepared once.
   const byId = db.select().from(upstreamConnections).where(eq(upstreamConnections.upstreamId, sql.placeholder('id'))).prepare();
 
@@ -78,37 +54,11 @@ export function createConnectionStore(db: Db, keyring: MasterKeyring): Connectio
 
     async read(id) {
       const row = byId.get({ id });
-      if (!row) return undefined;
-      return {
-        upstreamId: row.upstreamId,
-        status: row.status,
-        accessToken: row.accessTokenSealed ? open(keyring, row.accessTokenSealed, aad(id, 'access_token')) : undefined,
-        refreshToken: row.refreshTokenSealed ? open(keyring, row.refreshTokenSealed, aad(id, 'refresh_token')) : undefined,
-        accessExpiresAt: row.accessExpiresAt,
-        accessObtainedAt: row.accessObtainedAt,
-        scope: row.scope,
-        accessUrl: row.accessUrl,
-        version: row.version,
-      };
+      return row && openConnection(keyring, row);
     },
 
     async writeTokens(tx, id, tokens, now) {
-      const values = {
-        status: 'connected' as const,
-        keyId: keyring.current.id,
-        accessTokenSealed: sealed(id, 'access_token', tokens.accessToken),
-        refreshTokenSealed: sealed(id, 'refresh_token', tokens.refreshToken),
-        accessExpiresAt: tokens.accessToken && tokens.expiresIn !== undefined ? new Date(now.getTime() + tokens.expiresIn * 1000) : null,
-        accessObtainedAt: tokens.accessToken ? now : null,
-        scope: tokens.scope ?? null,
-        accessUrl: tokens.accessUrl ?? null,
-        leaseOwner: null,
-        leaseUntil: null,
-        lastError: null,
-        lastErrorAt: null,
-        updatedAt: now,
-      };
-      const seed = { ...(tokens.seedHash === undefined ? {} : { seedHash: tokens.seedHash }), ...(tokens.fresh ? { connectedAt: now } : {}) };
+      const { values, seed } = tokenColumns(keyring, id, tokens, now);
       const row = sqliteOf(tx)
         .insert(upstreamConnections)
         .values({ upstreamId: id, ...values, ...seed, version: 1, connectedAt: now })
@@ -181,13 +131,11 @@ export function createConnectionStore(db: Db, keyring: MasterKeyring): Connectio
     },
 
     async reseal(tx, row) {
-      const id = row.upstreamId;
-      const again = (value: string | null, column: 'access_token' | 'refresh_token') => (value === null ? null : seal(keyring, open(keyring, value, aad(id, column)), aad(id, column)));
       return (
         sqliteOf(tx)
           .update(upstreamConnections)
-          .set({ keyId: keyring.current.id, accessTokenSealed: again(row.accessTokenSealed, 'access_token'), refreshTokenSealed: again(row.refreshTokenSealed, 'refresh_token') })
-          .where(and(eq(upstreamConnections.upstreamId, id), eq(upstreamConnections.version, row.version)))
+          .set(resealedColumns(keyring, row))
+          .where(and(eq(upstreamConnections.upstreamId, row.upstreamId), eq(upstreamConnections.version, row.version)))
           .run().changes === 1
       );
     },

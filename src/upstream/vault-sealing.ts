@@ -1,0 +1,81 @@
+import { open, seal, type MasterKeyring } from '../core/sealed-box.js';
+import type { UpstreamConnectionRow } from '../db/schema/upstream-connections.js';
+
+/**
+ * What both engines' connection stores share: how a row's tokens are sealed and opened (AAD
+ * `upstream_connections:{id}:{column}`, so a value copied to another row or column does not open), and which
+ * columns a token write sets. Pure: no statement runs here.
+ */
+
+/** A connection with its tokens opened (in memory only, never logged). */
+export interface OpenedConnection {
+  upstreamId: string;
+  status: UpstreamConnectionRow['status'];
+  accessToken: string | undefined;
+  refreshToken: string | undefined;
+  accessExpiresAt: Date | null;
+  accessObtainedAt: Date | null;
+  scope: string | null;
+  accessUrl: string | null;
+  version: number;
+}
+
+export interface TokenWrite {
+  accessToken: string | undefined;
+  refreshToken: string | undefined;
+  expiresIn?: number | undefined;
+  scope?: string | undefined;
+  accessUrl?: string | undefined;
+  seedHash?: string;
+  /** A new connection (an admin's authorization, a seed, a first client-credentials token): `connected_at` = now. */
+  fresh?: boolean;
+}
+
+type TokenColumn = 'access_token' | 'refresh_token';
+const aad = (id: string, column: TokenColumn) => `upstream_connections:${id}:${column}`;
+
+export function openConnection(keyring: MasterKeyring, row: UpstreamConnectionRow): OpenedConnection {
+  const id = row.upstreamId;
+  return {
+    upstreamId: id,
+    status: row.status,
+    accessToken: row.accessTokenSealed ? open(keyring, row.accessTokenSealed, aad(id, 'access_token')) : undefined,
+    refreshToken: row.refreshTokenSealed ? open(keyring, row.refreshTokenSealed, aad(id, 'refresh_token')) : undefined,
+    accessExpiresAt: row.accessExpiresAt,
+    accessObtainedAt: row.accessObtainedAt,
+    scope: row.scope,
+    accessUrl: row.accessUrl,
+    version: row.version,
+  };
+}
+
+/**
+ * The columns a token write sets, every token sealed under the current key, the lease and the last error
+ * cleared (`version` is the engine's to bump); `seed` only what this write changes of seed hash and connected_at.
+ */
+export function tokenColumns(keyring: MasterKeyring, id: string, tokens: TokenWrite, now: Date) {
+  const sealed = (column: TokenColumn, value: string | undefined) => (value === undefined ? null : seal(keyring, value, aad(id, column)));
+  const values = {
+    status: 'connected' as const,
+    keyId: keyring.current.id,
+    accessTokenSealed: sealed('access_token', tokens.accessToken),
+    refreshTokenSealed: sealed('refresh_token', tokens.refreshToken),
+    accessExpiresAt: tokens.accessToken && tokens.expiresIn !== undefined ? new Date(now.getTime() + tokens.expiresIn * 1000) : null,
+    accessObtainedAt: tokens.accessToken ? now : null,
+    scope: tokens.scope ?? null,
+    accessUrl: tokens.accessUrl ?? null,
+    leaseOwner: null,
+    leaseUntil: null,
+    lastError: null,
+    lastErrorAt: null,
+    updatedAt: now,
+  };
+  const seed = { ...(tokens.seedHash === undefined ? {} : { seedHash: tokens.seedHash }), ...(tokens.fresh ? { connectedAt: now } : {}) };
+  return { values, seed };
+}
+
+/** The row's tokens sealed again under the current key: same plaintexts, same AADs. */
+export function resealedColumns(keyring: MasterKeyring, row: UpstreamConnectionRow) {
+  const again = (value: string | null, column: TokenColumn) => (value === null ? null : seal(keyring, open(keyring, value, aad(row.upstreamId, column)), aad(row.upstreamId, column)));
+  return { keyId: keyring.current.id, accessTokenSealed: again(row.accessTokenSealed, 'access_token'), refreshTokenSealed: again(row.refreshTokenSealed, 'refresh_token') };
+}
