@@ -5,12 +5,15 @@ import { createGroupCommitter } from '../db/group-commit.js';
 import { auditLog } from '../db/schema/audit-log.js';
 import { revokedTokens } from '../db/schema/revoked-tokens.js';
 import { sqliteHarness } from '../db/sqlite-harness.contract.js';
+import { pgHarness } from '../db/pg/harness.contract.js';
 import { sqliteOf, TxClosed, type Tx } from '../db/tx.js';
 import { describeAuditLogStoreContract } from './audit-log.contract.js';
 import { createAuditLog, type AuditLog } from './audit-log.js';
+import { createPgAuditLog } from './audit-log-pg.js';
 import { GENESIS_HASH, hashRow } from './chain.js';
 
 describeAuditLogStoreContract('SQLite', sqliteHarness((db, clock, committer) => createAuditLog(db, clock, { committer })));
+describeAuditLogStoreContract('PostgreSQL', pgHarness((db, clock, committer) => createPgAuditLog(db, clock, { committer })));
 
 let database: AppDatabase;
 let audit: AuditLog;

@@ -5,7 +5,9 @@ import { sqliteOf, type Tx } from '../db/tx.js';
 import type { GroupCommitter } from '../db/group-commit.js';
 import { auditLog, type AuditRow } from '../db/schema/audit-log.js';
 import { createSqliteAuditReader } from './reader-sqlite.js';
-import { GENESIS_HASH, hashRow, verifyChainPages, type ChainVerdict } from './chain.js';
+import { verifyStoredChain } from './reader.js';
+import type { ChainVerdict } from './chain.js';
+import { chainedRow } from './chained-row.js';
 import { auditEventSchema, type AuditEvent } from './events.js';
 
 /** The hash-chained audit log as a store: what every engine implements (contract: audit-log.contract.ts). */
@@ -64,32 +66,12 @@ export function createAuditLog(db: Db, clock: Clock, opts: { committer: GroupCom
       sqliteOf(tx);
       const started = performance.now();
       const e = auditEventSchema.parse(event);
-      const last = head.get(...headQuery.params);
-      const row = {
-        id: (last?.id ?? 0) + 1,
-        at,
-        event: e.event,
-        outcome: e.outcome,
-        requestId: e.requestId ?? null,
-        clientId: e.clientId ?? null,
-        subject: e.subject ?? null,
-        audience: e.audience?.join(' ') ?? null,
-        scope: e.scope?.join(' ') ?? null,
-        jti: e.jti ?? null,
-        reason: e.reason ?? null,
-        data: JSON.stringify(e.data),
-        prevHash: last?.hash ?? GENESIS_HASH,
-      };
-      const full = { ...row, hash: hashRow(row) };
+      const full = chainedRow(e, at, head.get(...headQuery.params));
       insert.run(bindings.map((bind) => bind(full)));
       observer?.appended(e, (performance.now() - started) / 1000);
       return full;
     },
-    async verify() {
-      const anchor = await reader.anchor();
-      // Read from row 0 even after a prune: a row slipped in before the anchor must be reported, not skipped.
-      return verifyChainPages(reader.pages({ after: 0 }), anchor.prevHash, anchor.firstId);
-    },
+    verify: () => verifyStoredChain(reader),
   };
 }
 

@@ -48,7 +48,7 @@ export function describeAuditReaderContract(name: string, makeStore: MakeStore<A
       expect(await h.store.reader.head()).toEqual(rows[4]);
     });
 
-    it('finds rows linked by request or token, and sign-in starts by purpose, IdP, survey and time', async () => {
+    it('finds rows linked by request or token, sign-in starts by purpose, IdP, survey and time, and filters by survey and time', async () => {
       const a = await append(issued('t1', { requestId: 'r1' }));
       await append(issued('t2', { requestId: 'r2' }));
       const c = await append(issued('t3', { requestId: 'r3', jti: 't1' }));
@@ -62,6 +62,10 @@ export function describeAuditReaderContract(name: string, makeStore: MakeStore<A
       const login = await append({ event: 'saml.login', outcome: 'success', requestId: 'l', data: { purpose: 'launch', idp: 'campus', survey: 's' } } as AuditEvent);
       expect(await h.store.reader.loginStarts(login, 60_000, 2)).toEqual([match]);
       expect(await h.store.reader.loginStarts(login, 59_999, 2)).toEqual([]);
+      const oldestFirst = { limit: 10, order: 'asc' } as const;
+      expect((await h.store.reader.page({ survey: 's' }, oldestFirst)).rows).toEqual([match, login]);
+      expect((await h.store.reader.page({ from: login.at }, oldestFirst)).rows).toEqual([login]);
+      expect((await h.store.reader.page({ to: login.at, event: ['saml.*'] }, oldestFirst)).rows.map((r) => r.requestId)).toEqual(['s1', 's2']);
     });
 
     it('reads rows in id order, in pages, within a range and a filter', async () => {

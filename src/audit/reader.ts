@@ -1,6 +1,7 @@
 import type { AuditRow } from '../db/schema/audit-log.js';
 import type { Tx } from '../db/tx.js';
 import type { ChainAnchor } from './anchor.js';
+import { verifyChainPages, type ChainVerdict } from './chain.js';
 import type { AuditFilter, AuditPage, PageRequest } from './query.js';
 
 /** Rows `after` < id ≤ `through` (to the head when absent) that match `filter` (every row when absent). */
@@ -49,4 +50,11 @@ export interface AuditReader {
 /** Every row of `pages`, one at a time (for the chain walkers). */
 export async function* eachRow(pages: AsyncIterable<AuditRow[]>): AsyncGenerator<AuditRow> {
   for await (const page of pages) yield* page;
+}
+
+/** Checks the whole stored chain from its anchor (genesis, or the anchor a prune stored), a page at a time. */
+export async function verifyStoredChain(reader: AuditReader): Promise<ChainVerdict> {
+  const anchor = await reader.anchor();
+  // Read from row 0 even after a prune: a row slipped in before the anchor must be reported, not skipped.
+  return verifyChainPages(reader.pages({ after: 0 }), anchor.prevHash, anchor.firstId);
 }

@@ -1,0 +1,58 @@
+import { asc, count, desc, eq, gte, lte, max, min, sql } from 'drizzle-orm';
+import { auditAnchor } from '../db/schema-pg/audit-anchor.js';
+import { auditLog } from '../db/schema-pg/audit-log.js';
+import type { PgDb } from '../db/pg/client.js';
+import { pgOf } from '../db/tx.js';
+import type { ChainAnchor } from './anchor.js';
+import type { AuditReader } from './reader.js';
+import { anchorOf, linkedCondition, loginStartsCondition, pageOf, pageQuery, rangePages, type AuditSqlDialect } from './reader-sql.js';
+
+const postgres: AuditSqlDialect = {
+  table: auditLog,
+  dataMember: (key) => sql`(${auditLog.data}::json ->> ${key})`,
+  same: (left, value) => sql`${left} IS NOT DISTINCT FROM ${value}`,
+  contains: (text, part) => sql`strpos(${text}, ${part}) > 0`,
+  eventStartsWith: (prefix) => sql`starts_with(${auditLog.event}, ${prefix})`,
+};
+
+/** The PostgreSQL audit reader (contract: reader.contract.ts): the SQLite reader's queries, in PostgreSQL's spelling. */
+export function createPgAuditReader(db: PgDb): AuditReader {
+  return {
+    async page(filter, page) {
+      const q = pageQuery(postgres, filter, page);
+      return pageOf(await db.select().from(auditLog).where(q.where).orderBy(q.order).limit(q.limit), page);
+    },
+    row: async (id) => (await db.select().from(auditLog).where(eq(auditLog.id, id)))[0],
+    head: async () => (await db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(1))[0],
+    async linked(requestIds, jtis, limit) {
+      const where = linkedCondition(postgres, requestIds, jtis);
+      return where ? db.select().from(auditLog).where(where).orderBy(asc(auditLog.id)).limit(limit) : [];
+    },
+    loginStarts: async (login, windowMs, limit) =>
+      db.select().from(auditLog).where(loginStartsCondition(postgres, login, windowMs)).orderBy(desc(auditLog.id)).limit(limit),
+    pages(range, tx) {
+      return rangePages(postgres, range, (where, limit) => (tx ? pgOf(tx) : db).select().from(auditLog).where(where).orderBy(asc(auditLog.id)).limit(limit));
+    },
+    anchor: async (tx) => readAnchor(tx ? pgOf(tx) : db),
+    async pruneCut(tx, before) {
+      const on = pgOf(tx);
+      const anchor = await readAnchor(on);
+      const [young] = await on.select({ id: min(auditLog.id) }).from(auditLog).where(gte(auditLog.at, before));
+      const firstYoung = young?.id ?? null;
+      const lastOld = firstYoung === null ? ((await on.select({ id: max(auditLog.id) }).from(auditLog))[0]?.id ?? 0) : firstYoung - 1;
+      if (lastOld < anchor.firstId) return undefined;
+      const [cut] = await on.select().from(auditLog).where(eq(auditLog.id, lastOld));
+      return cut && { cut, removed: (await on.select({ n: count() }).from(auditLog).where(lte(auditLog.id, cut.id)))[0]!.n };
+    },
+    async prune(tx, cut, prunedAt) {
+      const on = pgOf(tx);
+      await on.delete(auditLog).where(lte(auditLog.id, cut.id));
+      const anchor = { firstId: cut.id + 1, prevHash: cut.hash, prunedAt };
+      await on.insert(auditAnchor).values({ id: 1, ...anchor }).onConflictDoUpdate({ target: auditAnchor.id, set: anchor });
+    },
+  };
+}
+
+async function readAnchor(db: PgDb): Promise<ChainAnchor> {
+  return anchorOf((await db.select().from(auditAnchor).where(eq(auditAnchor.id, 1)))[0]);
+}
