@@ -1,7 +1,6 @@
-import Database from 'better-sqlite3';
 import type { AuditLog } from './audit-log.js';
 import { TemporarilyUnavailable } from '../core/oauth-errors.js';
-import { DatabaseUnusable } from '../db/client.js';
+import { storageFailure } from '../db/failures.js';
 import type { Tx } from '../db/tx.js';
 
 /**
@@ -16,8 +15,8 @@ export async function commitAudited<T>(deps: { audit: AuditLog }, change: (tx: T
   try {
     return await deps.audit.commit(change);
   } catch (err) {
-    if (err instanceof DatabaseUnusable) throw new TemporarilyUnavailable('the service cannot record this request; try again shortly', `audit write refused: ${err.message}`, { cause: err });
-    if (!(err instanceof Database.SqliteError)) throw err;
-    throw new TemporarilyUnavailable('the service cannot record this request; try again shortly', `audit write failed: ${err.code}: ${err.message}`, { cause: err });
+    const failure = storageFailure(err);
+    if (failure === undefined) throw err;
+    throw new TemporarilyUnavailable('the service cannot record this request; try again shortly', `audit write failed: ${failure}`, { cause: err });
   }
 }

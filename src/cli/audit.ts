@@ -111,7 +111,7 @@ campus-sts audit verify --file EXPORT.jsonl [--jwks FILE] [--checkpoint JWS_FILE
         return result.ok ? 0 : 1;
       }
       const { config } = await resolveConfig(values.config as string | undefined, io);
-      const { database, stores } = openStore(config, io.env, clock);
+      const { engine, stores } = await openStore(config, io.env, clock);
       try {
         const keys = jwks ? keysFromJwks(jwks) : keysFromSigningKeys(() => stores.signingKeys.all());
         const v = await verifyAuditLog({ reader: stores.auditReader, checkpoints: stores.auditCheckpoints }, keys, { external });
@@ -128,7 +128,7 @@ campus-sts audit verify --file EXPORT.jsonl [--jwks FILE] [--checkpoint JWS_FILE
         v.problems.slice(v.chain.ok ? 0 : 1).forEach((p) => io.err(p));
         return v.ok ? 0 : 1;
       } finally {
-        database.close();
+        await engine.close();
       }
     },
   },
@@ -147,7 +147,7 @@ campus-sts audit verify --file EXPORT.jsonl [--jwks FILE] [--checkpoint JWS_FILE
       if (!EXPORT_FORMATS.includes(format)) throw new UsageError('--format: expected jsonl or csv');
       const filter = filterFrom(values);
       const { config } = await resolveConfig(values.config as string | undefined, io);
-      const { database, audit, stores } = openStore(config, io.env, clock);
+      const { engine, audit, stores } = await openStore(config, io.env, clock);
       try {
         const plan = await planExport(stores.auditReader, format, filter);
         await audit.commit((tx) =>
@@ -176,7 +176,7 @@ campus-sts audit verify --file EXPORT.jsonl [--jwks FILE] [--checkpoint JWS_FILE
         io.out(`exported rows through row ${plan.throughId} (${describeFilter(filter)}) to ${out}`);
         return 0;
       } finally {
-        database.close();
+        await engine.close();
       }
     },
   },
@@ -193,7 +193,7 @@ campus-sts audit verify --file EXPORT.jsonl [--jwks FILE] [--checkpoint JWS_FILE
       const { config } = await resolveConfig(values.config as string | undefined, io);
       const days = keepText !== undefined ? Number(keepText) : config.admin.audit.retention_days;
       if (days === undefined) throw new UsageError('no retention period: set admin.audit.retention_days in the config, or pass --keep-days N');
-      const { database, audit, stores } = openStore(config, io.env, clock);
+      const { engine, audit, stores } = await openStore(config, io.env, clock);
       try {
         const before = retentionCutoff(clock.now(), days);
         const dryRun = values['dry-run'] === true;
@@ -206,7 +206,7 @@ campus-sts audit verify --file EXPORT.jsonl [--jwks FILE] [--checkpoint JWS_FILE
         io.err(`campus-sts audit prune: ${err.message}`);
         return 1;
       } finally {
-        database.close();
+        await engine.close();
       }
     },
   },
@@ -218,7 +218,7 @@ campus-sts audit verify --file EXPORT.jsonl [--jwks FILE] [--checkpoint JWS_FILE
     positionals: 0,
     run: async ({ values }, io, clock) => {
       const { config } = await resolveConfig(values.config as string | undefined, io);
-      const { database, audit, keyring, stores } = openStore(config, io.env, clock);
+      const { engine, audit, keyring, stores } = await openStore(config, io.env, clock);
       try {
         const keystore = createKeystore({ keys: stores.signingKeys, keyring, clock });
         const checkpoints = createCheckpoints({ reader: stores.auditReader, audit, store: stores.auditCheckpoints, clock, issuer: config.issuer.replace(/\/$/, ''), signingKey: () => keystore.signingKey() });
@@ -234,7 +234,7 @@ campus-sts audit verify --file EXPORT.jsonl [--jwks FILE] [--checkpoint JWS_FILE
         io.err(`campus-sts audit checkpoint: ${err.message}`);
         return 1;
       } finally {
-        database.close();
+        await engine.close();
       }
     },
   },

@@ -63,7 +63,7 @@ const VERBS: Record<string, Verb> = {
     positionals: 0,
     run: async ({ values }, io, clock) => {
       const { config } = await resolveConfig(values.config as string | undefined, io);
-      const { database, keyDeps } = openStore(config, io.env, clock);
+      const { engine, keyDeps } = await openStore(config, io.env, clock);
       try {
         const publishFor = config.tokens.max_ttl_seconds + config.tokens.clock_skew_seconds;
         const { kid, retiredKid } = await rotateSigningKey(keyDeps, config.signing.algorithm, publishFor);
@@ -71,7 +71,7 @@ const VERBS: Record<string, Verb> = {
         if (retiredKid) io.out(`retired key ${retiredKid} stays published for ${publishFor} s`);
         return 0;
       } finally {
-        database.close();
+        await engine.close();
       }
     },
   },

@@ -57,8 +57,7 @@ export async function serveCommand(configPath: string | undefined, io: CliIo): P
       const sweep = setInterval(() => conns.closeIdleConnections?.(), 100);
       server.close(() => {
         clearInterval(sweep);
-        service.close();
-        resolve(0);
+        void service.close().finally(() => resolve(0));
       });
       conns.closeIdleConnections?.();
       // A client that never finishes its request must not hold the shutdown forever (orchestrators SIGKILL

@@ -30,7 +30,7 @@ export const UPSTREAM_VERBS: Record<string, UpstreamVerb> = {
     positionals: 0,
     run: async ({ values }, io, clock) => {
       const { config } = await resolveConfig(values.config as string | undefined, io);
-      const { database, stores } = openStore(config, io.env, clock);
+      const { engine, stores } = await openStore(config, io.env, clock);
       try {
         const list = describeConnections(config.upstreams, await stores.upstreamConnections.rows());
         if (values.json) io.out(JSON.stringify(list, null, 2));
@@ -38,7 +38,7 @@ export const UPSTREAM_VERBS: Record<string, UpstreamVerb> = {
         else formatStatusTable(list).forEach((line) => io.out(line));
         return list.some((s) => s.state === 'needs_reauth') ? 1 : 0;
       } finally {
-        database.close();
+        await engine.close();
       }
     },
   },
@@ -57,7 +57,7 @@ export const UPSTREAM_VERBS: Record<string, UpstreamVerb> = {
       if (!config.upstreams.some((u) => u.id === id)) {
         throw new UsageError(`no upstream "${id}" in the configuration (configured: ${config.upstreams.map((u) => u.id).join(', ') || 'none'})`);
       }
-      const { database, keyring, audit, stores } = openStore(config, io.env, clock);
+      const { engine, keyring, audit, stores } = await openStore(config, io.env, clock);
       try {
         const { vault } = await buildUpstreamVault({ config, env: io.env, audit, clock, keyring, connections: stores.upstreamConnections, importSeeds: false });
         const result = await vault.disconnect(id, { actor: `cli:${io.env.USER ?? io.env.LOGNAME ?? 'unknown'}` });
@@ -66,7 +66,7 @@ export const UPSTREAM_VERBS: Record<string, UpstreamVerb> = {
         else io.out(`disconnected ${id}; NOT revoked at the provider (${result.error}): revoke or regenerate the credentials there`);
         return 0;
       } finally {
-        database.close();
+        await engine.close();
       }
     },
   },
@@ -81,7 +81,7 @@ export const UPSTREAM_VERBS: Record<string, UpstreamVerb> = {
     positionals: 0,
     run: async ({ values }, io, clock) => {
       const { config } = await resolveConfig(values.config as string | undefined, io);
-      const { database, keyring, audit, stores } = openStore(config, io.env, clock);
+      const { engine, keyring, audit, stores } = await openStore(config, io.env, clock);
       try {
         const r = await rotateMasterKey({ sealedColumns: stores.sealedColumns, connections: stores.upstreamConnections, keyring, audit });
         const total = Object.values(r.resealed).reduce((a, b) => a + b, 0);
@@ -93,7 +93,7 @@ export const UPSTREAM_VERBS: Record<string, UpstreamVerb> = {
         }
         return 0;
       } finally {
-        database.close();
+        await engine.close();
       }
     },
   },

@@ -1,4 +1,3 @@
-import type { PgDb } from '../db/pg/client.js';
 import { usedClientAssertions } from '../db/schema-pg/used-client-assertions.js';
 import { pgOf } from '../db/tx.js';
 import type { ClientAssertionStore } from './assertion-replay.js';
@@ -8,7 +7,7 @@ import type { ClientAssertionStore } from './assertion-replay.js';
  * INSERT … ON CONFLICT DO NOTHING RETURNING, so of any number of instances exactly one accepts it. Writes go
  * through the caller's transaction only; `db` is taken so both engines are built alike.
  */
-export function createPgClientAssertionStore(_db: PgDb): ClientAssertionStore {
+export function createPgClientAssertionStore(): ClientAssertionStore {
   return {
     async consume(tx, { key, clientId, expiresAt }) {
       const inserted = await pgOf(tx).insert(usedClientAssertions).values({ key, clientId, expiresAt }).onConflictDoNothing().returning({ key: usedClientAssertions.key });

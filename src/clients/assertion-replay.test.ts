@@ -7,7 +7,7 @@ import { createPgClientAssertionStore } from './assertion-replay-pg.js';
 import { createClientAssertionStore } from './assertion-replay.js';
 
 describeClientAssertionStoreContract('SQLite', sqliteHarness((db) => createClientAssertionStore(db)));
-describeClientAssertionStoreContract('PostgreSQL', pgHarness((db) => createPgClientAssertionStore(db)));
+describeClientAssertionStoreContract('PostgreSQL', pgHarness(() => createPgClientAssertionStore()));
 
 describe('ClientAssertionStore across two PostgreSQL instances', () => {
   let close: (() => Promise<void>) | undefined;
@@ -17,7 +17,7 @@ describe('ClientAssertionStore across two PostgreSQL instances', () => {
     const opened = await openPgInstances(2);
     close = opened.close;
     const assertion = { key: 'k1', clientId: 'gamma', expiresAt: new Date(Date.now() + 60_000) };
-    const outcomes = await Promise.all(opened.instances.map(({ db, committer }) => committer.commit((tx) => createPgClientAssertionStore(db).consume(tx, assertion))));
+    const outcomes = await Promise.all(opened.instances.map(({ committer }) => committer.commit((tx) => createPgClientAssertionStore().consume(tx, assertion))));
     expect(outcomes.sort()).toEqual([false, true]);
   });
 });

@@ -18,7 +18,7 @@ import type { Clock } from '../core/clock.js';
 import { GRANT_TYPES, TOKEN_TYPES } from '../core/constants.js';
 import { createKeyring, parseMasterKey } from '../core/sealed-box.js';
 import { startCheckpointer } from '../db/checkpointer.js';
-import { openDatabase } from '../db/client.js';
+import type { AppDatabase } from '../db/client.js';
 import { createMasterKeyResealStore, type MasterKeyResealStore } from '../db/sealed-columns.js';
 import { createGroupCommitter } from '../db/group-commit.js';
 import { createLaunchCodes, type LaunchCodeStore } from '../launch/launch-codes.js';
@@ -53,6 +53,9 @@ import { createRevocations, type RevocationStore } from '../tokens/revocations.j
 import { createSigningKeyStore, type SigningKeyStore } from '../tokens/signing-keys.js';
 import { createUpstreamAuthStateStore, type UpstreamAuthStateStore } from '../upstream/auth-states.js';
 import { composeUpstreams } from './upstream.js';
+import { openStore } from './stores.js';
+export type { Stores } from './stores.js';
+export { openStore } from './stores.js';
 import { createConnectionStore, type ConnectionStore } from '../upstream/vault-store.js';
 
 export interface ServiceOptions {
@@ -64,60 +67,6 @@ export interface ServiceOptions {
   logger: Logger;
   /** Routers mounted after every built-in one: the demo's IdP and survey page (demo mode only, see `serve`). */
   extraRoutes?: Hono<AppEnv>[];
-}
-
-/**
- * Every store the service writes or reads, each behind its engine-neutral interface (and its contract suite):
- * a second engine plugs in by building this record from its own implementations.
- */
-export interface Stores {
-  audit: AuditLog;
-  auditReader: AuditReader;
-  auditCheckpoints: AuditCheckpointStore;
-  pendingLogins: PendingLoginStore;
-  launchCodes: LaunchCodeStore;
-  samlReplay: AssertionReplayStore;
-  revocations: RevocationStore;
-  clientAssertions: ClientAssertionStore;
-  signingKeys: SigningKeyStore;
-  adminSessions: AdminSessionStore;
-  serviceSecrets: ServiceSecretStore;
-  upstreamConnections: ConnectionStore;
-  upstreamAuthStates: UpstreamAuthStateStore;
-  /** The sealed columns `keys rotate-master` re-seals (upstream connections aside). */
-  sealedColumns: MasterKeyResealStore;
-}
-
-/**
- * Opens the database with the master key from the config's reference. Shared by the service and the CLI.
- * `onUnknownMasterKey` hears of values sealed under a key this process does not hold (see createKeyring).
- */
-export function openStore(config: Config, env: NodeJS.ProcessEnv, clock: Clock, auditObserver?: AuditObserver, onUnknownMasterKey?: (id: string) => void) {
-  const mk = config.master_key;
-  const previous = mk.previous_key_env || mk.previous_key_file ? [parseMasterKey(readSecret({ env: mk.previous_key_env, file: mk.previous_key_file }, 'master_key.previous', env))] : [];
-  // The current key seals; a previous key (during a rotation, until `keys rotate-master` re-sealed everything) only opens.
-  const keyring = createKeyring([parseMasterKey(readSecret({ env: mk.key_env, file: mk.key_file }, 'master_key', env)), ...previous], onUnknownMasterKey);
-  const database = openDatabase({ path: config.database.path, synchronous: config.database.synchronous });
-  // The connection's one group committer: every request's write (audited changes, replay records) goes through it.
-  const committer = createGroupCommitter(database.db, { check: () => database.checkFile() });
-  const audit = createAuditLog(database.db, clock, { committer, observer: auditObserver });
-  const stores: Stores = {
-    audit,
-    auditReader: createSqliteAuditReader(db),
-    auditCheckpoints: createAuditCheckpointStore(db),
-    pendingLogins: createPendingLogins(db),
-    launchCodes: createLaunchCodes(db, keyring),
-    samlReplay: createAssertionReplayStore(db, committer),
-    revocations: createRevocations(db),
-    clientAssertions: createClientAssertionStore(db),
-    signingKeys: createSigningKeyStore(db),
-    adminSessions: createAdminSessionStore(db),
-    serviceSecrets: createServiceSecretStore(db),
-    upstreamConnections: createConnectionStore(db, keyring),
-    upstreamAuthStates: createUpstreamAuthStateStore(db),
-    sealedColumns: createMasterKeyResealStore(db),
-  };
-  return { keyring, database, audit, committer, stores, keyDeps: { keys: stores.signingKeys, keyring, clock, audit } };
 }
 
 /**
@@ -133,10 +82,10 @@ export async function composeService(opts: ServiceOptions) {
   const clients = await buildClientRegistry(config, opts.env);
   // This instance's metrics registry, first: the audit writer and the upstreams report into it.
   const metrics = createMetrics({ samlRefusalReason: samlRefusalReasonOf });
-  const { keyring, database, audit, committer, stores, keyDeps } = openStore(config, opts.env, clock, metrics.audit, onceEach((id) =>
+  const { keyring, engine, audit, committer, stores, keyDeps } = await openStore(config, opts.env, clock, metrics.audit, onceEach((id) =>
     logger.error({ key_id: id }, 'master key changed: restart with the new key'),
   ));
-  const checkpointer = database.sqlite.memory ? undefined : startCheckpointer(database.sqlite);
+  const checkpointer = engine.sqlite && !engine.sqlite.sqlite.memory ? startCheckpointer(engine.sqlite.sqlite) : undefined;
 
   await audit.commit((tx) =>
     audit.append(tx, {
@@ -196,6 +145,7 @@ export async function composeService(opts: ServiceOptions) {
           }),
         )),
     },
+    engine.sharedLimiter,
   );
   const a = config.server.admission;
   const secretCheckGate = createBulkhead({ slots: t.max_secret_checks, maxWaiting: t.secret_check_queue, deadlineMs: t.secret_check_deadline_ms });
@@ -249,25 +199,30 @@ export async function composeService(opts: ServiceOptions) {
       },
     },
   });
-  const stopPruning = schedulePruning(committer, clock);
+  const stopPruning = schedulePruning(committer, clock, engine.purgeExpired);
   const stopCheckpoints = admin.scheduleCheckpoints(logger);
   return {
     app,
     /** Admission's refusal before Hono, for the HTTP server (http/listen.ts). */
     shedEarly: admission.early,
-    database,
+    engine,
+    /** The SQLite database (tests, and the tools that only SQLite has); a PostgreSQL-backed service has none. */
+    get sqlite(): AppDatabase {
+      if (!engine.sqlite) throw new Error('this service runs on PostgreSQL: it has no SQLite database');
+      return engine.sqlite;
+    },
     audit,
     keystore,
     keyDeps,
     issuer,
     metrics,
     admin,
-    close() {
+    async close() {
       stopPruning();
       stopCheckpoints();
       checkpointer?.stop();
       upstreams.close();
-      database.close();
+      await engine.close();
     },
   };
 }

@@ -69,7 +69,7 @@ async function signInAs(b: Browser, persona: string) {
 }
 
 function lastAudit() {
-  return service.database.db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(1).get()!;
+  return service.sqlite.db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(1).get()!;
 }
 
 describe('the demo launch (demo IdP → real SP engine → demo survey)', () => {

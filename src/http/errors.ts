@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
-import { InsufficientScope, InvalidClient, InvalidToken, LoginRequired, MethodNotAllowed, OAuthError, isLoadRefusal } from '../core/oauth-errors.js';
+import { InsufficientScope, InvalidClient, InvalidToken, LoginRequired, MethodNotAllowed, OAuthError, TemporarilyUnavailable, isLoadRefusal } from '../core/oauth-errors.js';
+import { storageFailure } from '../db/failures.js';
 import type { AppEnv } from './env.js';
 import { ClientAborted } from './read-body.js';
 
@@ -11,7 +12,8 @@ export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as c
 /**
  * The one place an error becomes a response: RFC 6749 §5.2 JSON `{error, error_description}` with no-store
  * (see `oauthErrorResponse`). A client that went away gets no answer (499 in the access log and metrics).
- * Anything unexpected is a generic 500 `server_error` whose details go to the log only.
+ * A storage failure is 503 with Retry-After; anything else unexpected is a generic 500 `server_error` whose details go
+ * to the log only.
  */
 export function toErrorResponse(err: Error, c: Context<AppEnv>, logger: Logger): Response {
   const requestId = c.get('requestId');
@@ -28,6 +30,12 @@ export function toErrorResponse(err: Error, c: Context<AppEnv>, logger: Logger):
   if (err instanceof HTTPException && err.status < 500) {
     logger.info({ req_id: requestId, status: err.status }, 'request refused by the HTTP layer');
     return c.json({ error: 'invalid_request', error_description: 'the request is malformed' }, err.status, NO_STORE);
+  }
+  // A read that found the database out of reach (PostgreSQL restarting): fail closed, and say "later" honestly.
+  const failure = storageFailure(err);
+  if (failure !== undefined) {
+    logger.warn({ req_id: requestId, detail: failure }, 'storage unavailable');
+    return oauthErrorResponse(new TemporarilyUnavailable('the service cannot answer this request now; try again shortly', failure, { retryAfterSeconds: 1 }), c);
   }
   logger.error({ req_id: requestId, err }, 'unexpected error');
   return c.json({ error: 'server_error', error_description: 'an unexpected error occurred; quote the request id to the operators' }, 500, {

@@ -1,11 +1,10 @@
 import { eq } from 'drizzle-orm';
-import type { PgDb } from '../db/pg/client.js';
 import { serviceSecrets } from '../db/schema-pg/service-secrets.js';
 import { pgOf } from '../db/tx.js';
 import type { ServiceSecretStore } from './service-secrets.js';
 
 /** ServiceSecretStore on PostgreSQL (contract: service-secrets.contract.ts). */
-export function createPgServiceSecretStore(_db: PgDb): ServiceSecretStore {
+export function createPgServiceSecretStore(): ServiceSecretStore {
   return {
     async getOrAdd(tx, name, sealed, now) {
       const conn = pgOf(tx);

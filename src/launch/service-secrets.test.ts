@@ -5,4 +5,4 @@ import { createPgServiceSecretStore } from './service-secrets-pg.js';
 import { createServiceSecretStore } from './service-secrets.js';
 
 describeServiceSecretStoreContract('SQLite', sqliteHarness((db) => createServiceSecretStore(db)));
-describeServiceSecretStoreContract('PostgreSQL', pgHarness((db) => createPgServiceSecretStore(db)));
+describeServiceSecretStoreContract('PostgreSQL', pgHarness(() => createPgServiceSecretStore()));

@@ -1,5 +1,4 @@
 import type { GroupCommitter } from '../db/group-commit.js';
-import type { PgDb } from '../db/pg/client.js';
 import { samlAssertions } from '../db/schema-pg/saml-assertions.js';
 import { pgOf } from '../db/tx.js';
 import type { AssertionReplayStore } from '../saml/types.js';
@@ -10,7 +9,7 @@ import { assertionReplayKey } from './assertion-replay.js';
  * DO NOTHING RETURNING, so the check and the mark are one statement for every instance on the database. It writes
  * only through the committer's transactions; `db` is taken so both engines are built alike.
  */
-export function createPgAssertionReplayStore(_db: PgDb, committer: GroupCommitter): AssertionReplayStore {
+export function createPgAssertionReplayStore(committer: GroupCommitter): AssertionReplayStore {
   return {
     rememberOnce(idpEntityId, assertionId, expiresAt) {
       const key = assertionReplayKey(idpEntityId, assertionId);

@@ -7,7 +7,7 @@ import { createPgAssertionReplayStore } from './assertion-replay-pg.js';
 import { createAssertionReplayStore } from './assertion-replay.js';
 
 describeAssertionReplayStoreContract('SQLite', sqliteHarness((db, _clock, committer) => createAssertionReplayStore(db, committer)));
-describeAssertionReplayStoreContract('PostgreSQL', pgHarness((db, _clock, committer) => createPgAssertionReplayStore(db, committer)));
+describeAssertionReplayStoreContract('PostgreSQL', pgHarness((_db, _clock, committer) => createPgAssertionReplayStore(committer)));
 
 describe('AssertionReplayStore across two PostgreSQL instances', () => {
   let close: (() => Promise<void>) | undefined;
@@ -16,7 +16,7 @@ describe('AssertionReplayStore across two PostgreSQL instances', () => {
   it('accepts an assertion posted to both instances at once on exactly one of them', async () => {
     const opened = await openPgInstances(2);
     close = opened.close;
-    const stores = opened.instances.map(({ db, committer }) => createPgAssertionReplayStore(db, committer));
+    const stores = opened.instances.map(({ committer }) => createPgAssertionReplayStore(committer));
     const expiresAt = new Date(Date.now() + 300_000);
     const outcomes = await Promise.all(stores.map((store) => store.rememberOnce('https://idp.example.edu', '_a1', expiresAt)));
     expect(outcomes.sort()).toEqual([false, true]);

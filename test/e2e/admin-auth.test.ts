@@ -65,7 +65,7 @@ describe('console sign-in through the IdP', () => {
     expect(cookie).toMatch(/^__Host-campus_sts_admin=[\w-]{43}; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
     const sessionId = cookie.split(';')[0]!.split('=')[1]!;
     // Only the hash of the session id is stored.
-    expect(JSON.stringify(s.database.sqlite.prepare('SELECT * FROM admin_sessions').all())).not.toContain(sessionId);
+    expect(JSON.stringify(s.sqlite.sqlite.prepare('SELECT * FROM admin_sessions').all())).not.toContain(sessionId);
     const rows = s.auditRows().filter((r) => r.requestId === again.acs.headers.get('x-request-id'));
     expect(rows.map((r) => `${r.event}:${r.outcome}`)).toEqual(['saml.login:success', 'admin.login:success']);
     expect(rows[1]).toMatchObject({ subject: 'carol@example.edu' });
@@ -92,7 +92,7 @@ describe('console sign-in through the IdP', () => {
     for (const evil of ['https://evil.example/', '//evil.example/admin', '/saml/login', '/admin\\@evil', '/admin/../saml/login', '/admin@evil.example']) {
       const start = await s.app.request(`/admin/login?return=${encodeURIComponent(evil)}`);
       expect(start.status).toBe(303);
-      const pending = s.database.sqlite.prepare("SELECT target FROM saml_requests WHERE purpose = 'admin' ORDER BY created_at DESC, rowid DESC LIMIT 1").get() as { target: string };
+      const pending = s.sqlite.sqlite.prepare("SELECT target FROM saml_requests WHERE purpose = 'admin' ORDER BY created_at DESC, rowid DESC LIMIT 1").get() as { target: string };
       expect(pending.target).toBe('/admin/audit');
     }
   });

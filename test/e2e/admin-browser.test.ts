@@ -67,7 +67,7 @@ async function writeHistory(server: StsServer): Promise<void> {
   const redeemed = await fetch(`${server.issuer}/launch/redeem`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
   const token = ((await redeemed.json()) as { token: string }).token;
   const jti = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { jti: string }).jti;
-  const { db } = server.service.database;
+  const { db } = server.service.sqlite;
   for (const [i, status] of [200, 200].entries()) {
     await server.service.audit.commit((tx) =>
       server.service.audit.append(tx, {
@@ -198,7 +198,7 @@ describe('audit review in a real browser', () => {
     for (const line of lines) expect(line.split(',')[6]).toBe('alice@example.edu');
 
     // Everything the auditor did is in the log, and the page never broke its CSP.
-    const rows = sts!.service.database.db.select().from(auditLog).all();
+    const rows = sts!.service.sqlite.db.select().from(auditLog).all();
     expect(rows.filter((r) => r.subject === 'carol@example.edu').map((r) => r.event)).toEqual(['saml.login', 'admin.login', 'audit.export']);
     expect(problems).toEqual([]);
     await context.close();

@@ -132,7 +132,7 @@ describe('chain status on the page', () => {
   it('says "verified up to row N", and "broken at row N" after tampering once the whole chain is re-verified', async () => {
     const head = s.lastAudit();
     expect((await page(carol, '/admin/audit')).html).toMatch(new RegExp(`✓ Chain verified</strong> up to row <strong id="chain-head">${head.id}</strong>, written <time datetime="${head.at.toISOString()}">`));
-    s.database.sqlite.exec(`UPDATE audit_log SET subject = 'mallory' WHERE id = 5`);
+    s.sqlite.sqlite.exec(`UPDATE audit_log SET subject = 'mallory' WHERE id = 5`);
     // The cheap per-view check only looks at new rows; the full check finds the edit.
     expect((await page(carol, '/admin/audit')).html).toContain('✓ Chain verified');
     const verify = await carol.browser.postForm('/admin/audit/verify', { csrf_token: carol.csrf });

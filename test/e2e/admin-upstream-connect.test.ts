@@ -44,7 +44,7 @@ interface Console {
 const CONNECT = `${ISSUER}/admin/upstreams/records/connect`;
 const DISCONNECT = `${ISSUER}/admin/upstreams/records/disconnect`;
 const HTML = { accept: 'text/html' };
-const states = () => s.database.db.select().from(upstreamAuthStates).all();
+const states = () => s.sqlite.db.select().from(upstreamAuthStates).all();
 
 /** Console sign-in through the IdP in a browser that also reaches the upstream provider over the network. */
 async function signIn(person: { username: string; password: string }, subject: string): Promise<Console> {

@@ -38,12 +38,12 @@ describe('audit hash chain', () => {
   ];
   for (const [name, sql, badRow, problem, before = badRow - 1] of tampering) {
     it(`names the first bad row after ${name}`, async () => {
-      s.database.sqlite.exec(sql);
+      s.sqlite.sqlite.exec(sql);
       if (!problem) {
         // Recompute row 4's own hash so only the link from row 5 can give it away.
         const { hashRow } = await import('../../src/audit/chain.js');
         const row = s.auditRows().find((r) => r.id === 4)!;
-        s.database.sqlite.prepare('UPDATE audit_log SET hash = ? WHERE id = 4').run(hashRow(row));
+        s.sqlite.sqlite.prepare('UPDATE audit_log SET hash = ? WHERE id = 4').run(hashRow(row));
         expect(await s.audit.verify()).toMatchObject({ ok: false, badRowId: 5 });
         return;
       }

@@ -78,7 +78,7 @@ describe('making checkpoints', () => {
   it('refuses to sign over a chain that no longer verifies', async () => {
     await s.admin.checkpoints.create('cli');
     await issueRows(1);
-    s.database.sqlite.exec(`UPDATE audit_log SET subject = 'mallory' WHERE id = ${s.lastAudit().id}`);
+    s.sqlite.sqlite.exec(`UPDATE audit_log SET subject = 'mallory' WHERE id = ${s.lastAudit().id}`);
     const r = await cli(['audit', 'checkpoint', '--config', config]);
     expect(r).toMatchObject({ code: 1, err: `campus-sts audit checkpoint: audit chain broken at row ${s.lastAudit().id}: row ${s.lastAudit().id} was edited: its content does not match its hash` });
     expect(await s.admin.checkpoints.list()).toHaveLength(1);
@@ -100,7 +100,7 @@ describe('audit verify with checkpoints', () => {
     const cp = (await s.admin.checkpoints.create('cli'))!;
     await issueRows(1);
     // Cut the log back to before the checkpointed row (and its own checkpoint row): what remains still links.
-    s.database.sqlite.exec(`DELETE FROM audit_log WHERE id > ${cp.lastId - 2}`);
+    s.sqlite.sqlite.exec(`DELETE FROM audit_log WHERE id > ${cp.lastId - 2}`);
     expect(await s.audit.verify()).toMatchObject({ ok: true });
     const r = await verify();
     expect(r.code).toBe(1);
@@ -112,7 +112,7 @@ describe('audit verify with checkpoints', () => {
     const cp = (await s.admin.checkpoints.create('cli'))!;
     const saved = join(s.dir, 'latest.jws');
     writeFileSync(saved, await (await s.app.request('/audit/checkpoints/latest')).text());
-    s.database.sqlite.exec(`DELETE FROM audit_log WHERE id > ${cp.lastId - 1}; DELETE FROM audit_checkpoints`);
+    s.sqlite.sqlite.exec(`DELETE FROM audit_log WHERE id > ${cp.lastId - 1}; DELETE FROM audit_checkpoints`);
     expect((await verify()).code).toBe(0);
     const r = await verify('--checkpoint', saved);
     expect(r.code).toBe(1);
@@ -127,7 +127,7 @@ describe('audit verify with checkpoints', () => {
     for (const row of rows.slice(2)) {
       const next = { ...row, subject: row.id === 3 ? 'mallory' : row.subject, prevHash: prev };
       const hash = hashRow(next);
-      s.database.sqlite.prepare('UPDATE audit_log SET subject = ?, prev_hash = ?, hash = ? WHERE id = ?').run(next.subject, prev, hash, row.id);
+      s.sqlite.sqlite.prepare('UPDATE audit_log SET subject = ?, prev_hash = ?, hash = ? WHERE id = ?').run(next.subject, prev, hash, row.id);
       prev = hash;
     }
     expect(await s.audit.verify()).toMatchObject({ ok: true });
@@ -138,7 +138,7 @@ describe('audit verify with checkpoints', () => {
 
   it('detects a checkpoint row edited in its table (the signature covers the values)', async () => {
     await s.admin.checkpoints.create('cli');
-    s.database.sqlite.exec(`UPDATE audit_checkpoints SET head_hash = '${'a'.repeat(64)}'`);
+    s.sqlite.sqlite.exec(`UPDATE audit_checkpoints SET head_hash = '${'a'.repeat(64)}'`);
     const r = await verify();
     expect(r.code).toBe(1);
     expect(r.err).toContain('checkpoint 1 (row');
@@ -147,7 +147,7 @@ describe('audit verify with checkpoints', () => {
 
   it('still names the first bad row of a broken chain in the same words as before', async () => {
     const cp = (await s.admin.checkpoints.create('cli'))!;
-    s.database.sqlite.exec(`UPDATE audit_log SET outcome = 'refused' WHERE id = 4`);
+    s.sqlite.sqlite.exec(`UPDATE audit_log SET outcome = 'refused' WHERE id = 4`);
     const r = await verify();
     expect(r.code).toBe(1);
     expect(r.err.split('\n')).toEqual(['audit chain broken at row 4: row 4 was edited: its content does not match its hash (3 rows verified before it)']);

@@ -213,11 +213,11 @@ describe('a year of rows streams in constant memory', () => {
     // Seed hash-chained rows straight into the table (the writer's own speed is not what is measured here).
     const started = performance.now();
     const head = s.lastAudit();
-    const insert = s.database.sqlite.prepare(
+    const insert = s.sqlite.sqlite.prepare(
       'INSERT INTO audit_log (id, at, event, outcome, request_id, client_id, subject, audience, scope, jti, reason, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     const data = JSON.stringify({ grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token_type: 'urn:ietf:params:oauth:token-type:access_token', expires_in: 300 });
-    s.database.sqlite.transaction(() => {
+    s.sqlite.sqlite.transaction(() => {
       let prevHash = head.hash;
       for (let n = 0; n < ROWS; n++) {
         const row = {

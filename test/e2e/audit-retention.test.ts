@@ -54,7 +54,7 @@ describe('campus-sts audit prune', () => {
     expect(after[0]!.prevHash).toBe(lastOld.hash);
     expect(s.lastAudit()).toMatchObject({ event: 'audit.prune', outcome: 'success' });
     expect(JSON.parse(s.lastAudit().data!)).toEqual({ actor: 'cli', before: cutoff.toISOString(), removed: old.length, first_kept_id: lastOld.id + 1, anchor_hash: lastOld.hash });
-    expect(s.database.sqlite.prepare('SELECT first_id, prev_hash FROM audit_anchor').get()).toEqual({ first_id: lastOld.id + 1, prev_hash: lastOld.hash });
+    expect(s.sqlite.sqlite.prepare('SELECT first_id, prev_hash FROM audit_anchor').get()).toEqual({ first_id: lastOld.id + 1, prev_hash: lastOld.hash });
 
     expect(await s.audit.verify()).toMatchObject({ ok: true, rows: after.length });
     const v = await cli(['audit', 'verify', '--config', config]);
@@ -90,7 +90,7 @@ describe('campus-sts audit prune', () => {
     await cli(['audit', 'prune', '--config', config]);
     const [first, second] = s.auditRows();
     // The attacker deletes the two oldest kept rows and moves the anchor to make the chain start cleanly again.
-    s.database.sqlite.exec(`DELETE FROM audit_log WHERE id <= ${second!.id}; UPDATE audit_anchor SET first_id = ${second!.id + 1}, prev_hash = '${second!.hash}'`);
+    s.sqlite.sqlite.exec(`DELETE FROM audit_log WHERE id <= ${second!.id}; UPDATE audit_anchor SET first_id = ${second!.id + 1}, prev_hash = '${second!.hash}'`);
     expect(await s.audit.verify()).toMatchObject({ ok: true });
     const r = await cli(['audit', 'verify', '--config', config]);
     expect(r.code).toBe(1);
@@ -100,7 +100,7 @@ describe('campus-sts audit prune', () => {
 
   it('detects rows deleted from the start when there is no anchor for them', async () => {
     await cli(['audit', 'prune', '--config', config]);
-    s.database.sqlite.exec('DELETE FROM audit_anchor');
+    s.sqlite.sqlite.exec('DELETE FROM audit_anchor');
     const r = await cli(['audit', 'verify', '--config', config]);
     expect(r.code).toBe(1);
     const first = s.auditRows()[0]!.id;
@@ -108,7 +108,7 @@ describe('campus-sts audit prune', () => {
   });
 
   it('refuses to prune rows that do not verify (pruning must not launder tampering)', async () => {
-    s.database.sqlite.exec(`UPDATE audit_log SET subject = 'mallory' WHERE id = 3`);
+    s.sqlite.sqlite.exec(`UPDATE audit_log SET subject = 'mallory' WHERE id = 3`);
     const count = s.auditRows().length;
     const r = await cli(['audit', 'prune', '--config', config]);
     expect(r).toMatchObject({ code: 1, err: 'campus-sts audit prune: refusing to prune: the rows to remove do not verify (row 3: row 3 was edited: its content does not match its hash)' });

@@ -89,7 +89,7 @@ describe('the launch in a real browser', () => {
     ]);
     await screenshot(page, 'simplesamlphp-survey');
 
-    const events = sts!.service.database.db.select().from(auditLog).all().filter((row) => /^(saml|launch)\./.test(row.event));
+    const events = sts!.service.sqlite.db.select().from(auditLog).all().filter((row) => /^(saml|launch)\./.test(row.event));
     expect(events.map((e) => `${e.event}:${e.outcome}`)).toEqual(['saml.start:success', 'saml.login:success', 'launch.issue:success', 'launch.redeem:success']);
     expect(JSON.parse(events[3]!.data!)).toMatchObject({ survey: 'course-eval', origin: survey!.origin });
     await page.context().close();

@@ -24,12 +24,12 @@ beforeAll(async () => {
   const config = parseConfig({ issuer: 'https://sts.example.edu', database: { path: join(dir, 'sts.sqlite') } });
   configFile = join(dir, 'campus-sts.yaml');
   writeFileSync(configFile, stringify(config));
-  const { database, audit } = openStore(config, env, systemClock);
+  const { engine, audit } = await openStore(config, env, systemClock);
   const data = { source: 'test', sha256: '0'.repeat(64), clients: 0, audiences: 0 };
   await audit.commit(async (tx) => {
     for (let i = 0; i < ROWS; i++) await audit.append(tx, { event: 'config.load', outcome: 'success', data });
   });
-  database.close();
+  await engine.close();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

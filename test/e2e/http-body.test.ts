@@ -105,7 +105,7 @@ describe('the admin CSRF check reads its form through the same capped reader', (
   let cookie: string;
   let csrf: string;
   beforeAll(async () => {
-    const sessions = createAdminSessions({ store: createAdminSessionStore(s.database.db), commit: s.audit.commit, clock: s.clock, timeouts: { idleSeconds: 900, absoluteSeconds: 3600 } });
+    const sessions = createAdminSessions({ store: createAdminSessionStore(s.sqlite.db), commit: s.audit.commit, clock: s.clock, timeouts: { idleSeconds: 900, absoluteSeconds: 3600 } });
     const created = await s.audit.commit(async (tx) => sessions.create(tx, { subject: 'carol@example.edu', role: 'admin', idpId: 'campus' }));
     cookie = `${ADMIN_COOKIE}=${created.id}`;
     csrf = created.principal.csrfToken;

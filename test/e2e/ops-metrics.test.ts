@@ -128,7 +128,7 @@ describe('health and readiness', () => {
 
   it('is not ready when the database is gone', async () => {
     const s = await start();
-    s.database.close();
+    s.sqlite.close();
     const res = await s.app.request('/readyz');
     expect(res.status).toBe(503);
     expect(((await res.json()) as { checks: Record<string, string> }).checks.database).toBe('failing');

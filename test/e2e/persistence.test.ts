@@ -28,7 +28,7 @@ describe('restart persistence', () => {
 
   it('stores private keys sealed, never in the clear', async () => {
     s = await startTestService();
-    const row = s.database.sqlite.prepare('SELECT public_jwk, private_jwk_sealed FROM signing_keys').get() as { public_jwk: string; private_jwk_sealed: string };
+    const row = s.sqlite.sqlite.prepare('SELECT public_jwk, private_jwk_sealed FROM signing_keys').get() as { public_jwk: string; private_jwk_sealed: string };
     expect(JSON.parse(row.public_jwk)).not.toHaveProperty('d');
     expect(row.private_jwk_sealed).toMatch(/^v1\.[\w-]{12}\.[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(row.private_jwk_sealed).not.toContain('"d"');
@@ -71,13 +71,13 @@ describe('audit is written in the transaction of the change, failing closed', ()
     s = await startTestService();
     const token = await alphaToken(s);
     const rows = s.auditRows().length;
-    s.database.sqlite.exec("CREATE TRIGGER audit_down BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END;");
+    s.sqlite.sqlite.exec("CREATE TRIGGER audit_down BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END;");
     const res = await s.post('/token', { grant_type: 'client_credentials', audience: 'beta' }, alpha);
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'the service cannot record this request; try again shortly' });
     const revoke = await s.post('/revoke', { token }, alpha);
     expect(revoke.status).toBe(503);
-    s.database.sqlite.exec('DROP TRIGGER audit_down');
+    s.sqlite.sqlite.exec('DROP TRIGGER audit_down');
     // The revocation was rolled back with its audit row: the token is still active.
     expect(await active(token)).toBe(true);
     expect(s.auditRows().length).toBe(rows + 1);

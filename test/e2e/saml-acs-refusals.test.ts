@@ -40,10 +40,10 @@ afterAll(() => s.stop());
 
 /** Starts a launch in a fresh browser; returns the browser and the AuthnRequest ID it is waiting for. */
 async function pendingLaunch(): Promise<{ browser: AppBrowser; requestId: string }> {
-  const before = new Set(s.database.db.select({ id: samlRequests.id }).from(samlRequests).all().map((r) => r.id));
+  const before = new Set(s.sqlite.db.select({ id: samlRequests.id }).from(samlRequests).all().map((r) => r.id));
   const browser = new AppBrowser(s);
   expect((await browser.request('/launch/eval')).status).toBe(303);
-  const row = s.database.db.select().from(samlRequests).all().find((r) => !before.has(r.id))!;
+  const row = s.sqlite.db.select().from(samlRequests).all().find((r) => !before.has(r.id))!;
   return { browser, requestId: row.id };
 }
 

@@ -86,7 +86,7 @@ describe('campus-sts serve: start-up failures', () => {
 
   it('a read-only database: one line, no stack trace, nothing changed', async () => {
     const { file, config } = await configFile();
-    openStore(config, secrets, systemClock).database.close();
+    await (await openStore(config, secrets, systemClock)).engine.close();
     const data = join(dir, 'data');
     const before = readdirSync(data).sort();
     // The service runs as an unprivileged user that may read the database but not write it.

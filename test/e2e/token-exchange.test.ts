@@ -102,8 +102,8 @@ describe('token exchange (RFC 8693) with our own tokens', () => {
     const before = s.auditRows().length;
     let transactions = 0;
     // The file check runs once before each commit.
-    const checkFile = s.database.checkFile.bind(s.database);
-    s.database.checkFile = () => (transactions++, checkFile());
+    const checkFile = s.sqlite.checkFile.bind(s.sqlite);
+    s.sqlite.checkFile = () => (transactions++, checkFile());
     const forms = Array.from({ length: 12 }, (_, i) => ({ subject_token: subject, subject_token_type: AT_TYPE, audience: AUD.reports, scope: i % 4 === 3 ? 'grades.read' : 'enrollment.read' }));
     const answers = await Promise.all(forms.map((f) => exchange(f)));
     expect(answers.map((a) => a.status)).toEqual(forms.map((f) => (f.scope === 'grades.read' ? 400 : 200)));

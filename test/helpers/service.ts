@@ -54,21 +54,33 @@ export interface TestService extends Service {
   auditRows(): AuditRow[];
   lastAudit(): AuditRow;
   restart(): Promise<TestService>;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
-/** A real service on a real SQLite file in a temp folder, with a fixed clock and captured logs. */
-export async function startTestService(opts: { overrides?: Record<string, unknown> | ((dir: string) => Record<string, unknown>); dir?: string; env?: NodeJS.ProcessEnv; startAt?: Date | string; gamma?: { key: CryptoKey; jwks: { keys: JWK[] } } } = {}): Promise<TestService> {
+export interface TestServiceOptions {
+  overrides?: Record<string, unknown> | ((dir: string) => Record<string, unknown>);
+  dir?: string;
+  env?: NodeJS.ProcessEnv;
+  startAt?: Date | string;
+  gamma?: { key: CryptoKey; jwks: { keys: JWK[] } };
+  /** Run on PostgreSQL instead of a SQLite file: `createTestSchema()` from src/db/pg/harness.contract.ts. */
+  postgres?: { url: string; schema: string };
+}
+
+/** A real service on a real SQLite file in a temp folder (or on PostgreSQL), with a fixed clock and captured logs. */
+export async function startTestService(opts: TestServiceOptions = {}): Promise<TestService> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'campus-sts-test-'));
   const gamma = opts.gamma ?? (await newClientKey());
   const env = opts.env ?? { TEST_MASTER_KEY: generateMasterKeyText(), ALPHA_SECRET: SECRETS.alpha, BETA_SECRET: SECRETS.beta };
-  const config = testConfig(dir, gamma.jwks, typeof opts.overrides === 'function' ? opts.overrides(dir) : opts.overrides);
+  const overrides = typeof opts.overrides === 'function' ? opts.overrides(dir) : opts.overrides;
+  // On PostgreSQL (a schema of this run's database, shared by the instances of a multi-instance test).
+  const database = opts.postgres ? { database: { path: join(dir, 'sts.sqlite'), url: opts.postgres.url, schema: opts.postgres.schema, pool_size: 4 } } : {};
+  const config = testConfig(dir, gamma.jwks, { ...database, ...overrides });
   const clock = fixedClock(opts.startAt ?? T0);
   const logs: string[] = [];
   const sink = new Writable({ write: (chunk, _enc, done) => (logs.push(String(chunk)), done()) });
   const service = await composeService({ config, configSource: 'test', env, clock, logger: createLogger('debug', sink) });
-  const self: TestService = {
-    ...service,
+  const extras: Omit<TestService, keyof Service> = {
     dir,
     config,
     clock,
@@ -82,18 +94,19 @@ export async function startTestService(opts: { overrides?: Record<string, unknow
       if (auth) h.authorization = basic(auth[0], auth[1]);
       return Promise.resolve(service.app.request(path, { method: 'POST', headers: h, body: body.toString() }));
     },
-    auditRows: () => service.database.db.select().from(auditLog).all(),
-    lastAudit: () => service.database.db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(1).get()!,
+    auditRows: () => service.sqlite.db.select().from(auditLog).all(),
+    lastAudit: () => service.sqlite.db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(1).get()!,
     async restart() {
-      service.close();
+      await service.close();
       return startTestService({ ...opts, dir, env, gamma });
     },
-    stop() {
-      service.close();
+    async stop() {
+      await service.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  return self;
+  // Descriptors, not a spread: `sqlite` is a getter that a PostgreSQL-backed service refuses.
+  return Object.defineProperties(extras, Object.getOwnPropertyDescriptors(service)) as TestService;
 }
 
 export function basic(id: string, secret: string): string {

@@ -7,9 +7,9 @@ import { decide, ensureSystemPackages, probeMissing } from './system-packages.js
 const SAML_PART = 'SimpleSAMLphp IdP (simplesamlphp php-cli php-xml php-mbstring openssl)';
 const BROWSER_PART = 'Chromium (chromium fonts-dejavu-core)';
 
-/** A PATH with only the tools the probes need besides php: SimpleSAMLphp then looks missing, Chromium not. */
+/** A PATH with only the tools the probes need besides php: SimpleSAMLphp then looks missing, the other parts not. */
 const noPhp = mkdtempSync(join(tmpdir(), 'campus-sts-no-php-'));
-for (const tool of ['dirname', 'dpkg-query']) symlinkSync(`/usr/bin/${tool}`, join(noPhp, tool));
+for (const tool of ['dirname', 'dpkg-query', 'pg_isready']) symlinkSync(`/usr/bin/${tool}`, join(noPhp, tool));
 const noPhpEnv = { PATH: noPhp };
 afterAll(() => rmSync(noPhp, { recursive: true, force: true }));
 

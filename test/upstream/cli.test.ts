@@ -39,7 +39,7 @@ describe('campus-sts upstream status', () => {
     expect(lines[2]).toMatch(/^records +generic-oauth2 +authorization_code +not connected +- +-$/);
 
     await connectRecords(s);
-    s.database.sqlite.prepare("UPDATE upstream_connections SET status = 'needs_reauth', last_error = 'refresh refused: invalid_grant', last_error_at = ? WHERE upstream_id = 'records'").run(Date.now());
+    s.sqlite.sqlite.prepare("UPDATE upstream_connections SET status = 'needs_reauth', last_error = 'refresh refused: invalid_grant', last_error_at = ? WHERE upstream_id = 'records'").run(Date.now());
     const json = await cli(['upstream', 'status', '--config', path, '--json']);
     expect(json.code).toBe(1);
     expect(JSON.parse(json.out)).toEqual([

@@ -39,7 +39,7 @@ afterEach(() => {
 });
 
 const form = (fields: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
-const states = () => s.database.db.select().from(upstreamAuthStates).all();
+const states = () => s.sqlite.db.select().from(upstreamAuthStates).all();
 
 /** The first leg: the admin posts the form; returns the provider URL we were sent to. */
 async function startConnect(browser = adminBrowser(s)) {
@@ -101,7 +101,7 @@ describe('connecting an authorization-code upstream', () => {
 
     const conn = (await vaultTokens(s, 'records'))!;
     expect(conn).toMatchObject({ status: 'connected', accessToken: expect.any(String), refreshToken: expect.any(String), scope: 'records:read' });
-    const raw = s.database.sqlite.prepare('SELECT * FROM upstream_connections WHERE upstream_id = ?').get('records') as Record<string, string>;
+    const raw = s.sqlite.sqlite.prepare('SELECT * FROM upstream_connections WHERE upstream_id = ?').get('records') as Record<string, string>;
     expect(raw.key_id).toBe(s.keyDeps.keyring.current.id);
     expect(raw.access_token_sealed).toMatch(new RegExp(`^v1\\.${raw.key_id}\\.`));
     expect(JSON.stringify(raw)).not.toContain(conn.accessToken!);

@@ -211,7 +211,7 @@ describe('refresh refused with invalid_grant', () => {
     expect(up.grantErrors.length).toBe(errorsBefore + 1);
     expect(grants('refresh_token')).toBe(refreshesBefore);
     expect(auditOf(s, 'upstream.refresh')).toHaveLength(1);
-    const status = describeConnections(s.config.upstreams, await createConnectionStore(s.database.db, s.keyDeps.keyring).rows());
+    const status = describeConnections(s.config.upstreams, await createConnectionStore(s.sqlite.db, s.keyDeps.keyring).rows());
     expect(status.find((x) => x.upstream === 'records')).toMatchObject({ state: 'needs_reauth', last_error: 'refresh refused: invalid_grant' });
     // An admin reconnecting clears it.
     await connectRecords(s);

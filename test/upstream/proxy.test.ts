@@ -107,7 +107,7 @@ describe('the bearer token (RFC 6750)', () => {
 
   it.each([
     ['expired', async () => { const t = await studentToken(s, { ttlSeconds: 60 }); s.clock.advance(120_000); return t; }, 'token rejected: ERR_JWT_EXPIRED (exp)'],
-    ['revoked', async () => { const t = await studentToken(s); const { decodeJwt } = await import('jose'); s.database.sqlite.prepare('INSERT INTO revoked_tokens (jti, client_id, revoked_at, expires_at) VALUES (?, ?, ?, ?)').run(decodeJwt(t).jti, 'survey:course-eval', Date.now(), Date.now() + 600_000); return t; }, 'token revoked'],
+    ['revoked', async () => { const t = await studentToken(s); const { decodeJwt } = await import('jose'); s.sqlite.sqlite.prepare('INSERT INTO revoked_tokens (jti, client_id, revoked_at, expires_at) VALUES (?, ?, ?, ?)').run(decodeJwt(t).jti, 'survey:course-eval', Date.now(), Date.now() + 600_000); return t; }, 'token revoked'],
     ['not ours', async () => 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2ln', 'token rejected: ERR_JOSE_ALG_NOT_ALLOWED'],
     ['a Basic credential', async () => undefined, 'malformed Authorization header'],
   ])('answers 401 invalid_token for a %s token', async (_name, make, reason) => {
@@ -124,7 +124,7 @@ describe('a token that worked a moment ago (verified once, then served from the 
     const token = await studentToken(s);
     expect((await viaProxy(s, '/sis/students/S1001', token)).status).toBe(200);
     const { decodeJwt } = await import('jose');
-    s.database.sqlite.prepare('INSERT INTO revoked_tokens (jti, client_id, revoked_at, expires_at) VALUES (?, ?, ?, ?)').run(decodeJwt(token).jti, 'survey:course-eval', Date.now(), Date.now() + 600_000);
+    s.sqlite.sqlite.prepare('INSERT INTO revoked_tokens (jti, client_id, revoked_at, expires_at) VALUES (?, ?, ?, ?)').run(decodeJwt(token).jti, 'survey:course-eval', Date.now(), Date.now() + 600_000);
     const res = await viaProxy(s, '/sis/students/S1001', token);
     expect(await json(res)).toEqual({ status: 401, body: { error: 'invalid_token', error_description: 'the token is invalid, expired or revoked' } });
     expect(auditOf(s, 'upstream.call')[0]).toMatchObject({ outcome: 'refused', reason: 'token revoked' });

@@ -58,11 +58,11 @@ async function startChild(): Promise<ChildProcess> {
 }
 
 async function readVault() {
-  const store = openStore(parseConfig(configDoc), env, systemClock);
+  const store = await openStore(parseConfig(configDoc), env, systemClock);
   try {
-    return (await createConnectionStore(store.database.db, store.keyring).read('records'))!;
+    return (await store.stores.upstreamConnections.read('records'))!;
   } finally {
-    store.database.close();
+    await store.engine.close();
   }
 }
 

@@ -131,19 +131,19 @@ export function viaProxy(s: TestService, path: string, token: string | undefined
 }
 
 export function auditOf(s: TestService, event: string): AuditRow[] {
-  return s.database.db.select().from(auditLog).where(eq(auditLog.event, event)).orderBy(desc(auditLog.id)).all();
+  return s.sqlite.db.select().from(auditLog).where(eq(auditLog.event, event)).orderBy(desc(auditLog.id)).all();
 }
 
 export const dataOf = (row: AuditRow | undefined) => (row?.data ? (JSON.parse(row.data) as Record<string, unknown>) : undefined);
 
 export function vaultRow(s: TestService, id: string) {
-  return s.database.db.select().from(upstreamConnections).where(eq(upstreamConnections.upstreamId, id)).get();
+  return s.sqlite.db.select().from(upstreamConnections).where(eq(upstreamConnections.upstreamId, id)).get();
 }
 
 /** The vault's opened tokens (the test reads them with the master key, as only campus-sts could). */
 export function vaultTokens(s: TestService, id: string) {
   const keyring = s.keyDeps.keyring;
-  return createConnectionStore(s.database.db, keyring).read(id);
+  return createConnectionStore(s.sqlite.db, keyring).read(id);
 }
 
 /** A browser that reaches campus-sts in-process (at ISSUER) and everything else over the network. */

@@ -26,6 +26,7 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * transaction at a time per instance: they would queue on the write lock anyway. A change may await its stores
  * (network round trips here); it must not await anything else, since the write lock is held meanwhile.
  */
+// long: closure scope: the queue and the last failure belong to one committer; runBatch is its one transaction.
 export function createPgGroupCommitter(database: PgDatabase, { maxBatch = 256 }: Pick<GroupCommitOptions, 'maxBatch'> = {}): GroupCommitter {
   const queue: Pending[] = [];
   let running = false;

@@ -11,3 +11,4 @@ export * from './signing-keys.js';
 export * from './upstream-auth-states.js';
 export * from './upstream-connections.js';
 export * from './used-client-assertions.js';
+export * from './rate-limits.js';

@@ -46,8 +46,8 @@ export async function startStsServer(configure: (issuer: string, dir: string) =>
       (stopped ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }).finally(() => {
-        service.close();
+      }).finally(async () => {
+        await service.close();
         rmSync(dir, { recursive: true, force: true });
       }));
     return { issuer, service, stop };
