@@ -8,6 +8,7 @@ import type { SigningKeyRow } from '../db/schema/signing-keys.js';
 import type { AuditLog } from './audit-log.js';
 import type { AuditCheckpointStore } from './checkpoint-store.js';
 import { verifyChainPages } from './chain.js';
+import type { ChainAnchor } from './anchor.js';
 import type { AuditReader } from './reader.js';
 
 /** JWS `typ` of a checkpoint: never confusable with an access token (`at+jwt`), so it cannot be replayed as one. */
@@ -56,14 +57,7 @@ export function createCheckpoints(deps: CheckpointDeps) {
     const anchor = await deps.reader.anchor();
     const previous = await deps.store.latest();
     if (periodSeconds !== undefined && signedThisPeriod(previous, head.id, now, periodSeconds)) return undefined;
-    const resume = previous && previous.lastId >= anchor.firstId && previous.lastId <= head.id ? previous : undefined;
-    const verdict = await verifyChainPages(
-      deps.reader.pages({ after: resume ? resume.lastId : anchor.firstId - 1, through: head.id }),
-      resume ? resume.headHash : anchor.prevHash,
-      resume ? resume.lastId + 1 : anchor.firstId,
-    );
-    if (!verdict.ok) throw new ChainBroken(`audit chain broken at row ${verdict.badRowId}: ${verdict.problem}`);
-
+    await verifySince(deps.reader, anchor, previous, head.id);
     const claims: CheckpointClaims = {
       iss: deps.issuer,
       iat: epochSeconds(now),
@@ -108,6 +102,17 @@ export function createCheckpoints(deps: CheckpointDeps) {
       );
     },
   };
+}
+
+/** Throws ChainBroken unless the rows up to `headId` verify, from the `previous` checkpoint on when it still applies. */
+async function verifySince(reader: AuditReader, anchor: ChainAnchor, previous: AuditCheckpointRow | undefined, headId: number): Promise<void> {
+  const resume = previous && previous.lastId >= anchor.firstId && previous.lastId <= headId ? previous : undefined;
+  const verdict = await verifyChainPages(
+    reader.pages({ after: resume ? resume.lastId : anchor.firstId - 1, through: headId }),
+    resume ? resume.headHash : anchor.prevHash,
+    resume ? resume.lastId + 1 : anchor.firstId,
+  );
+  if (!verdict.ok) throw new ChainBroken(`audit chain broken at row ${verdict.badRowId}: ${verdict.problem}`);
 }
 
 /**
