@@ -116,9 +116,10 @@ async function verifySince(reader: AuditReader, anchor: ChainAnchor, previous: A
 }
 
 /**
- * Whether a periodic run finds its work done: the latest checkpoint covers `headId` already, or was made in the
- * same period of the clock (epoch time / period). Every instance runs the timer, at its own moments; so the
- * first of them in each period signs, and the others skip, however their timers drift.
+ * Whether a periodic run finds its work done: the latest checkpoint (any trigger) covers `headId` already, or was
+ * made in the same period of the clock (epoch time / period). Every instance runs the timer, at its own moments:
+ * the first of them in each period signs, the others skip. Periods of the clock rather than "younger than the
+ * interval": a timer firing a little early never makes its own instance skip a whole interval.
  */
 function signedThisPeriod(latest: AuditCheckpointRow | undefined, headId: number, now: Date, periodSeconds: number): boolean {
   if (!latest) return false;
