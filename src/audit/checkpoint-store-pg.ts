@@ -6,10 +6,10 @@ import type { AuditCheckpointStore } from './checkpoint-store.js';
 
 /** AuditCheckpointStore on PostgreSQL (contract: checkpoint-store.contract.ts); ids come from the bigserial. */
 export function createPgAuditCheckpointStore(db: PgDb): AuditCheckpointStore {
-  const newest = (limit: number) => db.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.id)).limit(limit);
+  const newest = (limit: number, on: PgDb = db) => on.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.id)).limit(limit);
   return {
     add: async (tx, checkpoint) => (await pgOf(tx).insert(auditCheckpoints).values(checkpoint).returning())[0]!,
-    latest: async () => (await newest(1))[0],
+    latest: async (tx) => (await newest(1, tx ? pgOf(tx) : db))[0],
     list: async (limit) => newest(limit),
     all: async () => db.select().from(auditCheckpoints).orderBy(asc(auditCheckpoints.id)),
   };

@@ -31,6 +31,18 @@ export function describeAuditCheckpointStoreContract(name: string, makeStore: Ma
       expect(await h.store.all()).toEqual([first, second]);
     });
 
+    it('reads the latest as a transaction sees it (its own checkpoint before COMMIT)', async () => {
+      const first = await add(3);
+      const seen = await h.commit(async (tx) => {
+        const before = await h.store.latest(tx);
+        const mine = await h.store.add(tx, checkpoint(7));
+        return { before, after: await h.store.latest(tx), mine };
+      });
+      expect(seen).toEqual({ before: first, after: seen.mine, mine: { id: seen.mine.id, ...checkpoint(7) } });
+      const leaked = await h.commit(async (tx) => tx);
+      await expect(h.store.latest(leaked)).rejects.toThrow(TxClosed);
+    });
+
     it('gives concurrent checkpoints distinct ids', async () => {
       const rows = await Promise.all([add(1), add(2)]);
       expect(new Set(rows.map((r) => r.id)).size).toBe(2);

@@ -8,6 +8,7 @@ import type { SigningKeyRow } from '../db/schema/signing-keys.js';
 import type { AuditLog } from './audit-log.js';
 import type { AuditCheckpointStore } from './checkpoint-store.js';
 import { verifyChainPages } from './chain.js';
+import type { ChainAnchor } from './anchor.js';
 import type { AuditReader } from './reader.js';
 
 /** JWS `typ` of a checkpoint: never confusable with an access token (`at+jwt`), so it cannot be replayed as one. */
@@ -46,22 +47,17 @@ export interface CheckpointDeps {
  * vouches for an already-tampered log. Recorded in `audit_checkpoints` and as an `audit.checkpoint` row.
  */
 export function createCheckpoints(deps: CheckpointDeps) {
-  async function create(trigger: CheckpointTrigger, actor: { subject?: string; requestId?: string } = {}): Promise<AuditCheckpointRow | undefined> {
+  /** `periodSeconds`: a periodic run's interval, of which it signs only the first checkpoint (see `signedThisPeriod`). */
+  async function sign(trigger: CheckpointTrigger, actor: { subject?: string; requestId?: string } = {}, periodSeconds?: number): Promise<AuditCheckpointRow | undefined> {
+    const now = deps.clock.now();
     const head = await deps.reader.head();
     if (!head) return undefined;
     // Nothing new since the last checkpoint but its own row: a periodic run would only sign itself.
     if (trigger === 'periodic' && head.event === 'audit.checkpoint') return undefined;
     const anchor = await deps.reader.anchor();
     const previous = await deps.store.latest();
-    const resume = previous && previous.lastId >= anchor.firstId && previous.lastId <= head.id ? previous : undefined;
-    const verdict = await verifyChainPages(
-      deps.reader.pages({ after: resume ? resume.lastId : anchor.firstId - 1, through: head.id }),
-      resume ? resume.headHash : anchor.prevHash,
-      resume ? resume.lastId + 1 : anchor.firstId,
-    );
-    if (!verdict.ok) throw new ChainBroken(`audit chain broken at row ${verdict.badRowId}: ${verdict.problem}`);
-
-    const now = deps.clock.now();
+    if (periodSeconds !== undefined && signedThisPeriod(previous, head.id, now, periodSeconds)) return undefined;
+    await verifySince(deps.reader, anchor, previous, head.id);
     const claims: CheckpointClaims = {
       iss: deps.issuer,
       iat: epochSeconds(now),
@@ -73,6 +69,8 @@ export function createCheckpoints(deps: CheckpointDeps) {
     const key = await deps.signingKey();
     const jws = await new SignJWT({ ...claims }).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: CHECKPOINT_TYP }).sign(key.key);
     return deps.audit.commit(async (tx) => {
+      // Checked again under the write lock: another instance's timer may have signed since the check above.
+      if (periodSeconds !== undefined && signedThisPeriod(await deps.store.latest(tx), head.id, now, periodSeconds)) return undefined;
       const row = await deps.store.add(tx, { at: now, lastId: claims.last_id, headHash: claims.head_hash, rows: claims.rows, kid: key.kid, jws });
       await deps.audit.append(tx, {
         event: 'audit.checkpoint',
@@ -86,7 +84,8 @@ export function createCheckpoints(deps: CheckpointDeps) {
   }
 
   return {
-    create,
+    /** Signs a checkpoint of the head now (on demand: the console, the CLI); undefined when the log is empty. */
+    create: (trigger: CheckpointTrigger, actor: { subject?: string; requestId?: string } = {}) => sign(trigger, actor),
     latest: () => deps.store.latest(),
     list: (limit = 20) => deps.store.list(limit),
     /**
@@ -96,13 +95,36 @@ export function createCheckpoints(deps: CheckpointDeps) {
     schedule(intervalSeconds: number, logger: Logger, every: Every = unrefInterval): () => void {
       if (intervalSeconds <= 0) return () => {};
       return every(intervalSeconds * 1000, () =>
-        create('periodic').then(
+        sign('periodic', {}, intervalSeconds).then(
           () => undefined,
           (err: unknown) => logger.error({ err }, 'audit checkpoint failed'),
         ),
       );
     },
   };
+}
+
+/** Throws ChainBroken unless the rows up to `headId` verify, from the `previous` checkpoint on when it still applies. */
+async function verifySince(reader: AuditReader, anchor: ChainAnchor, previous: AuditCheckpointRow | undefined, headId: number): Promise<void> {
+  const resume = previous && previous.lastId >= anchor.firstId && previous.lastId <= headId ? previous : undefined;
+  const verdict = await verifyChainPages(
+    reader.pages({ after: resume ? resume.lastId : anchor.firstId - 1, through: headId }),
+    resume ? resume.headHash : anchor.prevHash,
+    resume ? resume.lastId + 1 : anchor.firstId,
+  );
+  if (!verdict.ok) throw new ChainBroken(`audit chain broken at row ${verdict.badRowId}: ${verdict.problem}`);
+}
+
+/**
+ * Whether a periodic run finds its work done: the latest checkpoint (any trigger) covers `headId` already, or was
+ * made in the same period of the clock (epoch time / period). Every instance runs the timer, at its own moments:
+ * the first of them in each period signs, the others skip. Periods of the clock rather than "younger than the
+ * interval": a timer firing a little early never makes its own instance skip a whole interval.
+ */
+function signedThisPeriod(latest: AuditCheckpointRow | undefined, headId: number, now: Date, periodSeconds: number): boolean {
+  if (!latest) return false;
+  const period = (at: Date) => Math.floor(at.getTime() / (periodSeconds * 1000));
+  return latest.lastId >= headId || period(latest.at) === period(now);
 }
 
 /** Runs `tick` every `ms`; returns the stop function. */

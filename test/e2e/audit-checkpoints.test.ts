@@ -36,7 +36,7 @@ async function issueRows(n: number): Promise<void> {
 const verify = (...extra: string[]) => cli(['audit', 'verify', '--config', config, ...extra]);
 
 describe('making checkpoints', () => {
-  it('runs periodically, skipping a tick when nothing but its own row is new', async () => {
+  it('runs periodically, skipping a tick when nothing but its own row is new, and signing once per interval', async () => {
     let tick: (() => Promise<void>) | undefined;
     const stop = s.admin.checkpoints.schedule(600, createLogger('silent'), (ms, fn) => {
       expect(ms).toBe(600_000);
@@ -50,6 +50,11 @@ describe('making checkpoints', () => {
     await tick!();
     expect(s.auditRows().length).toBe(count);
     await issueRows(1);
+    // New rows, but this interval is signed (by this instance or another on the same database): the next signs them.
+    s.clock.advance(599_999);
+    await tick!();
+    expect(await s.admin.checkpoints.list()).toHaveLength(1);
+    s.clock.advance(1);
     await tick!();
     expect(await s.admin.checkpoints.list()).toHaveLength(2);
     stop();
