@@ -74,6 +74,7 @@ export async function copySqliteToPg(source: AppDatabase, target: PgDatabase, no
 }
 
 async function copyTable(source: AppDatabase, tx: PgDb, pair: TablePair, now: Date): Promise<number> {
+  const keyProperty = Object.entries(getTableColumns(pair.from)).find(([, column]) => column === pair.key)![0];
   let copied = 0;
   let last: unknown;
   for (;;) {
@@ -83,13 +84,9 @@ async function copyTable(source: AppDatabase, tx: PgDb, pair: TablePair, now: Da
     // The twins share JS property names and value kinds (Dates for timestamps): a row goes over as it is.
     await tx.insert(pair.to).values(rows as never);
     copied += rows.length;
-    last = rows.at(-1)![keyProperty(pair)];
+    // drizzle rows are keyed by property name, not by column name.
+    last = rows.at(-1)![keyProperty];
   }
-}
-
-/** The JS property name of the pair's key column (drizzle rows are keyed by property, not by column name). */
-function keyProperty(pair: TablePair): string {
-  return Object.entries(getTableColumns(pair.from)).find(([, column]) => column === pair.key)![0];
 }
 
 async function refuseNonEmpty(tx: PgDb): Promise<void> {
