@@ -15,6 +15,7 @@ import { serveCommand } from './serve.js';
 import { StartupError } from './startup.js';
 import { UPSTREAM_USAGE, UPSTREAM_VERBS } from './upstream.js';
 import { AUDIT_USAGE, AUDIT_VERBS } from './audit.js';
+import { DB_USAGE, DB_VERBS } from './db.js';
 
 const USAGE = `usage: campus-sts <command> [options]
 
@@ -23,6 +24,7 @@ commands:
   config check FILE                  validate a configuration file without starting
   keys rotate [--config FILE]        make a new active signing key; the old one stays published until its tokens expire
 ${AUDIT_USAGE}
+${DB_USAGE}
   client hash-secret --secret-env NAME
                                      print the scrypt hash of a client secret (for clients[].auth.secret_hash)
 ${UPSTREAM_USAGE}
@@ -41,6 +43,8 @@ const VERBS: Record<string, Verb> = {
   ...UPSTREAM_VERBS,
   // audit verify, audit export, audit prune, audit checkpoint
   ...AUDIT_VERBS,
+  // db migrate, db copy, db backup
+  ...DB_VERBS,
   serve: {
     usage: 'campus-sts serve [--config FILE]\n  Runs the service. Without a config it runs the demo (refused when NODE_ENV=production).',
     options: { config: { type: 'string' } },

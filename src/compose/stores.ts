@@ -17,7 +17,7 @@ import type { Clock } from '../core/clock.js';
 import { createKeyring, parseMasterKey, type MasterKeyring } from '../core/sealed-box.js';
 import { openDatabase, type AppDatabase } from '../db/client.js';
 import { createGroupCommitter, type GroupCommitter } from '../db/group-commit.js';
-import { openPgDatabase, type PgDatabase } from '../db/pg/client.js';
+import { openPgDatabase, type PgDatabase, type PgOptions } from '../db/pg/client.js';
 import { createPgGroupCommitter } from '../db/pg/group-commit.js';
 import { purgeExpiredPg } from '../db/pg/purge-expired.js';
 import { purgeExpiredSqlite, type PurgeExpired } from '../db/prune-expired.js';
@@ -127,16 +127,21 @@ function openSqlite(config: Config, keyring: MasterKeyring, clock: Clock, observ
   return { kind: 'sqlite', committer, stores, purgeExpired: purgeExpiredSqlite, sqlite: database, close: async () => database.close() };
 }
 
-async function openPostgres(config: Config, keyring: MasterKeyring, clock: Clock, observer: AuditObserver | undefined): Promise<Engine> {
-  const c = config.database;
-  const database = await openPgDatabase({
-    url: c.url!,
+/** The PostgreSQL connection settings of `database` (the CLI's `db copy` names its own `url`). */
+export function pgOptions(c: Config['database'], url: string): PgOptions {
+  return {
+    url,
     schema: c.schema,
     poolSize: c.pool_size,
     statementTimeoutMs: c.statement_timeout_ms,
     connectTimeoutMs: c.connect_timeout_ms,
     tls: c.tls ? { caFile: c.tls.ca_file } : undefined,
-  });
+  };
+}
+
+async function openPostgres(config: Config, keyring: MasterKeyring, clock: Clock, observer: AuditObserver | undefined): Promise<Engine> {
+  const c = config.database;
+  const database = await openPgDatabase(pgOptions(c, c.url!));
   const committer = createPgGroupCommitter(database);
   const { db } = database;
   const stores: Stores = {

@@ -8,9 +8,16 @@ import * as schema from './schema/index.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
+/** What opening did to the schema: the migrations it applied just now, and how many the database has in all. */
+export interface MigrationReport {
+  applied: number;
+  total: number;
+}
+
 export interface AppDatabase {
   readonly db: Db;
   readonly sqlite: Database.Database;
+  readonly migrations: MigrationReport;
   /** Throws DatabaseUnusable when the configured path no longer names the file this connection writes. */
   checkFile(): void;
   close(): void;
@@ -60,15 +67,19 @@ export function openDatabase({ path, synchronous = 'normal' }: OpenDatabaseOptio
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = drizzle(sqlite, { schema });
+  let migrations: MigrationReport;
   try {
     refuseNewerSchema(sqlite);
+    const before = appliedMigrations(sqlite);
     migrate(db, { migrationsFolder: migrationsFolder.sqlite });
+    const total = appliedMigrations(sqlite);
+    migrations = { applied: total - before, total };
   } catch (err) {
     sqlite.close();
     if (err instanceof DatabaseError) throw err;
     throw new DatabaseError(`cannot prepare the database at ${path}: ${(err as Error).message}`, { cause: err });
   }
-  return { db, sqlite, checkFile: fileIdentityCheck(path), close: () => sqlite.close() };
+  return { db, sqlite, migrations, checkFile: fileIdentityCheck(path), close: () => sqlite.close() };
 }
 
 /**
@@ -107,10 +118,17 @@ interface JournalEntry {
   tag: string;
 }
 
+const hasMigrationsTable = (sqlite: Database.Database): boolean =>
+  sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").get() !== undefined;
+
+/** The migrations drizzle has recorded as applied (one row each). */
+function appliedMigrations(sqlite: Database.Database): number {
+  return hasMigrationsTable(sqlite) ? (sqlite.prepare('SELECT COUNT(*) AS n FROM __drizzle_migrations').get() as { n: number }).n : 0;
+}
+
 /** drizzle records each applied migration's `created_at` (the journal's `when`); a later one is not ours. */
 function refuseNewerSchema(sqlite: Database.Database): void {
-  const table = sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").get();
-  if (!table) return;
+  if (!hasMigrationsTable(sqlite)) return;
   const applied = sqlite.prepare('SELECT MAX(created_at) AS latest FROM __drizzle_migrations').get() as { latest: number | null };
   const journal = JSON.parse(readFileSync(join(migrationsFolder.sqlite, 'meta', '_journal.json'), 'utf8')) as { entries: JournalEntry[] };
   const known = Math.max(...journal.entries.map((e) => e.when));

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { migrationsFolder } from '../../core/paths.js';
-import { DatabaseError } from '../client.js';
+import { DatabaseError, type MigrationReport } from '../client.js';
 import * as schema from '../schema-pg/index.js';
 
 export type PgSchema = typeof schema;
@@ -30,6 +30,8 @@ export interface PgDatabase {
   readonly engine: 'postgres';
   readonly db: PgDb;
   readonly pool: pg.Pool;
+  /** The migrations this open applied (under the migration lock: another instance's count as done before). */
+  readonly migrations: MigrationReport;
   /** drizzle over one checked-out connection: the group committer's transactions. */
   bind(client: pg.PoolClient): PgDb;
   close(): Promise<void>;
@@ -58,6 +60,7 @@ export async function openPgDatabase(opts: PgOptions): Promise<PgDatabase> {
   // An idle connection the server closed (a restart) is dropped by the pool; without a listener Node would exit.
   pool.on('error', () => {});
   const bind = (client: pg.Pool | pg.PoolClient) => drizzle({ client, schema }) as PgDb;
+  let migrations: MigrationReport;
   try {
     const client = await pool.connect();
     try {
@@ -65,7 +68,10 @@ export async function openPgDatabase(opts: PgOptions): Promise<PgDatabase> {
       try {
         await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(searchPath)}`);
         await refuseNewerSchema(client, searchPath);
+        const before = await appliedMigrations(client, searchPath);
         await migrate(bind(client), { migrationsFolder: migrationsFolder.postgres, migrationsSchema: searchPath });
+        const total = await appliedMigrations(client, searchPath);
+        migrations = { applied: total - before, total };
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
       }
@@ -77,7 +83,7 @@ export async function openPgDatabase(opts: PgOptions): Promise<PgDatabase> {
     if (err instanceof DatabaseError) throw err;
     throw new DatabaseError(`cannot prepare the PostgreSQL database at ${describeTarget(opts.url)}: ${(err as Error).message}`, { cause: err });
   }
-  return { engine: 'postgres', db: bind(pool), pool, bind, close: () => pool.end() };
+  return { engine: 'postgres', db: bind(pool), pool, migrations, bind, close: () => pool.end() };
 }
 
 /** host:port/database of a URL, without user or password: what a log line or an error may name. */
@@ -94,11 +100,24 @@ function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-/** As on SQLite: drizzle records each applied migration's `created_at` (the journal's `when`); a later one is not ours. */
-async function refuseNewerSchema(client: pg.PoolClient, searchPath: string): Promise<void> {
+/** drizzle's record of applied migrations in `searchPath`, when it exists yet. */
+async function migrationsTable(client: pg.PoolClient, searchPath: string): Promise<string | undefined> {
   const table = `${quoteIdent(searchPath)}.__drizzle_migrations`;
   const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table]);
-  if (!exists.rows[0]?.t) return;
+  return exists.rows[0]?.t ? table : undefined;
+}
+
+async function appliedMigrations(client: pg.PoolClient, searchPath: string): Promise<number> {
+  const table = await migrationsTable(client, searchPath);
+  if (!table) return 0;
+  const { rows } = await client.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM ${table}`);
+  return rows[0]!.n;
+}
+
+/** As on SQLite: drizzle records each applied migration's `created_at` (the journal's `when`); a later one is not ours. */
+async function refuseNewerSchema(client: pg.PoolClient, searchPath: string): Promise<void> {
+  const table = await migrationsTable(client, searchPath);
+  if (!table) return;
   const { rows } = await client.query<{ latest: string | null }>(`SELECT MAX(created_at)::text AS latest FROM ${table}`);
   const latest = rows[0]?.latest;
   if (latest === null || latest === undefined) return;
