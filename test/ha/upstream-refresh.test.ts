@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TestService } from '../helpers/service.js';
 import { ISSUER, viaProxy } from '../upstream/world.js';
-import { startVendors, vendorEnv, vendorOverrides, vendorToken, type Vendors } from '../upstream/vendor-world.js';
+import { APPLY, startVendors, vendorEnv, vendorOverrides, vendorToken, type Vendors } from '../upstream/vendor-world.js';
 import { auditRowsOf, startInstances, type Instances } from './instances.js';
 
 /**
@@ -77,6 +77,32 @@ describe('upstream refresh across instances', () => {
     const nextRefreshes = apply.requests.slice(next).filter(isRefresh);
     expect(nextRefreshes.map((r) => new URLSearchParams(r.body).get('refresh_token'))).toEqual([after.refreshToken]);
     expect(apply.validRefreshTokens).toEqual(new Set([(await vault(b, 'apply'))!.refreshToken]));
+  });
+
+  it('2 × 50 calls whose access token the vendor revoked early (401): one refresh, each call retried once with the new token', async () => {
+    const { apply } = vendors;
+    expect((await viaProxy(a, '/apply/applications/', await vendorToken(a, 'apply'))).status).toBe(200);
+    const before = (await vault(a, 'apply'))!;
+    const revoke = await fetch(`${apply.origin}/api/o/revoke_token/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: APPLY.id, client_secret: a.env.APPLY_SECRET, token: before.accessToken, token_hint: 'access_token' }),
+    });
+    expect(revoke.status).toBe(200);
+    // Slow enough that every call has presented the revoked token before the new one is stored.
+    apply.tokenDelayMs = 1000;
+    const seen = apply.requests.length;
+    expect(await burst('/apply/applications/', 'apply')).toEqual(Array(2 * CALLS_PER_INSTANCE).fill(200));
+
+    const sent = apply.requests.slice(seen).filter((r) => !r.url.startsWith('/api/o/revoke_token/'));
+    expect(sent.filter((r) => r.url === '/api/o/token/')).toHaveLength(1);
+    const after = (await vault(b, 'apply'))!;
+    expect(after.version).toBe(before.version + 1);
+    const presented = sent.filter((r) => r.url === '/api/applications/').map((r) => r.headers.authorization);
+    expect(presented.toSorted()).toEqual([...Array(2 * CALLS_PER_INSTANCE).fill(`Bearer ${before.accessToken}`), ...Array(2 * CALLS_PER_INSTANCE).fill(`Bearer ${after.accessToken}`)].toSorted());
+    const calls = (await auditRowsOf(a, 'upstream.call')).slice(-2 * CALLS_PER_INSTANCE).map((r) => JSON.parse(r.data!) as Record<string, unknown>);
+    expect(calls).toEqual(Array(2 * CALLS_PER_INSTANCE).fill(expect.objectContaining({ status: 200, upstream_status: 200, refreshed: true })));
+    expect(apply.validRefreshTokens).toEqual(new Set([after.refreshToken]));
   });
 
   it('2 × 50 first calls to a client-credentials upstream: one token request, every call with that token', async () => {
