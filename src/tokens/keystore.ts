@@ -29,6 +29,11 @@ interface KeyDeps {
   audit: AuditLog;
 }
 
+/** How long a read of the key table is trusted before re-reading (a CLI rotation reaches a running server). */
+const RELOAD_MS = 5000;
+/** How soon an unknown kid may make a keystore re-read early; also how long a new key waits before it signs. */
+const FORCED_RELOAD_MS = 1000;
+
 /** Makes a key pair; `kid` is its RFC 7638 thumbprint. */
 async function newKeyRow(alg: SigningAlgorithm, keyring: MasterKeyring, now: Date): Promise<SigningKeyRow> {
   const pair = await generateKeyPair(alg, { extractable: true });
@@ -63,7 +68,8 @@ export async function ensureSigningKey(deps: KeyDeps, alg: SigningAlgorithm): Pr
 
 /**
  * Makes a new active key and retires the old one. The retired key stays published until every token it
- * signed has expired: retirement time + the longest token lifetime + clock skew.
+ * signed has expired: `publishForSeconds` (the longest token lifetime + clock skew) after the last token it
+ * may sign, and running instances sign with it until they re-read the key table, up to RELOAD_MS from now.
  */
 export async function rotateSigningKey(
   deps: KeyDeps,
@@ -74,7 +80,7 @@ export async function rotateSigningKey(
   const row = await newKeyRow(alg, deps.keyring, now);
   return deps.audit.commit(async (tx) => {
     const old = await deps.keys.active(tx);
-    if (old) await deps.keys.retire(tx, old.kid, now, new Date(now.getTime() + publishForSeconds * 1000));
+    if (old) await deps.keys.retire(tx, old.kid, now, new Date(now.getTime() + RELOAD_MS + publishForSeconds * 1000));
     await deps.keys.add(tx, row);
     await deps.audit.append(tx, {
       event: 'key.generate',
@@ -85,9 +91,16 @@ export async function rotateSigningKey(
   });
 }
 
-/** How long a read of the key table is trusted before re-reading (a CLI rotation reaches a running server). */
-const RELOAD_MS = 5000;
-const FORCED_RELOAD_MS = 1000;
+/**
+ * The key to sign with: the active one, except in its first FORCED_RELOAD_MS, while an instance that read the
+ * key table just before the rotation would refuse its tokens (it re-reads for an unknown kid at most that
+ * often): then the key it replaced, still published.
+ */
+function signerOf(published: SigningKeyRow[], now: Date): SigningKeyRow | undefined {
+  const active = published.find((r) => r.status === 'active');
+  if (!active || now.getTime() - active.createdAt.getTime() > FORCED_RELOAD_MS) return active;
+  return published.find((r) => r.retiredAt?.getTime() === active.createdAt.getTime()) ?? active;
+}
 
 export function createKeystore(deps: Pick<KeyDeps, 'keys' | 'keyring' | 'clock'>): Keystore {
   let rows: SigningKeyRow[] = [];
@@ -122,13 +135,13 @@ export function createKeystore(deps: Pick<KeyDeps, 'keys' | 'keyring' | 'clock'>
 
   return {
     async signingKey() {
-      const active = (await current()).find((r) => r.status === 'active') ?? (await current(true)).find((r) => r.status === 'active');
-      if (!active) throw new Error('no active signing key (start-up creates one)');
-      const key = await importOnce(`private:${active.kid}`, async () => {
-        const jwk = JSON.parse(open(deps.keyring, active.privateJwkSealed, `signing_keys:${active.kid}`)) as JWK;
-        return (await importJWK(jwk, active.alg)) as CryptoKey;
+      const signing = signerOf(await current(), deps.clock.now()) ?? signerOf(await current(true), deps.clock.now());
+      if (!signing) throw new Error('no active signing key (start-up creates one)');
+      const key = await importOnce(`private:${signing.kid}`, async () => {
+        const jwk = JSON.parse(open(deps.keyring, signing.privateJwkSealed, `signing_keys:${signing.kid}`)) as JWK;
+        return (await importJWK(jwk, signing.alg)) as CryptoKey;
       });
-      return { kid: active.kid, alg: active.alg, key };
+      return { kid: signing.kid, alg: signing.alg, key };
     },
     async verificationKey(kid) {
       const row = (await current()).find((r) => r.kid === kid) ?? (await current(true)).find((r) => r.kid === kid);

@@ -40,54 +40,59 @@ export interface VendorServiceOptions {
 }
 
 export function startVendorService(v: Vendors, opts: VendorServiceOptions = {}): Promise<TestService> {
-  const route = (path: string, scope = 'survey.read', extra: Record<string, unknown> = {}) => ({ method: 'GET', path, scope, ...extra });
   return startTestService({
     ...(opts.dir ? { dir: opts.dir } : {}),
     startAt: new Date(),
     env: opts.env ?? vendorEnv(v),
-    overrides: {
-      audiences: [
-        { id: 'qualtrics', scopes: ['survey.read'] },
-        { id: 'surveymonkey', scopes: ['survey.read'] },
-        { id: 'apply', scopes: ['survey.read'] },
-      ],
-      clients: [],
-      upstream_admin: { token_env: 'ADMIN_TOKEN' },
-      upstreams: [
-        {
-          id: 'qualtrics',
-          provider: 'qualtrics',
-          base_url: v.q.origin,
-          grant: 'client_credentials',
-          client_id: QUALTRICS.id,
-          client_secret_env: 'QUALTRICS_SECRET',
-          scopes: ['read:surveys', 'read:survey_responses'],
-          routes: [route('/whoami')],
-        },
-        {
-          id: 'surveymonkey',
-          provider: 'surveymonkey',
-          base_url: v.sm.origin,
-          access_urls: [v.sm.regional.origin, ...SURVEYMONKEY_ACCESS_URLS],
-          grant: 'authorization_code',
-          client_id: SM.id,
-          client_secret_env: 'SM_SECRET',
-          routes: [route('/users/me')],
-        },
-        {
-          id: 'apply',
-          provider: 'surveymonkey-apply',
-          site_url: v.apply.origin,
-          grant: 'refresh_token',
-          client_id: APPLY.id,
-          client_secret_env: 'APPLY_SECRET',
-          refresh_token_env: opts.applySeedEnv ?? 'APPLY_REFRESH',
-          routes: [route('/applications/')],
-          ...opts.apply,
-        },
-      ],
-    },
+    overrides: vendorOverrides(v, opts),
   });
+}
+
+/** The config of the vendor world (one upstream per vendor), for services started otherwise (test/ha/). */
+export function vendorOverrides(v: Vendors, opts: Pick<VendorServiceOptions, 'applySeedEnv' | 'apply'> = {}) {
+  const route = (path: string, scope = 'survey.read', extra: Record<string, unknown> = {}) => ({ method: 'GET', path, scope, ...extra });
+  return {
+    audiences: [
+      { id: 'qualtrics', scopes: ['survey.read'] },
+      { id: 'surveymonkey', scopes: ['survey.read'] },
+      { id: 'apply', scopes: ['survey.read'] },
+    ],
+    clients: [],
+    upstream_admin: { token_env: 'ADMIN_TOKEN' },
+    upstreams: [
+      {
+        id: 'qualtrics',
+        provider: 'qualtrics',
+        base_url: v.q.origin,
+        grant: 'client_credentials',
+        client_id: QUALTRICS.id,
+        client_secret_env: 'QUALTRICS_SECRET',
+        scopes: ['read:surveys', 'read:survey_responses'],
+        routes: [route('/whoami')],
+      },
+      {
+        id: 'surveymonkey',
+        provider: 'surveymonkey',
+        base_url: v.sm.origin,
+        access_urls: [v.sm.regional.origin, ...SURVEYMONKEY_ACCESS_URLS],
+        grant: 'authorization_code',
+        client_id: SM.id,
+        client_secret_env: 'SM_SECRET',
+        routes: [route('/users/me')],
+      },
+      {
+        id: 'apply',
+        provider: 'surveymonkey-apply',
+        site_url: v.apply.origin,
+        grant: 'refresh_token',
+        client_id: APPLY.id,
+        client_secret_env: 'APPLY_SECRET',
+        refresh_token_env: opts.applySeedEnv ?? 'APPLY_REFRESH',
+        routes: [route('/applications/')],
+        ...opts.apply,
+      },
+    ],
+  };
 }
 
 /** A respondent's token for one of the vendor upstreams. */
