@@ -2,7 +2,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rotateSigningKey } from '../../src/tokens/keystore.js';
 import { alphaToken, SECRETS, type TestService } from '../helpers/service.js';
-import { auditRowsOf, startInstances, type Instances } from './instances.js';
+import { auditRowsOf, startInstances, type Instances } from './pg-instances.js';
 
 /**
  * A signing-key rotation on one instance (`rotateSigningKey`, what `campus-sts keys rotate` does) reaching the

@@ -1,3 +1,4 @@
+import { and, asc, eq } from 'drizzle-orm';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,11 +8,14 @@ import { verifyAuditLog, type LogVerification } from '../../src/audit/verify-log
 import { generateMasterKeyText } from '../../src/core/sealed-box.js';
 import { createTestSchema } from '../../src/db/pg/harness.contract.js';
 import type { AuditRow } from '../../src/db/schema/audit-log.js';
+import { auditLog as pgAuditLog } from '../../src/db/schema-pg/audit-log.js';
 import { newClientKey, SECRETS, startTestService, type TestService } from '../helpers/service.js';
 
 export interface Instances {
   /** The running services, in start order (A, B, …). */
   all: TestService[];
+  /** Advances every instance's clock together (they share one wall clock in production). */
+  advance(ms: number): void;
   /** A folder every instance sees (SP key pairs, IdP metadata), as a shared volume would be. */
   shared: string;
   /** Every audit row in id order, as any instance reads it. */
@@ -25,12 +29,15 @@ export interface Instances {
  * `count` whole services on one PostgreSQL schema, started at the same time as a rolling deployment would: the
  * same config, master key and client keys, each with its own folder, pool, caches, group committer and clock.
  */
-export async function startInstances(count: number, opts: { overrides?: (shared: string) => Record<string, unknown>; startAt?: Date | string } = {}): Promise<Instances> {
+export async function startInstances(
+  count: number,
+  opts: { overrides?: Record<string, unknown> | ((shared: string) => Record<string, unknown>); env?: NodeJS.ProcessEnv; startAt?: Date | string } = {},
+): Promise<Instances> {
   const postgres = await createTestSchema();
   const shared = mkdtempSync(join(tmpdir(), 'campus-sts-ha-'));
-  const env = { TEST_MASTER_KEY: generateMasterKeyText(), ALPHA_SECRET: SECRETS.alpha, BETA_SECRET: SECRETS.beta };
+  const env = opts.env ?? { TEST_MASTER_KEY: generateMasterKeyText(), ALPHA_SECRET: SECRETS.alpha, BETA_SECRET: SECRETS.beta };
   const gamma = await newClientKey();
-  const overrides = opts.overrides?.(shared);
+  const overrides = typeof opts.overrides === 'function' ? opts.overrides(shared) : opts.overrides;
   const started = await Promise.allSettled(
     Array.from({ length: count }, () => startTestService({ postgres, env, gamma, ...(overrides ? { overrides } : {}), ...(opts.startAt ? { startAt: opts.startAt } : {}) })),
   );
@@ -48,6 +55,7 @@ export async function startInstances(count: number, opts: { overrides?: (shared:
   const stores = all[0]!.engine.stores;
   return {
     all,
+    advance: (ms) => all.forEach((s) => s.clock.advance(ms)),
     shared,
     async rows() {
       const rows: AuditRow[] = [];
@@ -57,6 +65,12 @@ export async function startInstances(count: number, opts: { overrides?: (shared:
     verify: () => verifyAuditLog({ reader: stores.auditReader, checkpoints: stores.auditCheckpoints }, keysFromSigningKeys(() => stores.signingKeys.all()), { issuer: all[0]!.issuer }),
     stop,
   };
+}
+
+/** The shared audit log's rows of one event, oldest first (read through any instance's pool). */
+export function auditRowsOf(s: TestService, event: string, outcome?: 'success' | 'refused' | 'error') {
+  const where = outcome ? and(eq(pgAuditLog.event, event), eq(pgAuditLog.outcome, outcome)) : eq(pgAuditLog.event, event);
+  return s.engine.postgres!.db.select().from(pgAuditLog).where(where).orderBy(asc(pgAuditLog.id));
 }
 
 /**

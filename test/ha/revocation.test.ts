@@ -4,7 +4,7 @@ import { alphaToken, AT_TYPE, AUD, EXCHANGE, ISSUER, SECRETS, type TestService }
 import { startQualtricsFake, type QualtricsFake } from '../support/oauth/vendors.js';
 import { QUALTRICS } from '../upstream/vendor-world.js';
 import { generateMasterKeyText } from '../../src/core/sealed-box.js';
-import { auditRowsOf, startInstances, type Instances } from './instances.js';
+import { auditRowsOf, startInstances, type Instances } from './pg-instances.js';
 
 /**
  * A token revoked through one instance is refused by another on its very next request: introspection, token

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { TestService } from '../helpers/service.js';
 import { ISSUER, viaProxy } from '../upstream/world.js';
 import { APPLY, startVendors, vendorEnv, vendorOverrides, vendorToken, type Vendors } from '../upstream/vendor-world.js';
-import { auditRowsOf, startInstances, type Instances } from './instances.js';
+import { auditRowsOf, startInstances, type Instances } from './pg-instances.js';
 
 /**
  * The upstream vault on two instances: one refresh at the vendor however many calls on however many instances
