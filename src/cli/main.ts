@@ -70,9 +70,9 @@ const VERBS: Record<string, Verb> = {
       const { engine, keyDeps } = await openStore(config, io.env, clock);
       try {
         const publishFor = config.tokens.max_ttl_seconds + config.tokens.clock_skew_seconds;
-        const { kid, retiredKid } = await rotateSigningKey(keyDeps, config.signing.algorithm, publishFor);
+        const { kid, retiredKid, retiredPublishedSeconds } = await rotateSigningKey(keyDeps, config.signing.algorithm, publishFor);
         io.out(`new signing key ${kid} (${config.signing.algorithm}) is active`);
-        if (retiredKid) io.out(`retired key ${retiredKid} stays published for ${publishFor} s`);
+        if (retiredKid) io.out(`retired key ${retiredKid} stays published for ${retiredPublishedSeconds} s`);
         return 0;
       } finally {
         await engine.close();

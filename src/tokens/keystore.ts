@@ -75,19 +75,20 @@ export async function rotateSigningKey(
   deps: KeyDeps,
   alg: SigningAlgorithm,
   publishForSeconds: number,
-): Promise<{ kid: string; retiredKid: string | undefined }> {
+): Promise<{ kid: string; retiredKid: string | undefined; retiredPublishedSeconds: number }> {
   const now = deps.clock.now();
   const row = await newKeyRow(alg, deps.keyring, now);
+  const retiredPublishedSeconds = RELOAD_MS / 1000 + publishForSeconds;
   return deps.audit.commit(async (tx) => {
     const old = await deps.keys.active(tx);
-    if (old) await deps.keys.retire(tx, old.kid, now, new Date(now.getTime() + RELOAD_MS + publishForSeconds * 1000));
+    if (old) await deps.keys.retire(tx, old.kid, now, new Date(now.getTime() + retiredPublishedSeconds * 1000));
     await deps.keys.add(tx, row);
     await deps.audit.append(tx, {
       event: 'key.generate',
       outcome: 'success',
       data: { kid: row.kid, alg, ...(old ? { retired_kid: old.kid } : {}) },
     });
-    return { kid: row.kid, retiredKid: old?.kid };
+    return { kid: row.kid, retiredKid: old?.kid, retiredPublishedSeconds };
   });
 }
 

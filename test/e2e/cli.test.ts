@@ -77,7 +77,7 @@ describe('campus-sts keys rotate and audit verify', () => {
     expect(first.code).toBe(0);
     expect(first.out).toMatch(/^new signing key [\w-]{43} \(ES256\) is active$/);
     const second = await cli(['keys', 'rotate', '--config', path]);
-    expect(second.out).toMatch(/^new signing key [\w-]{43} \(ES256\) is active\nretired key [\w-]{43} stays published for 330 s$/);
+    expect(second.out).toMatch(/^new signing key [\w-]{43} \(ES256\) is active\nretired key [\w-]{43} stays published for 335 s$/);
     const verify = await cli(['audit', 'verify', '--config', path]);
     expect(verify.code).toBe(0);
     expect(verify.out).toMatch(/^audit chain intact: 2 rows, up to row 2, head [0-9a-f]{64}$/);
