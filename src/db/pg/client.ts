@@ -57,6 +57,9 @@ export async function openPgDatabase(opts: PgOptions): Promise<PgDatabase> {
   });
   // An idle connection the server closed (a restart) is dropped by the pool; without a listener Node would exit.
   pool.on('error', () => {});
+  // The same for a checked-out client (the committer's transaction), which the pool does not listen to: the
+  // statement in progress, or the next one, fails with the lost connection, and the pool discards the client.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const bind = (client: pg.Pool | pg.PoolClient) => drizzle({ client, schema }) as PgDb;
   try {
     const client = await pool.connect();
