@@ -80,8 +80,8 @@ export function postgresScenarios(ctx: ScenarioContext, world: World): PgScenari
     ),
   };
 
-  async function balance(key: 'one' | 'two', children: ServerChild[]): Promise<void> {
-    const servers = children.map((c, i) => ({ name: `sts${i + 1}`, port: Number(new URL(c.url).port) }));
+  async function balance(key: 'one' | 'two', backends: ServerChild[]): Promise<void> {
+    const servers = backends.map((c, i) => ({ name: `sts${i + 1}`, port: Number(new URL(c.url).port) }));
     const started = await startHaproxy(servers);
     // Not a child the harness forks: stopped on Ctrl-C and at --max-minutes through the clean-up registry.
     const unregister = atCleanup(() => started.stop());

@@ -1,6 +1,7 @@
 // campus-sts itself, composed exactly as `campus-sts serve` composes it (src/cli/serve.ts): the real config
-// parser, the real SQLite file in WAL mode (or PostgreSQL with `postgres`), the system clock, pino at the shipped level on stdout (the
-// harness sends a child's stdout to /dev/null, so log lines cost what a write to a pipe or file costs).
+// parser, the real SQLite file in WAL mode (or PostgreSQL with `postgres`), the system clock, pino at the shipped
+// level on stdout (the harness sends a child's stdout to /dev/null, so log lines cost what a write to a pipe or
+// file costs).
 import { join } from 'node:path';
 import { composeService } from '../../src/compose/service.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -20,7 +21,10 @@ export interface StsOptions {
   synchronous: 'normal' | 'full';
   /** PostgreSQL instead of the SQLite file: the run's bench database and this server's schema. */
   postgres?: { url: string; schema: string };
-  /** Instances sharing one database share the key that seals its signing keys; absent: a fresh key. */
+  /**
+   * Instances sharing one database share the key that seals its signing keys; absent: a fresh key. A throwaway
+   * key for a throwaway database: it travels in the child's argv with the other options.
+   */
   masterKey?: string;
   /** Shared by every campus-sts child of a run: the SP key pairs are generated once. */
   spKeysDir: string;
@@ -103,7 +107,7 @@ export async function startSts(o: StsOptions): Promise<BenchServer> {
     info: { database: o.postgres ? `PostgreSQL schema ${o.postgres.schema}` : config.database.path },
     async close() {
       await close();
-      service.close();
+      await service.close();
     },
   };
 }
