@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { killAllChildren } from './harness/children.js';
+import { runCleanups } from './harness/cleanup.js';
 import { runRotation, type ScenarioResult } from './harness/rotation.js';
 import { describeCode, describeMachine, parseOptions, rotationNames, USAGE, type BenchOptions } from './options.js';
 import { runOverloadPhase, type OverloadResult } from './phases/overload.js';
@@ -15,9 +16,12 @@ import { renderMarkdown, type BenchReport } from './report/render.js';
 import { evaluateTargets } from './report/targets.js';
 import { createSamlWorld, type SamlWorld } from './saml/world.js';
 import { launchScenarios } from './scenarios/launch.js';
+import { PG_SCENARIOS, postgresScenarios } from './scenarios/postgres.js';
 import { proxyScenarios } from './scenarios/proxy.js';
 import { exchangeScenario, floorScenario, peerScenario } from './scenarios/tokens.js';
 import type { Scenario, ScenarioContext, ScenarioName } from './scenarios/types.js';
+
+const GROUPED = new Set<ScenarioName>(['proxy', 'direct', ...PG_SCENARIOS]);
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
@@ -31,7 +35,8 @@ interface Selected {
 /**
  * Starts the selected rotation scenarios, in rotation order. The proxy pair is tried first: if campus-sts cannot
  * proxy yet (issue 4 in progress: config refused, route missing, probe failing), both are listed as pending with
- * the reason instead of failing the run.
+ * the reason instead of failing the run. So are the PostgreSQL scenarios without a PostgreSQL server (or, for the
+ * balanced ones, without HAProxy).
  */
 async function startScenarios(names: ScenarioName[], ctx: ScenarioContext, world: SamlWorld): Promise<Selected> {
   const pending = new Map<ScenarioName, string>();
@@ -51,12 +56,22 @@ async function startScenarios(names: ScenarioName[], ctx: ScenarioContext, world
         log(reason);
       }
     }
+    const pg = postgresScenarios(ctx, world);
+    stops.push(pg.stop);
+    for (const [n, reason] of await pg.start(usable)) {
+      usable.delete(n);
+      pending.set(n, reason);
+      log(`${n}: ${reason}`);
+    }
     const { launch, raw } = launchScenarios(ctx, world);
     const all: Record<ScenarioName, () => Scenario> = {
       floor: floorScenario,
       peer: peerScenario,
       exchange: () => exchangeScenario(ctx, world, false),
       'exchange-durable': () => exchangeScenario(ctx, world, true),
+      'exchange-pg': () => pg.scenarios['exchange-pg'],
+      'exchange-pg-lb': () => pg.scenarios['exchange-pg-lb'],
+      'exchange-pg-2': () => pg.scenarios['exchange-pg-2'],
       launch: () => launch,
       'saml-raw': () => raw,
       proxy: () => pair.proxy,
@@ -65,7 +80,8 @@ async function startScenarios(names: ScenarioName[], ctx: ScenarioContext, world
     const scenarios: Scenario[] = [];
     for (const name of names.filter((n) => usable.has(n))) {
       const sc = all[name]();
-      if (name !== 'proxy' && name !== 'direct') {
+      // The proxy pair and the PostgreSQL group are started above, as groups.
+      if (!GROUPED.has(name)) {
         log(`starting ${name}`);
         await sc.start();
         stops.push(() => sc.stop());
@@ -175,7 +191,7 @@ async function main(): Promise<number> {
   const limit = setTimeout(() => {
     killAllChildren();
     log(`stopped: the run exceeded --max-minutes ${o.maxMinutes}`);
-    process.exit(1);
+    void runCleanups().finally(() => process.exit(1));
   }, o.maxMinutes * 60_000);
   limit.unref();
   const report = await run(o);
@@ -190,6 +206,6 @@ main().then(
   (err: unknown) => {
     killAllChildren();
     log(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(1);
+    void runCleanups().finally(() => process.exit(1));
   },
 );

@@ -2,6 +2,7 @@
 // also exits by itself when the IPC channel closes, so even a harness killed with SIGKILL leaves no server.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runCleanups } from './cleanup.js';
 import type { ChildMessage, Command, MemorySample, ParentMessage, ServerKind, StatusCounts } from './protocol.js';
 
 const CHILD_ENTRY = fileURLToPath(new URL('../servers/child.ts', import.meta.url));
@@ -127,7 +128,7 @@ function installCleanup(): void {
     process.once(signal, () => {
       killAllChildren();
       process.stderr.write(`\nbench: ${signal}, servers stopped\n`);
-      process.exit(130);
+      void runCleanups().finally(() => process.exit(130));
     });
   }
 }

@@ -62,13 +62,12 @@ export async function runRotation(scenarios: Scenario[], s: RotationSettings, lo
 async function runOne(scenario: Scenario, round: Round, defaultConnections: number): Promise<RoundResult & { connections: number }> {
   const load = await scenario.load(round);
   const connections = load.connections ?? defaultConnections;
-  const child = scenario.server();
-  const before = await child.statuses();
+  const key = String(load.expectStatus);
+  const served = async () => (await Promise.all(scenario.servers().map((c) => c.statuses()))).reduce((sum, counts) => sum + (counts[key] ?? 0), 0);
+  const before = await served();
   const r = await runLoad({ ...load, connections, durationSeconds: round.durationSeconds });
   await delay(SETTLE_MS);
-  const after = await child.statuses();
-  const key = String(load.expectStatus);
-  return { ...r, round: 0, serverOk: (after[key] ?? 0) - (before[key] ?? 0), connections };
+  return { ...r, round: 0, serverOk: (await served()) - before, connections };
 }
 
 function problemsOf(round: Round, r: RoundResult & { connections: number }): string[] {

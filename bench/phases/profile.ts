@@ -30,7 +30,7 @@ export async function profileScenario(
     };
     if (s.warmupSeconds > 0) await run('warm-up', s.warmupSeconds);
     const file = join(s.outDir, `${scenario.name}-${s.stamp}.cpuprofile`);
-    const child = scenario.server();
+    const child = scenario.servers()[0]!;
     const load = await run('profiled', s.durationSeconds, { before: () => child.profileStart(), after: () => child.profileStop(file) });
     return { scenario: scenario.name, file, load, summary: summarizeProfile(file) };
   } finally {

@@ -93,7 +93,7 @@ function rotationTables(r: BenchReport): string[] {
   for (const p of r.pending) out.push(`| ${p.name} | — | — | — | | ${p.reason} |`);
   out.push('');
 
-  out.push('## Ratios from this run against the targets of issue 6', '', '| ratio | value | per-round range | target | met |', '|---|---:|---|---|---|');
+  out.push('## Ratios from this run against the targets of issues 6 and 12', '', '| ratio | value | per-round range | target | met |', '|---|---:|---|---|---|');
   for (const t of r.targets) {
     const met = t.met === undefined ? '—' : t.met ? 'yes' : '**no**';
     out.push(`| ${t.label} | ${t.shown} | ${t.spread ?? ''} | ${t.target} | ${met}${t.note ? ` (${t.note})` : ''} |`);

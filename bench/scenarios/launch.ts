@@ -36,7 +36,7 @@ export function launchScenarios(ctx: ScenarioContext, world: SamlWorld): { launc
     async start() {
       launchChild = await startServerChild('sts', stsOptions(ctx, world, 'launch', 'normal'));
     },
-    server: () => required(launchChild, 'launch'),
+    servers: () => [required(launchChild, 'launch')],
     async load(round: Round): Promise<RoundLoad> {
       const child = required(launchChild, 'launch');
       const rate = bestRate || FIRST_GUESS_PER_SECOND;
@@ -63,7 +63,7 @@ export function launchScenarios(ctx: ScenarioContext, world: SamlWorld): { launc
     async start() {
       rawChild = await startServerChild('saml-raw', { spKeysDir: world.spKeysDir, idpCertPem: world.idpKey.certPem });
     },
-    server: () => required(rawChild, 'saml-raw'),
+    servers: () => [required(rawChild, 'saml-raw')],
     async load(): Promise<RoundLoad> {
       const child = required(rawChild, 'saml-raw');
       if (!latest || Date.now() - latest.madeAt > POOL_FRESH_MS) {

@@ -37,7 +37,7 @@ export function proxyScenarios(ctx: ScenarioContext, world: SamlWorld): { proxy:
     name: 'proxy',
     description: `GET via campus-sts /upstreams/{id}/…: verify our JWT, route table, vaulted upstream token, forward (${CONNECTIONS} connection)`,
     start: async () => undefined,
-    server: () => need(sts, 'proxy'),
+    servers: () => [need(sts, 'proxy')],
     async load(): Promise<RoundLoad> {
       // A fresh caller token each round (300 s lifetime).
       const request = await proxyRequest();
@@ -51,7 +51,7 @@ export function proxyScenarios(ctx: ScenarioContext, world: SamlWorld): { proxy:
     name: 'direct',
     description: `the same GET straight to the upstream API with its own token (${CONNECTIONS} connection)`,
     start: async () => undefined,
-    server: () => need(upstream, 'direct'),
+    servers: () => [need(upstream, 'direct')],
     async load(): Promise<RoundLoad> {
       return { url: need(upstream, 'direct').url, request: directRequest(), expectStatus: 200, connections: CONNECTIONS };
     },

@@ -1,4 +1,4 @@
-// floor, peer, exchange and exchange-durable: the token endpoint scenarios. All send the same client's HTTP
+// floor, peer, exchange and exchange-durable: the token endpoint scenarios (the PostgreSQL ones are in postgres.ts). All send the same client's HTTP
 // Basic credentials; floor and exchange send the same RFC 8693 form.
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,7 +56,7 @@ export function floorScenario(): Scenario {
     name: 'floor',
     description: 'bare Hono: parse the same form, verify one ES256 JWT, sign one (jose); no client auth, no database',
     start: async () => void slot.set(await startServerChild('floor', {})),
-    server: slot.get,
+    servers: () => [slot.get()],
     async load() {
       const child = slot.get();
       const request = tokenRequest(exchangeForm(child.info.subjectToken!));
@@ -74,7 +74,7 @@ export function peerScenario(): Scenario {
     name: 'peer',
     description: 'oidc-provider 9: client_credentials, HTTP Basic, resource indicator, JWT access token (ES256)',
     start: async () => void slot.set(await startServerChild('peer', {})),
-    server: slot.get,
+    servers: () => [slot.get()],
     async load() {
       const child = slot.get();
       await probe(child.url, request, (b) => {
@@ -99,16 +99,18 @@ export function exchangeScenario(ctx: ScenarioContext, world: Pick<SamlWorld, 's
     async start() {
       slot.set(await startServerChild('sts', stsOptions(ctx, world, name, durable ? 'full' : 'normal')));
     },
-    server: slot.get,
-    async load(): Promise<RoundLoad> {
-      const child = slot.get();
-      // A fresh subject token each round: tokens live 300 s, a run lasts longer.
-      const request = tokenRequest(exchangeForm(await subjectToken(child.url)));
-      await probe(child.url, request, isExchangeAnswer);
-      return { url: child.url, request, expectStatus: 200 };
-    },
+    servers: () => [slot.get()],
+    load: () => exchangeLoad(slot.get().url),
     stop: slot.stop,
   };
+}
+
+/** One round of the exchange against `url` (a campus-sts, or a balancer in front of some). */
+export async function exchangeLoad(url: string): Promise<RoundLoad> {
+  // A fresh subject token each round: tokens live 300 s, a run lasts longer.
+  const request = tokenRequest(exchangeForm(await subjectToken(url)));
+  await probe(url, request, isExchangeAnswer);
+  return { url, request, expectStatus: 200 };
 }
 
 /** Options for one campus-sts child: its own new folder, so every server starts on a fresh database. */

@@ -1,7 +1,19 @@
 import type { ServerChild } from '../harness/children.js';
 import type { HttpRequest } from '../harness/load.js';
 
-export const SCENARIO_NAMES = ['floor', 'peer', 'exchange', 'exchange-durable', 'launch', 'saml-raw', 'proxy', 'direct'] as const;
+export const SCENARIO_NAMES = [
+  'floor',
+  'peer',
+  'exchange',
+  'exchange-durable',
+  'exchange-pg',
+  'exchange-pg-lb',
+  'exchange-pg-2',
+  'launch',
+  'saml-raw',
+  'proxy',
+  'direct',
+] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface Round {
@@ -28,8 +40,11 @@ export interface Scenario {
   /** One line for the table: what runs and what each request does. */
   description: string;
   start(): Promise<void>;
-  /** The child that serves the load (its status counts are checked against the client's after each round). */
-  server(): ServerChild;
+  /**
+   * The children that serve the load, the one to profile first: their status counts, summed (two instances
+   * behind a balancer), are checked against the client's after each round.
+   */
+  servers(): ServerChild[];
   /** Prepares one round (single-use data is made here, outside the measured time) and checks one request. */
   load(round: Round): Promise<RoundLoad>;
   /** Sees each round's throughput (to size the next pool). */

@@ -1,6 +1,7 @@
 // campus-sts itself, composed exactly as `campus-sts serve` composes it (src/cli/serve.ts): the real config
-// parser, the real SQLite file in WAL mode, the system clock, pino at the shipped level on stdout (the
-// harness sends a child's stdout to /dev/null, so log lines cost what a write to a pipe or file costs).
+// parser, the real SQLite file in WAL mode (or PostgreSQL with `postgres`), the system clock, pino at the shipped
+// level on stdout (the harness sends a child's stdout to /dev/null, so log lines cost what a write to a pipe or
+// file costs).
 import { join } from 'node:path';
 import { composeService } from '../../src/compose/service.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -16,7 +17,15 @@ import { AUD, CLIENT, SAML, SCOPES, UPSTREAM } from './shared.js';
 export interface StsOptions {
   /** This server's own folder (its SQLite file). */
   dir: string;
+  /** SQLite only; on PostgreSQL every commit waits for its WAL flush (synchronous_commit on, harness/postgres.ts). */
   synchronous: 'normal' | 'full';
+  /** PostgreSQL instead of the SQLite file: the run's bench database and this server's schema. */
+  postgres?: { url: string; schema: string };
+  /**
+   * Instances sharing one database share the key that seals its signing keys; absent: a fresh key. A throwaway
+   * key for a throwaway database: it travels in the child's argv with the other options.
+   */
+  masterKey?: string;
   /** Shared by every campus-sts child of a run: the SP key pairs are generated once. */
   spKeysDir: string;
   idpMetadataFile: string;
@@ -53,7 +62,7 @@ export function benchConfig(o: StsOptions): Config {
   const audiences = [AUD.sis, AUD.reports, ...(o.upstreamUrl ? [UPSTREAM.audience] : [])];
   return parseConfig({
     issuer: 'http://127.0.0.1:8787',
-    database: { path: join(o.dir, 'sts.sqlite'), synchronous: o.synchronous },
+    database: { path: join(o.dir, 'sts.sqlite'), synchronous: o.synchronous, ...(o.postgres ?? {}) },
     ...(o.server ? { server: o.server } : {}),
     master_key: { key_env: ENV.master },
     audiences: [
@@ -88,17 +97,17 @@ export function benchConfig(o: StsOptions): Config {
 
 export async function startSts(o: StsOptions): Promise<BenchServer> {
   const config = benchConfig(o);
-  const env = { [ENV.master]: generateMasterKeyText(), [ENV.secret]: CLIENT.secret, [ENV.upstream]: UPSTREAM.clientSecret };
+  const env = { [ENV.master]: o.masterKey ?? generateMasterKeyText(), [ENV.secret]: CLIENT.secret, [ENV.upstream]: UPSTREAM.clientSecret };
   const service = await composeService({ config, configSource: 'bench', env, clock: systemClock, logger: createLogger(config.logging.level) });
   // The listener `campus-sts serve` uses (its deadlines, connection cap and admission's early refusal).
   const { server } = await listen(service.app.fetch, { ...config.server, host: '127.0.0.1', port: 0 }, service.shedEarly);
   const { port, close } = await listenLocal(server);
   return {
     port,
-    info: { database: config.database.path },
+    info: { database: o.postgres ? `PostgreSQL schema ${o.postgres.schema}` : config.database.path },
     async close() {
       await close();
-      service.close();
+      await service.close();
     },
   };
 }
