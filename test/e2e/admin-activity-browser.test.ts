@@ -148,9 +148,14 @@ describe('activity chart on the review page, in a real browser', () => {
     const readmeShot = join(process.cwd(), 'docs', 'audit-activity.png');
     if (process.env.UPDATE_SCREENSHOTS === '1' || !existsSync(readmeShot)) copyFileSync(shot, readmeShot);
 
-    // The spike's bar is a link (keyboard-reachable like any link) to its hour's refused rows.
+    // The spike's bar is a link to its hour's refused rows: the next stop after the filters' last control, its
+    // column visibly marked while focused.
     const spike = svg.getByRole('link', { name: `Show the 11 refused rows of ${DAY} 12:00–13:00 UTC` });
     expect(await spike.getAttribute('href')).toBe(`/admin/audit?from=${DAY}T12%3A00%3A00.000Z&to=${DAY}T13%3A00%3A00.000Z&outcome=refused`);
+    await page.locator('#export-jsonl').focus();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Show the 11 refused rows of ${DAY} 12:00–13:00 UTC`);
+    expect(await spike.locator('.hit').evaluate((r) => getComputedStyle(r).stroke)).toBe('rgb(207, 34, 46)');
     await spike.click();
     await page.waitForURL(/outcome=refused/);
     const rows = await page.locator('table:has(#rows-caption) tbody tr').evaluateAll((trs) => trs.map((r) => `${r.children[2]!.textContent}:${r.children[3]!.textContent}`));
