@@ -1,6 +1,8 @@
 import { Hono, type Context } from 'hono';
 import { parseAuditFilter, parsePageRequest, type AuditFilter, type AuditPage } from '../audit/query.js';
+import type { Activity } from '../audit/activity.js';
 import { ChainBroken } from '../audit/checkpoints.js';
+import { readActivity } from '../audit/reader.js';
 import { OAuthError } from '../core/oauth-errors.js';
 import type { AppEnv } from '../http/env.js';
 import { PAGE_CSP, renderNotice } from '../http/pages.js';
@@ -47,11 +49,13 @@ export function auditPageRoutes(deps: AuditReviewDeps, requireAdmin: RequireAdmi
       let filter: AuditFilter = {};
       let error: string | undefined;
       let rows: AuditPage = { rows: [], nextCursor: undefined };
+      let activity: Activity | undefined;
       const noticeKey = params.get('done');
       params.delete('done');
       try {
         filter = parseAuditFilter(params);
         rows = await deps.reader.page(filter, { ...parsePageRequest(params), order: 'desc' });
+        activity = await readActivity(deps.reader, filter);
       } catch (err) {
         if (!(err instanceof OAuthError)) throw err;
         error = `Check the filters: ${err.description}.`;
@@ -63,6 +67,7 @@ export function auditPageRoutes(deps: AuditReviewDeps, requireAdmin: RequireAdmi
         form,
         error,
         rows: rows.rows,
+        activity,
         nextCursor: rows.nextCursor,
         isFirstPage: !params.get('cursor'),
         status,

@@ -5,7 +5,7 @@ import type { PgDb } from '../db/pg/client.js';
 import { pgOf } from '../db/tx.js';
 import type { ChainAnchor } from './anchor.js';
 import type { AuditReader } from './reader.js';
-import { anchorOf, linkedCondition, loginStartsCondition, pageOf, pageQuery, rangePages, type AuditSqlDialect } from './reader-sql.js';
+import { activityQuery, anchorOf, filterCondition, linkedCondition, loginStartsCondition, pageOf, pageQuery, rangePages, spanOf, type AuditSqlDialect } from './reader-sql.js';
 
 const postgres: AuditSqlDialect = {
   table: auditLog,
@@ -13,6 +13,8 @@ const postgres: AuditSqlDialect = {
   same: (left, value) => sql`${left} IS NOT DISTINCT FROM ${value}`,
   contains: (text, part) => sql`strpos(${text}, ${part}) > 0`,
   eventStartsWith: (prefix) => sql`starts_with(${auditLog.event}, ${prefix})`,
+  eventFamily: () => sql`split_part(${auditLog.event}, '.', 1)`,
+  bucketIndex: (startMs, unitMs) => sql`floor((extract(epoch from ${auditLog.at}) * 1000 - ${startMs}) / ${unitMs})::integer`,
 };
 
 /** The PostgreSQL audit reader (contract: reader.contract.ts): the SQLite reader's queries, in PostgreSQL's spelling. */
@@ -30,6 +32,14 @@ export function createPgAuditReader(db: PgDb): AuditReader {
     },
     loginStarts: async (login, windowMs, limit) =>
       db.select().from(auditLog).where(loginStartsCondition(postgres, login, windowMs)).orderBy(desc(auditLog.id)).limit(limit),
+    async activitySpan(filter) {
+      const [span] = await db.select({ first: min(auditLog.at), last: max(auditLog.at) }).from(auditLog).where(filterCondition(postgres, filter));
+      return spanOf(span);
+    },
+    async activity(filter, window) {
+      const q = activityQuery(postgres, filter, window);
+      return db.select({ bucket: q.bucket, family: q.family, outcome: auditLog.outcome, count: count() }).from(auditLog).where(q.where).groupBy(sql`1, 2, 3`);
+    },
     pages(range, tx) {
       return rangePages(postgres, range, (where, limit) => (tx ? pgOf(tx) : db).select().from(auditLog).where(where).orderBy(asc(auditLog.id)).limit(limit));
     },

@@ -6,6 +6,7 @@ import type { AuditRow, auditLog as sqliteAuditLog } from '../db/schema/audit-lo
 import type { ChainAnchor } from './anchor.js';
 import { GENESIS_HASH } from './chain.js';
 import { encodeCursor, type AuditFilter, type AuditPage, type PageRequest } from './query.js';
+import { UNIT_MS, windowEnd, type ActivityWindow } from './activity.js';
 import type { RowRange } from './reader.js';
 
 /**
@@ -22,6 +23,10 @@ export interface AuditSqlDialect {
   contains(text: SQL, part: string): SQL;
   /** Whether `event` starts with `prefix` (no LIKE, whose `_` would be a wildcard). */
   eventStartsWith(prefix: string): SQL;
+  /** The event's family: its name up to the first dot (`upstream` of `upstream.call`). */
+  eventFamily(): SQL;
+  /** Which `unitMs`-long bucket from `startMs` the row's time falls in (0, 1, …), as an integer. */
+  bucketIndex(startMs: number, unitMs: number): SQL;
 }
 
 /** The WHERE clause of a filter; undefined when it selects every row. */
@@ -85,6 +90,24 @@ export function loginStartsCondition(d: AuditSqlDialect, login: AuditRow, window
     d.same(d.dataMember('idp'), data.idp ?? null),
     d.same(d.dataMember('survey'), data.survey ?? null),
   );
+}
+
+/**
+ * The activity query's parts: the filter cut to the window, and the bucket and family of a row. Engines group by
+ * position (GROUP BY 1, 2, 3): PostgreSQL would not see two copies of an expression with bound values as one.
+ */
+export function activityQuery(d: AuditSqlDialect, filter: AuditFilter, window: ActivityWindow): { where: SQL | undefined; bucket: SQL<number>; family: SQL<string> } {
+  const t = d.table;
+  return {
+    where: and(filterCondition(d, filter), gte(t.at, window.start), lt(t.at, windowEnd(window))),
+    bucket: d.bucketIndex(window.start.getTime(), UNIT_MS[window.unit]).mapWith(Number),
+    family: d.eventFamily().mapWith(String),
+  };
+}
+
+/** The span's MIN/MAX of a filter's rows, as the engine returned them (no row: both null). */
+export function spanOf(row: { first: Date | null; last: Date | null } | undefined): { first: Date; last: Date } | undefined {
+  return row?.first && row.last ? { first: row.first, last: row.last } : undefined;
 }
 
 /** Rows read per page by `pages`: one page at a time is all a verification or an export holds in memory. */

@@ -5,7 +5,7 @@ import { auditLog } from '../db/schema/audit-log.js';
 import { sqliteOf, type Tx } from '../db/tx.js';
 import type { ChainAnchor } from './anchor.js';
 import type { AuditReader } from './reader.js';
-import { anchorOf, linkedCondition, loginStartsCondition, pageOf, pageQuery, rangePages, type AuditSqlDialect } from './reader-sql.js';
+import { activityQuery, anchorOf, filterCondition, linkedCondition, loginStartsCondition, pageOf, pageQuery, rangePages, spanOf, type AuditSqlDialect } from './reader-sql.js';
 
 const sqlite: AuditSqlDialect = {
   table: auditLog,
@@ -13,6 +13,9 @@ const sqlite: AuditSqlDialect = {
   same: (left, value) => sql`${left} IS ${value}`,
   contains: (text, part) => sql`instr(${text}, ${part}) > 0`,
   eventStartsWith: (prefix) => sql`substr(${auditLog.event}, 1, ${prefix.length}) = ${prefix}`,
+  eventFamily: () => sql`substr(${auditLog.event}, 1, instr(${auditLog.event}, '.') - 1)`,
+  // `at` is integer milliseconds; the CAST keeps the division whole however the driver binds the numbers.
+  bucketIndex: (startMs, unitMs) => sql`CAST((${auditLog.at} - ${startMs}) / ${unitMs} AS INTEGER)`,
 };
 
 /** The SQLite audit reader: every filter value is a bound parameter. */
@@ -30,6 +33,12 @@ export function createSqliteAuditReader(db: Db): AuditReader {
     },
     loginStarts: async (login, windowMs, limit) =>
       db.select().from(auditLog).where(loginStartsCondition(sqlite, login, windowMs)).orderBy(desc(auditLog.id)).limit(limit).all(),
+    activitySpan: async (filter) =>
+      spanOf(db.select({ first: min(auditLog.at), last: max(auditLog.at) }).from(auditLog).where(filterCondition(sqlite, filter)).get()),
+    async activity(filter, window) {
+      const q = activityQuery(sqlite, filter, window);
+      return db.select({ bucket: q.bucket, family: q.family, outcome: auditLog.outcome, count: count() }).from(auditLog).where(q.where).groupBy(sql`1, 2, 3`).all();
+    },
     pages(range, tx) {
       return rangePages(sqlite, range, (where, limit) => (tx ? sqliteOf(tx) : db).select().from(auditLog).where(where).orderBy(asc(auditLog.id)).limit(limit).all());
     },

@@ -68,6 +68,45 @@ export function describeAuditReaderContract(name: string, makeStore: MakeStore<A
       expect((await h.store.reader.page({ to: login.at, event: ['saml.*'] }, oldestFirst)).rows.map((r) => r.requestId)).toEqual(['s1', 's2']);
     });
 
+    it('counts the rows of a filter per hour or day, event family and outcome, in the window only', async () => {
+      const at = (iso: string) => new Date(`2026-11-23T${iso}Z`);
+      const call = { upstream: 'sis', method: 'GET', status: 200, latency_ms: 5 };
+      const rows: [AuditEvent, string][] = [
+        [issued('before'), '07:59:59.999'],
+        [issued('a'), '08:10:00'],
+        [issued('b'), '08:20:00'],
+        [issued('c', { outcome: 'refused' }), '08:59:59.999'],
+        [issued('other-client', { clientId: 'other' }), '08:30:00'],
+        [{ event: 'upstream.call', outcome: 'success', data: call }, '09:00:00'],
+        [{ event: 'upstream.refresh', outcome: 'error', data: { upstream: 'sis', grant: 'refresh_token' } }, '09:15:00'],
+        [{ event: 'saml.login', outcome: 'refused', data: {} }, '10:30:00'],
+        [{ event: 'saml.login', outcome: 'refused', data: {} }, '10:31:00'],
+        [{ event: 'key.rotate_master', outcome: 'success', data: { key_id: 'k2', previous_key_ids: [], resealed: {} } }, '11:59:59.999'],
+        [issued('at-end'), '12:00:00'],
+      ];
+      for (const [event, time] of rows) await append({ clientId: 'c1', ...event } as AuditEvent, at(time));
+      const hours = { start: at('08:00:00'), unit: 'hour', buckets: 4 } as const;
+      const sorted = (counts: Awaited<ReturnType<AuditReader['activity']>>) =>
+        [...counts].sort((x, y) => x.bucket - y.bucket || x.family.localeCompare(y.family) || x.outcome.localeCompare(y.outcome));
+      expect(sorted(await h.store.reader.activity({ client: 'c1' }, hours))).toEqual([
+        { bucket: 0, family: 'token', outcome: 'refused', count: 1 },
+        { bucket: 0, family: 'token', outcome: 'success', count: 2 },
+        { bucket: 1, family: 'upstream', outcome: 'error', count: 1 },
+        { bucket: 1, family: 'upstream', outcome: 'success', count: 1 },
+        { bucket: 2, family: 'saml', outcome: 'refused', count: 2 },
+        { bucket: 3, family: 'key', outcome: 'success', count: 1 },
+      ]);
+      // The filter's own time range and outcome apply inside the window.
+      expect(sorted(await h.store.reader.activity({ from: at('08:15:00'), to: at('10:31:00'), outcome: 'refused' }, hours))).toEqual([
+        { bucket: 0, family: 'token', outcome: 'refused', count: 1 },
+        { bucket: 2, family: 'saml', outcome: 'refused', count: 1 },
+      ]);
+      const days = { start: new Date('2026-11-22T00:00:00Z'), unit: 'day', buckets: 2 } as const;
+      expect(sorted(await h.store.reader.activity({ event: ['token.*'] }, days))).toEqual([{ bucket: 1, family: 'token', outcome: 'refused', count: 1 }, { bucket: 1, family: 'token', outcome: 'success', count: 5 }]);
+      expect(await h.store.reader.activitySpan({ event: ['saml.*', 'key.rotate_master'] })).toEqual({ first: at('10:30:00'), last: at('11:59:59.999') });
+      expect(await h.store.reader.activitySpan({ subject: 'nobody' })).toBeUndefined();
+    });
+
     it('reads rows in id order, in pages, within a range and a filter', async () => {
       await h.commit(async (tx) => {
         for (let i = 1; i <= 2500; i++) await h.store.log.append(tx, issued(`p${i}`, { outcome: i % 3 ? 'success' : 'refused', ...(i % 3 ? {} : { data: { grant_type: 'x', error: 'invalid_scope' } }) }));

@@ -1,5 +1,6 @@
 import type { AuditRow } from '../db/schema/audit-log.js';
 import type { Tx } from '../db/tx.js';
+import { activityOf, planActivity, type Activity, type ActivityCount, type ActivitySpan, type ActivityWindow } from './activity.js';
 import type { ChainAnchor } from './anchor.js';
 import { verifyChainPages, type ChainVerdict } from './chain.js';
 import type { AuditFilter, AuditPage, PageRequest } from './query.js';
@@ -34,6 +35,10 @@ export interface AuditReader {
    * survey in `data` (absent matches absent), newest first, at most `limit`.
    */
   loginStarts(login: AuditRow, windowMs: number, limit: number): Promise<AuditRow[]>;
+  /** When the first and the last row matching `filter` were written; undefined when none does. */
+  activitySpan(filter: AuditFilter): Promise<ActivitySpan | undefined>;
+  /** The rows matching `filter` in `window`, counted per bucket, event family and outcome in one GROUP BY query. */
+  activity(filter: AuditFilter, window: ActivityWindow): Promise<ActivityCount[]>;
   /** The rows of `range` in id order, a page at a time: memory stays flat for any size of log. */
   pages(range: RowRange, tx?: Tx): AsyncIterable<AuditRow[]>;
   /** Where the kept chain starts (row 1 with the genesis hash for a log never pruned). */
@@ -57,4 +62,11 @@ export async function verifyStoredChain(reader: AuditReader): Promise<ChainVerdi
   const anchor = await reader.anchor();
   // Read from row 0 even after a prune: a row slipped in before the anchor must be reported, not skipped.
   return verifyChainPages(reader.pages({ after: 0 }), anchor.prevHash, anchor.firstId);
+}
+
+/** The review page's activity chart for `filter`: at most two queries (the span only when from/to is missing). */
+export async function readActivity(reader: AuditReader, filter: AuditFilter): Promise<Activity | undefined> {
+  const span = filter.from && filter.to ? undefined : await reader.activitySpan(filter);
+  const window = planActivity(filter, span);
+  return window && activityOf(filter, window, await reader.activity(filter, window));
 }

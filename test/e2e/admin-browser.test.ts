@@ -151,10 +151,10 @@ describe('audit review in a real browser', () => {
     await page.keyboard.type('alice@example.edu');
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/admin\/audit\?.*subject=alice%40example\.edu/);
-    const subjects = await page.locator('tbody tr td:nth-child(5)').allTextContents();
+    const subjects = await page.locator('#rows-caption ~ tbody tr td:nth-child(5)').allTextContents();
     expect(subjects.length).toBe(4);
     expect(new Set(subjects)).toEqual(new Set(['alice@example.edu']));
-    const events = await page.locator('tbody tr td:nth-child(3)').allTextContents();
+    const events = await page.locator('#rows-caption ~ tbody tr td:nth-child(3)').allTextContents();
     expect(events).toEqual(expect.arrayContaining(['saml.login', 'launch.issue', 'upstream.call']));
     const review = await shot(page, '2-filtered-by-subject');
     // The README's screenshot: refreshed on request (UPDATE_SCREENSHOTS=1), so a test run leaves the tree clean.

@@ -1,9 +1,11 @@
 import { html } from 'hono/html';
+import type { Activity } from '../../audit/activity.js';
 import type { ChainStatus } from '../../audit/chain-status.js';
 import { AUDIT_EVENT_NAMES, AUDIT_OUTCOMES, filterToParams, type AuditFilter } from '../../audit/query.js';
 import type { AuditCheckpointRow } from '../../db/schema/audit-checkpoints.js';
 import type { AuditRow } from '../../db/schema/audit-log.js';
 import type { AdminPrincipal } from '../sessions.js';
+import { activityPanel } from './activity-panel.js';
 import { layout, utc } from './layout.js';
 
 export interface AuditListView {
@@ -13,6 +15,8 @@ export interface AuditListView {
   form: Record<string, string>;
   error: string | undefined;
   rows: AuditRow[];
+  /** The chart of every row the filters select (undefined: nothing to chart). */
+  activity: Activity | undefined;
   nextCursor: string | undefined;
   isFirstPage: boolean;
   status: ChainStatus;
@@ -117,6 +121,7 @@ ${chainStatusPanel(v.status, v.checkpoint, v.admin)}
     <a class="button secondary" id="export-jsonl" href="/admin/api/audit/export?${withParams({ format: 'jsonl' })}" download>JSON Lines (verifiable)</a>
   </div>
 </form>
+${activityPanel(v.activity, v.filter)}
 <div class="table-wrap" role="region" aria-labelledby="rows-caption" tabindex="0">
 <table>
   <caption id="rows-caption">${v.rows.length === 0 ? 'No rows match these filters' : `${v.rows.length} rows, newest first (row ${v.rows[0]!.id} down to row ${v.rows.at(-1)!.id})`}</caption>

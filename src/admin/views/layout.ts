@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { AdminPrincipal } from '../sessions.js';
+import { CHART_CSS } from './activity-chart.js';
 
 /**
  * The console's page frame. No scripts at all; the one stylesheet is inline and allowed by its hash, so the
@@ -54,7 +55,7 @@ dl.fields dd { margin: 0; }
 nav.pages { display: flex; gap: .75rem; margin-top: .75rem; }
 .error { background: #ffebe9; border: 1px solid #ff8182; padding: .6rem .9rem; border-radius: 6px; }
 .muted { color: var(--muted); }
-`;
+${CHART_CSS}`;
 
 /** The page style's CSP source: `'sha256-…'` of the exact text inside <style>. */
 const STYLE_HASH = `'sha256-${createHash('sha256').update(CSS).digest('base64')}'`;
