@@ -37,4 +37,28 @@ describe('the PostgreSQL audit log with two instances on one database', () => {
     const turns = rows.filter((r, i) => i > 0 && r.jti!.slice(0, 2) !== rows[i - 1]!.jti!.slice(0, 2)).length;
     expect(turns).toBeGreaterThan(2);
   });
+
+  it('chains each row onto the last one kept when a change in the middle of a batch rolls back (the head read once per transaction is forgotten)', async () => {
+    const target = await createTestSchema();
+    cleanup.push(target.drop);
+    const database = await openPgDatabase({ url: target.url, schema: target.schema, poolSize: 2 });
+    cleanup.push(() => database.close());
+    const log = createPgAuditLog(database.db, systemClock, { committer: createPgGroupCommitter(database) });
+    // One event-loop turn: one transaction; the second change appends two rows, then is refused.
+    const outcomes = await Promise.allSettled([
+      log.commit((tx) => log.append(tx, issued('a'))),
+      log.commit(async (tx) => {
+        await log.append(tx, issued('b1'));
+        await log.append(tx, issued('b2'));
+        throw new Error('refused');
+      }),
+      log.commit((tx) => log.append(tx, issued('c'))),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const rows: AuditRow[] = [];
+    for await (const row of eachRow(createPgAuditReader(database.db).pages({ after: 0 }))) rows.push(row);
+    expect(rows.map((r) => [r.id, r.jti])).toEqual([[1, 'a'], [2, 'c']]);
+    expect(rows[1]!.prevHash).toBe(rows[0]!.hash);
+    expect(await log.verify()).toMatchObject({ ok: true, rows: 2, lastId: 2 });
+  });
 });

@@ -3,12 +3,15 @@ import type { Clock } from '../core/clock.js';
 import type { GroupCommitter } from '../db/group-commit.js';
 import type { PgDb } from '../db/pg/client.js';
 import { auditLog } from '../db/schema-pg/audit-log.js';
-import { pgOf } from '../db/tx.js';
+import { pgMemo, pgOf } from '../db/tx.js';
 import type { AuditLog, AuditObserver } from './audit-log.js';
 import { chainedRow } from './chained-row.js';
 import { auditEventSchema } from './events.js';
 import { createPgAuditReader } from './reader-pg.js';
 import { verifyStoredChain } from './reader.js';
+
+const HEAD = Symbol('audit chain head');
+type Head = { id: number; hash: string };
 
 /**
  * The hash-chained audit log on PostgreSQL (contract: audit-log.contract.ts). The head is read and extended in
@@ -25,9 +28,14 @@ export function createPgAuditLog(db: PgDb, clock: Clock, opts: { committer: Grou
       const on = pgOf(tx);
       const started = performance.now();
       const e = auditEventSchema.parse(event);
-      const [head] = await on.select({ id: auditLog.id, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1);
+      // The head is read once per transaction: after that, it is the row this transaction appended last.
+      const memo = pgMemo(tx);
+      const head = memo.has(HEAD)
+        ? (memo.get(HEAD) as Head | undefined)
+        : (await on.select({ id: auditLog.id, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1))[0];
       const row = chainedRow(e, at, head);
       await on.insert(auditLog).values(row);
+      memo.set(HEAD, { id: row.id, hash: row.hash });
       observer?.appended(e, (performance.now() - started) / 1000);
       return row;
     },

@@ -33,6 +33,8 @@ export function openSqliteTx(db: Db): Tx {
  */
 class PgTx {
   open = true;
+  /** Values a store derived inside this transaction (the audit chain's head); emptied when a change rolls back. */
+  readonly memo = new Map<symbol, unknown>();
   constructor(readonly db: PgDb) {}
 }
 
@@ -62,4 +64,18 @@ export function pgOf(tx: Tx): PgDb {
   if (!(tx instanceof PgTx)) throw new TxClosed('not a transaction of the PostgreSQL group committer');
   if (!tx.open) throw new TxClosed('the transaction has ended: a Tx is only valid inside the change it was given to');
   return tx.db;
+}
+
+/**
+ * What stores remember within one PostgreSQL transaction (a value read once per transaction instead of once per
+ * change, saving a round trip under the write lock). Valid until a change rolls back: the committer then forgets it.
+ */
+export function pgMemo(tx: Tx): Map<symbol, unknown> {
+  pgOf(tx);
+  return (tx as unknown as PgTx).memo;
+}
+
+/** For the PostgreSQL group committer only: a change rolled back, so what stores remembered may be undone too. */
+export function forgetMemo(tx: Tx): void {
+  (tx as unknown as PgTx).memo.clear();
 }

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { GroupCommitOptions, GroupCommitter } from '../group-commit.js';
 import { sql } from 'drizzle-orm';
-import { closeTx, openPgTx, pgOf, type Tx } from '../tx.js';
+import { closeTx, forgetMemo, openPgTx, pgOf, type Tx } from '../tx.js';
 import type { PgDatabase } from './client.js';
 
 /**
@@ -38,19 +38,19 @@ export function createPgGroupCommitter(database: PgDatabase, { maxBatch = 256 }:
     let tx: Tx | undefined;
     try {
       client = await database.pool.connect();
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK]);
+      // Round trips are the cost here (every statement waits for the server), so the transaction's control
+      // statements travel together: a savepoint stays defined after ROLLBACK TO, and COMMIT releases the last one.
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK}); SAVEPOINT change`);
       tx = openPgTx(database.bind(client));
-      for (const item of batch) {
-        await client.query('SAVEPOINT change');
+      for (const [i, item] of batch.entries()) {
         try {
           const value = await item.change(tx);
-          await client.query('RELEASE SAVEPOINT change');
+          if (i < batch.length - 1) await client.query('RELEASE SAVEPOINT change; SAVEPOINT change');
           outcomes.push({ ok: true, value });
         } catch (error) {
           // Only this change is undone; a connection that broke fails the ROLLBACK TO, and with it the batch.
           await client.query('ROLLBACK TO SAVEPOINT change');
-          await client.query('RELEASE SAVEPOINT change');
+          forgetMemo(tx);
           outcomes.push({ ok: false, error });
         }
       }
