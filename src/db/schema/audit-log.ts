@@ -7,7 +7,6 @@ import { index, integer, sqliteTable, text, type SQLiteColumn } from 'drizzle-or
  */
 export const startRequestOf = (data: SQLiteColumn) => sql`json_extract(${data}, '$.start_request')`;
 
-
 /**
  * Append-only, hash-chained record of every decision. `hash` = sha256(prev_hash + canonical row content);
  * `prev_hash` of the first row is the chain anchor. Rows are written in the transaction of the change they
