@@ -24,8 +24,6 @@ export interface AuditReviewDeps {
   issuer: string;
   checkpoints: Checkpoints;
   monitor: ChainMonitor;
-  /** How far back a SAML login's start may lie (the login TTL), for the correlation view. */
-  loginWindowMs: number;
 }
 
 /** One row with its recomputed-hash check and its correlation; undefined when there is no such row. */
@@ -33,7 +31,7 @@ export async function loadRowWithCorrelation(deps: AuditReviewDeps, id: number) 
   const row = await deps.reader.row(id);
   if (!row) return undefined;
   // Undefined only if the row was pruned in between: then there is nothing to show.
-  const correlation = await correlate(deps.reader, id, { loginWindowMs: deps.loginWindowMs });
+  const correlation = await correlate(deps.reader, id);
   if (!correlation) return undefined;
   return { row, hashMatches: hashRow(row) === row.hash, correlation };
 }
@@ -125,15 +123,7 @@ export function auditApiRoutes(deps: AuditReviewDeps, requireAdmin: RequireAdmin
       const found = await loadRowWithCorrelation(deps, rowId(c));
       if (!found) throw new NotFound('no such audit row');
       const { correlation } = found;
-      return c.json(
-        {
-          rows: correlation.rows.map(({ row, link }) => ({ link, ...rowToJson(row) })),
-          truncated: correlation.truncated,
-          ambiguous_login_starts: correlation.ambiguousLoginStarts,
-        },
-        200,
-        NO_STORE,
-      );
+      return c.json({ rows: correlation.rows.map(({ row, link }) => ({ link, ...rowToJson(row) })), truncated: correlation.truncated }, 200, NO_STORE);
     });
 }
 

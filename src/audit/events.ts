@@ -49,6 +49,8 @@ const launchData = z.strictObject({
   /** Attribute values dropped by policy (bad scope, bad syntax), by attribute name and reason. */
   dropped: clientList(64, clientText(300)).optional(),
   origin: clientText(300).optional(),
+  /** Our id of the request that started the sign-in (its `saml.start` row's): the exact link to that start. */
+  start_request: z.string().max(128).optional(),
 });
 
 // ── Upstream vault and proxy ──

@@ -1,16 +1,17 @@
 import { asc, count, desc, eq, gte, lte, max, min, sql } from 'drizzle-orm';
 import { auditAnchor } from '../db/schema-pg/audit-anchor.js';
-import { auditLog } from '../db/schema-pg/audit-log.js';
+import { auditLog, startRequestOf } from '../db/schema-pg/audit-log.js';
 import type { PgDb } from '../db/pg/client.js';
 import { pgOf } from '../db/tx.js';
 import type { ChainAnchor } from './anchor.js';
 import type { AuditReader } from './reader.js';
-import { activityQuery, anchorOf, filterCondition, linkedCondition, loginStartsCondition, pageOf, pageQuery, rangePages, spanOf, type AuditSqlDialect } from './reader-sql.js';
+import { activityQuery, anchorOf, filterCondition, linkedCondition, pageOf, pageQuery, rangePages, spanOf, type AuditSqlDialect } from './reader-sql.js';
 
-const postgres: AuditSqlDialect = {
+/** How PostgreSQL spells the audit reads (exported for the index-use test). */
+export const pgAuditSql: AuditSqlDialect = {
   table: auditLog,
   dataMember: (key) => sql`(${auditLog.data}::json ->> ${key})`,
-  same: (left, value) => sql`${left} IS NOT DISTINCT FROM ${value}`,
+  startRequest: startRequestOf(auditLog.data),
   contains: (text, part) => sql`strpos(${text}, ${part}) > 0`,
   eventStartsWith: (prefix) => sql`starts_with(${auditLog.event}, ${prefix})`,
   eventFamily: () => sql`split_part(${auditLog.event}, '.', 1)`,
@@ -21,27 +22,25 @@ const postgres: AuditSqlDialect = {
 export function createPgAuditReader(db: PgDb): AuditReader {
   return {
     async page(filter, page) {
-      const q = pageQuery(postgres, filter, page);
+      const q = pageQuery(pgAuditSql, filter, page);
       return pageOf(await db.select().from(auditLog).where(q.where).orderBy(q.order).limit(q.limit), page);
     },
     row: async (id) => (await db.select().from(auditLog).where(eq(auditLog.id, id)))[0],
     head: async () => (await db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(1))[0],
     async linked(requestIds, jtis, limit) {
-      const where = linkedCondition(postgres, requestIds, jtis);
+      const where = linkedCondition(pgAuditSql, requestIds, jtis);
       return where ? db.select().from(auditLog).where(where).orderBy(asc(auditLog.id)).limit(limit) : [];
     },
-    loginStarts: async (login, windowMs, limit) =>
-      db.select().from(auditLog).where(loginStartsCondition(postgres, login, windowMs)).orderBy(desc(auditLog.id)).limit(limit),
     async activitySpan(filter) {
-      const [span] = await db.select({ first: min(auditLog.at), last: max(auditLog.at) }).from(auditLog).where(filterCondition(postgres, filter));
+      const [span] = await db.select({ first: min(auditLog.at), last: max(auditLog.at) }).from(auditLog).where(filterCondition(pgAuditSql, filter));
       return spanOf(span);
     },
     async activity(filter, window) {
-      const q = activityQuery(postgres, filter, window);
+      const q = activityQuery(pgAuditSql, filter, window);
       return db.select({ bucket: q.bucket, family: q.family, outcome: auditLog.outcome, count: count() }).from(auditLog).where(q.where).groupBy(sql`1, 2, 3`);
     },
     pages(range, tx) {
-      return rangePages(postgres, range, (where, limit) => (tx ? pgOf(tx) : db).select().from(auditLog).where(where).orderBy(asc(auditLog.id)).limit(limit));
+      return rangePages(pgAuditSql, range, (where, limit) => (tx ? pgOf(tx) : db).select().from(auditLog).where(where).orderBy(asc(auditLog.id)).limit(limit));
     },
     anchor: async (tx) => readAnchor(tx ? pgOf(tx) : db),
     async pruneCut(tx, before) {

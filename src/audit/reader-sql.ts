@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNotNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { auditAnchor as pgAuditAnchor } from '../db/schema-pg/audit-anchor.js';
 import type { auditLog as pgAuditLog } from '../db/schema-pg/audit-log.js';
 import type { auditAnchor as sqliteAuditAnchor } from '../db/schema/audit-anchor.js';
@@ -16,9 +16,9 @@ import type { RowRange } from './reader.js';
 export interface AuditSqlDialect {
   table: typeof sqliteAuditLog | typeof pgAuditLog;
   /** Member `key` of the row's JSON `data` (written by the service, so valid), as text; NULL when absent. */
-  dataMember(key: 'purpose' | 'idp' | 'survey'): SQL;
-  /** Null-safe equality: absent matches absent. */
-  same(left: SQL, value: string | null): SQL;
+  dataMember(key: 'survey'): SQL;
+  /** `data.start_request`, spelled as its partial index is (schema's `startRequestOf`), so the index is used. */
+  startRequest: SQL;
   /** Whether `text` contains `part` (a plain substring: no LIKE, since URLs hold % and _). */
   contains(text: SQL, part: string): SQL;
   /** Whether `event` starts with `prefix` (no LIKE, whose `_` would be a wildcard). */
@@ -70,26 +70,15 @@ export function pageOf(rows: AuditRow[], page: PageRequest): AuditPage {
   return { rows: shown, nextCursor: more ? encodeCursor(page.order, shown.at(-1)!.id) : undefined };
 }
 
-/** Rows of any of these requests or about any of these tokens; undefined when there is nothing to look for. */
+/**
+ * Rows of any of these requests (written in one, or of a sign-in one started) or about any of these tokens;
+ * undefined when there is nothing to look for. Each branch is an index lookup.
+ */
 export function linkedCondition(d: AuditSqlDialect, requestIds: readonly string[], jtis: readonly string[]): SQL | undefined {
   if (!requestIds.length && !jtis.length) return undefined;
-  return or(requestIds.length ? inArray(d.table.requestId, [...requestIds]) : undefined, jtis.length ? inArray(d.table.jti, [...jtis]) : undefined);
-}
-
-/** Successful `saml.start` rows before `login`, at most `windowMs` older, with its purpose, IdP and survey. */
-export function loginStartsCondition(d: AuditSqlDialect, login: AuditRow, windowMs: number): SQL | undefined {
-  const t = d.table;
-  const data = login.data ? (JSON.parse(login.data) as { purpose?: string; idp?: string; survey?: string }) : {};
-  return and(
-    eq(t.event, 'saml.start'),
-    eq(t.outcome, 'success'),
-    lt(t.id, login.id),
-    gte(t.at, new Date(login.at.getTime() - windowMs)),
-    lte(t.at, login.at),
-    d.same(d.dataMember('purpose'), data.purpose ?? null),
-    d.same(d.dataMember('idp'), data.idp ?? null),
-    d.same(d.dataMember('survey'), data.survey ?? null),
-  );
+  // The IS NOT NULL repeats the partial index's condition, which lets both engines use it.
+  const ofSignIn = requestIds.length ? and(isNotNull(d.startRequest), inArray(d.startRequest, [...requestIds])) : undefined;
+  return or(requestIds.length ? inArray(d.table.requestId, [...requestIds]) : undefined, ofSignIn, jtis.length ? inArray(d.table.jti, [...jtis]) : undefined);
 }
 
 /**

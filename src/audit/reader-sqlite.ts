@@ -1,16 +1,17 @@
 import { asc, count, desc, eq, gte, lte, max, min, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { auditAnchor } from '../db/schema/audit-anchor.js';
-import { auditLog } from '../db/schema/audit-log.js';
+import { auditLog, startRequestOf } from '../db/schema/audit-log.js';
 import { sqliteOf, type Tx } from '../db/tx.js';
 import type { ChainAnchor } from './anchor.js';
 import type { AuditReader } from './reader.js';
-import { activityQuery, anchorOf, filterCondition, linkedCondition, loginStartsCondition, pageOf, pageQuery, rangePages, spanOf, type AuditSqlDialect } from './reader-sql.js';
+import { activityQuery, anchorOf, filterCondition, linkedCondition, pageOf, pageQuery, rangePages, spanOf, type AuditSqlDialect } from './reader-sql.js';
 
-const sqlite: AuditSqlDialect = {
+/** How SQLite spells the audit reads (exported for the index-use test). */
+export const sqliteAuditSql: AuditSqlDialect = {
   table: auditLog,
   dataMember: (key) => sql`json_extract(${auditLog.data}, ${`$.${key}`})`,
-  same: (left, value) => sql`${left} IS ${value}`,
+  startRequest: startRequestOf(auditLog.data),
   contains: (text, part) => sql`instr(${text}, ${part}) > 0`,
   eventStartsWith: (prefix) => sql`substr(${auditLog.event}, 1, ${prefix.length}) = ${prefix}`,
   eventFamily: () => sql`substr(${auditLog.event}, 1, instr(${auditLog.event}, '.') - 1)`,
@@ -22,25 +23,23 @@ const sqlite: AuditSqlDialect = {
 export function createSqliteAuditReader(db: Db): AuditReader {
   return {
     async page(filter, page) {
-      const q = pageQuery(sqlite, filter, page);
+      const q = pageQuery(sqliteAuditSql, filter, page);
       return pageOf(db.select().from(auditLog).where(q.where).orderBy(q.order).limit(q.limit).all(), page);
     },
     row: async (id) => db.select().from(auditLog).where(eq(auditLog.id, id)).get(),
     head: async () => db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(1).get(),
     async linked(requestIds, jtis, limit) {
-      const where = linkedCondition(sqlite, requestIds, jtis);
+      const where = linkedCondition(sqliteAuditSql, requestIds, jtis);
       return where ? db.select().from(auditLog).where(where).orderBy(asc(auditLog.id)).limit(limit).all() : [];
     },
-    loginStarts: async (login, windowMs, limit) =>
-      db.select().from(auditLog).where(loginStartsCondition(sqlite, login, windowMs)).orderBy(desc(auditLog.id)).limit(limit).all(),
     activitySpan: async (filter) =>
-      spanOf(db.select({ first: min(auditLog.at), last: max(auditLog.at) }).from(auditLog).where(filterCondition(sqlite, filter)).get()),
+      spanOf(db.select({ first: min(auditLog.at), last: max(auditLog.at) }).from(auditLog).where(filterCondition(sqliteAuditSql, filter)).get()),
     async activity(filter, window) {
-      const q = activityQuery(sqlite, filter, window);
+      const q = activityQuery(sqliteAuditSql, filter, window);
       return db.select({ bucket: q.bucket, family: q.family, outcome: auditLog.outcome, count: count() }).from(auditLog).where(q.where).groupBy(sql`1, 2, 3`).all();
     },
     pages(range, tx) {
-      return rangePages(sqlite, range, (where, limit) => (tx ? sqliteOf(tx) : db).select().from(auditLog).where(where).orderBy(asc(auditLog.id)).limit(limit).all());
+      return rangePages(sqliteAuditSql, range, (where, limit) => (tx ? sqliteOf(tx) : db).select().from(auditLog).where(where).orderBy(asc(auditLog.id)).limit(limit).all());
     },
     anchor: async (tx) => readAnchor(tx ? sqliteOf(tx) : db),
     async pruneCut(tx, before) {

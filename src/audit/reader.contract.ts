@@ -48,7 +48,7 @@ export function describeAuditReaderContract(name: string, makeStore: MakeStore<A
       expect(await h.store.reader.head()).toEqual(rows[4]);
     });
 
-    it('finds rows linked by request or token, sign-in starts by purpose, IdP, survey and time, and filters by survey and time', async () => {
+    it('finds rows linked by request, by the request that started their sign-in, or by token, and filters by survey and time', async () => {
       const a = await append(issued('t1', { requestId: 'r1' }));
       await append(issued('t2', { requestId: 'r2' }));
       const c = await append(issued('t3', { requestId: 'r3', jti: 't1' }));
@@ -57,15 +57,16 @@ export function describeAuditReaderContract(name: string, makeStore: MakeStore<A
       expect(await h.store.reader.linked(['r1', 'r2', 'r3'], [], 2)).toHaveLength(2);
 
       const match = await append(started('s1', { purpose: 'launch', idp: 'campus', survey: 's' }));
-      await append(started('s2', { purpose: 'launch', idp: 'campus' }));
+      const other = await append(started('s2', { purpose: 'launch', idp: 'campus', survey: 's' }));
       h.clock.advance(60_000);
-      const login = await append({ event: 'saml.login', outcome: 'success', requestId: 'l', data: { purpose: 'launch', idp: 'campus', survey: 's' } } as AuditEvent);
-      expect(await h.store.reader.loginStarts(login, 60_000, 2)).toEqual([match]);
-      expect(await h.store.reader.loginStarts(login, 59_999, 2)).toEqual([]);
+      const login = await append({ event: 'saml.login', outcome: 'success', requestId: 'l', data: { purpose: 'launch', idp: 'campus', survey: 's', start_request: 's1' } } as AuditEvent);
+      expect(await h.store.reader.linked(['s1'], [], 10)).toEqual([match, login]);
+      expect(await h.store.reader.linked(['s2'], [], 10)).toEqual([other]);
       const oldestFirst = { limit: 10, order: 'asc' } as const;
-      expect((await h.store.reader.page({ survey: 's' }, oldestFirst)).rows).toEqual([match, login]);
+      expect((await h.store.reader.page({ survey: 's' }, oldestFirst)).rows).toEqual([match, other, login]);
       expect((await h.store.reader.page({ from: login.at }, oldestFirst)).rows).toEqual([login]);
       expect((await h.store.reader.page({ to: login.at, event: ['saml.*'] }, oldestFirst)).rows.map((r) => r.requestId)).toEqual(['s1', 's2']);
+      expect(await h.store.reader.linked(['s1'], [], 1)).toEqual([match]);
     });
 
     it('counts the rows of a filter per hour or day, event family and outcome, in the window only', async () => {

@@ -28,13 +28,11 @@ export interface AuditReader {
   row(id: number): Promise<AuditRow | undefined>;
   /** The newest row. */
   head(): Promise<AuditRow | undefined>;
-  /** Rows of any of these requests or about any of these tokens, oldest first, at most `limit`. */
-  linked(requestIds: readonly string[], jtis: readonly string[], limit: number): Promise<AuditRow[]>;
   /**
-   * Successful `saml.start` rows before `login` and at most `windowMs` older, with the same purpose, IdP and
-   * survey in `data` (absent matches absent), newest first, at most `limit`.
+   * Rows written in any of these requests or belonging to a sign-in one of them started (`data.start_request`),
+   * or about any of these tokens; oldest first, at most `limit`.
    */
-  loginStarts(login: AuditRow, windowMs: number, limit: number): Promise<AuditRow[]>;
+  linked(requestIds: readonly string[], jtis: readonly string[], limit: number): Promise<AuditRow[]>;
   /** When the first and the last row matching `filter` were written; undefined when none does. */
   activitySpan(filter: AuditFilter): Promise<ActivitySpan | undefined>;
   /** The rows matching `filter` in `window`, counted per bucket, event family and outcome in one GROUP BY query. */

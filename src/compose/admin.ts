@@ -70,7 +70,7 @@ export function composeAdmin(opts: {
   const reader = opts.auditReader;
   const checkpoints = createCheckpoints({ reader, audit, store: opts.checkpointStore, clock, issuer, signingKey: opts.signingKey });
   const monitor = createChainMonitor({ reader, checkpoints: opts.checkpointStore, clock, keys: keysFromSigningKeys(opts.signingKeys), issuer });
-  const review = { reader, checkpointStore: opts.checkpointStore, signingKeys: opts.signingKeys, audit, clock, issuer, checkpoints, monitor, loginWindowMs: config.saml.login_ttl_seconds * 1000 };
+  const review = { reader, checkpointStore: opts.checkpointStore, signingKeys: opts.signingKeys, audit, clock, issuer, checkpoints, monitor };
   return {
     requireAdmin,
     completion: login.completion,

@@ -4,6 +4,7 @@ import { purgeExpiredPg } from './pg/purge-expired.js';
 import type { GroupCommitter } from './group-commit.js';
 import { pruneExpired, purgeExpiredSqlite, type PurgeExpired } from './prune-expired.js';
 import { revokedTokens } from './schema/revoked-tokens.js';
+import { samlRequests } from './schema/saml-requests.js';
 import { usedClientAssertions } from './schema/used-client-assertions.js';
 import * as pgSchema from './schema-pg/index.js';
 import { sqliteHarness, type MakeStore } from './sqlite-harness.contract.js';
@@ -14,7 +15,11 @@ interface Pruning {
   purge: PurgeExpired;
   seed(revoked: { jti: string; expiresAt: Date }[], usedAssertion: { key: string; expiresAt: Date }): Promise<void>;
   revokedJtis(): Promise<string[]>;
+  seedLogins(logins: { id: string; expiresAt: Date }[]): Promise<void>;
+  loginIds(): Promise<string[]>;
 }
+
+const login = (id: string, expiresAt: Date) => ({ id, idpId: 'campus', bindingHash: 'b', purpose: 'launch', target: 's', startRequestId: 'r', createdAt: expiresAt, expiresAt });
 
 function describePruning(engine: string, make: MakeStore<Pruning>): void {
   it(`removes only rows whose values have expired (${engine})`, async () => {
@@ -25,6 +30,18 @@ function describePruning(engine: string, make: MakeStore<Pruning>): void {
       await h.store.seed([{ jti: 'old', expiresAt: past }, { jti: 'live', expiresAt: future }], { key: 'k', expiresAt: past });
       expect(await pruneExpired(h.store.committer, h.clock, h.store.purge)).toBe(2);
       expect(await h.store.revokedJtis()).toEqual(['live']);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it(`keeps pending logins an hour past their expiry, to tell a late answer apart (${engine})`, async () => {
+    const h = await make();
+    try {
+      const ago = (ms: number) => new Date(h.clock.now().getTime() - ms);
+      await h.store.seedLogins([{ id: 'late', expiresAt: ago(3_600_000) }, { id: 'gone', expiresAt: ago(3_600_001) }]);
+      expect(await pruneExpired(h.store.committer, h.clock, h.store.purge)).toBe(1);
+      expect(await h.store.loginIds()).toEqual(['late']);
     } finally {
       await h.close();
     }
@@ -41,6 +58,8 @@ describePruning(
       db.insert(usedClientAssertions).values({ ...usedAssertion, clientId: 'c' }).run();
     },
     revokedJtis: async () => db.select().from(revokedTokens).all().map((r) => r.jti),
+    seedLogins: async (logins) => void db.insert(samlRequests).values(logins.map((l) => login(l.id, l.expiresAt))).run(),
+    loginIds: async () => db.select().from(samlRequests).all().map((r) => r.id),
   })),
 );
 
@@ -54,5 +73,7 @@ describePruning(
       await db.insert(pgSchema.usedClientAssertions).values({ ...usedAssertion, clientId: 'c' });
     },
     revokedJtis: async () => (await db.select().from(pgSchema.revokedTokens)).map((r) => r.jti),
+    seedLogins: async (logins) => void (await db.insert(pgSchema.samlRequests).values(logins.map((l) => login(l.id, l.expiresAt)))),
+    loginIds: async () => (await db.select().from(pgSchema.samlRequests)).map((r) => r.id),
   })),
 );

@@ -1,10 +1,10 @@
-import { lt } from 'drizzle-orm';
+import { getTableName, lt } from 'drizzle-orm';
 import type { Clock } from '../core/clock.js';
 import type { GroupCommitter } from './group-commit.js';
 import { launchCodes } from './schema/launch-codes.js';
 import { revokedTokens } from './schema/revoked-tokens.js';
 import { samlAssertions } from './schema/saml-assertions.js';
-import { samlRequests } from './schema/saml-requests.js';
+import { EXPIRED_LOGINS_KEPT_MS, samlRequests } from './schema/saml-requests.js';
 import { usedClientAssertions } from './schema/used-client-assertions.js';
 import { sqliteOf, type Tx } from './tx.js';
 
@@ -14,18 +14,23 @@ import { sqliteOf, type Tx } from './tx.js';
  */
 export type PurgeExpired = (tx: Tx, now: Date) => Promise<number>;
 
+/** How long past its expiry a table's row is kept (pending logins: to tell a late answer apart), by table name. */
+export const keptPastExpiryMs = (table: string): number => (table === 'saml_requests' ? EXPIRED_LOGINS_KEPT_MS : 0);
+
 /** The SQLite purge (PostgreSQL's: pg/purge-expired.ts). */
 export const purgeExpiredSqlite: PurgeExpired = async (tx, now) => {
   let removed = 0;
   for (const table of [revokedTokens, usedClientAssertions, samlRequests, samlAssertions, launchCodes]) {
-    removed += sqliteOf(tx).delete(table).where(lt(table.expiresAt, now)).run().changes;
+    const before = new Date(now.getTime() - keptPastExpiryMs(getTableName(table)));
+    removed += sqliteOf(tx).delete(table).where(lt(table.expiresAt, before)).run().changes;
   }
   return removed;
 };
 
 /**
  * Deletes one-time and revocation rows whose values have expired anyway (an expired token, assertion or
- * request is refused for being expired, so its row no longer protects anything). The audit log is not touched.
+ * request is refused for being expired, so its row no longer protects anything); pending logins an hour later.
+ * The audit log is not touched.
  * Through the group committer, like every other write: never a statement beside an open batch.
  */
 export function pruneExpired(committer: GroupCommitter, clock: Clock, purge: PurgeExpired): Promise<number> {

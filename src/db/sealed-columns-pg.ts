@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { sealedKeyId } from '../core/sealed-box.js';
 import type { PgDb } from './pg/client.js';
 import { launchCodes } from './schema-pg/launch-codes.js';
@@ -25,9 +25,10 @@ export function createPgMasterKeyResealStore(db: PgDb): MasterKeyResealStore {
       all: () => db.select({ key: serviceSecrets.name, sealed: serviceSecrets.sealed }).from(serviceSecrets),
       write: (on, key, sealed) => on.update(serviceSecrets).set({ sealed }).where(eq(serviceSecrets.name, key)).returning({ key: serviceSecrets.name }),
     },
+    // A redeemed code's payload is gone (NULL): nothing to re-seal, and a re-seal must not bring it back.
     launch_codes: {
-      all: () => db.select({ key: launchCodes.codeHash, sealed: launchCodes.payloadSealed }).from(launchCodes),
-      write: (on, key, sealed) => on.update(launchCodes).set({ payloadSealed: sealed }).where(eq(launchCodes.codeHash, key)).returning({ key: launchCodes.codeHash }),
+      all: () => db.select({ key: launchCodes.codeHash, sealed: sql<string>`${launchCodes.payloadSealed}` }).from(launchCodes).where(isNotNull(launchCodes.payloadSealed)),
+      write: (on, key, sealed) => on.update(launchCodes).set({ payloadSealed: sealed }).where(and(eq(launchCodes.codeHash, key), isNotNull(launchCodes.payloadSealed))).returning({ key: launchCodes.codeHash }),
     },
     upstream_auth_states: {
       all: () => db.select({ key: upstreamAuthStates.stateHash, sealed: upstreamAuthStates.codeVerifierSealed }).from(upstreamAuthStates),

@@ -7,6 +7,8 @@ import { TxClosed, type Tx } from './tx.js';
 export interface ResealHarness {
   store: MasterKeyResealStore;
   seed(tx: Tx, table: SealedTable, key: string, sealed: string): Promise<void>;
+  /** A launch code already redeemed: its payload dropped (NULL). */
+  seedRedeemedLaunchCode(tx: Tx, key: string): Promise<void>;
 }
 
 /** The store never opens a value: any text in the sealed format (`v1.<key id>.…`) will do here. */
@@ -41,6 +43,13 @@ export function describeMasterKeyResealStoreContract(name: string, makeStore: Ma
       const [value] = await h.store.store.stale('signing_keys', 'new');
       await expect(h.commit(async (tx) => (await h.store.store.reseal(tx, value!, sealedUnder('new', 3)), Promise.reject(new Error('refused'))))).rejects.toThrow('refused');
       expect(await h.store.store.stale('signing_keys', 'new')).toEqual([value]);
+    });
+
+    it('neither lists nor re-seals the dropped payload of a redeemed launch code', async () => {
+      await h.commit((tx) => h.store.seedRedeemedLaunchCode(tx, 'redeemed'));
+      expect((await h.store.store.stale('launch_codes', 'other')).map((v) => v.key).sort()).toEqual(['launch_codes-new', 'launch_codes-old']);
+      expect(await h.commit((tx) => h.store.store.reseal(tx, { table: 'launch_codes', key: 'redeemed', sealed: sealedUnder('old', 1) }, sealedUnder('new', 3)))).toBe(false);
+      expect((await h.store.store.stale('launch_codes', 'other')).map((v) => v.key)).not.toContain('redeemed');
     });
 
     it('writes nothing through a transaction that has ended', async () => {

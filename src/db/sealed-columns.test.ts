@@ -32,6 +32,9 @@ describeMasterKeyResealStoreContract(
       if (table === 'launch_codes') on.insert(launchCodes).values(rows.launch_codes).run();
       if (table === 'upstream_auth_states') on.insert(upstreamAuthStates).values(rows.upstream_auth_states).run();
     },
+    async seedRedeemedLaunchCode(tx, key) {
+      sqliteOf(tx).insert(launchCodes).values({ ...seedRows(key, '').launch_codes, payloadSealed: null, redeemedAt: at }).run();
+    },
   })),
 );
 
@@ -46,6 +49,9 @@ describeMasterKeyResealStoreContract(
       if (table === 'service_secrets') await on.insert(pgSchema.serviceSecrets).values(rows.service_secrets);
       if (table === 'launch_codes') await on.insert(pgSchema.launchCodes).values(rows.launch_codes);
       if (table === 'upstream_auth_states') await on.insert(pgSchema.upstreamAuthStates).values(rows.upstream_auth_states);
+    },
+    async seedRedeemedLaunchCode(tx, key) {
+      await pgOf(tx).insert(pgSchema.launchCodes).values({ ...seedRows(key, '').launch_codes, payloadSealed: null, redeemedAt: at });
     },
   })),
 );

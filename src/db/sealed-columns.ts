@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { sealedKeyId } from '../core/sealed-box.js';
 import type { Db } from './client.js';
 import { launchCodes } from './schema/launch-codes.js';
@@ -44,9 +44,10 @@ export function createMasterKeyResealStore(db: Db): MasterKeyResealStore {
       all: () => db.select({ key: serviceSecrets.name, sealed: serviceSecrets.sealed }).from(serviceSecrets).all(),
       write: (on, key, sealed) => on.update(serviceSecrets).set({ sealed }).where(eq(serviceSecrets.name, key)).run().changes,
     },
+    // A redeemed code's payload is gone (NULL): nothing to re-seal, and a re-seal must not bring it back.
     launch_codes: {
-      all: () => db.select({ key: launchCodes.codeHash, sealed: launchCodes.payloadSealed }).from(launchCodes).all(),
-      write: (on, key, sealed) => on.update(launchCodes).set({ payloadSealed: sealed }).where(eq(launchCodes.codeHash, key)).run().changes,
+      all: () => db.select({ key: launchCodes.codeHash, sealed: sql<string>`${launchCodes.payloadSealed}` }).from(launchCodes).where(isNotNull(launchCodes.payloadSealed)).all(),
+      write: (on, key, sealed) => on.update(launchCodes).set({ payloadSealed: sealed }).where(and(eq(launchCodes.codeHash, key), isNotNull(launchCodes.payloadSealed))).run().changes,
     },
     upstream_auth_states: {
       all: () => db.select({ key: upstreamAuthStates.stateHash, sealed: upstreamAuthStates.codeVerifierSealed }).from(upstreamAuthStates).all(),

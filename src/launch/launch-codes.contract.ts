@@ -3,12 +3,18 @@ import { TxClosed } from '../db/tx.js';
 import type { MakeStore, StoreHarness } from '../db/sqlite-harness.contract.js';
 import type { LaunchCodeStore } from './launch-codes.js';
 
+/** The store, and (engine-specific) the sealed payload its row holds for a code: undefined without a row. */
+export type LaunchCodeHarness = LaunchCodeStore & { storedPayload(code: string): Promise<string | null | undefined> };
+
 const FIELDS = { token: 'eyJ.x.y', token_expires_at: '2026-11-23T10:05:00.000Z', sub: 'alice@example.edu' };
 
-/** What every launch-code engine must do: a code works once, only before it expires, and hands back its fields. */
-export function describeLaunchCodeStoreContract(name: string, makeStore: MakeStore<LaunchCodeStore>): void {
+/**
+ * What every launch-code engine must do: a code works once, only before it expires, and hands back its fields;
+ * a spent code (redeemed or expired) is remembered without its payload, so a replay can be attributed.
+ */
+export function describeLaunchCodeStoreContract(name: string, makeStore: MakeStore<LaunchCodeHarness>): void {
   describe(`LaunchCodeStore contract (${name})`, () => {
-    let h: StoreHarness<LaunchCodeStore>;
+    let h: StoreHarness<LaunchCodeHarness>;
     beforeEach(async () => {
       h = await makeStore();
     });
@@ -22,6 +28,20 @@ export function describeLaunchCodeStoreContract(name: string, makeStore: MakeSto
       expect(await redeem(code)).toEqual({ surveyId: 'course-eval', jti: 'jti-1', fields: FIELDS });
       expect(await redeem(code)).toBeUndefined();
       expect(await redeem(`${code.slice(0, -1)}A`)).toBeUndefined();
+    });
+
+    it('remembers whose a spent code was (redeemed, or expired unused), dropping the payload once redeemed', async () => {
+      const spent = (code: string) => h.commit((tx) => h.store.spent(tx, code));
+      const redeemed = await issue();
+      expect(await h.store.storedPayload(redeemed)).toMatch(/^v1\./);
+      await redeem(redeemed);
+      expect(await h.store.storedPayload(redeemed)).toBeNull();
+      expect(await spent(redeemed)).toEqual({ surveyId: 'course-eval', jti: 'jti-1', redeemedAt: h.clock.now() });
+      const unused = await issue();
+      h.clock.advance(60_000);
+      expect(await redeem(unused)).toBeUndefined();
+      expect(await spent(unused)).toEqual({ surveyId: 'course-eval', jti: 'jti-1', redeemedAt: undefined });
+      expect(await spent('never-issued-code-never-issued-code-never-is')).toBeUndefined();
     });
 
     it('gives the code to exactly one of two concurrent redeemers', async () => {

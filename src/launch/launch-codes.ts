@@ -1,4 +1,4 @@
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import { randomToken, sha256b64u } from '../core/hash.js';
 import { open, seal, type MasterKeyring } from '../core/sealed-box.js';
 import type { Db } from '../db/client.js';
@@ -8,12 +8,29 @@ import { sqliteOf, type Tx } from '../db/tx.js';
 /** What a redeemed code hands the survey: a flat object of strings (embedded-data friendly). */
 export type RedeemFields = Record<string, string>;
 
+/** What is kept of a code that no longer redeems: whose it was, and when it was redeemed (undefined: expired unused). */
+export interface SpentLaunchCode {
+  surveyId: string;
+  jti: string;
+  redeemedAt: Date | undefined;
+}
+
 /** One-time launch codes. Contract: launch-codes.contract.ts. */
 export interface LaunchCodeStore {
   /** Stores a fresh code (hashed) with its sealed payload; returns the code for the redirect. */
   issue(tx: Tx, entry: { surveyId: string; jti: string; fields: RedeemFields; now: Date; ttlSeconds: number }): Promise<string>;
-  /** Consumes a code in one atomic statement (DELETE … RETURNING): it works once, and only before it expires. */
+  /**
+   * Consumes a code in one atomic statement (UPDATE … WHERE redeemed_at IS NULL … RETURNING): it works once, and
+   * only before it expires. The payload is then dropped; the row stays until the purge after its expiry.
+   */
   redeem(tx: Tx, code: string, now: Date): Promise<{ surveyId: string; jti: string; fields: RedeemFields } | undefined>;
+  /** A code that did not redeem, while its row is kept: so a replay is audited with its survey and token. */
+  spent(tx: Tx, code: string): Promise<SpentLaunchCode | undefined>;
+}
+
+/** The fields of a row its redeem just consumed (which still holds its payload), opened with the code hash as AAD. */
+export function openPayload(keyring: MasterKeyring, row: { codeHash: string; payloadSealed: string | null }): RedeemFields {
+  return JSON.parse(open(keyring, row.payloadSealed!, `launch_codes:${row.codeHash}`)) as RedeemFields;
 }
 
 export function createLaunchCodes(db: Db, keyring: MasterKeyring): LaunchCodeStore {
@@ -29,11 +46,19 @@ export function createLaunchCodes(db: Db, keyring: MasterKeyring): LaunchCodeSto
       expiresAt: sql.placeholder('expiresAt'),
     })
     .prepare();
-  // A placeholder in a WHERE is bound as given: `now` goes through the column's own mapping first.
+  // A placeholder in a WHERE (or a SET) is bound as given: `now` goes through the column's own mapping first.
+  const asStored = (now: Date) => launchCodes.expiresAt.mapToDriverValue(now);
   const consume = db
-    .delete(launchCodes)
-    .where(and(eq(launchCodes.codeHash, sql.placeholder('codeHash')), gt(launchCodes.expiresAt, sql.placeholder('now'))))
+    .update(launchCodes)
+    .set({ redeemedAt: sql`${sql.placeholder('now')}` })
+    .where(and(eq(launchCodes.codeHash, sql.placeholder('codeHash')), isNull(launchCodes.redeemedAt), gt(launchCodes.expiresAt, sql.placeholder('now'))))
     .returning()
+    .prepare();
+  const dropPayload = db.update(launchCodes).set({ payloadSealed: null }).where(eq(launchCodes.codeHash, sql.placeholder('codeHash'))).prepare();
+  const spent = db
+    .select({ surveyId: launchCodes.surveyId, jti: launchCodes.jti, redeemedAt: launchCodes.redeemedAt })
+    .from(launchCodes)
+    .where(eq(launchCodes.codeHash, sql.placeholder('codeHash')))
     .prepare();
   return {
     async issue(tx, { surveyId, jti, fields, now, ttlSeconds }) {
@@ -53,9 +78,15 @@ export function createLaunchCodes(db: Db, keyring: MasterKeyring): LaunchCodeSto
     async redeem(tx, code, now) {
       sqliteOf(tx);
       const codeHash = sha256b64u(code);
-      const row = consume.get({ codeHash, now: launchCodes.expiresAt.mapToDriverValue(now) });
+      const row = consume.get({ codeHash, now: asStored(now) });
       if (!row) return undefined;
-      return { surveyId: row.surveyId, jti: row.jti, fields: JSON.parse(open(keyring, row.payloadSealed, `launch_codes:${codeHash}`)) as RedeemFields };
+      dropPayload.run({ codeHash });
+      return { surveyId: row.surveyId, jti: row.jti, fields: openPayload(keyring, row) };
+    },
+    async spent(tx, code) {
+      sqliteOf(tx);
+      const row = spent.get({ codeHash: sha256b64u(code) });
+      return row && { surveyId: row.surveyId, jti: row.jti, redeemedAt: row.redeemedAt ?? undefined };
     },
   };
 }

@@ -101,17 +101,31 @@ describe('launch: code and token', () => {
     const exp = new Date(w.clock.now().getTime() + 300_000).toISOString();
     expect(fields).toEqual({ displayName: 'Alice Example', sub: SUBJECT, token: fields.token, token_expires_at: exp, token_expires_in: '300' });
     expect(decodeJwt(fields.token!)).toMatchObject({ sub: SUBJECT, aud: SIS, client_id: 'survey:eval', scope: 'r', displayName: 'Alice Example' });
-    await expect(redeem(code)).rejects.toMatchObject({ constructor: InvalidGrant, detail: 'launch code is unknown, expired or already used' });
   });
 
-  it('refuses a code after its 60 seconds', async () => {
+  it('refuses a replayed code, audited with the survey, client and token it tried', async () => {
     const code = codeOf(await launchFor('eval'));
+    const { jti } = decodeJwt((await redeem(code)).token!);
+    await expect(redeem(code)).rejects.toMatchObject({ constructor: InvalidGrant, description: 'the launch code is invalid, expired or already used', detail: 'launch code already used' });
+    expect(p.auditRows().at(-1)).toEqual({
+      event: 'launch.redeem', outcome: 'refused', requestId: 'req-redeem', clientId: 'survey:eval', jti, reason: 'launch code already used', data: { survey: 'eval' },
+    });
+  });
+
+  it('refuses a code after its 60 seconds (attributed too), and an unknown code (attributed to nothing)', async () => {
+    const code = codeOf(await launchFor('eval'));
+    const { jti } = p.auditRows().at(-1) as { jti: string };
     w.clock.advance(60_000);
     try {
-      await expect(redeem(code)).rejects.toMatchObject({ constructor: InvalidGrant, detail: 'launch code is unknown, expired or already used' });
+      await expect(redeem(code)).rejects.toMatchObject({ constructor: InvalidGrant, detail: 'launch code expired' });
+      expect(p.auditRows().at(-1)).toEqual({
+        event: 'launch.redeem', outcome: 'refused', requestId: 'req-redeem', clientId: 'survey:eval', jti, reason: 'launch code expired', data: { survey: 'eval' },
+      });
     } finally {
       w.clock.advance(-60_000);
     }
+    await expect(redeem('A'.repeat(43))).rejects.toMatchObject({ constructor: InvalidGrant, detail: 'launch code is unknown' });
+    expect(p.auditRows().at(-1)).toEqual({ event: 'launch.redeem', outcome: 'refused', requestId: 'req-redeem', reason: 'launch code is unknown', data: {} });
   });
 
   it('does not burn a code presented from an origin the survey does not allow', async () => {

@@ -13,7 +13,7 @@ import type { Tx } from '../db/tx.js';
 import { BrowserRefusal } from '../http/browser-refusal.js';
 import type { AppEnv } from '../http/env.js';
 import type { SamlLogin } from '../saml/types.js';
-import type { LaunchCodeStore } from './launch-codes.js';
+import type { LaunchCodeStore, SpentLaunchCode } from './launch-codes.js';
 import { redeemFields, unmetRequirement } from './survey-policy.js';
 
 /** How long a launch code lives: long enough for the survey platform's first page load, no longer. */
@@ -42,6 +42,8 @@ interface LoginRowData {
   dropped?: string[];
   purpose: 'launch' | 'login' | 'admin';
   survey?: string;
+  /** The request that started the sign-in: the `launch.issue` rows carry the exact link to their start too. */
+  start_request?: string;
 }
 
 /**
@@ -54,6 +56,12 @@ export interface LaunchLogin {
   target: string | undefined;
   requestId: string;
   finish<T>(extra: { survey: string }, work: (tx: Tx, data: LoginRowData) => Promise<T>): Promise<T>;
+}
+
+/** Why a code did not redeem (the refusal's private reason), by what is kept of it. */
+function unredeemable(spent: SpentLaunchCode | undefined): string {
+  if (!spent) return 'launch code is unknown';
+  return spent.redeemedAt ? 'launch code already used' : 'launch code expired';
 }
 
 /** The survey token's `client_id` (RFC 9068 §2.2): the survey the respondent launched. */
@@ -157,7 +165,8 @@ export function createLaunchService(deps: LaunchDeps) {
      * presented from an origin the survey does not allow (so a foreign page cannot burn it).
      */
     redeem(req: { readCode(): Promise<string | undefined>; origin: string | undefined; requestId: string }): Promise<Record<string, string>> {
-      let surveyId: string | undefined;
+      // Whose code it was, once known (also for a replayed or expired one): the refusal row is attributed to it.
+      let code: { surveyId: string; jti: string } | undefined;
       return withRefusalAudit(
         deps,
         oauthRefusal((err) => ({
@@ -165,20 +174,24 @@ export function createLaunchService(deps: LaunchDeps) {
           outcome: 'refused',
           requestId: req.requestId,
           reason: err.detail,
-          ...(surveyId ? { clientId: surveyClientId(surveyId) } : {}),
-          data: { ...(surveyId ? { survey: surveyId } : {}), ...(req.origin ? { origin: req.origin } : {}) },
+          ...(code ? { clientId: surveyClientId(code.surveyId), jti: code.jti } : {}),
+          data: { ...(code ? { survey: code.surveyId } : {}), ...(req.origin ? { origin: req.origin } : {}) },
         })),
         async () => {
           const { origin } = req;
-          const code = await req.readCode();
+          const presented = await req.readCode();
           if (origin !== undefined && !allOrigins.has(origin)) throw new AccessDenied('this origin may not redeem launch codes', `origin ${quote(origin, 200)} is not allowed`);
-          if (code === undefined) throw new InvalidRequest('code is required');
-          if (!CODE_SHAPE.test(code)) throw new InvalidRequest('code is malformed');
+          if (presented === undefined) throw new InvalidRequest('code is required');
+          if (!CODE_SHAPE.test(presented)) throw new InvalidRequest('code is malformed');
           const now = deps.clock.now();
           return commitAudited(deps, async (tx) => {
-            const redeemed = await deps.codes.redeem(tx, code, now);
-            if (!redeemed) throw new InvalidGrant('the launch code is invalid, expired or already used', 'launch code is unknown, expired or already used');
-            surveyId = redeemed.surveyId;
+            const redeemed = await deps.codes.redeem(tx, presented, now);
+            if (!redeemed) {
+              const spent = await deps.codes.spent(tx, presented);
+              code = spent;
+              throw new InvalidGrant('the launch code is invalid, expired or already used', unredeemable(spent));
+            }
+            code = redeemed;
             const survey = deps.surveys.get(redeemed.surveyId);
             if (origin !== undefined && !survey?.origins.includes(origin)) {
               throw new AccessDenied('this origin may not redeem this survey’s codes', `origin ${quote(origin, 200)} is not allowed for survey ${redeemed.surveyId}`);

@@ -46,6 +46,8 @@ export const SAML_REFUSAL_REASONS = [
   // AuthnInstant older than the IdP's optional cap (the user's sign-in at the IdP is too old)
   'authn_too_old',
   'in_response_to_mismatch',
+  // the answer to a pending login of this browser came after the login expired (login_ttl)
+  'login_expired',
   'unsolicited',
   'authn_statement_missing',
   'name_qualifier_mismatch',

@@ -37,11 +37,17 @@ export function explainSamlRefusal(reason: SamlRefusalReason): RefusalText {
         message: 'Your campus sign-in is older than this service accepts.',
         whatToDo: 'Sign out of your campus sign-in service (or close every browser window), then open the survey link again.',
       };
+    case 'login_expired':
+      return {
+        title: 'Your sign-in took too long',
+        message: 'You started signing in here, but the sign-in was completed after the time this service allows for it.',
+        whatToDo: RETRY,
+      };
     case 'in_response_to_mismatch':
     case 'unsolicited':
       return {
         title: 'This sign-in was not started here',
-        message: 'We received a sign-in that this browser did not ask for (it may have been started in another browser or tab, or it expired).',
+        message: 'We received a sign-in that this browser did not ask for (it may have been started in another browser, or long ago).',
         whatToDo: RETRY,
       };
     case 'replayed':

@@ -6,17 +6,17 @@ import type { PendingLoginStore } from './pending-logins.js';
 
 /** PendingLoginStore on PostgreSQL (contract: pending-logins.contract.ts): consumed by one DELETE … RETURNING. */
 export function createPgPendingLogins(db: PgDb): PendingLoginStore {
-  const live = (id: string, bindingHash: string, now: Date) => and(eq(samlRequests.id, id), eq(samlRequests.bindingHash, bindingHash), gt(samlRequests.expiresAt, now));
+  const mine = (id: string, bindingHash: string) => and(eq(samlRequests.id, id), eq(samlRequests.bindingHash, bindingHash));
   return {
     async remember(tx, login) {
       await pgOf(tx).insert(samlRequests).values(login);
     },
-    async find(id, bindingHash, now) {
-      const [row] = await db.select().from(samlRequests).where(live(id, bindingHash, now));
+    async find(id, bindingHash) {
+      const [row] = await db.select().from(samlRequests).where(mine(id, bindingHash));
       return row;
     },
     async consume(tx, id, bindingHash, now) {
-      const [row] = await pgOf(tx).delete(samlRequests).where(live(id, bindingHash, now)).returning();
+      const [row] = await pgOf(tx).delete(samlRequests).where(and(mine(id, bindingHash), gt(samlRequests.expiresAt, now))).returning();
       return row;
     },
   };

@@ -18,7 +18,7 @@ describe('PendingLoginStore across two PostgreSQL instances', () => {
     close = opened.close;
     const instances = opened.instances.map(({ db, committer }) => ({ store: createPgPendingLogins(db), commit: committer.commit }));
     const now = new Date();
-    const login = { id: '_req-1', idpId: 'campus', bindingHash: 'browser-a', purpose: 'launch', target: 'course-eval', createdAt: now, expiresAt: new Date(now.getTime() + 300_000) };
+    const login = { id: '_req-1', idpId: 'campus', bindingHash: 'browser-a', purpose: 'launch', target: 'course-eval', startRequestId: 'req-start', createdAt: now, expiresAt: new Date(now.getTime() + 300_000) };
     await instances[0]!.commit((tx) => instances[0]!.store.remember(tx, login));
     const outcomes = await Promise.all(instances.map(({ store, commit }) => commit((tx) => store.consume(tx, login.id, login.bindingHash, now))));
     expect(outcomes.filter((r) => r !== undefined)).toEqual([login]);

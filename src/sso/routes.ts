@@ -12,6 +12,7 @@ import type { SamlLogin, SamlServiceProvider } from '../saml/types.js';
 import { samlLoginRefusal } from './login-refusal.js';
 import type { AcceptedLogin, LoginRowData, SsoService } from './sso-service.js';
 import { quote } from '../core/bounded.js';
+import { EXPIRED_LOGINS_KEPT_MS } from '../db/schema/saml-requests.js';
 
 /**
  * The cookie that binds a pending login to this browser. The IdP's POST to the ACS is cross-site, so it must be
@@ -64,11 +65,14 @@ export function createSignIn(deps: { sso: SsoService; loginTtlSeconds: number })
   };
 }
 
-/** A browser's login nonce: the one it has, or a fresh one (set on the response). */
+/**
+ * A browser's login nonce: the one it has, or a fresh one (set on the response). It outlives the login by as long
+ * as an expired pending login is kept, so a late answer still comes with it and is told apart as `login_expired`.
+ */
 function browserNonce(c: Context<AppEnv>, ttlSeconds: number): string {
   const existing = getCookie(c, LOGIN_COOKIE);
   const nonce = existing && /^[\w-]{43}$/.test(existing) ? existing : randomToken(32);
-  setCookie(c, LOGIN_COOKIE, nonce, { path: '/', httpOnly: true, secure: true, sameSite: 'None', maxAge: ttlSeconds });
+  setCookie(c, LOGIN_COOKIE, nonce, { path: '/', httpOnly: true, secure: true, sameSite: 'None', maxAge: ttlSeconds + EXPIRED_LOGINS_KEPT_MS / 1000 });
   return nonce;
 }
 

@@ -29,14 +29,14 @@ async function loginIn(nonce: string, purpose: 'launch' | 'login' | 'admin' = 'l
 }
 
 describe('startLogin', () => {
-  it('redirects to the IdP and remembers the request bound to the hash of the browser nonce, with a saml.start row', async () => {
+  it('redirects to the IdP and remembers the request bound to the hash of the browser nonce, and the starting request, with a saml.start row', async () => {
     const before = p.auditRows().length;
     const { url, requestId } = await loginIn('nonce-a');
     expect(url.origin + url.pathname).toBe('https://idp.univ.edu/idp/SSO/Redirect');
     expect(url.searchParams.has('SAMLRequest')).toBe(true);
     const now = w.clock.now();
-    expect(await createPendingLogins(p.database.db).find(requestId, sha256b64u('nonce-a'), now)).toEqual({
-      id: requestId, idpId: 'shib', bindingHash: sha256b64u('nonce-a'), purpose: 'launch', target: 'course-eval', createdAt: now, expiresAt: new Date(now.getTime() + 300_000),
+    expect(await createPendingLogins(p.database.db).find(requestId, sha256b64u('nonce-a'))).toEqual({
+      id: requestId, idpId: 'shib', bindingHash: sha256b64u('nonce-a'), purpose: 'launch', target: 'course-eval', startRequestId: 'req-start', createdAt: now, expiresAt: new Date(now.getTime() + 300_000),
     });
     expect(rowsFrom(before)).toEqual([{ event: 'saml.start', outcome: 'success', requestId: 'req-start', data: { idp: 'shib', purpose: 'launch', survey: 'course-eval' } }]);
   });
@@ -64,12 +64,45 @@ describe('acceptResponse: bound to the browser', () => {
   });
 });
 
+describe('acceptResponse: a late answer is told apart from one never asked for', () => {
+  it('refuses a verified answer that came after login_ttl as login_expired, attributed to its start, survey and subject', async () => {
+    const { response } = await loginIn('nonce-late');
+    const started = w.clock.now();
+    w.clock.advance(300_000);
+    try {
+      const err = await sso.acceptResponse(response, 'nonce-late', 'req-acs').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BrowserRefusal);
+      const refusal = err as BrowserRefusal;
+      const reason = `login_expired: answered after the sign-in expired at ${new Date(started.getTime() + 300_000).toISOString()} (login_ttl 300 s)`;
+      expect({ status: refusal.status, title: refusal.text.title, reason: refusal.reason, audit: refusal.audit }).toEqual({
+        status: 400,
+        title: 'Your sign-in took too long',
+        reason,
+        audit: { event: 'saml.login', outcome: 'refused', requestId: 'req-acs', subject: SUBJECT, reason, data: { idp: 'shib', purpose: 'launch', survey: 'course-eval', start_request: 'req-start' } },
+      });
+    } finally {
+      w.clock.advance(-300_000);
+    }
+  });
+
+  it('answers the same late response in another browser as not started here', async () => {
+    const { response } = await loginIn('nonce-late-2');
+    w.clock.advance(300_000);
+    try {
+      const refusal = (await sso.acceptResponse(response, 'nonce-other', 'req-acs').catch((e: unknown) => e)) as BrowserRefusal;
+      expect([refusal.text.title, refusal.reason]).toEqual(['This sign-in was not started here', 'in_response_to_mismatch: InResponseTo is not a pending login of this browser']);
+    } finally {
+      w.clock.advance(-300_000);
+    }
+  });
+});
+
 describe('finishLogin: one completion path, by purpose', () => {
   it('consumes the pending login, writes saml.login with the purpose, and runs the work in that transaction', async () => {
     const { response } = await loginIn('nonce-d', 'admin', '/admin');
     const accepted = await sso.acceptResponse(response, 'nonce-d', 'req-acs');
     const before = p.auditRows().length;
-    const data = { idp: 'shib', assertion: sha256b64u(accepted.login.assertionId), purpose: 'admin' };
+    const data = { idp: 'shib', assertion: sha256b64u(accepted.login.assertionId), purpose: 'admin', start_request: 'req-start' };
     const result = await sso.finishLogin(accepted, 'req-acs', { purpose: 'admin' }, async (tx, rowData) => {
       await p.audit.append(tx, { event: 'admin.login', outcome: 'success', requestId: 'req-acs', subject: SUBJECT, data: { idp: rowData.idp, role: 'auditor' } });
       return rowData;
@@ -94,7 +127,7 @@ describe('finishLogin: one completion path, by purpose', () => {
       whatToDo: 'Sign in again.',
       audit: {
         event: 'saml.login', outcome: 'refused', requestId: 'req-acs-2', subject: SUBJECT, reason: `replayed: ${PENDING_CONSUMED}`,
-        data: { idp: 'shib', assertion: sha256b64u(accepted.login.assertionId), purpose: 'launch', survey: 'course-eval' },
+        data: { idp: 'shib', assertion: sha256b64u(accepted.login.assertionId), purpose: 'launch', survey: 'course-eval', start_request: 'req-start' },
       },
     });
     expect(rowsFrom(before)).toEqual([]);

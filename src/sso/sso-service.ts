@@ -44,17 +44,38 @@ export interface LoginRow {
   survey?: string;
 }
 
-/** The data of a `saml.login` row (a launch's `launch.issue` rows repeat it). */
-export type LoginRowData = { idp: string; assertion: string; dropped?: string[] } & LoginRow;
+/**
+ * The data of a `saml.login` row (a launch's `launch.issue` rows repeat it). `start_request`: our id of the
+ * request that started the sign-in, which its `saml.start` row carries — the exact link between the two.
+ */
+export type LoginRowData = { idp: string; assertion: string; dropped?: string[]; start_request?: string } & LoginRow;
 
-/** What every login row records of the login: the IdP, the assertion (hashed), attributes dropped and why. */
-function loginRowData(login: SamlLogin, row: LoginRow): LoginRowData {
+/** What every login row records of the login: the IdP, the assertion (hashed), attributes dropped and why, its start. */
+function loginRowData(login: SamlLogin, row: LoginRow, pending: PendingLogin | undefined): LoginRowData {
   return {
     idp: login.idpId,
     assertion: sha256b64u(login.assertionId),
     ...(login.dropped.length > 0 ? { dropped: login.dropped.map((d) => `${d.attribute}: ${d.reason}`) } : {}),
     ...row,
+    ...(pending?.startRequestId ? { start_request: pending.startRequestId } : {}),
   };
+}
+
+/** What a refused answer's row records of the pending login it named (its IdP, purpose, survey and start). */
+function pendingRowData(pending: PendingLogin | undefined) {
+  if (!pending) return {};
+  return {
+    idp: pending.idpId,
+    purpose: pending.purpose as LoginPurpose,
+    ...(pending.purpose === 'launch' && pending.target ? { survey: pending.target } : {}),
+    ...(pending.startRequestId ? { start_request: pending.startRequestId } : {}),
+  };
+}
+
+/** The detail of the `login_expired` refusal: when the sign-in expired, and the TTL it had. */
+function expiredDetail(pending: PendingLogin): string {
+  const ttl = Math.round((pending.expiresAt.getTime() - pending.createdAt.getTime()) / 1000);
+  return `answered after the sign-in expired at ${pending.expiresAt.toISOString()} (login_ttl ${ttl} s)`;
 }
 
 /**
@@ -74,6 +95,7 @@ export function createSsoService(deps: SsoDeps) {
           bindingHash: sha256b64u(req.browserNonce),
           purpose: req.purpose,
           target: req.target,
+          startRequestId: req.requestId,
           createdAt: now,
           expiresAt: new Date(now.getTime() + deps.loginTtlSeconds * 1000),
         });
@@ -89,27 +111,30 @@ export function createSsoService(deps: SsoDeps) {
 
     /**
      * Validates a Response posted to the ACS. The InResponseTo it answers must be a pending login of *this*
-     * browser (its cookie nonce); the engine compares that id with the signed InResponseTo.
+     * browser (its cookie nonce); the engine compares that id with the signed InResponseTo. One that expired
+     * before its answer came (still kept) is checked like a live one, then refused as `login_expired`: a
+     * verified late answer, told apart from one this browser never asked for (`in_response_to_mismatch`).
      */
     async acceptResponse(samlResponse: string, browserNonce: string | undefined, requestId: string): Promise<AcceptedLogin> {
       const now = deps.clock.now();
       const bindingHash = browserNonce ? sha256b64u(browserNonce) : undefined;
       let pending: PendingLogin | undefined;
+      let login: SamlLogin;
       try {
-        const login = await deps.sp.validatePostResponse(samlResponse, {
+        login = await deps.sp.validatePostResponse(samlResponse, {
           resolveRequestId: async (inResponseTo) => {
-            pending = inResponseTo && bindingHash ? await deps.pending.find(inResponseTo, bindingHash, now) : undefined;
+            pending = inResponseTo && bindingHash ? await deps.pending.find(inResponseTo, bindingHash) : undefined;
             return pending?.id ?? null;
           },
         });
-        return { login, pending, bindingHash };
       } catch (err) {
         if (!(err instanceof SamlRefusal)) throw err;
-        throw samlLoginRefusal(err.reason, err.detail, {
-          requestId,
-          data: { ...(pending ? { idp: pending.idpId, purpose: pending.purpose as LoginPurpose } : {}) },
-        });
+        throw samlLoginRefusal(err.reason, err.detail, { requestId, data: pendingRowData(pending) });
       }
+      if (pending && pending.expiresAt <= now) {
+        throw samlLoginRefusal('login_expired', expiredDetail(pending), { requestId, subject: login.subject, data: pendingRowData(pending) });
+      }
+      return { login, pending, bindingHash };
     },
 
     /**
@@ -121,7 +146,7 @@ export function createSsoService(deps: SsoDeps) {
     finishLogin<T>(accepted: AcceptedLogin, requestId: string, row: LoginRow, work: (tx: Tx, data: LoginRowData) => Promise<T>, retry?: string): Promise<T> {
       const { login, pending, bindingHash } = accepted;
       const now = deps.clock.now();
-      const data = loginRowData(login, row);
+      const data = loginRowData(login, row, pending);
       return commitAudited(deps, async (tx) => {
         if (pending && !(await deps.pending.consume(tx, pending.id, bindingHash!, now))) {
           throw samlLoginRefusal('replayed', PENDING_CONSUMED, { requestId, subject: login.subject, data }, 400, retry);

@@ -176,7 +176,7 @@ describe('audit review in a real browser', () => {
     expect(await page.locator('dl.fields >> text=matches the content').count()).toBe(1);
     const chain = await page.locator('#corr-caption + thead + tbody tr').evaluateAll((rows) => rows.map((r) => `${r.children[2]!.textContent}:${r.children[4]!.textContent}`));
     expect(chain).toEqual([
-      'saml.start:sign-in start (matched by time)',
+      'saml.start:same sign-in',
       'saml.login:same request',
       'launch.issue:this row',
       'launch.redeem:same token (jti)',

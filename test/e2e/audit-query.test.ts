@@ -194,9 +194,9 @@ describe('correlation view', () => {
     const redeem = s.auditRows().find((r) => r.event === 'launch.redeem' && r.outcome === 'success')!;
     const res = await carol.browser.request(`/admin/api/audit/${redeem.id}/correlation`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { rows: ApiRow[]; truncated: boolean; ambiguous_login_starts: number };
+    const body = (await res.json()) as { rows: ApiRow[]; truncated: boolean };
     expect(body.rows.map((r) => `${r.event}:${r.outcome}:${r.link}`)).toEqual([
-      'saml.start:success:login_start',
+      'saml.start:success:sign_in',
       'saml.login:success:request',
       'launch.issue:success:jti',
       'launch.redeem:success:self',
@@ -210,19 +210,24 @@ describe('correlation view', () => {
     expect(ids(back.rows)).toEqual(ids(body.rows));
   });
 
-  it('does not guess the sign-in start when two starts fit the login', async () => {
+  it('links each of two overlapping sign-ins of one survey to its own start, both ways', async () => {
     const a = new AppBrowser(s);
     const b = new AppBrowser(s);
     s.clock.set(wholeSecondNow());
     const startA = await a.request('/launch/course-eval');
-    await b.request('/launch/course-eval');
-    const posted = await loginAtIdp(startA.headers.get('location')!, PEOPLE.student);
-    const acs = await a.postForm('/saml/acs', { SAMLResponse: posted.SAMLResponse });
-    expect(acs.status).toBe(303);
-    const issue = s.auditRows().filter((r) => r.event === 'launch.issue').at(-1)!;
-    const body = (await (await carol.browser.request(`/admin/api/audit/${issue.id}/correlation`)).json()) as { rows: ApiRow[]; ambiguous_login_starts: number };
-    expect(body.rows.map((r) => r.event)).toEqual(['saml.login', 'launch.issue']);
-    expect(body.ambiguous_login_starts).toBe(2);
+    const startB = await b.request('/launch/course-eval');
+    for (const [browser, start] of [[a, startA], [b, startB]] as const) {
+      const posted = await loginAtIdp(start.headers.get('location')!, PEOPLE.student);
+      expect((await browser.postForm('/saml/acs', { SAMLResponse: posted.SAMLResponse })).status).toBe(303);
+    }
+    const rowOf = (event: string, request: string) => s.auditRows().find((r) => r.event === event && (r.requestId === request || JSON.parse(r.data ?? '{}').start_request === request))!;
+    const [requestA, requestB] = [startA.headers.get('x-request-id')!, startB.headers.get('x-request-id')!];
+    const chain = async (id: number) =>
+      ((await (await carol.browser.request(`/admin/api/audit/${id}/correlation`)).json()) as { rows: ApiRow[] }).rows.map((r) => `${r.id}:${r.event}:${r.link}`);
+    const issueA = rowOf('launch.issue', requestA);
+    expect(await chain(issueA.id)).toEqual([`${rowOf('saml.start', requestA).id}:saml.start:sign_in`, `${rowOf('saml.login', requestA).id}:saml.login:request`, `${issueA.id}:launch.issue:self`]);
+    const startRowB = rowOf('saml.start', requestB);
+    expect(await chain(startRowB.id)).toEqual([`${startRowB.id}:saml.start:self`, `${rowOf('saml.login', requestB).id}:saml.login:sign_in`, `${rowOf('launch.issue', requestB).id}:launch.issue:sign_in`]);
   });
 
   it('answers an unknown row with 404', async () => {

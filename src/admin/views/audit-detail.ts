@@ -8,7 +8,7 @@ const LINK_TEXT: Record<CorrelatedRow['link'], string> = {
   self: 'this row',
   request: 'same request',
   jti: 'same token (jti)',
-  login_start: 'sign-in start (matched by time)',
+  sign_in: 'same sign-in',
 };
 
 function filterLink(name: string, value: string | null) {
@@ -57,8 +57,7 @@ export function renderAuditDetail(v: { admin: AdminPrincipal; row: AuditRow; has
 </section>
 <section aria-labelledby="corr-h">
   <h2 id="corr-h">Correlation: what led here and what followed</h2>
-  <p class="muted">Rows of the same request and about the same token${row.jti ? html` (<span class="mono">${row.jti}</span>)` : ''}: sign-in → token → redeem → upstream calls.
-  ${v.correlation.ambiguousLoginStarts > 1 ? 'Several sign-in starts fit this login in time; none is shown as its start.' : ''}
+  <p class="muted">Rows of the same request, of the same sign-in (from the request that started it) and about the same token${row.jti ? html` (<span class="mono">${row.jti}</span>)` : ''}: sign-in start → SAML login → token → redeem → upstream calls.
   ${v.correlation.truncated ? 'Only the first rows are shown.' : ''}</p>
   <div class="table-wrap" role="region" aria-labelledby="corr-caption" tabindex="0">
   <table>

@@ -1,5 +1,5 @@
-import { lt } from 'drizzle-orm';
-import type { PurgeExpired } from '../prune-expired.js';
+import { getTableName, lt } from 'drizzle-orm';
+import { keptPastExpiryMs, type PurgeExpired } from '../prune-expired.js';
 import { launchCodes } from '../schema-pg/launch-codes.js';
 import { revokedTokens } from '../schema-pg/revoked-tokens.js';
 import { samlAssertions } from '../schema-pg/saml-assertions.js';
@@ -11,7 +11,8 @@ import { pgOf } from '../tx.js';
 export const purgeExpiredPg: PurgeExpired = async (tx, now) => {
   let removed = 0;
   for (const table of [revokedTokens, usedClientAssertions, samlRequests, samlAssertions, launchCodes]) {
-    removed += (await pgOf(tx).delete(table).where(lt(table.expiresAt, now))).rowCount ?? 0;
+    const before = new Date(now.getTime() - keptPastExpiryMs(getTableName(table)));
+    removed += (await pgOf(tx).delete(table).where(lt(table.expiresAt, before))).rowCount ?? 0;
   }
   return removed;
 };

@@ -1,5 +1,9 @@
-import { bigint, index, pgTable, text } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, index, pgTable, text, type PgColumn } from 'drizzle-orm/pg-core';
 import { instant } from './columns.js';
+
+/** `schema/audit-log.ts`'s `startRequestOf`, in PostgreSQL's spelling (the text column read as JSON). */
+export const startRequestOf = (data: PgColumn) => sql`((${data})::json ->> 'start_request')`;
 
 /** PostgreSQL twin of `schema/audit-log.ts`: ids are given by the writer (head + 1, under the write lock). */
 export const auditLog = pgTable(
@@ -27,5 +31,6 @@ export const auditLog = pgTable(
     index('audit_log_event').on(t.event),
     index('audit_log_jti').on(t.jti),
     index('audit_log_request').on(t.requestId),
+    index('audit_log_start_request').on(startRequestOf(t.data)).where(sql`${startRequestOf(t.data)} IS NOT NULL`),
   ],
 );

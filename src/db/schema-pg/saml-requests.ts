@@ -8,6 +8,7 @@ export const samlRequests = pgTable('saml_requests', {
   bindingHash: text('binding_hash').notNull(),
   purpose: text('purpose').notNull(),
   target: text('target'),
+  startRequestId: text('start_request_id'),
   createdAt: instant('created_at').notNull(),
   expiresAt: instant('expires_at').notNull(),
 });

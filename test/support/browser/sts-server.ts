@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { composeService, type Service } from '../../../src/compose/service.js';
 import { parseConfig } from '../../../src/config/load.js';
-import { systemClock } from '../../../src/core/clock.js';
+import { systemClock, type Clock } from '../../../src/core/clock.js';
 import { createLogger } from '../../../src/core/logger.js';
 import { generateMasterKeyText } from '../../../src/core/sealed-box.js';
 import { freePort } from './ports.js';
@@ -21,8 +21,11 @@ export interface StsServer {
   stop(): Promise<void>;
 }
 
-/** `configure(issuer, dir)` returns the config (beyond issuer, database and master key) for this server. */
-export async function startStsServer(configure: (issuer: string, dir: string) => Record<string, unknown>): Promise<StsServer> {
+/**
+ * `configure(issuer, dir)` returns the config (beyond issuer, database and master key) for this server. `clock`:
+ * the wall clock unless a test moves it (the IdP keeps the wall clock).
+ */
+export async function startStsServer(configure: (issuer: string, dir: string) => Record<string, unknown>, clock: Clock = systemClock): Promise<StsServer> {
   const dir = mkdtempSync(join(tmpdir(), 'campus-sts-browser-'));
   try {
     const port = await freePort();
@@ -35,7 +38,7 @@ export async function startStsServer(configure: (issuer: string, dir: string) =>
       ...configure(issuer, dir),
     });
     const env = { BROWSER_TEST_MASTER_KEY: generateMasterKeyText() };
-    const service = await composeService({ config, configSource: 'browser-test', env, clock: systemClock, logger: createLogger('silent') });
+    const service = await composeService({ config, configSource: 'browser-test', env, clock, logger: createLogger('silent') });
     const server = serve({ fetch: service.app.fetch, hostname: '127.0.0.1', port }) as Server;
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
