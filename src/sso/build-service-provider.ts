@@ -67,6 +67,7 @@ export async function buildServiceProvider(
       maxAssertionAgeSeconds: idp.max_assertion_age_seconds,
       maxAuthnAgeSeconds: idp.max_authn_age_seconds,
       attributeMap: { ...DEFAULT_ATTRIBUTE_MAP, ...idp.attribute_map },
+      claimRules: idp.claim_rules,
       subjectSource: idp.subject.source as SubjectSource,
       scopes: idp.scopes,
     });
