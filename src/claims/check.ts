@@ -40,7 +40,7 @@ interface Scope {
 const isDyn = (t: CelType): boolean => t.kind === 'scalar' && t.name === 'dyn';
 
 /** `arg` may be passed where `param` is declared (dyn on either side is decided at run time). */
-function fits(param: CelType, arg: CelType): boolean {
+export function fits(param: CelType, arg: CelType): boolean {
   if (isDyn(param) || isDyn(arg)) return true;
   if (param.kind === 'list' && arg.kind === 'list') return fits(param.element, arg.element);
   if (param.kind === 'map' && arg.kind === 'map') return fits(param.key, arg.key) && fits(param.value, arg.value);

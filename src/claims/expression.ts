@@ -9,14 +9,14 @@
  * `replace`, `substring`, `join` …) and `text.extract(regex)`.
  */
 import {
-  CelScalar, celEnv, celFunc, celMethod, isCelError, isCelList, isCelMap, listType, mapType, parse, plan, type CelEnv, type CelFunc,
-  type CelType, type CelValue,
+  CelScalar, celEnv, celFunc, celList, celMethod, isCelError, isCelList, isCelMap, listType, mapType, parse, plan, type CelEnv, type CelFunc,
+  type CelList, type CelType, type CelValue,
 } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
-import { Checker, ExpressionProblem, typeName } from './check.js';
+import { Checker, ExpressionProblem, fits, typeName } from './check.js';
 import { regexExtract, regexFinds } from './regex.js';
 
-const { BOOL, STRING } = CelScalar;
+const { BOOL, DYN, STRING } = CelScalar;
 const VARIABLES = { claims: mapType(STRING, listType(STRING)), subject: STRING, idp: STRING };
 
 /** Bounds of every expression (README "Claim rules"). */
@@ -47,11 +47,14 @@ function spend(units: number): void {
 
 const sizeOf = (v: unknown): number =>
   typeof v === 'string' ? v.length : v instanceof Uint8Array ? v.length : isCelList(v) || isCelMap(v) ? v.size : 0;
+/** Joining two lists is one step (the evaluator concatenates lazily); everything else reads what it is given. */
+const costOf = (f: CelFunc, values: unknown[]): number =>
+  1 + (f.name === '_+_' && values.some(isCelList) ? 0 : values.reduce((n: number, v) => n + sizeOf(v), 0));
 
 /** The same function, charging the budget before it runs (its own errors keep their message). */
 function charging(f: CelFunc): CelFunc {
   const forward = (target: CelValue | undefined, args: CelValue[]) => {
-    spend(1 + sizeOf(target) + args.reduce((n: number, a) => n + sizeOf(a), 0));
+    spend(costOf(f, [target, ...args]));
     const out = f.call(0, target, args);
     if (out === undefined || isCelError(out)) throw new Error(out?.message ?? `no matching overload for ${f.id}`);
     return out;
@@ -63,16 +66,42 @@ function charging(f: CelFunc): CelFunc {
     : celFunc(f.name, f.arguments, f.result, (...args: CelValue[]) => forward(undefined, args));
 }
 
-/** Called once per loop turn (inserted into every comprehension's condition): loops spend the budget too. */
+/** Inserted into every comprehension: a loop spends the size of what it walks (copied first), then 1 per turn. */
+const LOOP_RANGE = '@loop_range';
 const LOOP_TURN = '@loop_turn';
+/**
+ * `map` and `filter` collect into `@result + [x]`, which the evaluator answers with nested lazy concatenations:
+ * quadratic to read back, and deep enough to overflow the stack at a few thousand values. Their accumulator is a
+ * fresh list per evaluation that nothing else can see, so it is grown in place instead.
+ */
+const ACCU_NEW = '@accu_new';
+const ACCU_PUSH = '@accu_push';
+const growing = new WeakMap<object, CelValue[]>();
 
 function buildEnv(): CelEnv {
   const extract = celMethod('extract', STRING, [STRING], STRING, function (this: string, pattern: string) {
     return regexExtract(pattern, this);
   });
   const base = celEnv({ variables: VARIABLES, funcs: [...strings, extract], re2: { compile: (p) => ({ test: (text) => regexFinds(p, text) }) } });
-  const turn = celFunc(LOOP_TURN, [], BOOL, () => (spend(1), true));
-  return celEnv({ variables: VARIABLES, funcs: [...[...base.funcs].map(charging), turn] });
+  const LIST = listType(DYN);
+  const internal = [
+    celFunc(LOOP_RANGE, [DYN], DYN, (range: CelValue) => (spend(sizeOf(range)), range)),
+    celFunc(LOOP_TURN, [], BOOL, () => (spend(1), true)),
+    celFunc(ACCU_NEW, [], LIST, () => {
+      const items: CelValue[] = [];
+      const list = celList(items);
+      growing.set(list, items);
+      return list;
+    }),
+    celFunc(ACCU_PUSH, [LIST, DYN], LIST, (list: CelList, item: CelValue) => {
+      spend(1);
+      const items = growing.get(list);
+      if (!items) throw new Error('internal: not a growing list');
+      items.push(item);
+      return list;
+    }),
+  ];
+  return celEnv({ variables: VARIABLES, funcs: [...[...base.funcs].map(charging), ...internal] });
 }
 
 const ENV = buildEnv();
@@ -80,21 +109,46 @@ const ENV = buildEnv();
 type Parsed = ReturnType<typeof parse>;
 type Expr = Parsed['expr'];
 
-/** Every comprehension's loop condition becomes `@loop_turn() && condition`. */
-function chargeLoops(e: Expr, nextId: { value: bigint }): void {
+function childrenOf(e: Expr): (Expr | undefined)[] {
   const k = e.exprKind;
-  const children: (Expr | undefined)[] =
-    k.case === 'selectExpr' ? [k.value.operand]
-    : k.case === 'callExpr' ? [k.value.target, ...k.value.args]
-    : k.case === 'listExpr' ? k.value.elements
-    : k.case === 'structExpr' ? k.value.entries.flatMap((en) => [en.keyKind.case === 'mapKey' ? en.keyKind.value : undefined, en.value])
-    : k.case === 'comprehensionExpr' ? [k.value.iterRange, k.value.accuInit, k.value.loopCondition, k.value.loopStep, k.value.result]
-    : [];
-  for (const child of children) if (child) chargeLoops(child, nextId);
+  switch (k.case) {
+    case 'selectExpr': return [k.value.operand];
+    case 'callExpr': return [k.value.target, ...k.value.args];
+    case 'listExpr': return k.value.elements;
+    case 'structExpr': return k.value.entries.flatMap((en) => [en.keyKind.case === 'mapKey' ? en.keyKind.value : undefined, en.value]);
+    case 'comprehensionExpr': return [k.value.iterRange, k.value.accuInit, k.value.loopCondition, k.value.loopStep, k.value.result];
+    default: return [];
+  }
+}
+
+/** `accu + [x]` inside `step`, rewritten to `@accu_push(accu, x)`. */
+function pushInPlace(step: Expr, accuVar: string, call: (fn: string, args: Expr[]) => Expr): Expr {
+  const k = step.exprKind;
+  if (k.case !== 'callExpr') return step;
+  const [left, right] = k.value.args;
+  if (k.value.function === '_+_' && left?.exprKind.case === 'identExpr' && left.exprKind.value.name === accuVar && right?.exprKind.case === 'listExpr' && right.exprKind.value.elements.length === 1) {
+    return call(ACCU_PUSH, [left, right.exprKind.value.elements[0]!]);
+  }
+  if (k.value.function === '_?_:_') k.value.args = k.value.args.map((a) => pushInPlace(a, accuVar, call));
+  return step;
+}
+
+/**
+ * Every loop walks `@loop_range(range)` and its condition becomes `@loop_turn() && condition`; a loop collecting
+ * into `[]` grows it in place.
+ */
+function instrumentLoops(e: Expr, nextId: { value: bigint }): void {
+  for (const child of childrenOf(e)) if (child) instrumentLoops(child, nextId);
+  const k = e.exprKind;
   if (k.case !== 'comprehensionExpr' || !k.value.loopCondition) return;
-  const node = (exprKind: unknown): Expr => ({ ...e, id: nextId.value++, exprKind }) as Expr;
-  const turn = node({ case: 'callExpr', value: { function: LOOP_TURN, args: [] } });
-  k.value.loopCondition = node({ case: 'callExpr', value: { function: '_&&_', args: [turn, k.value.loopCondition] } });
+  const call = (fn: string, args: Expr[]): Expr => ({ ...e, id: nextId.value++, exprKind: { case: 'callExpr', value: { function: fn, args } } }) as Expr;
+  k.value.loopCondition = call('_&&_', [call(LOOP_TURN, []), k.value.loopCondition]);
+  if (k.value.iterRange) k.value.iterRange = call(LOOP_RANGE, [k.value.iterRange]);
+  const init = k.value.accuInit;
+  if (init?.exprKind.case === 'listExpr' && init.exprKind.value.elements.length === 0 && k.value.loopStep) {
+    k.value.accuInit = call(ACCU_NEW, []);
+    k.value.loopStep = pushInPlace(k.value.loopStep, k.value.accuVar, call);
+  }
 }
 
 function maxId(e: Parsed): bigint {
@@ -138,10 +192,10 @@ export function compileExpression(source: string, expect: { types: readonly CelT
     const at = locate(err.exprId);
     throw new ExpressionError(err.message, at.line, at.column);
   }
-  if (type.kind !== 'scalar' || type.name !== 'dyn') {
-    if (!expect.types.some((t) => typeName(t) === typeName(type))) throw new ExpressionError(`${expect.what} must be ${expect.types.map(typeName).join(' or ')}, not ${typeName(type)}`, 1, 1);
+  if (!expect.types.some((t) => fits(t, type))) {
+    throw new ExpressionError(`${expect.what} must be ${expect.types.map(typeName).join(' or ')}, not ${typeName(type)}`, 1, 1);
   }
-  chargeLoops(ast.expr, { value: maxId(ast) + 1n });
+  instrumentLoops(ast.expr, { value: maxId(ast) + 1n });
   const program = plan(ENV, ast);
   return {
     source,
