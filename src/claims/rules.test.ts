@@ -51,7 +51,7 @@ describe('shorthands', () => {
     expect(failures).toEqual([{ claim: 'code', detail: '2 values, and pick: one wants exactly one' }]);
   });
 
-  it('stand for the CEL expression printed by claims preview', () => {
+  it('stand for a CEL expression', () => {
     expect(shorthandExpression({ from: 'scopedAffiliation', extract: '^(.+)@med\\.example\\.org$', strip_scope: true, lower: true })).toBe(
       '("scopedAffiliation" in claims ? claims["scopedAffiliation"] : []).map(v, v.extract("^(.+)@med\\\\.example\\\\.org$"))' +
         '.map(v, v.lastIndexOf("@") < 0 ? v : v.substring(0, v.lastIndexOf("@"))).map(v, v.lowerAscii())',

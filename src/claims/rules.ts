@@ -51,7 +51,7 @@ const CONDITION_TYPES = { types: [BOOL], what: 'a condition' } as const;
 const RESERVED_CLAIMS = new Set(['sub', '__proto__', 'constructor', 'prototype']);
 const cel = (text: string) => JSON.stringify(text); // a JSON string is a valid CEL string literal
 
-/** The CEL expression a shorthand stands for (printed by `claims preview`, documented in the README). */
+/** The CEL expression a shorthand stands for (README "Claim rules"). */
 export function shorthandExpression(spec: ClaimRuleSpec): string {
   let values = `(${cel(spec.from!)} in claims ? claims[${cel(spec.from!)}] : [])`;
   if (spec.extract !== undefined) values += `.map(v, v.extract(${cel(spec.extract)}))`;
