@@ -2,14 +2,14 @@
  * The floor plan of src/ (ARCHITECTURE.md "Code layout and style"), checked by `npm run lint:layers` in `npm test`.
  * Layers, bottom to top, each importing only from below (types count: tsPreCompilationDeps):
  *   platform  core < db < audit < http < ops
- *   engines   config < saml, tokens, clients   (an engine imports platform and config/, never another engine)
+ *   engines   claims < config < saml, tokens, clients   (an engine imports platform, claims/ and config/, never another engine)
  *   features  grants, exchange, oauth, sso, launch, upstream, admin   (siblings meet only through ports that
  *             compose/ hands in, never by importing each other)
  *   top       compose < demo < cli < main.ts
  * Tests (`*.test.ts`) sit beside the code and may reach anything; they are not cruised.
  */
 const PLATFORM = ['core', 'db', 'audit', 'http', 'ops'];
-const ENGINES = ['config', 'saml', 'tokens', 'clients'];
+const ENGINES = ['claims', 'config', 'saml', 'tokens', 'clients'];
 const FEATURES = ['grants', 'exchange', 'oauth', 'sso', 'launch', 'upstream', 'admin'];
 const TOP = ['compose', 'demo', 'cli'];
 
@@ -30,7 +30,7 @@ module.exports = {
     ...platformRules,
     {
       name: 'engine-upward',
-      comment: 'an engine imports platform and config/ only: no feature, no top layer',
+      comment: 'an engine imports platform, claims/ and config/ only: no feature, no top layer',
       severity: 'error',
       from: { path: folders(ENGINES) },
       to: { path: `${folders([...FEATURES, ...TOP])}|^src/main\\.ts$` },
@@ -43,8 +43,15 @@ module.exports = {
       to: { path: '^src/(saml|tokens|clients)/', pathNot: '^src/$1/' },
     },
     {
+      name: 'claims-engine',
+      comment: 'claims/ (the CEL evaluator of claim rules) is the lowest engine: it imports platform only',
+      severity: 'error',
+      from: { path: '^src/claims/' },
+      to: { path: '^src/(config|saml|tokens|clients)/' },
+    },
+    {
       name: 'config-engine',
-      comment: 'config/ is the lowest engine: it imports platform only',
+      comment: 'config/ imports platform and claims/ only (it compiles the claim rules it loads)',
       severity: 'error',
       from: { path: '^src/config/' },
       to: { path: '^src/(saml|tokens|clients)/' },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { claimRulesSchema } from './claim-rules.js';
 import { filePath, id } from './primitives.js';
 
 /** Where the JWT `sub` comes from. Transient NameIDs are never a subject. */
@@ -65,6 +66,8 @@ export const idpSchema = z.strictObject({
   max_authn_age_seconds: z.number().int().min(AUTHN_AGE_SECONDS.min).max(AUTHN_AGE_SECONDS.max).optional(),
   /** SAML attribute Name → claim name, merged over the eduPerson/SCHAC/subject-id defaults. */
   attribute_map: z.record(z.string().min(1), z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'expected a claim name of [A-Za-z0-9_]')).default({}),
+  /** Claims computed from the mapped ones (README "Claim rules"): `NAME: { from, extract, strip_scope, lower, pick }` or `{ cel, pick }`. */
+  claim_rules: claimRulesSchema,
   /**
    * Scopes this IdP may assert (eppn@scope, subject-id), added to the metadata's `<shibmd:Scope>`. Needed for
    * IdPs whose metadata publishes none (ADFS, Entra ID, SimpleSAMLphp): scoped values outside them are dropped.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { GRANT_TYPES, SIGNING_ALGORITHMS } from '../core/constants.js';
 import { adminSchema, checkAdminConfig } from './admin.js';
+import { checkClaimExpressions } from './claim-rules.js';
 import { audience, claimName, envName, filePath, id, scope } from './primitives.js';
 import { idpSchema, samlSpSchema } from './saml.js';
 import { surveySchema } from './surveys.js';
@@ -183,6 +184,7 @@ function checkConsistency(cfg: ShapedConfig, ctx: z.RefinementCtx): void {
   checkUpstreams(cfg, ctx);
   reportDuplicates(cfg.surveys.map((s) => s.id), ['surveys'], ctx);
   checkSurveys(cfg, audiences, ctx);
+  checkClaimExpressions(cfg, ctx);
 }
 
 type AudienceMap = Map<string, ShapedConfig['audiences'][number]>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { claimRulesSchema, surveyRequireSchema } from './claim-rules.js';
 import { audience, claimName, id, origin, scope } from './primitives.js';
 
 /**
@@ -19,8 +20,13 @@ export const surveySchema = z.strictObject({
   scopes: z.array(scope).default([]),
   /** Token lifetime; default and cap: tokens.max_ttl_seconds. */
   ttl_seconds: z.number().int().positive().optional(),
-  /** Who may launch: every listed claim must have at least one of its listed values (any-of per claim). */
-  require: z.record(claimName, z.array(z.string().min(1)).min(1)).default({}),
+  /** Claims computed for this survey from the IdP's claims (README "Claim rules"); they replace claims of the same name. */
+  claim_rules: claimRulesSchema,
+  /**
+   * Who may launch: every listed claim must have at least one of its listed values (any-of per claim), or a CEL
+   * condition over `claims`, `subject` and `idp` (README "Claim rules").
+   */
+  require: surveyRequireSchema,
   /** Claims released to the survey (in the redeem answer and the token); `sub` is always released. */
   release: z.array(claimName).default([]),
   /** Browser origins allowed to redeem codes over CORS (survey JavaScript). Server-side redeem needs none. */

@@ -15,7 +15,13 @@ describe('demoConfig', () => {
     const { config, demo } = await demoConfig({ dataDir: dir, host: '127.0.0.1', port: 9123, env: {} });
     const issuer = 'http://127.0.0.1:9123';
     expect(config.idps).toEqual([
-      expect.objectContaining({ id: 'demo-idp', metadata: { file: join(dir, 'demo-idp-metadata-127.0.0.1-9123.xml') }, signed: 'both', subject: { source: 'eppn' } }),
+      expect.objectContaining({
+        id: 'demo-idp',
+        metadata: { file: join(dir, 'demo-idp-metadata-127.0.0.1-9123.xml') },
+        signed: 'both',
+        subject: { source: 'eppn' },
+        claim_rules: { student_id: { from: 'schacPersonalUniqueCode', extract: '^urn:schac:personalUniqueCode:int:esi:demo\\.campus-sts\\.test:(.+)$', pick: 'one' } },
+      }),
     ]);
     expect(config.surveys).toEqual([
       expect.objectContaining({
@@ -23,7 +29,7 @@ describe('demoConfig', () => {
         url: `${issuer}/demo/survey`,
         audience: 'https://sis.demo.campus-sts.test',
         require: { affiliation: ['student'] },
-        release: ['displayName', 'affiliation', 'mail'],
+        release: ['displayName', 'affiliation', 'mail', 'student_id'],
         origins: [issuer],
       }),
     ]);

@@ -7,7 +7,7 @@ import { systemClock } from '../core/clock.js';
 import { generateMasterKeyText } from '../core/sealed-box.js';
 import { ensureDemoIdpKeys } from './idp/keys.js';
 import { buildDemoIdpMetadata } from './idp/metadata.js';
-import { DEMO_AUDITOR_ENTITLEMENT, DEMO_SCOPE } from './idp/personas.js';
+import { DEMO_AUDITOR_ENTITLEMENT, DEMO_SCOPE, studentCode } from './idp/personas.js';
 import { DEMO_IDP_PATHS } from './idp/routes.js';
 import type { DemoSetup } from './routes.js';
 import { DEMO_SURVEY_PATH } from './survey/routes.js';
@@ -80,7 +80,17 @@ export async function demoConfig(opts: { dataDir: string; host: string; port: nu
         },
       ],
       saml: { entity_id: sp.entityId, keys_dir: join(opts.dataDir, 'certs'), display_name: 'campus-sts demo' },
-      idps: [{ id: DEMO_IDP_ID, name: 'Demo University IdP (demo only)', metadata: { file: metadataFile }, signed: 'both', subject: { source: 'eppn' } }],
+      idps: [
+        {
+          id: DEMO_IDP_ID,
+          name: 'Demo University IdP (demo only)',
+          metadata: { file: metadataFile },
+          signed: 'both',
+          subject: { source: 'eppn' },
+          // The student number the records API is keyed on, from the ESI the IdP releases (README "Claim rules").
+          claim_rules: { student_id: { from: 'schacPersonalUniqueCode', extract: `^${studentCode('').replace(/\./g, '\\.')}(.+)$`, pick: 'one' } },
+        },
+      ],
       // The auditor persona's entitlement opens the audit console (the demo's only IdP signs admins in).
       admin: { roles: { auditor: [DEMO_AUDITOR_ENTITLEMENT] } },
       upstreams: [demoUpstreamConfig(sis, { audience: DEMO_AUDIENCES.sis, origin: issuer })],
@@ -93,7 +103,7 @@ export async function demoConfig(opts: { dataDir: string; host: string; port: nu
           audience: DEMO_AUDIENCES.sis,
           scopes: ['student.read'],
           require: { affiliation: ['student'] },
-          release: ['displayName', 'affiliation', 'mail'],
+          release: ['displayName', 'affiliation', 'mail', 'student_id'],
           origins: [issuer],
         },
       ],

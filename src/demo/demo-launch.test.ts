@@ -137,6 +137,7 @@ describe('the demo launch (demo IdP → real SP engine → demo survey)', () => 
       displayName: 'Alex Rivera',
       affiliation: 'member,student',
       mail: 'alex.rivera@demo.campus-sts.test',
+      student_id: 's1024',
       token: expect.stringMatching(/^eyJ/),
       token_expires_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/),
       token_expires_in: expect.stringMatching(/^(299|300)$/),
@@ -156,7 +157,7 @@ describe('the demo launch (demo IdP → real SP engine → demo survey)', () => 
     const record = await b('/upstreams/demo-sis/me', { headers: { authorization: `Bearer ${token}`, accept: 'application/json', origin: ISSUER } });
     expect(record.status).toBe(200);
     expect(record.headers.get('access-control-allow-origin')).toBe(ISSUER);
-    expect(await record.json()).toMatchObject({ student_id: 'S1024', name: 'Alex Rivera', programme: 'BSc Physics' });
+    expect(await record.json()).toMatchObject({ student_id: 's1024', name: 'Alex Rivera', programme: 'BSc Physics' });
   });
 
   for (const [persona, subject] of [['staff', 'sam.chen@demo.campus-sts.test'], ['alumna', 'jordan.okafor@demo.campus-sts.test']] as const) {

@@ -3,7 +3,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { constantTimeEqual, randomToken, sha256b64u } from '../core/hash.js';
-import { DEMO_SCOPE } from './idp/personas.js';
 
 /**
  * The demo's upstream: a small OAuth 2.0 authorization server on a loopback port (RFC 6749 §4.4
@@ -16,17 +15,17 @@ import { DEMO_SCOPE } from './idp/personas.js';
  */
 
 export const DEMO_UPSTREAM_ID = 'demo-sis';
-/** What the demo survey page fetches: the respondent's own record (the route maps `/me` to their `sub`). */
+/** What the demo survey page fetches: the respondent's own record (the route maps `/me` to their `student_id`). */
 export const DEMO_RECORD_PATH = `/upstreams/${DEMO_UPSTREAM_ID}/me`;
 const RESOURCE = 'https://records.demo.campus-sts.test';
 const CLIENT_ID = 'campus-sts-demo';
 const TOKEN_TTL_SECONDS = 3600;
 const MAX_BODY_BYTES = 4096;
 
-/** Records keyed by eppn, which the demo survey uses as the subject (`subject: { source: eppn }`). */
+/** Records keyed by student number: the `student_id` claim the demo IdP's claim rule computes from the ESI. */
 const RECORDS: Record<string, Record<string, unknown>> = {
-  [`alex.rivera@${DEMO_SCOPE}`]: {
-    student_id: 'S1024',
+  s1024: {
+    student_id: 's1024',
     name: 'Alex Rivera',
     programme: 'BSc Physics',
     year: 2,
@@ -37,8 +36,7 @@ const RECORDS: Record<string, Record<string, unknown>> = {
     ],
     national_id: 'demo-not-released',
   },
-  [`sam.chen@${DEMO_SCOPE}`]: { student_id: null, name: 'Sam Chen', programme: null, note: 'staff: no student record' },
-  [`jordan.okafor@${DEMO_SCOPE}`]: { student_id: 'S0419', name: 'Jordan Okafor', programme: 'BSc Chemistry (graduated 2019)', enrollments: [] },
+  s0419: { student_id: 's0419', name: 'Jordan Okafor', programme: 'BSc Chemistry (graduated 2019)', enrollments: [] },
 };
 
 export interface DemoUpstream {
@@ -131,7 +129,7 @@ function recordsApi(url: URL, send: (status: number, body: unknown) => void) {
   return send(200, record);
 }
 
-/** The demo upstream's entry in the demo config: client credentials, and a route table bound to `sub`. */
+/** The demo upstream's entry in the demo config: client credentials, and a route table bound to `student_id`. */
 export function demoUpstreamConfig(up: DemoUpstream, opts: { audience: string; origin: string }) {
   return {
     id: DEMO_UPSTREAM_ID,
@@ -147,8 +145,8 @@ export function demoUpstreamConfig(up: DemoUpstream, opts: { audience: string; o
     cors_origins: [opts.origin],
     routes: [
       // The survey page's fixed URL: the respondent's own record, with only the fields a survey needs.
-      { id: 'my-record', method: 'GET' as const, path: '/me', upstream_path: '/students/{claims.sub}', scope: 'student.read', response_fields: ['student_id', 'name', 'programme', 'year', 'advisor', 'enrollments.course', 'enrollments.title', 'enrollments.term'] },
-      { id: 'record', method: 'GET' as const, path: '/students/{claims.sub}', scope: 'student.read', response_fields: ['student_id', 'name', 'programme'] },
+      { id: 'my-record', method: 'GET' as const, path: '/me', upstream_path: '/students/{claims.student_id}', scope: 'student.read', response_fields: ['student_id', 'name', 'programme', 'year', 'advisor', 'enrollments.course', 'enrollments.title', 'enrollments.term'] },
+      { id: 'record', method: 'GET' as const, path: '/students/{claims.student_id}', scope: 'student.read', response_fields: ['student_id', 'name', 'programme'] },
       { id: 'programmes', method: 'GET' as const, path: '/programmes', scope: 'student.read' },
     ],
   };

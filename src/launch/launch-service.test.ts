@@ -37,6 +37,13 @@ beforeAll(async () => {
     survey({ id: 'eval', require: { affiliation: ['student'] }, release: ['displayName'] }),
     survey({ id: 'staff-only', require: { affiliation: ['staff', 'faculty'] } }),
     survey({ id: 'vendor', pairwise_subject: true, origins: [] }),
+    survey({ id: 'staff-cel', require: '"staff" in claims.affiliation || subject.endsWith("@staff.univ.edu")' }),
+    survey({
+      id: 'ruled',
+      require: 'claims.cohort == ["students"]',
+      claim_rules: { cohort: { cel: '"student" in claims.affiliation ? "students" : "others"' }, nick: { cel: 'claims.nickname[0]' } },
+      release: ['cohort', 'nick'],
+    }),
   ];
   launch = createLaunchService({
     surveys: new Map(surveys.map((s) => [s.id, s])),
@@ -87,6 +94,26 @@ describe('launch: survey policy', () => {
     expect(p.auditRows().slice(before).map((r) => [r.event, r.outcome, r.reason ?? null])).toEqual([
       ['saml.start', 'success', null], ['saml.login', 'success', null], ['launch.issue', 'refused', 'survey requires affiliation in [staff, faculty]'],
     ]);
+  });
+});
+
+describe('launch: claim rules and CEL conditions of a survey', () => {
+  it('refuses by a CEL condition: the page says so without the expression, the audit row quotes it', async () => {
+    const before = p.auditRows().length;
+    const err = (await launchFor('staff-cel').catch((e: unknown) => e)) as BrowserRefusal;
+    const reason = 'survey condition not met: "staff" in claims.affiliation || subject.endsWith("@staff.univ.edu")';
+    expect({ status: err.status, reason: err.reason, message: err.text.message }).toEqual({
+      status: 403, reason, message: 'This survey is only for some respondents, and what your university told us about you does not show that you are one of them.',
+    });
+    expect(p.auditRows().slice(before).map((r) => [r.event, r.outcome, r.reason ?? null])).toEqual([['saml.start', 'success', null], ['saml.login', 'success', null], ['launch.issue', 'refused', reason]]);
+  });
+
+  it("computes the survey's own claims for its condition (where every value is a list) and release; a failed rule is audited as dropped", async () => {
+    const fields = await redeem(codeOf(await launchFor('ruled')));
+    expect(fields).toEqual({ cohort: 'students', sub: SUBJECT, token: fields.token, token_expires_at: expect.any(String), token_expires_in: '300' });
+    expect(decodeJwt(fields.token!)).toMatchObject({ cohort: 'students' });
+    const issued = p.auditRows().filter((r) => r.event === 'launch.issue').at(-1)!;
+    expect(issued.data).toMatchObject({ survey: 'ruled', dropped: ['nick: rule_failed'] });
   });
 });
 

@@ -2,7 +2,6 @@ import type { Context } from 'hono';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SurveyConfig } from '../config/surveys.js';
 import { quote } from '../core/bounded.js';
-import { releasedClaims } from '../core/claim-filter.js';
 import type { Clock } from '../core/clock.js';
 import { AccessDenied, InvalidGrant, InvalidRequest } from '../core/oauth-errors.js';
 import { oauthRefusal, withRefusalAudit } from '../audit/refusal.js';
@@ -14,7 +13,7 @@ import { BrowserRefusal } from '../http/browser-refusal.js';
 import type { AppEnv } from '../http/env.js';
 import type { SamlLogin } from '../saml/types.js';
 import type { LaunchCodeStore, SpentLaunchCode } from './launch-codes.js';
-import { redeemFields, unmetRequirement } from './survey-policy.js';
+import { compileSurveyPolicy, decideSurvey, redeemFields } from './survey-policy.js';
 
 /** How long a launch code lives: long enough for the survey platform's first page load, no longer. */
 export const LAUNCH_CODE_TTL_SECONDS = 60;
@@ -74,30 +73,33 @@ export const surveyClientId = (surveyId: string) => `survey:${surveyId}`;
 // long: closure scope of the launch module: `complete` and the methods it returns share deps and the origin set.
 export function createLaunchService(deps: LaunchDeps) {
   const allOrigins = new Set([...deps.surveys.values()].flatMap((s) => s.origins));
+  const policies = new Map([...deps.surveys].map(([id, survey]) => [id, compileSurveyPolicy(survey)]));
 
   /** Applies the survey's policy to a finished login; on success returns the survey URL with a fresh code. */
   async function complete({ login, target, requestId, finish }: LaunchLogin): Promise<string> {
-    const survey = deps.surveys.get(target!)!;
+    const policy = policies.get(target!)!;
+    const survey = policy.survey;
     const now = deps.clock.now();
-    const unmet = unmetRequirement(survey.require, login.claims);
-    if (unmet) {
-      const reason = `survey requires ${unmet.claim} in [${unmet.wanted.join(', ')}]`;
+    const { refusal, released, failures } = decideSurvey(policy, login);
+    // Survey rules that failed join the login's dropped values on the launch row.
+    const withFailures = <T extends { dropped?: string[] }>(data: T): T =>
+      failures.length === 0 ? data : { ...data, dropped: [...(data.dropped ?? []), ...failures.map((f) => `${f.claim}: rule_failed`)] };
+    if (refusal) {
       await finish({ survey: survey.id }, async (tx, data) => {
-        await deps.audit.append(tx, { event: 'launch.issue', outcome: 'refused', requestId, subject: login.subject, reason, data });
+        await deps.audit.append(tx, { event: 'launch.issue', outcome: 'refused', requestId, subject: login.subject, reason: refusal.reason, data: withFailures(data) });
       });
       throw new BrowserRefusal(
         403,
         {
           title: 'This survey is not open to you',
-          message: `This survey is only for respondents whose ${unmet.claim} is one of: ${unmet.wanted.join(', ')}.`,
+          message: refusal.message,
           whatToDo: 'If you think you should be able to take it, contact the survey owner and quote the reference below.',
         },
-        reason,
+        refusal.reason,
       );
     }
 
     const sub = survey.pairwise_subject ? deps.pairwise(login.subject, survey.audience) : login.subject;
-    const released = releasedClaims(survey.release, login.claims);
     const ttl = Math.min(survey.ttl_seconds ?? deps.tokens.defaultTtlSeconds, deps.tokens.maxTtlSeconds);
     let expiresAt = new Date(now.getTime() + ttl * 1000);
     if (login.sessionNotOnOrAfter && login.sessionNotOnOrAfter < expiresAt) expiresAt = login.sessionNotOnOrAfter;
@@ -122,7 +124,7 @@ export function createLaunchService(deps: LaunchDeps) {
         audience: [survey.audience],
         scope: survey.scopes,
         jti: minted.jti,
-        data: { ...data, expires_in: minted.expiresIn },
+        data: { ...withFailures(data), expires_in: minted.expiresIn },
       });
       return issued;
     });

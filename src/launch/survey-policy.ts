@@ -1,3 +1,7 @@
+import { compileClaimRules, compileCondition, type ClaimRules, type Condition, type RuleFailure } from '../claims/rules.js';
+import type { SurveyConfig } from '../config/surveys.js';
+import { bounded } from '../core/bounded.js';
+import { releasedClaims } from '../core/claim-filter.js';
 import type { Claims } from '../saml/attributes.js';
 
 /**
@@ -25,5 +29,62 @@ export function redeemFields(token: { jwt: string; expiresAt: Date; sub: string 
     sub: token.sub,
     token: token.jwt,
     token_expires_at: token.expiresAt.toISOString(),
+  };
+}
+
+/** A survey's rules and condition, compiled once (the config check has compiled them already: they cannot fail). */
+export interface SurveyPolicy {
+  survey: SurveyConfig;
+  rules: ClaimRules;
+  condition: Condition | undefined;
+}
+
+export function compileSurveyPolicy(survey: SurveyConfig): SurveyPolicy {
+  return {
+    survey,
+    rules: compileClaimRules(survey.claim_rules),
+    condition: typeof survey.require === 'string' ? compileCondition(survey.require) : undefined,
+  };
+}
+
+/** Why a respondent may not launch: the audit reason, and what the refusal page says. */
+export interface SurveyRefusal {
+  reason: string;
+  message: string;
+}
+
+/** What a survey makes of one login: its claims (the login's, with the survey's rules), admission, release. */
+export interface SurveyDecision {
+  claims: Claims;
+  /** Absent when the respondent may launch. */
+  refusal: SurveyRefusal | undefined;
+  /** The claims the survey receives (its `release` list); empty when refused. */
+  released: Claims;
+  /** Survey rules that failed (their claims are absent). */
+  failures: RuleFailure[];
+}
+
+/** The one decision of survey admission, for a launch and for `claims preview`. Pure. */
+export function decideSurvey(policy: SurveyPolicy, login: { claims: Claims; subject: string; idpId: string }): SurveyDecision {
+  const context = { subject: login.subject, idp: login.idpId };
+  const { claims, failures } = policy.rules.apply(login.claims, context);
+  const refusal = admissionRefusal(policy, claims, context);
+  return { claims, refusal, released: refusal ? {} : releasedClaims(policy.survey.release, claims), failures };
+}
+
+function admissionRefusal(policy: SurveyPolicy, claims: Claims, context: { subject: string; idp: string }): SurveyRefusal | undefined {
+  if (policy.condition) {
+    const { met, failure } = policy.condition.test(claims, context);
+    if (met) return undefined;
+    return {
+      reason: failure ? `survey condition failed: ${bounded(failure, 200)}` : `survey condition not met: ${bounded(policy.condition.source, 200)}`,
+      message: 'This survey is only for some respondents, and what your university told us about you does not show that you are one of them.',
+    };
+  }
+  const unmet = unmetRequirement(policy.survey.require as Record<string, string[]>, claims);
+  if (!unmet) return undefined;
+  return {
+    reason: `survey requires ${unmet.claim} in [${unmet.wanted.join(', ')}]`,
+    message: `This survey is only for respondents whose ${unmet.claim} is one of: ${unmet.wanted.join(', ')}.`,
   };
 }

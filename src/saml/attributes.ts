@@ -17,8 +17,11 @@ import type { IdpScope, SubjectSource } from './settings.js';
 export type Claims = Record<string, string | string[]>;
 
 export interface DroppedValue {
+  /** The SAML attribute Name, or for `rule_failed` the claim its rule computes. */
   attribute: string;
-  reason: 'scope_violation' | 'syntax' | 'qualifier_mismatch' | 'complex_value';
+  reason: 'scope_violation' | 'syntax' | 'qualifier_mismatch' | 'complex_value' | 'rule_failed';
+  /** Why the rule failed (not audited: `claims preview` prints it). */
+  detail?: string;
 }
 
 export interface MappedIdentity {

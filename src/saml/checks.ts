@@ -24,8 +24,14 @@ export interface AssertionExpectations {
   maxAgeMs: number;
   /** Oldest AuthnInstant accepted (before the skew), ms; null: no cap. */
   maxAuthnAgeMs: number | null;
-  now: Date;
+  /**
+   * When the assertion is judged: now, or (`claims preview` of a saved response only) as at its own IssueInstant,
+   * so its windows and ages are judged as if it had just arrived.
+   */
+  now: Date | typeof AT_ISSUE_INSTANT;
 }
+
+export const AT_ISSUE_INSTANT = 'at-issue-instant';
 
 export interface CheckedAssertion {
   /** The earliest of the bearer SCD NotOnOrAfter and Conditions/@NotOnOrAfter. */
@@ -50,12 +56,12 @@ function checkAge(label: string, instant: Date, now: number, skewMs: number, max
 }
 
 /** One bearer SubjectConfirmation against the expectations; throws the first failure. */
-function checkBearer(sc: SubjectConfirmationModel, exp: AssertionExpectations): void {
+function checkBearer(sc: SubjectConfirmationModel, exp: AssertionExpectations, now: number): void {
   if (!sc.hasData) refuse('no_bearer_confirmation', 'bearer SubjectConfirmation without SubjectConfirmationData');
   if (sc.recipient !== exp.recipient) refuse('recipient_mismatch', `Recipient ${JSON.stringify(sc.recipient ?? null)}`);
   // Profiles §4.1.4.2: the bearer SubjectConfirmationData MUST carry NotOnOrAfter.
   if (!sc.notOnOrAfter) refuse('no_bearer_confirmation', 'bearer SubjectConfirmationData without NotOnOrAfter');
-  checkWindow('SubjectConfirmationData', exp.now.getTime(), exp.skewMs, sc.notBefore, sc.notOnOrAfter);
+  checkWindow('SubjectConfirmationData', now, exp.skewMs, sc.notBefore, sc.notOnOrAfter);
   const rule = exp.inResponseTo;
   if (rule.mode === 'solicited' && sc.inResponseTo !== rule.requestId) {
     refuse('in_response_to_mismatch', sc.inResponseTo === undefined ? 'SubjectConfirmationData has no InResponseTo' : 'InResponseTo is not the pending request');
@@ -67,7 +73,7 @@ function checkBearer(sc: SubjectConfirmationModel, exp: AssertionExpectations): 
 
 /** All assertion-level checks. Returns the confirmation used and the effective expiry. */
 export function checkAssertion(a: AssertionModel, exp: AssertionExpectations): CheckedAssertion {
-  const now = exp.now.getTime();
+  const now = exp.now === AT_ISSUE_INSTANT ? a.issueInstant.getTime() : exp.now.getTime();
   if (a.issuer !== exp.idpEntityId) refuse('issuer_mismatch', `Assertion Issuer ${JSON.stringify(a.issuer)}`);
   if (a.issuerFormat !== undefined && a.issuerFormat !== NAMEID_ENTITY) refuse('issuer_mismatch', `Issuer Format ${a.issuerFormat}`);
   if (now + exp.skewMs < a.issueInstant.getTime()) refuse('not_yet_valid', `IssueInstant ${a.issueInstant.toISOString()} is in the future`);
@@ -87,7 +93,7 @@ export function checkAssertion(a: AssertionModel, exp: AssertionExpectations): C
   let confirmation: SubjectConfirmationModel | undefined;
   for (const sc of bearers) {
     try {
-      checkBearer(sc, exp);
+      checkBearer(sc, exp, now);
       confirmation = sc;
       break;
     } catch (err) {

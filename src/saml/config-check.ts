@@ -3,6 +3,7 @@
  * Unsafe combinations fail here (house style §8.6: no switch that fails open).
  */
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import { ClaimRuleError, compileClaimRules, type ClaimRules } from '../claims/rules.js';
 import { compileAttributeMap, compileScopes, type AttributeMap, type ScopeMatcher } from './attributes.js';
 import { SamlConfigError } from './errors.js';
 import {
@@ -32,6 +33,7 @@ export interface ResolvedIdp {
   maxAuthnAgeMs: number | null;
   scopeAllowed: ScopeMatcher;
   attributeMap: AttributeMap;
+  claimRules: ClaimRules;
 }
 
 /** `https:` anywhere; `http:` only on loopback (local demo and tests). */
@@ -138,7 +140,17 @@ export function resolveIdp(idp: IdpSettings, path: string): ResolvedIdp {
     maxAuthnAgeMs: idp.maxAuthnAgeSeconds === undefined ? null : idp.maxAuthnAgeSeconds * 1000,
     scopeAllowed: compileScopes(scopes, `${path}.scopes`),
     attributeMap: compileAttributeMap(idp.attributeMap, `${path}.attributeMap`),
+    claimRules: resolveClaimRules(idp, path),
   };
+}
+
+function resolveClaimRules(idp: IdpSettings, path: string): ClaimRules {
+  try {
+    return compileClaimRules(idp.claimRules ?? {});
+  } catch (err) {
+    if (err instanceof ClaimRuleError) throw new SamlConfigError(`${path}.claimRules.${err.field}`, err.message, { cause: err });
+    throw err;
+  }
 }
 
 /** Resolves every IdP and insists on unique ids and entityIDs. */

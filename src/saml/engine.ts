@@ -68,10 +68,11 @@ class SamlKeepingSignedBytes extends SAML {
 export interface IdpEngine {
   readonly idp: ResolvedIdp;
   createLoginRequest(relayState?: string): Promise<LoginRequest>;
-  validateResponse(msg: DecodedMessage, doc: Document, expected: ExpectedRequest, now: Date): Promise<PreparedLogin>;
+  validateResponse(msg: DecodedMessage, doc: Document, expected: ExpectedRequest, now: AssertionExpectations['now']): Promise<PreparedLogin>;
 }
 
-function buildNodeSaml(sp: ResolvedSp, idp: ResolvedIdp): SamlKeepingSignedBytes {
+/** `preview`: `claims preview` of a saved response, judged as at its IssueInstant (node-saml's wall clock off). */
+function buildNodeSaml(sp: ResolvedSp, idp: ResolvedIdp, preview: boolean): SamlKeepingSignedBytes {
   const signed = idp.settings.signed;
   const entryPoint = idp.settings.metadata.ssoRedirectUrl;
   return new SamlKeepingSignedBytes({
@@ -89,7 +90,7 @@ function buildNodeSaml(sp: ResolvedSp, idp: ResolvedIdp): SamlKeepingSignedBytes
     decryptionPvk: sp.settings.keys.encryptionKeyPem,
     identifierFormat: null, // no NameIDPolicy Format: Shibboleth answers InvalidNameIDPolicy otherwise
     disableRequestedAuthnContext: true,
-    acceptedClockSkewMs: idp.skewMs, // 0..300 000, validated; never the -1 "off" switch
+    acceptedClockSkewMs: preview ? -1 : idp.skewMs, // 0..300 000, validated; -1 ("off") only for a preview
     maxAssertionAgeMs: 0,
     validateInResponseTo: ValidateInResponseTo.never, // checked by us against the browser-bound request ID
     cacheProvider: refusingCacheProvider,
@@ -190,8 +191,8 @@ function extractRequestId(redirectUrl: string): string {
 }
 
 // long: closure over one IdP's node-saml instance and the resolved SP; its bulk is validateResponse.
-export function createIdpEngine(sp: ResolvedSp, idp: ResolvedIdp): IdpEngine {
-  const saml = buildNodeSaml(sp, idp);
+export function createIdpEngine(sp: ResolvedSp, idp: ResolvedIdp, mode: { preview: boolean } = { preview: false }): IdpEngine {
+  const saml = buildNodeSaml(sp, idp, mode.preview);
   const signed = idp.settings.signed;
   const spKey = sp.settings.keys.encryptionKeyPem;
 
@@ -212,7 +213,7 @@ export function createIdpEngine(sp: ResolvedSp, idp: ResolvedIdp): IdpEngine {
     msg: DecodedMessage,
     doc: Document,
     expected: ExpectedRequest,
-    now: Date,
+    now: AssertionExpectations['now'],
   ): Promise<PreparedLogin> {
     const root = doc.documentElement;
     const requestId = await pendingRequestId(expected, root);

@@ -34,6 +34,9 @@ export function prepareLogin({ assertion, expectations, idp, spEntityId }: Prepa
     attributeMap: idp.attributeMap,
     subjectSource: idp.settings.subjectSource,
   });
+  // The IdP's claim rules run on what the attribute map produced (scope checks already done), on every path.
+  const ruled = idp.claimRules.apply(identity.claims, { subject: identity.subject, idp: idp.id });
+  const dropped = [...identity.dropped, ...ruled.failures.map((f) => ({ attribute: f.claim, reason: 'rule_failed' as const, detail: f.detail }))];
 
   const authn = assertion.authnStatements[0];
   const login: SamlLogin = {
@@ -44,8 +47,8 @@ export function prepareLogin({ assertion, expectations, idp, spEntityId }: Prepa
     subjectSource: idp.settings.subjectSource,
     issueInstant: assertion.issueInstant,
     notOnOrAfter: checked.notOnOrAfter,
-    claims: identity.claims,
-    dropped: identity.dropped,
+    claims: ruled.claims,
+    dropped,
   };
   if (assertion.nameId) {
     login.nameId = { value: assertion.nameId.value };

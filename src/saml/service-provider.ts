@@ -10,9 +10,9 @@
  * propagate as-is (fail closed, server error).
  */
 import { validateBareAssertion } from './bearer.js';
-import { assertServiceUrl, resolveIdps, resolveSp } from './config-check.js';
+import { assertServiceUrl, resolveIdps, resolveSp, type ResolvedSp } from './config-check.js';
 import { NS } from './constants.js';
-import { decodeSamlMessage, type TransferEncoding } from './decode.js';
+import { decodeSamlMessage, type DecodedMessage, type TransferEncoding } from './decode.js';
 import { createIdpEngine, type IdpEngine } from './engine.js';
 import { CallerFault, SamlRefusal } from './errors.js';
 import { commitLogin, type PreparedLogin } from './login.js';
@@ -23,7 +23,8 @@ import type { ExpectedRequest, LoginRequest, SamlEngineDeps, SamlLogin, SamlServ
 import { isNamed, parseXmlStrict } from './xml.js';
 import { bounded } from '../core/bounded.js';
 
-async function judged(run: () => Promise<PreparedLogin>): Promise<PreparedLogin> {
+/** Runs one judgement: a refusal stays one, the caller's faults propagate, anything else becomes `response_invalid`. */
+export async function judged(run: () => Promise<PreparedLogin>): Promise<PreparedLogin> {
   try {
     return await run();
   } catch (err) {
@@ -31,6 +32,29 @@ async function judged(run: () => Promise<PreparedLogin>): Promise<PreparedLogin>
     if (err instanceof CallerFault) throw err.inner;
     throw new SamlRefusal('response_invalid', err instanceof Error ? err.message : String(err), { cause: err });
   }
+}
+
+/** Decodes and parses a message, then picks its IdP's engine by the UNVERIFIED Issuer (routing only). */
+export function routeMessage(
+  rsp: ResolvedSp,
+  byEntityId: ReadonlyMap<string, IdpEngine>,
+  input: string,
+  encoding: TransferEncoding,
+  rootName: 'Response' | 'Assertion',
+): { msg: DecodedMessage; doc: Document; engine: IdpEngine } {
+  const msg = decodeSamlMessage(input, { encoding, maxBytes: rsp.maxResponseBytes });
+  const doc = parseXmlStrict(msg.xml, rootName);
+  const root = doc.documentElement;
+  const ns = rootName === 'Response' ? NS.samlp : NS.saml;
+  if (!isNamed(root, ns, rootName)) {
+    // Name the namespace: a SAML 1.x or look-alike namespace is otherwise "expected Response, got Response".
+    const got = bounded(`${root.namespaceURI ?? '(no namespace)'} ${root.localName}`, 300);
+    throw new SamlRefusal('xml_malformed', `expected ${ns} ${rootName}, got ${got}`);
+  }
+  const issuer = routingIssuer(root);
+  const engine = issuer === undefined ? undefined : byEntityId.get(issuer);
+  if (!engine) throw new SamlRefusal('unknown_issuer', `Issuer ${JSON.stringify(issuer ?? null)} is not a configured IdP`);
+  return { msg, doc, engine };
 }
 
 // long: closure scope: the per-IdP engines and SP metadata, built once, are shared by the returned methods.
@@ -52,21 +76,7 @@ export function createSamlServiceProvider(sp: SpSettings, idps: IdpSettings[], d
     ...(sp.metadata ? { options: sp.metadata } : {}),
   });
 
-  function decodeAndRoute(input: string, encoding: TransferEncoding, rootName: 'Response' | 'Assertion') {
-    const msg = decodeSamlMessage(input, { encoding, maxBytes: rsp.maxResponseBytes });
-    const doc = parseXmlStrict(msg.xml, rootName);
-    const root = doc.documentElement;
-    const ns = rootName === 'Response' ? NS.samlp : NS.saml;
-    if (!isNamed(root, ns, rootName)) {
-      // Name the namespace: a SAML 1.x or look-alike namespace is otherwise "expected Response, got Response".
-      const got = bounded(`${root.namespaceURI ?? '(no namespace)'} ${root.localName}`, 300);
-      throw new SamlRefusal('xml_malformed', `expected ${ns} ${rootName}, got ${got}`);
-    }
-    const issuer = routingIssuer(root);
-    const engine = issuer === undefined ? undefined : byEntityId.get(issuer);
-    if (!engine) throw new SamlRefusal('unknown_issuer', `Issuer ${JSON.stringify(issuer ?? null)} is not a configured IdP`);
-    return { msg, doc, engine };
-  }
+  const decodeAndRoute = (input: string, encoding: TransferEncoding, rootName: 'Response' | 'Assertion') => routeMessage(rsp, byEntityId, input, encoding, rootName);
 
   return {
     metadataXml: () => metadata,

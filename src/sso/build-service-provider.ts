@@ -5,7 +5,7 @@ import type { Clock } from '../core/clock.js';
 import { DEFAULT_ATTRIBUTE_MAP } from '../saml/attributes.js';
 import { createMetadataLoader, type MetadataSource } from '../saml/metadata-loader.js';
 import { createSamlServiceProvider } from '../saml/service-provider.js';
-import type { IdpSettings, SubjectSource } from '../saml/settings.js';
+import type { IdpSettings, SpSettings, SubjectSource } from '../saml/settings.js';
 import { ensureSpKeys } from '../saml/sp-keys.js';
 import type { AssertionReplayStore, SamlServiceProvider } from '../saml/types.js';
 
@@ -40,16 +40,12 @@ function metadataSource(m: IdpConfig['metadata']): MetadataSource {
   return 'file' in m ? { file: m.file, ...entity } : { url: m.url, timeoutMs: m.timeout_ms, ...entity };
 }
 
-/**
- * Builds the SAML SP once at start: SP key pairs (generated under `saml.keys_dir` on first start), every IdP's
- * metadata (file, URL or verified aggregate), and one engine per IdP. Undefined when no IdP is configured.
- */
-export async function buildServiceProvider(
+/** What the SAML engine is built from: SP key pairs (generated under `saml.keys_dir` on first start) and every IdP's metadata. */
+export async function samlSettings(
   config: Config,
   issuer: string,
-  deps: { clock: Clock; replay: AssertionReplayStore; fetch?: typeof fetch },
-): Promise<BuiltServiceProvider | undefined> {
-  if (config.idps.length === 0) return undefined;
+  deps: { clock: Clock; fetch?: typeof fetch },
+): Promise<{ sp: SpSettings; idps: IdpSettings[]; metadata: IdpMetadataStatus[] }> {
   const keys = await ensureSpKeys(config.saml.keys_dir, { clock: deps.clock });
   const loader = createMetadataLoader({ clock: deps.clock, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
   const idps: IdpSettings[] = [];
@@ -67,28 +63,41 @@ export async function buildServiceProvider(
       maxAssertionAgeSeconds: idp.max_assertion_age_seconds,
       maxAuthnAgeSeconds: idp.max_authn_age_seconds,
       attributeMap: { ...DEFAULT_ATTRIBUTE_MAP, ...idp.attribute_map },
+      claimRules: idp.claim_rules,
       subjectSource: idp.subject.source as SubjectSource,
       scopes: idp.scopes,
     });
   }
-  const entityId = config.saml.entity_id ?? `${issuer}/saml/metadata`;
-  const acsUrl = `${issuer}/saml/acs`;
-  const sp = createSamlServiceProvider(
-    {
-      entityId,
-      acsUrl,
-      keys,
-      maxResponseBytes: config.saml.max_response_bytes,
-      metadata: {
-        ...(config.saml.display_name ? { displayName: config.saml.display_name } : {}),
-        ...(config.saml.organization
-          ? { organization: { name: config.saml.organization.name, displayName: config.saml.organization.display_name, url: config.saml.organization.url } }
-          : {}),
-        contacts: config.saml.contacts.map((c) => ({ type: c.type, givenName: c.given_name, email: c.email })),
-      },
+  const sp: SpSettings = {
+    entityId: config.saml.entity_id ?? `${issuer}/saml/metadata`,
+    acsUrl: `${issuer}/saml/acs`,
+    keys,
+    maxResponseBytes: config.saml.max_response_bytes,
+    metadata: {
+      ...(config.saml.display_name ? { displayName: config.saml.display_name } : {}),
+      ...(config.saml.organization
+        ? { organization: { name: config.saml.organization.name, displayName: config.saml.organization.display_name, url: config.saml.organization.url } }
+        : {}),
+      contacts: config.saml.contacts.map((c) => ({ type: c.type, givenName: c.given_name, email: c.email })),
     },
-    idps,
-    deps,
-  );
-  return { sp, entityId, acsUrl, defaultIdp: config.idps.length === 1 ? config.idps[0]!.id : undefined, metadata: metadataStatus };
+  };
+  return { sp, idps, metadata: metadataStatus };
+}
+
+/** Builds the SAML SP once at start, with one engine per IdP. Undefined when no IdP is configured. */
+export async function buildServiceProvider(
+  config: Config,
+  issuer: string,
+  deps: { clock: Clock; replay: AssertionReplayStore; fetch?: typeof fetch },
+): Promise<BuiltServiceProvider | undefined> {
+  if (config.idps.length === 0) return undefined;
+  const settings = await samlSettings(config, issuer, deps);
+  const sp = createSamlServiceProvider(settings.sp, settings.idps, deps);
+  return {
+    sp,
+    entityId: settings.sp.entityId,
+    acsUrl: settings.sp.acsUrl,
+    defaultIdp: config.idps.length === 1 ? config.idps[0]!.id : undefined,
+    metadata: settings.metadata,
+  };
 }

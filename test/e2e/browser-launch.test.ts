@@ -8,14 +8,20 @@ import { freshPage, launchChromium, screenshot, STEP_TIMEOUT_MS } from '../suppo
 import { startDemoProcess, type DemoProcess } from '../support/browser/demo-process.js';
 import { startStsServer, type StsServer } from '../support/browser/sts-server.js';
 import { startSurveyOrigin, type SurveyOrigin } from '../support/browser/survey-origin.js';
+import { CLIENTS, RECORDS_RESOURCE, startOidcUpstream, type OidcUpstream } from '../support/oauth/oidc-upstream.js';
 
 /**
  * The launch as a person sees it, in a real browser (Debian chromium, headless): three sites, as in production —
  * campus-sts on http://localhost:P1, the campus IdP (SimpleSAMLphp) on http://127.0.0.1:P2, and a survey on
  * http://127.0.0.1:P3 whose JavaScript redeems the code over CORS. The IdP's POST to the ACS is therefore
- * cross-site, so the login-binding cookie must survive it. Then the demo's own launch, as `npm start` runs it.
+ * cross-site, so the login-binding cookie must survive it. The survey then reads the student's own record from the
+ * SIS (a real OAuth upstream) through campus-sts's proxy, keyed on `student_id`, which a claim rule computes from the
+ * schacPersonalUniqueCode the IdP releases. Then the demo's own launch, as `npm start` runs it.
  */
-const STUDENT = eduPersonUser({ username: 'alice', password: 'alice-pw', affiliations: ['member', 'student'], displayName: 'Alice Example', mail: 'alice@example.edu' });
+const STUDENT = eduPersonUser({
+  username: 'alice', password: 'alice-pw', affiliations: ['member', 'student'], displayName: 'Alice Example', mail: 'alice@example.edu',
+  personalUniqueCodes: ['urn:schac:personalUniqueCode:int:esi:example.edu:s1000001'],
+});
 const AUDIENCE = 'https://sis.example.edu';
 
 let browser: Browser | undefined;
@@ -23,6 +29,7 @@ let idp: SimpleSamlIdp | undefined;
 let survey: SurveyOrigin | undefined;
 let sts: StsServer | undefined;
 let demo: DemoProcess | undefined;
+let sis: OidcUpstream | undefined;
 
 beforeAll(async () => {
   // allSettled: whatever did start is assigned (and stopped by afterAll) even when something else failed to.
@@ -30,20 +37,32 @@ beforeAll(async () => {
     launchChromium().then((b) => (browser = b)),
     startSimpleSamlIdp({ sps: [], users: [STUDENT] }).then((i) => (idp = i)),
     startDemoProcess().then((d) => (demo = d)),
+    startOidcUpstream({ redirectUris: ['http://127.0.0.1/unused'] }).then((u) => (sis = u)),
   ]);
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
-  survey = await startSurveyOrigin(() => sts!.issuer);
+  survey = await startSurveyOrigin(() => sts!.issuer, { recordPath: '/upstreams/sis/me' });
   sts = await startStsServer((issuer, dir) => {
     const metadata = join(dir, 'idp-metadata.xml');
     writeFileSync(metadata, idp!.metadataXml);
+    const sisSecret = join(dir, 'sis.secret');
+    writeFileSync(sisSecret, CLIENTS.machine.secret, { mode: 0o600 });
     return {
       audiences: [{ id: AUDIENCE, scopes: ['student.read'] }],
       saml: { keys_dir: join(dir, 'certs') },
-      idps: [{ id: 'campus', metadata: { file: metadata }, signed: 'both', subject: { source: 'eppn' } }],
+      idps: [{
+        id: 'campus', metadata: { file: metadata }, signed: 'both', subject: { source: 'eppn' },
+        claim_rules: { student_id: { from: 'schacPersonalUniqueCode', extract: '^urn:schac:personalUniqueCode:int:esi:example\\.edu:(.+)$', pick: 'one' } },
+      }],
       surveys: [{
         id: 'course-eval', url: survey!.url, audience: AUDIENCE, scopes: ['student.read'], require: { affiliation: ['student'] },
-        release: ['displayName', 'affiliation', 'mail'], origins: [survey!.origin],
+        release: ['displayName', 'affiliation', 'mail', 'student_id'], origins: [survey!.origin],
+      }],
+      upstreams: [{
+        id: 'sis', name: 'Student information system', audience: AUDIENCE, provider: 'generic-oauth2', grant: 'client_credentials',
+        api_base_url: sis!.apiBase, token_url: sis!.tokenUrl, client_id: CLIENTS.machine.id, client_secret_file: sisSecret, scopes: ['records:read'],
+        resource: RECORDS_RESOURCE, cors_origins: [survey!.origin],
+        routes: [{ id: 'my-record', method: 'GET', path: '/me', upstream_path: '/students/{claims.student_id}', scope: 'student.read', response_fields: ['student_id', 'name', 'program'] }],
       }],
     };
   });
@@ -52,7 +71,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Each one is stopped even when another fails to.
-  const results = await Promise.allSettled([browser?.close(), sts?.stop(), survey?.stop(), idp?.stop(), demo?.stop()]);
+  const results = await Promise.allSettled([browser?.close(), sts?.stop(), survey?.stop(), idp?.stop(), demo?.stop(), sis?.stop()]);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
 });
@@ -66,7 +85,7 @@ function watchConsole(page: Page): string[] {
 }
 
 describe('the launch in a real browser', () => {
-  it('campus-sts → SimpleSAMLphp login form → ACS (cross-site POST) → survey page that redeems over CORS', async () => {
+  it('campus-sts → SimpleSAMLphp login form → ACS (cross-site POST) → survey page that redeems over CORS and reads its own SIS record', async () => {
     const page = await freshPage(browser!);
     await page.goto(`${sts!.issuer}/launch/course-eval`);
     await page.waitForURL(`${idp!.baseUrl}/**`);
@@ -82,11 +101,15 @@ describe('the launch in a real browser', () => {
       ['affiliation', 'member,student'],
       ['displayName', 'Alice Example'],
       ['mail', 'alice@example.edu'],
+      ['student_id', 's1000001'],
       ['sub', 'alice@example.edu'],
       ['token', expect.stringMatching(/^eyJ[\w-]{7}…$/)],
       ['token_expires_at', expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/)],
       ['token_expires_in', expect.stringMatching(/^(29\d|300)$/)],
     ]);
+    // The IdP's real attribute, through the claim rule, reaches the student's own record and nobody else's.
+    await expect.poll(() => page.locator('#record').textContent(), { timeout: STEP_TIMEOUT_MS }).toBe('200 {"student_id":"s1000001","name":"Alice Example","program":"BSc Physics"}');
+    expect(sis!.calls.map((c) => `${c.method} ${c.url} ${c.status}`)).toEqual(['GET /api/students/s1000001 200']);
     await screenshot(page, 'simplesamlphp-survey');
 
     const events = sts!.service.sqlite.db.select().from(auditLog).all().filter((row) => /^(saml|launch)\./.test(row.event));
@@ -115,6 +138,7 @@ describe('the launch in a real browser', () => {
       ['displayName', 'Alex Rivera'],
       ['affiliation', 'member,student'],
       ['mail', 'alex.rivera@demo.campus-sts.test'],
+      ['student_id', 's1024'],
       ['token', expect.stringMatching(/^eyJ[\w-]{13}… \(\d{3,4} characters; kept by the survey, not shown\)$/)],
       ['token_expires_at', expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/)],
       ['token_expires_in', expect.stringMatching(/^(29\d|300) s$/)],

@@ -30,10 +30,10 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The token the demo survey's launch mints for a respondent (audience, scope; `sub` = eppn). */
-async function respondent(username: string) {
+/** The token the demo survey's launch mints for a respondent (audience, scope; `sub` = eppn; `student_id` from the claim rule). */
+async function respondent(username: string, studentId: string) {
   const minted = await mintAccessToken(
-    { sub: `${username}@${DEMO_SCOPE}`, aud: [DEMO_AUDIENCES.sis], clientId: 'survey:demo-survey', scope: ['student.read'], expiresAt: new Date(Date.now() + 300_000), extra: { displayName: 'x' } },
+    { sub: `${username}@${DEMO_SCOPE}`, aud: [DEMO_AUDIENCES.sis], clientId: 'survey:demo-survey', scope: ['student.read'], expiresAt: new Date(Date.now() + 300_000), extra: { displayName: 'x', student_id: studentId } },
     { keystore: service.keystore, clock: systemClock, issuer },
   );
   return minted.token;
@@ -42,16 +42,16 @@ const get = (path: string, token: string) => service.app.request(`${issuer}${pat
 
 describe('the demo upstream', () => {
   it("shows a student their own record through /upstreams/demo-sis/me, cut to the route's fields", async () => {
-    const res = await get('/upstreams/demo-sis/me', await respondent('alex.rivera'));
+    const res = await get('/upstreams/demo-sis/me', await respondent('alex.rivera', 's1024'));
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe(issuer);
     const body = (await res.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ student_id: 'S1024', name: 'Alex Rivera', programme: 'BSc Physics', enrollments: [{ course: 'PHYS201', title: 'Classical Mechanics', term: '2026 Autumn' }, expect.anything()] });
+    expect(body).toMatchObject({ student_id: 's1024', name: 'Alex Rivera', programme: 'BSc Physics', enrollments: [{ course: 'PHYS201', title: 'Classical Mechanics', term: '2026 Autumn' }, expect.anything()] });
     expect(body).not.toHaveProperty('national_id');
   });
 
   it("refuses someone else's record", async () => {
-    const res = await get(`/upstreams/demo-sis/students/${encodeURIComponent(`jordan.okafor@${DEMO_SCOPE}`)}`, await respondent('alex.rivera'));
+    const res = await get('/upstreams/demo-sis/students/s0419', await respondent('alex.rivera', 's1024'));
     expect(res.status).toBe(403);
   });
 

@@ -16,7 +16,12 @@ export interface Persona {
   affiliations: readonly string[];
   /** eduPersonEntitlement values (the admin console's roles come from these). */
   entitlements?: readonly string[];
+  /** The student number, released as schacPersonalUniqueCode in its European Student Identifier form. */
+  studentNumber?: string;
 }
+
+/** The ESI form of a student number, as campus IdPs release it in schacPersonalUniqueCode. */
+export const studentCode = (studentNumber: string): string => `urn:schac:personalUniqueCode:int:esi:${DEMO_SCOPE}:${studentNumber}`;
 
 /** The entitlement the demo config maps to the console's `auditor` role. */
 export const DEMO_AUDITOR_ENTITLEMENT = `urn:mace:${DEMO_SCOPE}:campus-sts:auditor`;
@@ -27,9 +32,9 @@ export const DEMO_AUDITOR_ENTITLEMENT = `urn:mace:${DEMO_SCOPE}:campus-sts:audit
  * ethics office, whose entitlement opens the audit console (`/admin/audit`): audit review is one of the three uses.
  */
 export const PERSONAS: readonly Persona[] = [
-  { id: 'student', username: 'alex.rivera', givenName: 'Alex', sn: 'Rivera', role: 'Undergraduate student, Physics', affiliations: ['member', 'student'] },
+  { id: 'student', username: 'alex.rivera', givenName: 'Alex', sn: 'Rivera', role: 'Undergraduate student, Physics', affiliations: ['member', 'student'], studentNumber: 's1024' },
   { id: 'staff', username: 'sam.chen', givenName: 'Sam', sn: 'Chen', role: 'Lecturer, School of Physics', affiliations: ['member', 'staff', 'employee'] },
-  { id: 'alumna', username: 'jordan.okafor', givenName: 'Jordan', sn: 'Okafor', role: 'Alumna, class of 2019', affiliations: ['alum'] },
+  { id: 'alumna', username: 'jordan.okafor', givenName: 'Jordan', sn: 'Okafor', role: 'Alumna, class of 2019', affiliations: ['alum'], studentNumber: 's0419' },
   {
     id: 'auditor', username: 'taylor.brooks', givenName: 'Taylor', sn: 'Brooks', role: 'Auditor, Research Ethics Office (opens the audit console)',
     affiliations: ['member', 'staff', 'employee'], entitlements: [DEMO_AUDITOR_ENTITLEMENT],
@@ -54,5 +59,6 @@ export function personaAttributes(p: Persona): Array<{ name: string; values: str
     { name: ATTR.givenName, values: [p.givenName] },
     { name: ATTR.sn, values: [p.sn] },
     ...(p.entitlements ? [{ name: ATTR.eduPersonEntitlement, values: [...p.entitlements] }] : []),
+    ...(p.studentNumber ? [{ name: ATTR.schacPersonalUniqueCode, values: [studentCode(p.studentNumber)] }] : []),
   ];
 }

@@ -1,5 +1,6 @@
 // A survey page on its own origin, standing in for a Qualtrics survey: its JavaScript reads the one-time code
-// from the URL and redeems it at campus-sts over CORS, then shows the fields (the token only abbreviated).
+// from the URL and redeems it at campus-sts over CORS, then shows the fields (the token only abbreviated) and,
+// when given a record path, fetches the respondent's own record through campus-sts's upstream proxy with the token.
 import { createServer, type Server } from 'node:http';
 
 export interface SurveyOrigin {
@@ -12,12 +13,12 @@ export interface SurveyOrigin {
 
 const SURVEY_PATH = '/jfe/form/SV_browser';
 
-function page(stsIssuer: string): string {
+function page(stsIssuer: string, recordPath: string | undefined): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Course evaluation</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:40rem;color:#222}
 th{text-align:left;padding:.2rem 1rem .2rem 0}td{font-family:monospace}</style></head>
-<body><h1>Course evaluation</h1><p id="status">Loading…</p><table id="fields"></table>
+<body><h1>Course evaluation</h1><p id="status">Loading…</p><table id="fields"></table><pre id="record"></pre>
 <script>
 (async function () {
   var status = document.getElementById('status');
@@ -35,15 +36,22 @@ th{text-align:left;padding:.2rem 1rem .2rem 0}td{font-family:monospace}</style><
     tr.insertCell().textContent = key === 'token' ? body.token.slice(0, 10) + '…' : body[key];
   });
   status.textContent = 'Redeemed';
+  var recordUrl = ${JSON.stringify(recordPath === undefined ? null : `${stsIssuer}${recordPath}`)};
+  if (!recordUrl) return;
+  var record = await fetch(recordUrl, { headers: { Authorization: 'Bearer ' + body.token } });
+  document.getElementById('record').textContent = record.status + ' ' + JSON.stringify(await record.json());
 })();
 </script></body></html>`;
 }
 
-/** `stsIssuer` is read per request: the survey must exist before campus-sts (whose config names it) starts. */
-export async function startSurveyOrigin(stsIssuer: () => string): Promise<SurveyOrigin> {
+/**
+ * `stsIssuer` is read per request: the survey must exist before campus-sts (whose config names it) starts.
+ * `recordPath` (e.g. `/upstreams/sis/me`): the page also shows that response, fetched with the redeemed token.
+ */
+export async function startSurveyOrigin(stsIssuer: () => string, opts: { recordPath?: string } = {}): Promise<SurveyOrigin> {
   const server: Server = createServer((req, res) => {
     if (req.method === 'GET' && req.url?.split('?')[0] === SURVEY_PATH) {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page(stsIssuer()));
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page(stsIssuer(), opts.recordPath));
     } else {
       res.writeHead(404).end();
     }

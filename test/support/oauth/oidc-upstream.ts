@@ -22,6 +22,8 @@ export const STUDENTS: Record<string, Record<string, unknown>> = {
   S1001: { student_id: 'S1001', name: 'Ada Lovelace', program: 'BSc Mathematics', national_id: '123-45-6789', advisor: { name: 'C. Babbage', email: 'cb@campus.test' } },
   S2002: { student_id: 'S2002', name: 'Alan Turing', program: 'BSc Computer Science', national_id: '987-65-4321', advisor: { name: 'A. Church', email: 'ac@campus.test' } },
   'S 3/3': { student_id: 'S 3/3', name: 'Odd Id', program: 'MSc', national_id: '000', advisor: null },
+  // The SimpleSAMLphp student of the browser test, whose student number comes from the IdP's schacPersonalUniqueCode.
+  s1000001: { student_id: 's1000001', name: 'Alice Example', program: 'BSc Physics', national_id: '555-00-1234', advisor: { name: 'L. Meitner', email: 'lm@campus.test' } },
 };
 
 export type ApiFault =

@@ -16,6 +16,8 @@ export const OID = {
   eduPersonEntitlement: 'urn:oid:1.3.6.1.4.1.5923.1.1.1.7',
   mail: 'urn:oid:0.9.2342.19200300.100.1.3',
   displayName: 'urn:oid:2.16.840.1.113730.3.1.241',
+  /** SCHAC: a student number as the European Student Identifier (urn:schac:personalUniqueCode:int:esi:…). */
+  schacPersonalUniqueCode: 'urn:oid:1.3.6.1.4.1.25178.1.2.14',
 } as const;
 
 export interface EduPersonUserInput {
@@ -28,6 +30,8 @@ export interface EduPersonUserInput {
   displayName?: string;
   mail?: string;
   entitlements?: string[];
+  /** schacPersonalUniqueCode values (a student's ESI, `urn:schac:personalUniqueCode:int:esi:<scope>:<number>`). */
+  personalUniqueCodes?: string[];
   /** Added last, so a test can also override or add any attribute (e.g. a student id). */
   extra?: Record<string, string[]>;
 }
@@ -44,5 +48,6 @@ export function eduPersonUser(input: EduPersonUserInput): IdpUser {
     [OID.displayName]: [input.displayName ?? input.username],
   };
   if (input.entitlements?.length) attributes[OID.eduPersonEntitlement] = input.entitlements;
+  if (input.personalUniqueCodes?.length) attributes[OID.schacPersonalUniqueCode] = input.personalUniqueCodes;
   return { username: input.username, password: input.password, attributes: { ...attributes, ...input.extra } };
 }
