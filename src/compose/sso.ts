@@ -12,6 +12,7 @@ import { launchRoutes } from '../launch/routes.js';
 import { createSignIn, samlRoutes, type LoginCompletion, type StartSignIn } from '../sso/routes.js';
 import type { LaunchCodeStore } from '../launch/launch-codes.js';
 import type { ServiceSecretStore } from '../launch/service-secrets.js';
+import type { RevocationStore } from '../tokens/revocations.js';
 import { createLaunchService } from '../launch/launch-service.js';
 import { createPairwiseSubjects } from '../launch/pairwise.js';
 import type { Hono } from 'hono';
@@ -35,7 +36,7 @@ export interface SsoModule {
 export async function composeSso(opts: {
   config: Config;
   audit: AuditLog;
-  stores: { pendingLogins: PendingLoginStore; launchCodes: LaunchCodeStore; samlReplay: AssertionReplayStore; serviceSecrets: ServiceSecretStore };
+  stores: { pendingLogins: PendingLoginStore; launchCodes: LaunchCodeStore; samlReplay: AssertionReplayStore; serviceSecrets: ServiceSecretStore; revocations: RevocationStore };
   clock: Clock;
   keyring: MasterKeyring;
   minting: MintingDeps;
@@ -58,6 +59,7 @@ export async function composeSso(opts: {
     audit,
     clock,
     keystore: minting.keystore,
+    revocations: opts.stores.revocations,
     issuer: minting.issuer,
     tokens: { defaultTtlSeconds: config.tokens.default_ttl_seconds, maxTtlSeconds: config.tokens.max_ttl_seconds },
     pairwise: await createPairwiseSubjects({ secrets: opts.stores.serviceSecrets, commit: audit.commit }, opts.keyring, clock.now()),
