@@ -16,6 +16,7 @@ import { StartupError } from './startup.js';
 import { UPSTREAM_USAGE, UPSTREAM_VERBS } from './upstream.js';
 import { AUDIT_USAGE, AUDIT_VERBS } from './audit.js';
 import { DB_USAGE, DB_VERBS } from './db.js';
+import { REVOKE_USAGE, REVOKE_VERBS } from './revoke.js';
 
 const USAGE = `usage: campus-sts <command> [options]
 
@@ -23,6 +24,7 @@ commands:
   serve [--config FILE]              run the service (no config: the demo on 127.0.0.1:8787)
   config check FILE                  validate a configuration file without starting
   keys rotate [--config FILE]        make a new active signing key; the old one stays published until its tokens expire
+${REVOKE_USAGE}
 ${AUDIT_USAGE}
 ${DB_USAGE}
   client hash-secret --secret-env NAME
@@ -45,6 +47,8 @@ const VERBS: Record<string, Verb> = {
   ...AUDIT_VERBS,
   // db migrate, db copy, db backup
   ...DB_VERBS,
+  // revoke --subject
+  ...REVOKE_VERBS,
   serve: {
     usage: 'campus-sts serve [--config FILE]\n  Runs the service. Without a config it runs the demo (refused when NODE_ENV=production).',
     options: { config: { type: 'string' } },
