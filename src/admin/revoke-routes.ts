@@ -15,13 +15,14 @@ const MAX_FORM_BYTES = 4096;
 /** What <input type=datetime-local step=1> sends: a time without zone, which the form labels UTC. */
 const LOCAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?$/;
 
-/** The form's fields; `before` read as UTC when it has no zone (the console shows every time in UTC). */
-async function readRequest(c: Context<AdminEnv>): Promise<{ form: RevokeSubjectView['form']; before: Date | undefined }> {
+/** The form's fields, as typed. */
+async function readFields(c: Context<AdminEnv>): Promise<RevokeSubjectView['form']> {
   const params = await readForm(c, MAX_FORM_BYTES);
-  const form = { subject: params.single('subject') ?? '', before: (params.single('before') ?? '').trim() };
-  const before = form.before === '' ? undefined : parseCutoff(LOCAL_TIME.test(form.before) ? `${form.before}Z` : form.before);
-  return { form, before };
+  return { subject: params.single('subject') ?? '', before: (params.single('before') ?? '').trim() };
 }
+
+/** The cutoff typed (none: now); a time without zone is read as UTC, as the console shows every time in UTC. */
+const cutoffOf = (before: string): Date | undefined => (before === '' ? undefined : parseCutoff(LOCAL_TIME.test(before) ? `${before}Z` : before));
 
 function revoke(c: Context<AdminEnv>, port: RevokeSubjectPort, subject: string, before: Date | undefined) {
   return port({ subject, before, actor: c.get('admin').subject, requestId: c.get('requestId') });
@@ -41,11 +42,9 @@ export function revokeSubjectRoutes(port: RevokeSubjectPort, requireAdmin: Requi
   return new Hono<AppEnv>()
     .get('/admin/revoke', requireAdmin('admin'), (c) => page(c, { form: { subject: c.req.query('subject') ?? '', before: '' } }))
     .post('/admin/revoke', requireAdmin('admin'), async (c) => {
-      let form: RevokeSubjectView['form'] = { subject: '', before: '' };
+      const form = await readFields(c);
       try {
-        const request = await readRequest(c);
-        form = request.form;
-        const done = await revoke(c, port, form.subject, request.before);
+        const done = await revoke(c, port, form.subject, cutoffOf(form.before));
         return page(c, { form: { subject: '', before: '' }, done: { subject: form.subject.trim(), ...done } });
       } catch (err) {
         if (!(err instanceof InvalidRequest)) throw err;
@@ -53,8 +52,8 @@ export function revokeSubjectRoutes(port: RevokeSubjectPort, requireAdmin: Requi
       }
     })
     .post('/admin/api/revocations/subject', requireAdmin('admin'), async (c) => {
-      const { form, before } = await readRequest(c);
-      const done = await revoke(c, port, form.subject, before);
+      const form = await readFields(c);
+      const done = await revoke(c, port, form.subject, cutoffOf(form.before));
       return c.json({ subject: form.subject.trim(), cutoff: done.cutoff.toISOString(), pairwise_subjects: done.pairwiseSubjects }, 200, NO_STORE);
     });
 }
