@@ -122,6 +122,15 @@ export const auditEventSchema = z.discriminatedUnion('event', [
     ...common,
     data: z.strictObject({ revoked: z.boolean(), error: z.string().max(64).optional() }),
   }),
+  /**
+   * Every token of `subject` issued before `before` revoked (`campus-sts revoke --subject`, the console), and every
+   * token of its pairwise subjects (counted, never named). `actor`: the console admin's subject, or `cli:<user>`.
+   */
+  z.strictObject({
+    event: z.literal('subject.revoke'),
+    ...common,
+    data: z.strictObject({ actor: z.string().max(256), before: z.string().max(40), pairwise_subjects: z.number().int() }),
+  }),
   z.strictObject({
     event: z.literal('key.generate'),
     ...common,

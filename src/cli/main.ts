@@ -17,6 +17,7 @@ import { UPSTREAM_USAGE, UPSTREAM_VERBS } from './upstream.js';
 import { AUDIT_USAGE, AUDIT_VERBS } from './audit.js';
 import { DB_USAGE, DB_VERBS } from './db.js';
 import { CLAIMS_USAGE, CLAIMS_VERBS } from './claims.js';
+import { REVOKE_USAGE, REVOKE_VERBS } from './revoke.js';
 
 const USAGE = `usage: campus-sts <command> [options]
 
@@ -25,6 +26,7 @@ commands:
   config check FILE                  validate a configuration file without starting
 ${CLAIMS_USAGE}
   keys rotate [--config FILE]        make a new active signing key; the old one stays published until its tokens expire
+${REVOKE_USAGE}
 ${AUDIT_USAGE}
 ${DB_USAGE}
   client hash-secret --secret-env NAME
@@ -49,6 +51,8 @@ const VERBS: Record<string, Verb> = {
   ...DB_VERBS,
   // claims preview
   ...CLAIMS_VERBS,
+  // revoke --subject
+  ...REVOKE_VERBS,
   serve: {
     usage: 'campus-sts serve [--config FILE]\n  Runs the service. Without a config it runs the demo (refused when NODE_ENV=production).',
     options: { config: { type: 'string' } },

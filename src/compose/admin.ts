@@ -13,6 +13,7 @@ import { createAdminLogin, type AdminLogin, type AdminSignIn } from '../admin/ad
 import { auditApiRoutes, publicCheckpointRoutes } from '../admin/audit-api.js';
 import { auditPageRoutes } from '../admin/audit-pages.js';
 import { createRequireAdmin, type RequireAdmin } from '../admin/require-admin.js';
+import { revokeSubjectRoutes, type RevokeSubjectPort } from '../admin/revoke-routes.js';
 import { createAdminSessions, type AdminSessionStore } from '../admin/sessions.js';
 import type { AdminGate } from '../upstream/http/admin-gate.js';
 import { answerConsoleRefusal, createSessionAdminGate } from '../admin/upstream-gate.js';
@@ -33,7 +34,7 @@ export interface AdminModule {
 
 /**
  * Wires the admin console and audit review from the config: sessions, the role policy, the `requireAdmin`
- * guard, checkpoints and the chain monitor, the JSON API and the pages. Built before `composeSso` (which needs
+ * guard, checkpoints and the chain monitor, the JSON API and the pages, subject-wide revocation. Built before `composeSso` (which needs
  * the ACS hook); its routes are made after it, with the sign-in it returns.
  */
 export function composeAdmin(opts: {
@@ -47,6 +48,8 @@ export function composeAdmin(opts: {
   /** Every signing key, retired ones included (checkpoints signed with them still verify). */
   signingKeys: SigningKeyRows;
   signingKey(): Promise<SigningKey>;
+  /** Subject-wide revocation (compose/subject-revocation.ts), the console's `/admin/revoke`. */
+  revokeSubject: RevokeSubjectPort;
 }): AdminModule {
   const { config, audit, clock, issuer } = opts;
   const admin = config.admin;
@@ -76,7 +79,12 @@ export function composeAdmin(opts: {
     completion: login.completion,
     checkpoints,
     upstreamConsole: { gate: upstreamGate, answerRefusal: answerConsoleRefusal },
-    routes: (signIn) => [auditApiRoutes(review, requireAdmin), auditPageRoutes(review, requireAdmin, login, signIn), publicCheckpointRoutes(checkpoints)],
+    routes: (signIn) => [
+      auditApiRoutes(review, requireAdmin),
+      auditPageRoutes(review, requireAdmin, login, signIn),
+      revokeSubjectRoutes(opts.revokeSubject, requireAdmin),
+      publicCheckpointRoutes(checkpoints),
+    ],
     scheduleCheckpoints: (logger, every) => checkpoints.schedule(admin.audit.checkpoint_interval_seconds, logger, every),
   };
 }

@@ -54,6 +54,7 @@ import { createSigningKeyStore, type SigningKeyStore } from '../tokens/signing-k
 import { createUpstreamAuthStateStore, type UpstreamAuthStateStore } from '../upstream/auth-states.js';
 import { composeUpstreams } from './upstream.js';
 import { openStore } from './stores.js';
+import { openPairwise, subjectRevocation } from './subject-revocation.js';
 export type { Stores } from './stores.js';
 export { openStore } from './stores.js';
 import { createConnectionStore, type ConnectionStore } from '../upstream/vault-store.js';
@@ -113,9 +114,11 @@ export async function composeService(opts: ServiceOptions) {
     maxTtlSeconds: config.tokens.max_ttl_seconds,
   };
   const minting = { keystore, clock, issuer, policy };
+  const pairwise = await openPairwise(config, { serviceSecrets: stores.serviceSecrets, commit: audit.commit, keyring, clock });
+  const revokeSubject = subjectRevocation(config, { revocations, audit, clock, pairwise });
   // Before SSO: the ACS completes console sign-ins through `admin.completion`; `admin.requireAdmin(role)` guards admin routes.
-  const admin = composeAdmin({ config, audit, clock, issuer, sessionStore: stores.adminSessions, auditReader: stores.auditReader, checkpointStore: stores.auditCheckpoints, signingKeys: () => stores.signingKeys.all(), signingKey: () => keystore.signingKey() });
-  const sso = await composeSso({ config, audit, stores, clock, keyring, minting, tokenEndpoint: urls.token, completions: [admin.completion] });
+  const admin = composeAdmin({ config, audit, clock, issuer, sessionStore: stores.adminSessions, auditReader: stores.auditReader, checkpointStore: stores.auditCheckpoints, signingKeys: () => stores.signingKeys.all(), signingKey: () => keystore.signingKey(), revokeSubject });
+  const sso = await composeSso({ config, audit, stores, clock, pairwise, minting, tokenEndpoint: urls.token, completions: [admin.completion] });
   const subjectTokens = createSubjectTokenRegistry([
     createOwnTokenHandler(TOKEN_TYPES.jwt, verify),
     createOwnTokenHandler(TOKEN_TYPES.accessToken, verify),

@@ -1,7 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
-import type { MasterKeyring } from '../core/sealed-box.js';
 import { createSaml2Handler } from '../exchange/subject-tokens/saml2.js';
 import type { SubjectTokenHandler } from '../grants/subject-tokens.js';
 import type { MintingDeps } from '../grants/issue.js';
@@ -9,11 +8,11 @@ import { createSaml2BearerGrant } from '../grants/saml2-bearer.js';
 import type { GrantHandler } from '../grants/types.js';
 import type { AppEnv } from '../http/env.js';
 import { launchRoutes } from '../launch/routes.js';
+import type { Pairwise } from './subject-revocation.js';
 import { createSignIn, samlRoutes, type LoginCompletion, type StartSignIn } from '../sso/routes.js';
 import type { LaunchCodeStore } from '../launch/launch-codes.js';
-import type { ServiceSecretStore } from '../launch/service-secrets.js';
+import type { RevocationStore } from '../tokens/revocations.js';
 import { createLaunchService } from '../launch/launch-service.js';
-import { createPairwiseSubjects } from '../launch/pairwise.js';
 import type { Hono } from 'hono';
 import type { AssertionReplayStore } from '../saml/types.js';
 import { buildServiceProvider, type IdpMetadataStatus } from '../sso/build-service-provider.js';
@@ -35,9 +34,10 @@ export interface SsoModule {
 export async function composeSso(opts: {
   config: Config;
   audit: AuditLog;
-  stores: { pendingLogins: PendingLoginStore; launchCodes: LaunchCodeStore; samlReplay: AssertionReplayStore; serviceSecrets: ServiceSecretStore };
+  stores: { pendingLogins: PendingLoginStore; launchCodes: LaunchCodeStore; samlReplay: AssertionReplayStore; revocations: RevocationStore };
   clock: Clock;
-  keyring: MasterKeyring;
+  /** The pairwise subjects (compose/subject-revocation.ts `openPairwise`): there whenever an IdP is configured. */
+  pairwise: Pairwise | undefined;
   minting: MintingDeps;
   tokenEndpoint: string;
   /** Features that finish the sign-ins started for their purpose (the admin console); the launch feature is built here. */
@@ -58,9 +58,11 @@ export async function composeSso(opts: {
     audit,
     clock,
     keystore: minting.keystore,
+    revocations: opts.stores.revocations,
     issuer: minting.issuer,
     tokens: { defaultTtlSeconds: config.tokens.default_ttl_seconds, maxTtlSeconds: config.tokens.max_ttl_seconds },
-    pairwise: await createPairwiseSubjects({ secrets: opts.stores.serviceSecrets, commit: audit.commit }, opts.keyring, clock.now()),
+    // Opened with the IdPs (openPairwise): every configured IdP means it is there.
+    pairwise: opts.pairwise!,
   });
   const saml2 = createSaml2Handler({ sp: built.sp, tokenEndpoint: opts.tokenEndpoint });
   return {

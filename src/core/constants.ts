@@ -33,7 +33,8 @@ export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 export const CLIENT_ASSERTION_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const;
 
 /**
- * Claims with a meaning of their own in our tokens (RFC 7519 §4.1, RFC 9068 §2.2, RFC 8693 §4, RFC 7800):
- * a released attribute never overrides one, and a verified token's `extra` never includes one.
+ * Claims with a meaning of their own in our tokens (RFC 7519 §4.1, RFC 9068 §2.2, RFC 8693 §4, RFC 7800, and our
+ * `lineage`: what the token descends from): a released attribute never overrides one, and a verified token's
+ * `extra` (carried into an exchanged token) never includes one.
  */
-export const REGISTERED_CLAIMS: ReadonlySet<string> = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'client_id', 'scope', 'act', 'may_act', 'cnf']);
+export const REGISTERED_CLAIMS: ReadonlySet<string> = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'client_id', 'scope', 'act', 'may_act', 'cnf', 'lineage']);

@@ -5,12 +5,13 @@ import { launchCodes } from './schema/launch-codes.js';
 import { revokedTokens } from './schema/revoked-tokens.js';
 import { samlAssertions } from './schema/saml-assertions.js';
 import { EXPIRED_LOGINS_KEPT_MS, samlRequests } from './schema/saml-requests.js';
+import { subjectCutoffs } from './schema/subject-cutoffs.js';
 import { usedClientAssertions } from './schema/used-client-assertions.js';
 import { sqliteOf, type Tx } from './tx.js';
 
 /**
  * One engine's statements that delete, in `tx`, the one-time and revocation rows expired at `now`; resolves to
- * how many. The tables: revoked tokens, used client assertions, SAML requests and assertions, launch codes.
+ * how many. The tables: revoked tokens, subject cutoffs, used client assertions, SAML requests and assertions, launch codes.
  */
 export type PurgeExpired = (tx: Tx, now: Date) => Promise<number>;
 
@@ -20,7 +21,7 @@ export const keptPastExpiryMs = (table: string): number => (table === 'saml_requ
 /** The SQLite purge (PostgreSQL's: pg/purge-expired.ts). */
 export const purgeExpiredSqlite: PurgeExpired = async (tx, now) => {
   let removed = 0;
-  for (const table of [revokedTokens, usedClientAssertions, samlRequests, samlAssertions, launchCodes]) {
+  for (const table of [revokedTokens, subjectCutoffs, usedClientAssertions, samlRequests, samlAssertions, launchCodes]) {
     const before = new Date(now.getTime() - keptPastExpiryMs(getTableName(table)));
     removed += sqliteOf(tx).delete(table).where(lt(table.expiresAt, before)).run().changes;
   }

@@ -4,6 +4,8 @@ import { decideGrant, type TokenPolicy } from './policy.js';
 import type { FormParams } from '../core/form-params.js';
 import type { Keystore } from '../tokens/keystore.js';
 import { mintAccessToken, type ActClaim } from '../tokens/mint.js';
+import { MAX_LINEAGE } from '../tokens/revocations.js';
+import { GRANT_INVALID, InvalidGrant } from '../core/oauth-errors.js';
 import { requestedAudiences } from './targets.js';
 import { requestedScopes, sameScopes, type GrantResult } from './types.js';
 
@@ -24,6 +26,8 @@ export interface GrantSubject {
   act?: ActClaim;
   mayAct?: { sub: string; iss?: string };
   claims?: Record<string, unknown>;
+  /** What the new token descends from (see `AccessTokenClaims.lineage`); none for client_credentials. */
+  lineage?: readonly string[];
 }
 
 /**
@@ -38,6 +42,10 @@ export async function decideAndMint(
   result: Pick<GrantResult, 'audit'> & { issuedTokenType?: string },
 ): Promise<GrantResult> {
   const scopes = requestedScopes(form);
+  if (subject.lineage && subject.lineage.length > MAX_LINEAGE) {
+    // Bounded so that the revocation check stays one lookup of a bounded list (tokens/revocations.ts).
+    throw new InvalidGrant(GRANT_INVALID, `the subject token already has ${subject.lineage.length - 1} ancestors: a token may have at most ${MAX_LINEAGE}`);
+  }
   const decision = decideGrant({
     client,
     subject: {
@@ -58,6 +66,7 @@ export async function decideAndMint(
       expiresAt: decision.expiresAt,
       act: subject.act,
       mayAct: subject.mayAct,
+      lineage: subject.lineage,
       extra: subject.claims ?? {},
     },
     deps,

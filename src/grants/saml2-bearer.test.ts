@@ -38,6 +38,8 @@ describe('SAML 2.0 bearer grant (RFC 7522)', () => {
     expect(decodeJwt(result.minted.token)).toEqual({
       displayName: 'Alice Example', affiliation: ['student', 'member'],
       iss: ISSUER, sub: SUBJECT, aud: SIS, client_id: 'alpha', scope: 'r', iat, exp: iat + 300, jti: result.minted.jti,
+      // It descends from the assertion (by the hash of its ID, as the audit names it).
+      lineage: [sha256b64u(assertionIdOf(assertion))],
     });
   });
 

@@ -18,6 +18,8 @@ export interface Subject {
   claims: Record<string, unknown>;
   /** What the audit row names the subject token by: a `jti` or a hash, never the token. */
   reference: string;
+  /** The lineage of a token minted from this one: the subject token's own lineage, then its `reference`. */
+  lineage: string[];
 }
 
 /** One handler per `subject_token_type` (RFC 8693 §3), registered at start (compose/ hands them in: exchange/ implements this port without importing it). */

@@ -6,6 +6,7 @@ import { GRANT_TYPES, TOKEN_TYPES } from '../core/constants.js';
 import { GRANT_INVALID, InvalidGrant, InvalidRequest, InvalidScope } from '../core/oauth-errors.js';
 import { createOwnTokenHandler } from '../exchange/subject-tokens/own-token.js';
 import { mintAccessToken, type AccessTokenClaims } from '../tokens/mint.js';
+import { MAX_LINEAGE } from '../tokens/revocations.js';
 import { REPORTS, SIS, client, form, policy } from '../../test/support/grant-fixtures.js';
 import { ISSUER, T0, openTokenPath, type TokenPath } from '../../test/support/token-path.js';
 import { createSubjectTokenRegistry } from './subject-tokens.js';
@@ -44,6 +45,8 @@ describe('token exchange decisions', () => {
     // RFC 8693 §2.1: no longer than the subject token it came from.
     expect(decodeJwt(result.minted.token)).toEqual({
       displayName: 'Alice', iss: ISSUER, sub: 'alice', aud: SIS, client_id: 'alpha', scope: 'r w', iat: iat + 60, exp: iat + 300, jti: result.minted.jti,
+      // Its parent, the subject token, last.
+      lineage: [subject.jti],
     });
   });
 
@@ -82,6 +85,35 @@ describe('token exchange decisions', () => {
     });
     await p.committer.commit((tx) => p.revocations.revoke(tx, { jti: subject.jti, clientId: 'alpha', revokedAt: new Date(T0), expiresAt: subject.expiresAt }));
     await expect(exchange({ subject_token: subject.token, subject_token_type: at })).rejects.toMatchObject({ constructor: InvalidGrant, detail: 'token revoked' });
+  });
+});
+
+describe('lineage: what an exchanged token descends from', () => {
+  const exchanged = async (subject: { token: string }) => (await exchange({ subject_token: subject.token, subject_token_type: at })).minted;
+
+  it('grows by the parent at each exchange; revoking a token refuses every descendant, not its ancestors', async () => {
+    const root = await subjectToken();
+    const child = await exchanged(root);
+    const grandchild = await exchanged(child);
+    expect(decodeJwt(grandchild.token).lineage).toEqual([root.jti, child.jti]);
+    await p.committer.commit((tx) => p.revocations.revoke(tx, { jti: child.jti, clientId: 'alpha', revokedAt: new Date(T0), expiresAt: child.expiresAt }));
+    await expect(exchanged(grandchild)).rejects.toMatchObject({ constructor: InvalidGrant, detail: `token revoked: it descends from ${child.jti}, which was revoked` });
+    await expect(exchanged(child)).rejects.toMatchObject({ detail: 'token revoked' });
+    await expect(exchanged(root)).resolves.toMatchObject({ jti: expect.any(String) });
+  });
+
+  it("refuses a token of a subject cut off after the token's iat", async () => {
+    const subject = await subjectToken();
+    const cutoff = new Date(Date.parse(T0) + 500);
+    await p.committer.commit((tx) => p.revocations.cutOff(tx, { subject: 'alice', cutoff, expiresAt: new Date(Date.parse(T0) + 3_600_000) }));
+    await expect(exchanged(subject)).rejects.toMatchObject({ detail: 'token revoked: every token of its subject issued before 2026-11-23T10:00:00.500Z was revoked' });
+  });
+
+  it(`stops at ${MAX_LINEAGE} ancestors, so the check stays one bounded lookup`, async () => {
+    let token = await subjectToken();
+    for (let i = 0; i < MAX_LINEAGE; i++) token = await exchanged(token);
+    expect(decodeJwt(token.token).lineage).toHaveLength(MAX_LINEAGE);
+    await expect(exchanged(token)).rejects.toMatchObject({ constructor: InvalidGrant, detail: `the subject token already has ${MAX_LINEAGE} ancestors: a token may have at most ${MAX_LINEAGE}` });
   });
 });
 

@@ -53,6 +53,7 @@ beforeAll(async () => {
     audit: p.audit,
     clock: w.clock,
     keystore: p.keystore,
+    revocations: p.revocations,
     issuer: ISSUER,
     tokens: { defaultTtlSeconds: 300, maxTtlSeconds: 600 },
     pairwise,
@@ -128,6 +129,9 @@ describe('launch: code and token', () => {
     const exp = new Date(w.clock.now().getTime() + 300_000).toISOString();
     expect(fields).toEqual({ displayName: 'Alice Example', sub: SUBJECT, token: fields.token, token_expires_at: exp, token_expires_in: '300' });
     expect(decodeJwt(fields.token!)).toMatchObject({ sub: SUBJECT, aud: SIS, client_id: 'survey:eval', scope: 'r', displayName: 'Alice Example' });
+    // It descends from the assertion, by the hash its login row names it by.
+    const login = p.auditRows().findLast((r) => r.event === 'saml.login') as { data: { assertion: string } };
+    expect(decodeJwt(fields.token!).lineage).toEqual([login.data.assertion]);
   });
 
   it('refuses a replayed code, audited with the survey, client and token it tried', async () => {
@@ -166,5 +170,26 @@ describe('launch: code and token', () => {
     expect(fields.sub).toBe(pairwise(SUBJECT, SIS));
     expect(fields.sub).not.toBe(SUBJECT);
     expect(decodeJwt(fields.token!).sub).toBe(fields.sub);
+  });
+});
+
+describe('launch: a pending code dies with its token', () => {
+  const cutOff = (subject: string) =>
+    p.committer.commit((tx) => p.revocations.cutOff(tx, { subject, cutoff: new Date(w.clock.now().getTime() + 1), expiresAt: new Date(w.clock.now().getTime() + 3_600_000) }));
+
+  it("refuses a code whose token's subject was cut off (a pairwise subject), as an unknown code", async () => {
+    const code = codeOf(await launchFor('vendor'));
+    const { jti } = p.auditRows().at(-1) as { jti: string };
+    const other = codeOf(await launchFor('eval'));
+    await cutOff(pairwise(SUBJECT, SIS));
+    const before = p.auditRows().length;
+    const reason = `launch token revoked: every token of its subject issued before ${new Date(w.clock.now().getTime() + 1).toISOString()} was revoked`;
+    await expect(redeem(code)).rejects.toMatchObject({ constructor: InvalidGrant, description: 'the launch code is invalid, expired or already used', detail: reason });
+    expect(p.auditRows().slice(before)).toEqual([
+      { event: 'launch.redeem', outcome: 'refused', requestId: 'req-redeem', clientId: 'survey:vendor', jti, reason, data: { survey: 'vendor' } },
+    ]);
+    await expect(redeem(code)).rejects.toMatchObject({ detail: reason });
+    // The campus subject's own token (another survey, not pairwise) is another `sub`: untouched.
+    await expect(redeem(other)).resolves.toMatchObject({ sub: SUBJECT });
   });
 });

@@ -8,6 +8,9 @@ import { oauthRefusal, withRefusalAudit } from '../audit/refusal.js';
 import { commitAudited } from '../audit/commit.js';
 import type { Keystore } from '../tokens/keystore.js';
 import { mintAccessToken } from '../tokens/mint.js';
+import type { RevocationStore } from '../tokens/revocations.js';
+import { revocationKeysOf, revocationReason } from '../tokens/verify.js';
+import { sha256b64u } from '../core/hash.js';
 import type { Tx } from '../db/tx.js';
 import { BrowserRefusal } from '../http/browser-refusal.js';
 import type { AppEnv } from '../http/env.js';
@@ -29,6 +32,8 @@ export interface LaunchDeps {
   audit: AuditLog;
   clock: Clock;
   keystore: Keystore;
+  /** Checked at redemption: the code's token may have been revoked since it was issued. */
+  revocations: RevocationStore;
   issuer: string;
   tokens: { defaultTtlSeconds: number; maxTtlSeconds: number };
   pairwise: (subject: string, audience: string) => string;
@@ -104,7 +109,8 @@ export function createLaunchService(deps: LaunchDeps) {
     let expiresAt = new Date(now.getTime() + ttl * 1000);
     if (login.sessionNotOnOrAfter && login.sessionNotOnOrAfter < expiresAt) expiresAt = login.sessionNotOnOrAfter;
     const minted = await mintAccessToken(
-      { sub, aud: [survey.audience], clientId: surveyClientId(survey.id), scope: survey.scopes, expiresAt, extra: released },
+      // It descends from the assertion (its ID's hash, as the login row names it).
+      { sub, aud: [survey.audience], clientId: surveyClientId(survey.id), scope: survey.scopes, expiresAt, extra: released, lineage: [sha256b64u(login.assertionId)] },
       deps,
     );
     const code = await finish({ survey: survey.id }, async (tx, data) => {
@@ -198,6 +204,9 @@ export function createLaunchService(deps: LaunchDeps) {
             if (origin !== undefined && !survey?.origins.includes(origin)) {
               throw new AccessDenied('this origin may not redeem this survey’s codes', `origin ${quote(origin, 200)} is not allowed for survey ${redeemed.surveyId}`);
             }
+            // A code whose token was revoked meanwhile (its subject cut off) is dead: answered as an unknown code.
+            const revocation = await deps.revocations.revocationOf(revocationKeysOf(redeemed.fields.token!));
+            if (revocation) throw new InvalidGrant('the launch code is invalid, expired or already used', `launch ${revocationReason(revocation)}`);
             await deps.audit.append(tx, {
               event: 'launch.redeem',
               outcome: 'success',

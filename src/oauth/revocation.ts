@@ -11,6 +11,7 @@ import { commitAudited } from '../audit/commit.js';
  * RFC 7009 revocation. The caller must be the client the token was issued to or one of its audiences
  * (§2.1: otherwise the request is refused; here invalid_grant, "issued to another client", RFC 6749 §5.2).
  * A token that does not verify (unknown, expired, already revoked) is answered 200 (§2.2): nothing to revoke.
+ * Revoking a token revokes every token exchanged from it (they carry its `jti` in their `lineage`).
  */
 export function createRevocation(deps: { audit: AuditLog; clientAuth: ClientAuthenticator; verify: VerifyDeps; revocations: RevocationStore }) {
   return function revoke(req: OAuthRequest): Promise<void> {
@@ -42,7 +43,9 @@ export function createRevocation(deps: { audit: AuditLog; clientAuth: ClientAuth
           throw new InvalidGrant('the token was issued to another client', `token ${t.jti} was issued to client ${t.clientId}, not to or for ${clientId}`);
         }
         await commitAudited(deps, async (tx) => {
-          const revoked = t ? await deps.revocations.revoke(tx, { jti: t.jti, clientId, revokedAt: deps.verify.clock.now(), expiresAt: t.expiresAt }) : false;
+          // Kept while the token, or one exchanged from it (never longer-lived), could be accepted: exp plus the skew.
+          const expiresAt = t && new Date(t.expiresAt.getTime() + deps.verify.clockSkewSeconds * 1000);
+          const revoked = t && expiresAt ? await deps.revocations.revoke(tx, { jti: t.jti, clientId, revokedAt: deps.verify.clock.now(), expiresAt }) : false;
           await deps.audit.append(tx, {
             event: 'token.revoke',
             outcome: 'success',

@@ -3,6 +3,7 @@ import { compactVerify, decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ISSUER, T0, openTokenPath, type TokenPath } from '../../test/support/token-path.js';
 import { mintAccessToken } from './mint.js';
+import { MAX_LINEAGE } from './revocations.js';
 
 let p: TokenPath;
 beforeEach(async () => {
@@ -51,8 +52,16 @@ describe('mintAccessToken (RFC 9068 §2)', () => {
     });
   });
 
+  it('carries what the token descends from as lineage (none: no claim), at most MAX_LINEAGE ids', async () => {
+    const claims = { sub: 'alice', aud: ['a'], clientId: 'alpha', scope: ['r'], expiresAt: in5min };
+    expect(decodeJwt((await mintAccessToken({ ...claims, lineage: ['assertion-hash', 'parent-jti'] }, p.minting)).token).lineage).toEqual(['assertion-hash', 'parent-jti']);
+    expect(decodeJwt((await mintAccessToken({ ...claims, lineage: [] }, p.minting)).token)).not.toHaveProperty('lineage');
+    const tooLong = Array.from({ length: MAX_LINEAGE + 1 }, (_, i) => `a${i}`);
+    await expect(mintAccessToken({ ...claims, lineage: tooLong }, p.minting)).rejects.toThrow(`a lineage of ${MAX_LINEAGE + 1} ids: at most ${MAX_LINEAGE}`);
+  });
+
   it('releases extra attributes but never lets one override a registered claim', async () => {
-    const extra = { displayName: 'Alice', affiliation: ['student'], sub: 'mallory', iss: 'evil', aud: 'x', exp: 9e9, jti: 'j', client_id: 'evil', scope: 'admin', act: { sub: 'x' }, cnf: {}, nbf: 0 };
+    const extra = { displayName: 'Alice', affiliation: ['student'], lineage: ['forged'], sub: 'mallory', iss: 'evil', aud: 'x', exp: 9e9, jti: 'j', client_id: 'evil', scope: 'admin', act: { sub: 'x' }, cnf: {}, nbf: 0 };
     const minted = await mintAccessToken({ sub: 'alice', aud: ['a'], clientId: 'alpha', scope: ['r'], expiresAt: in5min, extra }, p.minting);
     expect(decodeJwt(minted.token)).toEqual({
       displayName: 'Alice', affiliation: ['student'],

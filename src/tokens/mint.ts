@@ -3,6 +3,7 @@ import { epochSeconds, type Clock } from '../core/clock.js';
 import { ACCESS_TOKEN_JWT_TYP, REGISTERED_CLAIMS } from '../core/constants.js';
 import { timeOrderedId } from '../core/ids.js';
 import type { Keystore } from './keystore.js';
+import { MAX_LINEAGE } from './revocations.js';
 
 /** RFC 8693 §4.1: the current actor; nested `act` members are prior actors. */
 export interface ActClaim {
@@ -19,6 +20,12 @@ export interface AccessTokenClaims {
   expiresAt: Date;
   act?: ActClaim | undefined;
   mayAct?: { sub: string; iss?: string } | undefined;
+  /**
+   * What the token descends from, root first (at most MAX_LINEAGE ids): the sha256 of the SAML assertion or the
+   * `jti` of the first token, then the `jti` of every token it was exchanged from, its parent last. Revoking any
+   * of them revokes this token (revocations.ts). Empty for a token of no other (client_credentials).
+   */
+  lineage?: readonly string[] | undefined;
   /** Released attributes (e.g. `displayName`); registered claim names are never overridden by these. */
   extra?: Record<string, unknown>;
 }
@@ -50,6 +57,10 @@ export async function mintAccessToken(
   payload.scope = claims.scope.join(' ');
   if (claims.act) payload.act = claims.act;
   if (claims.mayAct) payload.may_act = claims.mayAct;
+  if (claims.lineage?.length) {
+    if (claims.lineage.length > MAX_LINEAGE) throw new Error(`a lineage of ${claims.lineage.length} ids: at most ${MAX_LINEAGE}`);
+    payload.lineage = [...claims.lineage];
+  }
   const token = await new SignJWT(payload)
     .setProtectedHeader({ alg, kid, typ: ACCESS_TOKEN_JWT_TYP })
     .setIssuer(deps.issuer)

@@ -1,14 +1,15 @@
 import { decodeProtectedHeader } from 'jose';
 import { GRANT_INVALID, InvalidGrant } from '../core/oauth-errors.js';
-import { verifyOwnToken, type VerifiedToken, type VerifyDeps } from './verify.js';
+import { refuseRevoked, verifyOwnToken, type VerifiedToken, type VerifyDeps } from './verify.js';
 
 /**
  * A resource server's cache of verified bearer tokens, as API gateways keep one (Envoy's `jwt_authn` cache):
  * a survey presents the same token on every call of its session, and each ES256 verification is a thread-pool
  * round trip (~0.6 ms of a proxied call's latency here). An entry is a token whose signature, issuer, type and
  * claims verified once; every use still checks, as `verifyOwnToken` would, that it has not expired (injected
- * clock, same skew), that it is not revoked, and that its signing key is still published. Keyed by the whole
- * token, so only the very same bytes hit; at most `maxEntries` (oldest out first, expired ones on sight).
+ * clock, same skew), that it is not revoked (by its id, an ancestor's, or its subject's cutoff: the same one
+ * query), and that its signing key is still published. Keyed by the whole token, so only the very same bytes
+ * hit; at most `maxEntries` (oldest out first, expired ones on sight).
  */
 export function createCachedVerifier(deps: VerifyDeps, maxEntries = 5000): (token: string) => Promise<VerifiedToken> {
   const verified = new Map<string, { claims: VerifiedToken; kid: string }>();
@@ -31,7 +32,7 @@ export function createCachedVerifier(deps: VerifyDeps, maxEntries = 5000): (toke
       verified.delete(token);
       throw new InvalidGrant(GRANT_INVALID, 'token rejected: ERR_JWKS_NO_MATCHING_KEY');
     }
-    if (await deps.revocations.isRevoked(claims.jti)) throw new InvalidGrant(GRANT_INVALID, 'token revoked');
+    await refuseRevoked(claims, deps.revocations);
     return claims;
   };
 }

@@ -38,7 +38,7 @@ describe('verifyOwnToken accepts our own token', () => {
     const minted = await mint({ displayName: 'Alice' });
     expect(await verifyOwnToken(minted.token, p.verify)).toEqual({
       sub: 'alice', aud: ['https://sis.example.edu'], clientId: 'alpha', scope: ['r', 'w'], jti: minted.jti,
-      issuedAt: new Date(T0), expiresAt: in5min, act: { sub: 'svc' }, extra: { displayName: 'Alice' },
+      issuedAt: new Date(T0), expiresAt: in5min, act: { sub: 'svc' }, lineage: [], extra: { displayName: 'Alice' },
     });
   });
 
@@ -99,6 +99,23 @@ describe('verifyOwnToken refuses (RFC 8725 §3.1: alg fixed by our keys)', () =>
     expect(await refusal(verifyOwnToken(minted.token, p.verify))).toEqual(refused('token revoked'));
   });
 
+  it('a token whose lineage claim is not a short list of ids', async () => {
+    const { kid, key } = await p.keystore.signingKey();
+    for (const lineage of ['j1', [], [''], [1], Array.from({ length: 9 }, (_, i) => `a${i}`)].filter((l) => !(Array.isArray(l) && l.length === 0))) {
+      const token = await forge({ alg: 'ES256', kid, typ: 'at+jwt' }, key, { lineage });
+      expect(await refusal(verifyOwnToken(token, p.verify)), JSON.stringify(lineage)).toEqual(refused('token claim lineage is malformed'));
+    }
+  });
+
+  it('a token that descends from a revoked one, or whose subject was cut off after its iat', async () => {
+    const minted = await mintAccessToken({ sub: 'alice', aud: ['a'], clientId: 'alpha', scope: ['r'], expiresAt: in5min, lineage: ['assertion-hash', 'parent'] }, p.minting);
+    await p.committer.commit((tx) => p.revocations.revoke(tx, { jti: 'parent', clientId: 'alpha', revokedAt: new Date(T0), expiresAt: in5min }));
+    expect(await refusal(verifyOwnToken(minted.token, p.verify))).toEqual(refused('token revoked: it descends from parent, which was revoked'));
+    const other = await mint();
+    await p.committer.commit((tx) => p.revocations.cutOff(tx, { subject: 'alice', cutoff: new Date(Date.parse(T0) + 1), expiresAt: in5min }));
+    expect(await refusal(verifyOwnToken(other.token, p.verify))).toEqual(refused('token revoked: every token of its subject issued before 2026-11-23T10:00:00.001Z was revoked'));
+  });
+
   it('a token signed by a retired key once it is no longer published', async () => {
     const { token } = await mint();
     await rotateSigningKey({ keys: p.signingKeys, keyring: p.keyring, clock: p.clock, audit: p.audit }, 'ES256', 120);
@@ -111,12 +128,23 @@ describe('verifyOwnToken refuses (RFC 8725 §3.1: alg fixed by our keys)', () =>
 });
 
 describe('createCachedVerifier re-checks a cached token on every use', () => {
-  it('revocation and expiry, with the same reasons as verifyOwnToken', async () => {
+  it('revocation (its own, an ancestor\'s, its subject\'s) and expiry, with the same reasons as verifyOwnToken', async () => {
     const verifyCached = createCachedVerifier(p.verify);
     const minted = await mint();
     await verifyCached(minted.token);
     await p.committer.commit((tx) => p.revocations.revoke(tx, { jti: minted.jti, clientId: 'alpha', revokedAt: new Date(T0), expiresAt: in5min }));
     expect(await refusal(verifyCached(minted.token))).toEqual(refused('token revoked'));
+
+    // Revoked through what it descends from, or its subject, after it was cached.
+    const child = await mintAccessToken({ sub: 'bob', aud: ['a'], clientId: 'alpha', scope: ['r'], expiresAt: in5min, lineage: ['parent'] }, p.minting);
+    const bobs = await mintAccessToken({ sub: 'bob', aud: ['a'], clientId: 'alpha', scope: ['r'], expiresAt: in5min }, p.minting);
+    await verifyCached(child.token);
+    await verifyCached(bobs.token);
+    await p.committer.commit((tx) => p.revocations.revoke(tx, { jti: 'parent', clientId: 'alpha', revokedAt: new Date(T0), expiresAt: in5min }));
+    expect(await refusal(verifyCached(child.token))).toEqual(refused('token revoked: it descends from parent, which was revoked'));
+    await verifyCached(bobs.token);
+    await p.committer.commit((tx) => p.revocations.cutOff(tx, { subject: 'bob', cutoff: new Date(Date.parse(T0) + 1000), expiresAt: in5min }));
+    expect(await refusal(verifyCached(bobs.token))).toEqual(refused('token revoked: every token of its subject issued before 2026-11-23T10:00:01.000Z was revoked'));
 
     const second = await mint();
     await verifyCached(second.token);

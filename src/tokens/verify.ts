@@ -1,10 +1,10 @@
-import { errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import { decodeJwt, errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import type { Clock } from '../core/clock.js';
 import { ACCESS_TOKEN_JWT_TYP, REGISTERED_CLAIMS, SIGNING_ALGORITHMS } from '../core/constants.js';
 import { GRANT_INVALID, InvalidGrant } from '../core/oauth-errors.js';
 import type { Keystore } from './keystore.js';
 import type { ActClaim } from './mint.js';
-import type { RevocationStore } from './revocations.js';
+import { MAX_LINEAGE, type Revocation, type RevocationKeys, type RevocationStore } from './revocations.js';
 
 /** jose wants a mutable list: copied once, not per verification. */
 const OUR_ALGORITHMS: string[] = [...SIGNING_ALGORITHMS];
@@ -21,6 +21,8 @@ export interface VerifiedToken {
   act?: ActClaim;
   /** RFC 8693 §4.4: who may act for the subject. */
   mayAct?: { sub: string; iss?: string };
+  /** What the token descends from, root first (the `lineage` claim; empty when it descends from nothing). */
+  lineage: string[];
   /** Non-registered claims (released attributes). */
   extra: Record<string, unknown>;
 }
@@ -59,8 +61,34 @@ export async function verifyOwnToken(token: string, deps: VerifyDeps): Promise<V
     throw err;
   }
   const claims = readClaims(payload);
-  if (await deps.revocations.isRevoked(claims.jti)) throw new InvalidGrant(GRANT_INVALID, 'token revoked');
+  await refuseRevoked(claims, deps.revocations);
   return claims;
+}
+
+/**
+ * What the revocation check needs of a token we minted and kept sealed ourselves (a pending launch code's): read
+ * from its payload, its signature not verified again.
+ */
+export function revocationKeysOf(token: string): RevocationKeys {
+  return readClaims(decodeJwt(token));
+}
+
+/** Refuses a revoked token (itself, an ancestor, or its subject cut off), saying which in the private detail. */
+export async function refuseRevoked(token: VerifiedToken, revocations: RevocationStore): Promise<void> {
+  const revocation = await revocations.revocationOf(token);
+  if (revocation) throw new InvalidGrant(GRANT_INVALID, revocationReason(revocation));
+}
+
+/** The audit reason of a revoked token: `token revoked`, and why when it was not revoked by its own id. */
+export function revocationReason(r: Revocation): string {
+  switch (r.by) {
+    case 'itself':
+      return 'token revoked';
+    case 'ancestor':
+      return `token revoked: it descends from ${r.id}, which was revoked`;
+    case 'subject':
+      return `token revoked: every token of its subject issued before ${r.cutoff.toISOString()} was revoked`;
+  }
 }
 
 async function keyFor(header: JWTHeaderParameters, keystore: Keystore) {
@@ -92,8 +120,17 @@ function readClaims(p: JWTPayload): VerifiedToken {
     expiresAt: new Date((p.exp as number) * 1000),
     ...(isActor(p.act) ? { act: p.act } : {}),
     ...(isActor(p.may_act) ? { mayAct: p.may_act } : {}),
+    lineage: readLineage(p.lineage),
     extra,
   };
+}
+
+function readLineage(v: unknown): string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || v.length > MAX_LINEAGE || !v.every((id) => typeof id === 'string' && id !== '')) {
+    throw new InvalidGrant(GRANT_INVALID, 'token claim lineage is malformed');
+  }
+  return v as string[];
 }
 
 function isActor(v: unknown): v is ActClaim {

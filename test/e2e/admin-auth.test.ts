@@ -34,6 +34,8 @@ const ROUTES: [string, string, 'auditor' | 'admin', Kind][] = [
   ['GET', '/admin/audit/events/1', 'auditor', 'page'],
   ['POST', '/admin/audit/verify', 'auditor', 'page'],
   ['POST', '/admin/audit/checkpoints', 'admin', 'page'],
+  // Its POSTs (a subject to revoke) are covered in admin-revoke.test.ts: role, CSRF, refusals.
+  ['GET', '/admin/revoke', 'admin', 'page'],
   ['POST', '/admin/logout', 'auditor', 'page'],
   ['GET', '/admin/api/session', 'auditor', 'api'],
   ['GET', '/admin/api/audit', 'auditor', 'api'],

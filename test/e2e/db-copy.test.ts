@@ -51,6 +51,7 @@ function seedPendingValues(): void {
     db.insert(lite.samlRequests).values({ id: `req-${suffix}`, idpId: 'campus', bindingHash: 'b', purpose: 'launch', target: 'course-eval', createdAt: at(-7), expiresAt }).run();
     db.insert(lite.samlAssertions).values({ key: `assertion-${suffix}`, idpEntityId: 'https://idp.example.edu', expiresAt }).run();
     db.insert(lite.usedClientAssertions).values({ key: `jti-${suffix}`, clientId: 'gamma', expiresAt }).run();
+    db.insert(lite.subjectCutoffs).values({ subject: `student-${suffix}`, cutoff: at(-3_600_000), expiresAt }).run();
     db.insert(lite.upstreamAuthStates).values({ stateHash: `state-${suffix}`, upstreamId: 'qualtrics', bindingHash: 'b', keyId: 'k', codeVerifierSealed: `v1.verifier-${suffix}`, redirectUri: 'https://sts.example.edu/cb', actor: 'admin@example.edu', createdAt: at(-7), expiresAt }).run();
     db.insert(lite.adminSessions).values({ idHash: `session-${suffix}`, subject: 'auditor@example.edu', role: 'auditor', idpId: 'campus', csrfToken: 'c', createdAt: at(-9), lastSeenAt: at(-5), idleExpiresAt: expiresAt, expiresAt }).run();
   }
@@ -131,11 +132,12 @@ describe('campus-sts db copy', () => {
     // Only the recent revocation is still valid; the old one has expired.
     expect(r.out).toContain('  revoked_tokens: 1 row\n');
     expect(r.out).toContain('  launch_codes: 1 row\n');
+    expect(r.out).toContain('  subject_cutoffs: 1 row\n');
     expect(r.out).toContain('  upstream_connections: 1 row\n');
     expect(r.out).toContain(`audit chain: ${rows.length} rows, up to row ${head.id}, head ${head.hash}`);
     // Row by row, column by column: timestamps (epoch ms in SQLite, timestamptz in PostgreSQL) come back equal.
     const tables = await bothSides(s.clock.now());
-    expect(Object.keys(tables)).toHaveLength(13);
+    expect(Object.keys(tables)).toHaveLength(14);
     for (const [name, { sqlite, pg }] of Object.entries(tables)) expect(pg, name).toEqual(sqlite);
     expect(tables.admin_sessions!.pg.map((r) => r.idHash)).toEqual(['session-valid']);
 

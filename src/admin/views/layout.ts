@@ -72,7 +72,7 @@ export function layout(opts: { title: string; admin: AdminPrincipal; body: HtmlE
 <a class="skip" href="#main">Skip to content</a>
 <header class="top">
   <a href="/admin/audit"><strong>campus-sts</strong> · audit review</a>
-  <div class="who">Signed in as <strong>${opts.admin.subject}</strong> (${opts.admin.role})
+  <div class="who">${opts.admin.role === 'admin' ? html`<a href="/admin/revoke">Revoke tokens</a> · ` : ''}Signed in as <strong>${opts.admin.subject}</strong> (${opts.admin.role})
     <form method="post" action="/admin/logout"><input type="hidden" name="csrf_token" value="${opts.admin.csrfToken}"><button type="submit">Sign out</button></form>
   </div>
 </header>

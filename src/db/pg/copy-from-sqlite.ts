@@ -26,6 +26,7 @@ const TABLES: TablePair[] = [
   { from: lite.serviceSecrets, to: pgs.serviceSecrets, key: lite.serviceSecrets.name },
   { from: lite.upstreamConnections, to: pgs.upstreamConnections, key: lite.upstreamConnections.upstreamId },
   { from: lite.revokedTokens, to: pgs.revokedTokens, key: lite.revokedTokens.jti, expiresAt: lite.revokedTokens.expiresAt },
+  { from: lite.subjectCutoffs, to: pgs.subjectCutoffs, key: lite.subjectCutoffs.subject, expiresAt: lite.subjectCutoffs.expiresAt },
   { from: lite.adminSessions, to: pgs.adminSessions, key: lite.adminSessions.idHash, expiresAt: lite.adminSessions.expiresAt },
   { from: lite.launchCodes, to: pgs.launchCodes, key: lite.launchCodes.codeHash, expiresAt: lite.launchCodes.expiresAt },
   { from: lite.samlRequests, to: pgs.samlRequests, key: lite.samlRequests.id, expiresAt: lite.samlRequests.expiresAt },

@@ -8,6 +8,7 @@ export * from './saml-assertions.js';
 export * from './saml-requests.js';
 export * from './service-secrets.js';
 export * from './signing-keys.js';
+export * from './subject-cutoffs.js';
 export * from './upstream-auth-states.js';
 export * from './upstream-connections.js';
 export * from './used-client-assertions.js';

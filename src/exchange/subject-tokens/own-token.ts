@@ -26,6 +26,7 @@ export function createOwnTokenHandler(tokenType: TokenTypeUri, deps: VerifyDeps)
         issuer: deps.issuer,
         claims: t.extra,
         reference: t.jti,
+        lineage: [...t.lineage, t.jti],
       };
     },
   };

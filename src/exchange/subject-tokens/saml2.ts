@@ -18,13 +18,16 @@ export function createSaml2Handler(deps: { sp: SamlServiceProvider; tokenEndpoin
     async validate(token: string, { client }: { client: Client }) {
       try {
         const login = await deps.sp.validateBearerAssertion(token, { recipient: deps.tokenEndpoint });
+        const reference = sha256b64u(login.assertionId);
         return {
           sub: login.subject,
           audiences: [],
           expiresAt: login.notOnOrAfter,
           issuer: login.idpEntityId,
           claims: releasedClaims(client.release, login.claims),
-          reference: sha256b64u(login.assertionId),
+          reference,
+          // The assertion is the root of what is minted from it.
+          lineage: [reference],
         };
       } catch (err) {
         if (err instanceof SamlRefusal) throw new InvalidGrant(GRANT_INVALID, `saml assertion refused: ${err.reason}${err.detail ? `: ${err.detail}` : ''}`.slice(0, 1024), { cause: err });

@@ -1,0 +1,5 @@
+CREATE TABLE `subject_cutoffs` (
+	`subject` text PRIMARY KEY NOT NULL,
+	`cutoff` integer NOT NULL,
+	`expires_at` integer NOT NULL
+);
