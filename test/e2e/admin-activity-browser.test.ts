@@ -1,14 +1,14 @@
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/audit/events.js';
 import { auditLog } from '../../src/db/schema/audit-log.js';
 import { ADMIN_CSP } from '../../src/admin/views/layout.js';
-import { launchChromium, STEP_TIMEOUT_MS } from '../support/browser/chromium.js';
-import { startStsServer, type StsServer } from '../support/browser/sts-server.js';
+import { STEP_TIMEOUT_MS } from '../support/browser/chromium.js';
+import type { StsServer } from '../support/browser/sts-server.js';
 import type { SimpleSamlIdp } from '../support/simplesamlphp/idp.js';
-import { CONSOLE_PEOPLE, ENTITLEMENT, startConsoleIdp } from './admin-helpers.js';
+import { CONSOLE_PEOPLE, startConsoleBrowserWorld, type ConsoleBrowserWorld } from './admin-helpers.js';
 
 /**
  * The review page's activity chart in a real browser (Debian chromium, headless): a day of history with a spike of
@@ -18,33 +18,20 @@ import { CONSOLE_PEOPLE, ENTITLEMENT, startConsoleIdp } from './admin-helpers.js
  */
 const SHOTS = join(process.cwd(), 'test-results', 'admin-audit');
 
+let world: ConsoleBrowserWorld | undefined;
 let browser: Browser | undefined;
 let idp: SimpleSamlIdp | undefined;
 let sts: StsServer | undefined;
 
 beforeAll(async () => {
-  const started = await Promise.allSettled([launchChromium().then((b) => (browser = b)), startConsoleIdp().then((i) => (idp = i))]);
-  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  sts = await startStsServer((_issuer, dir) => {
-    const metadata = join(dir, 'idp-metadata.xml');
-    writeFileSync(metadata, idp!.metadataXml);
-    return {
-      audiences: [{ id: 'https://sis.example.edu', scopes: ['student.read'] }],
-      saml: { keys_dir: join(dir, 'certs') },
-      idps: [{ id: 'campus', metadata: { file: metadata }, signed: 'both', allow_cbc_encryption: true, subject: { source: 'eppn' } }],
-      admin: { roles: { auditor: [ENTITLEMENT.auditor], admin: [ENTITLEMENT.admin] } },
-    };
-  });
-  await idp!.reconfigure([{ entityId: `${sts.issuer}/saml/metadata`, acsUrl: `${sts.issuer}/saml/acs`, nameIdFormat: 'persistent' }]);
+  world = await startConsoleBrowserWorld(() => ({
+    audiences: [{ id: 'https://sis.example.edu', scopes: ['student.read'] }],
+  }));
+  ({ browser, idp, sts } = world);
   await writeDay(sts);
 });
 
-afterAll(async () => {
-  const results = await Promise.allSettled([browser?.close(), sts?.stop(), idp?.stop()]);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-});
+afterAll(() => world?.stop());
 
 const DAY = '2026-03-10';
 const token = (outcome: 'success' | 'refused', clientId: string): AuditEvent =>

@@ -1,14 +1,14 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/db/schema/audit-log.js';
-import { launchChromium, STEP_TIMEOUT_MS } from '../support/browser/chromium.js';
-import { startStsServer, type StsServer } from '../support/browser/sts-server.js';
+import { STEP_TIMEOUT_MS } from '../support/browser/chromium.js';
+import type { StsServer } from '../support/browser/sts-server.js';
 import type { SimpleSamlIdp } from '../support/simplesamlphp/idp.js';
 import { loginAtIdp } from '../support/simplesamlphp/login.js';
 import { PEOPLE } from '../helpers/saml.js';
-import { CONSOLE_PEOPLE, ENTITLEMENT, startConsoleIdp } from './admin-helpers.js';
+import { CONSOLE_PEOPLE, startConsoleBrowserWorld, type ConsoleBrowserWorld } from './admin-helpers.js';
 
 /**
  * Audit review as an auditor does it, in a real browser (Debian chromium, headless, fresh profile): campus-sts on
@@ -20,34 +20,21 @@ const AUDIENCE = 'https://sis.example.edu';
 const LONG_SURVEY = 'course-experience-survey-2026-autumn-physics-and-astronomy';
 const SHOTS = join(process.cwd(), 'test-results', 'admin-audit');
 
+let world: ConsoleBrowserWorld | undefined;
 let browser: Browser | undefined;
 let idp: SimpleSamlIdp | undefined;
 let sts: StsServer | undefined;
 
 beforeAll(async () => {
-  const started = await Promise.allSettled([launchChromium().then((b) => (browser = b)), startConsoleIdp().then((i) => (idp = i))]);
-  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  sts = await startStsServer((_issuer, dir) => {
-    const metadata = join(dir, 'idp-metadata.xml');
-    writeFileSync(metadata, idp!.metadataXml);
-    return {
-      audiences: [{ id: AUDIENCE, scopes: ['student.read'] }],
-      saml: { keys_dir: join(dir, 'certs') },
-      idps: [{ id: 'campus', metadata: { file: metadata }, signed: 'both', allow_cbc_encryption: true, subject: { source: 'eppn' } }],
-      surveys: [{ id: 'course-eval', url: 'https://survey.example.edu/jfe/form/SV_eval', audience: AUDIENCE, scopes: ['student.read'], require: { affiliation: ['student'] }, release: ['displayName'] }],
-      admin: { roles: { auditor: [ENTITLEMENT.auditor], admin: [ENTITLEMENT.admin] } },
-    };
-  });
-  await idp!.reconfigure([{ entityId: `${sts.issuer}/saml/metadata`, acsUrl: `${sts.issuer}/saml/acs`, nameIdFormat: 'persistent' }]);
+  world = await startConsoleBrowserWorld(() => ({
+    audiences: [{ id: AUDIENCE, scopes: ['student.read'] }],
+    surveys: [{ id: 'course-eval', url: 'https://survey.example.edu/jfe/form/SV_eval', audience: AUDIENCE, scopes: ['student.read'], require: { affiliation: ['student'] }, release: ['displayName'] }],
+  }));
+  ({ browser, idp, sts } = world);
   await writeHistory(sts);
 });
 
-afterAll(async () => {
-  const results = await Promise.allSettled([browser?.close(), sts?.stop(), idp?.stop()]);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-});
+afterAll(() => world?.stop());
 
 /** Some history to review: a student's launch (plus two upstream calls with that token), a refused launch. */
 async function writeHistory(server: StsServer): Promise<void> {

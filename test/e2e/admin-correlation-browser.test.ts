@@ -1,15 +1,14 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/core/clock.js';
 import { auditLog, type AuditRow } from '../../src/db/schema/audit-log.js';
-import { launchChromium, STEP_TIMEOUT_MS } from '../support/browser/chromium.js';
-import { startStsServer, type StsServer } from '../support/browser/sts-server.js';
+import { STEP_TIMEOUT_MS } from '../support/browser/chromium.js';
+import type { StsServer } from '../support/browser/sts-server.js';
 import type { SimpleSamlIdp } from '../support/simplesamlphp/idp.js';
 import { loginAtIdp } from '../support/simplesamlphp/login.js';
 import { PEOPLE } from '../helpers/saml.js';
-import { CONSOLE_PEOPLE, ENTITLEMENT, startConsoleIdp } from './admin-helpers.js';
+import { CONSOLE_PEOPLE, startConsoleBrowserWorld, type ConsoleBrowserWorld } from './admin-helpers.js';
 
 /**
  * Exact correlation on the review page, in a real browser (Debian chromium) against the real IdP (SimpleSAMLphp):
@@ -21,6 +20,7 @@ import { CONSOLE_PEOPLE, ENTITLEMENT, startConsoleIdp } from './admin-helpers.js
 const AUDIENCE = 'https://sis.example.edu';
 const LOGIN_TTL_SECONDS = 600;
 
+let world: ConsoleBrowserWorld | undefined;
 let browser: Browser | undefined;
 let idp: SimpleSamlIdp | undefined;
 let sts: StsServer | undefined;
@@ -29,28 +29,15 @@ let pinned: Date | undefined;
 const clock: Clock = { now: () => (pinned ? new Date(pinned) : new Date()) };
 
 beforeAll(async () => {
-  const started = await Promise.allSettled([launchChromium().then((b) => (browser = b)), startConsoleIdp().then((i) => (idp = i))]);
-  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  sts = await startStsServer((_issuer, dir) => {
-    const metadata = join(dir, 'idp-metadata.xml');
-    writeFileSync(metadata, idp!.metadataXml);
-    return {
-      audiences: [{ id: AUDIENCE, scopes: ['student.read'] }],
-      saml: { keys_dir: join(dir, 'certs'), login_ttl_seconds: LOGIN_TTL_SECONDS },
-      idps: [{ id: 'campus', metadata: { file: metadata }, signed: 'both', allow_cbc_encryption: true, subject: { source: 'eppn' } }],
-      surveys: [{ id: 'course-eval', url: 'https://survey.example.edu/jfe/form/SV_eval', audience: AUDIENCE, scopes: ['student.read'], require: { affiliation: ['student'] } }],
-      admin: { roles: { auditor: [ENTITLEMENT.auditor], admin: [ENTITLEMENT.admin] } },
-    };
-  }, clock);
-  await idp!.reconfigure([{ entityId: `${sts.issuer}/saml/metadata`, acsUrl: `${sts.issuer}/saml/acs`, nameIdFormat: 'persistent' }]);
+  world = await startConsoleBrowserWorld(() => ({
+    audiences: [{ id: AUDIENCE, scopes: ['student.read'] }],
+    saml: { login_ttl_seconds: LOGIN_TTL_SECONDS },
+    surveys: [{ id: 'course-eval', url: 'https://survey.example.edu/jfe/form/SV_eval', audience: AUDIENCE, scopes: ['student.read'], require: { affiliation: ['student'] } }],
+  }), clock);
+  ({ browser, idp, sts } = world);
 });
 
-afterAll(async () => {
-  const results = await Promise.allSettled([browser?.close(), sts?.stop(), idp?.stop()]);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-});
+afterAll(() => world?.stop());
 
 /** A browser of its own as plain HTTP (a cookie jar), for the respondents' side of the launches. */
 function visitor(issuer: string) {

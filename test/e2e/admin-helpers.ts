@@ -1,4 +1,10 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
 import { expect } from 'vitest';
+import type { Clock } from '../../src/core/clock.js';
+import { launchChromium } from '../support/browser/chromium.js';
+import { startStsServer, type StsServer } from '../support/browser/sts-server.js';
 import { eduPersonUser, startSimpleSamlIdp, type SimpleSamlIdp } from '../support/simplesamlphp/idp.js';
 import { loginAtIdp } from '../support/simplesamlphp/login.js';
 import { AppBrowser, ACS_URL, PEOPLE, samlOverrides } from '../helpers/saml.js';
@@ -56,3 +62,55 @@ export async function consoleSignIn(s: TestService, person: { username: string; 
 
 /** The real IdP uses the real clock; ours is fixed at the whole second. */
 export const wholeSecondNow = () => new Date(Math.floor(Date.now() / 1000) * 1000);
+
+/** Chromium, the console IdP (SimpleSAMLphp) and a real campus-sts that trusts it: the console's browser tests. */
+export interface ConsoleBrowserWorld {
+  browser: Browser;
+  idp: SimpleSamlIdp;
+  sts: StsServer;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the three, with the console's roles and IdP; `extra(dir)` adds the test's own config (audiences, surveys,
+ * `saml` settings merged over the keys folder). Whatever started is stopped again when a part fails to start.
+ */
+export async function startConsoleBrowserWorld(extra: (dir: string) => Record<string, unknown>, clock?: Clock): Promise<ConsoleBrowserWorld> {
+  const started = await Promise.allSettled([launchChromium(), startConsoleIdp()]);
+  const [chromium, consoleIdp] = started;
+  const stopAll = (sts?: StsServer) =>
+    Promise.allSettled([chromium.status === 'fulfilled' && chromium.value.close(), sts?.stop(), consoleIdp.status === 'fulfilled' && consoleIdp.value.stop()]);
+  if (chromium.status === 'rejected' || consoleIdp.status === 'rejected') {
+    await stopAll();
+    throw (started.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
+  }
+  const [browser, idp] = [chromium.value, consoleIdp.value];
+  let sts: StsServer | undefined;
+  try {
+    sts = await startStsServer((_issuer, dir) => {
+      const metadata = join(dir, 'idp-metadata.xml');
+      writeFileSync(metadata, idp.metadataXml);
+      const { saml, ...rest } = extra(dir) as { saml?: Record<string, unknown> };
+      return {
+        saml: { keys_dir: join(dir, 'certs'), ...saml },
+        idps: [{ id: 'campus', metadata: { file: metadata }, signed: 'both', allow_cbc_encryption: true, subject: { source: 'eppn' } }],
+        admin: { roles: { auditor: [ENTITLEMENT.auditor], admin: [ENTITLEMENT.admin] } },
+        ...rest,
+      };
+    }, clock);
+    await idp.reconfigure([{ entityId: `${sts.issuer}/saml/metadata`, acsUrl: `${sts.issuer}/saml/acs`, nameIdFormat: 'persistent' }]);
+  } catch (err) {
+    await stopAll(sts);
+    throw err;
+  }
+  const running = sts;
+  return {
+    browser,
+    idp,
+    sts: running,
+    async stop() {
+      const failed = (await stopAll(running)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    },
+  };
+}
