@@ -1,11 +1,11 @@
 import { desc } from 'drizzle-orm';
 import type { Clock } from '../core/clock.js';
 import type { GroupCommitter } from '../db/group-commit.js';
-import type { PgDb } from '../db/pg/client.js';
+import { pgClientOf, type PgDb } from '../db/pg/client.js';
 import { auditLog } from '../db/schema-pg/audit-log.js';
 import { pgMemo, pgOf } from '../db/tx.js';
 import type { AuditLog, AuditObserver } from './audit-log.js';
-import { chainedRow } from './chained-row.js';
+import { auditInsert, chainedRow } from './chained-row.js';
 import { auditEventSchema } from './events.js';
 import { createPgAuditReader } from './reader-pg.js';
 import { verifyStoredChain } from './reader.js';
@@ -22,6 +22,7 @@ type Head = { id: number; hash: string };
 export function createPgAuditLog(db: PgDb, clock: Clock, opts: { committer: GroupCommitter; observer?: AuditObserver | undefined }): AuditLog {
   const { committer, observer } = opts;
   const reader = createPgAuditReader(db);
+  const insert = auditInsert((values) => db.insert(auditLog).values(values).toSQL());
   return {
     commit: (change) => committer.commit(change),
     async append(tx, event, at = clock.now()) {
@@ -34,7 +35,7 @@ export function createPgAuditLog(db: PgDb, clock: Clock, opts: { committer: Grou
         ? (memo.get(HEAD) as Head | undefined)
         : (await on.select({ id: auditLog.id, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1))[0];
       const row = chainedRow(e, at, head);
-      await on.insert(auditLog).values(row);
+      await pgClientOf(on).query({ name: 'audit_append', text: insert.text, values: insert.values(row) });
       memo.set(HEAD, { id: row.id, hash: row.hash });
       observer?.appended(e, (performance.now() - started) / 1000);
       return row;

@@ -1,4 +1,4 @@
-import { desc, sql, type Param, type Placeholder } from 'drizzle-orm';
+import { desc } from 'drizzle-orm';
 import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/client.js';
 import { sqliteOf, type Tx } from '../db/tx.js';
@@ -7,7 +7,7 @@ import { auditLog, type AuditRow } from '../db/schema/audit-log.js';
 import { createSqliteAuditReader } from './reader-sqlite.js';
 import { verifyStoredChain } from './reader.js';
 import type { ChainVerdict } from './chain.js';
-import { chainedRow } from './chained-row.js';
+import { auditInsert, chainedRow } from './chained-row.js';
 import { auditEventSchema, type AuditEvent } from './events.js';
 
 /** The hash-chained audit log as a store: what every engine implements (contract: audit-log.contract.ts). */
@@ -37,9 +37,6 @@ export interface AuditObserver {
   appended(event: Readonly<{ event: string; outcome: string; reason?: string | undefined; data: unknown }>, seconds: number): void;
 }
 
-const COLUMNS = ['id', 'at', 'event', 'outcome', 'requestId', 'clientId', 'subject', 'audience', 'scope', 'jti', 'reason', 'data', 'prevHash', 'hash'] as const;
-type Column = (typeof COLUMNS)[number];
-
 export function createAuditLog(db: Db, clock: Clock, opts: { committer: GroupCommitter; observer?: AuditObserver | undefined }): AuditLog {
   const { committer, observer } = opts;
   const reader = createSqliteAuditReader(db);
@@ -50,15 +47,8 @@ export function createAuditLog(db: Db, clock: Clock, opts: { committer: GroupCom
   // lock holder's own view.
   const headQuery = db.select({ id: auditLog.id, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1).toSQL();
   const head = db.$client.prepare<unknown[], { id: number; hash: string }>(headQuery.sql);
-  const placeholders = Object.fromEntries(COLUMNS.map((k) => [k, sql.placeholder(k)])) as Record<Column, ReturnType<typeof sql.placeholder>>;
-  const insertQuery = db.insert(auditLog).values(placeholders).toSQL();
-  const insert = db.$client.prepare(insertQuery.sql);
-  // Each parameter with its column's own driver mapping (`at`: Date → epoch ms), resolved once.
-  const bindings = insertQuery.params.map((p) => {
-    const { value, encoder } = p as Param<unknown, unknown> & { encoder: { mapToDriverValue(v: unknown): unknown } };
-    const column = (value as Placeholder<Column>).name;
-    return (row: AuditRow) => encoder.mapToDriverValue(row[column]);
-  });
+  const insertStatement = auditInsert((values) => db.insert(auditLog).values(values).toSQL());
+  const insert = db.$client.prepare(insertStatement.text);
 
   return {
     commit: (change) => committer.commit(change),
@@ -67,7 +57,7 @@ export function createAuditLog(db: Db, clock: Clock, opts: { committer: GroupCom
       const started = performance.now();
       const e = auditEventSchema.parse(event);
       const full = chainedRow(e, at, head.get(...headQuery.params));
-      insert.run(bindings.map((bind) => bind(full)));
+      insert.run(insertStatement.values(full));
       observer?.appended(e, (performance.now() - started) / 1000);
       return full;
     },

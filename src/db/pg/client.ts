@@ -132,3 +132,8 @@ async function refuseNewerSchema(client: pg.PoolClient, searchPath: string): Pro
     );
   }
 }
+
+/** The node-postgres pool or connection under `db`: for the hot statements run as named prepared statements. */
+export function pgClientOf(db: PgDb): pg.Pool | pg.PoolClient {
+  return (db as unknown as { $client: pg.Pool | pg.PoolClient }).$client;
+}
