@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../core/clock.js';
 import type { AuditRow } from '../db/schema/audit-log.js';
-import { openPgDatabase, type PgDatabase } from '../db/pg/client.js';
-import { createPgGroupCommitter } from '../db/pg/group-commit.js';
-import { createTestSchema } from '../db/pg/harness.contract.js';
+import { openPgInstances, type PgInstance } from '../db/pg/instances.contract.js';
 import { createPgAuditLog } from './audit-log-pg.js';
 import { eachRow } from './reader.js';
 import { createPgAuditReader } from './reader-pg.js';
@@ -17,15 +15,9 @@ describe('the PostgreSQL audit log with two instances on one database', () => {
   });
 
   it('keeps one gapless chain while both append concurrently (the head is read under the write lock)', async () => {
-    const target = await createTestSchema();
-    cleanup.push(target.drop);
-    const instances: PgDatabase[] = [];
-    for (let i = 0; i < 2; i++) {
-      const database = await openPgDatabase({ url: target.url, schema: target.schema, poolSize: 4 });
-      cleanup.push(() => database.close());
-      instances.push(database);
-    }
-    const logs = instances.map((database) => createPgAuditLog(database.db, systemClock, { committer: createPgGroupCommitter(database, { maxBatch: 8 }) }));
+    const { instances, close } = await openPgInstances(2, { maxBatch: 8 });
+    cleanup.push(close);
+    const logs = instances.map(({ db, committer }) => createPgAuditLog(db, systemClock, { committer }));
 
     await Promise.all(logs.flatMap((log, n) => Array.from({ length: 200 }, (_, i) => log.commit((tx) => log.append(tx, issued(`i${n}-${i}`))))));
 
@@ -39,11 +31,10 @@ describe('the PostgreSQL audit log with two instances on one database', () => {
   });
 
   it('chains each row onto the last one kept when a change in the middle of a batch rolls back (the head read once per transaction is forgotten)', async () => {
-    const target = await createTestSchema();
-    cleanup.push(target.drop);
-    const database = await openPgDatabase({ url: target.url, schema: target.schema, poolSize: 2 });
-    cleanup.push(() => database.close());
-    const log = createPgAuditLog(database.db, systemClock, { committer: createPgGroupCommitter(database) });
+    const { instances, close } = await openPgInstances(1);
+    cleanup.push(close);
+    const [{ db, committer }] = instances as [PgInstance];
+    const log = createPgAuditLog(db, systemClock, { committer });
     // One event-loop turn: one transaction; the second change appends two rows, then is refused.
     const outcomes = await Promise.allSettled([
       log.commit((tx) => log.append(tx, issued('a'))),
@@ -56,7 +47,7 @@ describe('the PostgreSQL audit log with two instances on one database', () => {
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     const rows: AuditRow[] = [];
-    for await (const row of eachRow(createPgAuditReader(database.db).pages({ after: 0 }))) rows.push(row);
+    for await (const row of eachRow(createPgAuditReader(db).pages({ after: 0 }))) rows.push(row);
     expect(rows.map((r) => [r.id, r.jti])).toEqual([[1, 'a'], [2, 'c']]);
     expect(rows[1]!.prevHash).toBe(rows[0]!.hash);
     expect(await log.verify()).toMatchObject({ ok: true, rows: 2, lastId: 2 });

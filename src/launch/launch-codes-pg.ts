@@ -1,25 +1,16 @@
 import { and, eq, gt, isNull } from 'drizzle-orm';
-import { randomToken, sha256b64u } from '../core/hash.js';
-import { seal, type MasterKeyring } from '../core/sealed-box.js';
+import { sha256b64u } from '../core/hash.js';
+import type { MasterKeyring } from '../core/sealed-box.js';
 import { launchCodes } from '../db/schema-pg/launch-codes.js';
 import { pgOf } from '../db/tx.js';
-import { openPayload, type LaunchCodeStore } from './launch-codes.js';
+import { newLaunchCode, openPayload, type LaunchCodeStore } from './launch-codes.js';
 
 /** LaunchCodeStore on PostgreSQL (contract: launch-codes.contract.ts): the same sealed payload, consumed by UPDATE … RETURNING. */
 export function createPgLaunchCodes(keyring: MasterKeyring): LaunchCodeStore {
   return {
-    async issue(tx, { surveyId, jti, fields, now, ttlSeconds }) {
-      const db = pgOf(tx);
-      const code = randomToken(32);
-      const codeHash = sha256b64u(code);
-      await db.insert(launchCodes).values({
-        codeHash,
-        surveyId,
-        jti,
-        payloadSealed: seal(keyring, JSON.stringify(fields), `launch_codes:${codeHash}`),
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
-      });
+    async issue(tx, entry) {
+      const { code, row } = newLaunchCode(keyring, entry);
+      await pgOf(tx).insert(launchCodes).values(row);
       return code;
     },
     async redeem(tx, code, now) {

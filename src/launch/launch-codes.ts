@@ -33,6 +33,14 @@ export function openPayload(keyring: MasterKeyring, row: { codeHash: string; pay
   return JSON.parse(open(keyring, row.payloadSealed!, `launch_codes:${row.codeHash}`)) as RedeemFields;
 }
 
+/** A fresh code and the row that stores it (hashed, its payload sealed with the code hash as AAD): both engines insert it. */
+export function newLaunchCode(keyring: MasterKeyring, { surveyId, jti, fields, now, ttlSeconds }: Parameters<LaunchCodeStore['issue']>[1]) {
+  const code = randomToken(32);
+  const codeHash = sha256b64u(code);
+  const row = { codeHash, surveyId, jti, payloadSealed: seal(keyring, JSON.stringify(fields), `launch_codes:${codeHash}`), createdAt: now, expiresAt: new Date(now.getTime() + ttlSeconds * 1000) };
+  return { code, row };
+}
+
 export function createLaunchCodes(db: Db, keyring: MasterKeyring): LaunchCodeStore {
   // One of each per launch: prepared once; they run on the one connection, inside `tx` (checked by sqliteOf).
   const insert = db
@@ -61,18 +69,10 @@ export function createLaunchCodes(db: Db, keyring: MasterKeyring): LaunchCodeSto
     .where(eq(launchCodes.codeHash, sql.placeholder('codeHash')))
     .prepare();
   return {
-    async issue(tx, { surveyId, jti, fields, now, ttlSeconds }) {
+    async issue(tx, entry) {
       sqliteOf(tx);
-      const code = randomToken(32);
-      const codeHash = sha256b64u(code);
-      insert.run({
-        codeHash,
-        surveyId,
-        jti,
-        payloadSealed: seal(keyring, JSON.stringify(fields), `launch_codes:${codeHash}`),
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
-      });
+      const { code, row } = newLaunchCode(keyring, entry);
+      insert.run(row);
       return code;
     },
     async redeem(tx, code, now) {

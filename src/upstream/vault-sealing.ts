@@ -79,3 +79,19 @@ export function resealedColumns(keyring: MasterKeyring, row: UpstreamConnectionR
   const again = (value: string | null, column: TokenColumn) => (value === null ? null : seal(keyring, open(keyring, value, aad(row.upstreamId, column)), aad(row.upstreamId, column)));
   return { keyId: keyring.current.id, accessTokenSealed: again(row.accessTokenSealed, 'access_token'), refreshTokenSealed: again(row.refreshTokenSealed, 'refresh_token') };
 }
+
+/** The columns a disconnect sets: the tokens and the lease forgotten, the note kept as the last error (`version` is the engine's to bump). */
+export function disconnectedColumns(note: string | null, now: Date) {
+  return {
+    status: 'disconnected' as const,
+    accessTokenSealed: null,
+    refreshTokenSealed: null,
+    accessExpiresAt: null,
+    accessObtainedAt: null,
+    leaseOwner: null,
+    leaseUntil: null,
+    lastError: note,
+    lastErrorAt: note ? now : null,
+    updatedAt: now,
+  };
+}

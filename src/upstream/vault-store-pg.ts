@@ -3,7 +3,7 @@ import type { MasterKeyring } from '../core/sealed-box.js';
 import type { PgDb } from '../db/pg/client.js';
 import { upstreamConnections } from '../db/schema-pg/upstream-connections.js';
 import { pgOf } from '../db/tx.js';
-import { openConnection, resealedColumns, tokenColumns } from './vault-sealing.js';
+import { disconnectedColumns, openConnection, resealedColumns, tokenColumns } from './vault-sealing.js';
 import type { ConnectionStore } from './vault-store.js';
 
 /**
@@ -78,19 +78,7 @@ export function createPgConnectionStore(db: PgDb, keyring: MasterKeyring): Conne
     async disconnect(tx, id, note, now) {
       const changed = await pgOf(tx)
         .update(upstreamConnections)
-        .set({
-          status: 'disconnected',
-          accessTokenSealed: null,
-          refreshTokenSealed: null,
-          accessExpiresAt: null,
-          accessObtainedAt: null,
-          leaseOwner: null,
-          leaseUntil: null,
-          lastError: note,
-          lastErrorAt: note ? now : null,
-          version: sql`${upstreamConnections.version} + 1`,
-          updatedAt: now,
-        })
+        .set({ ...disconnectedColumns(note, now), version: sql`${upstreamConnections.version} + 1` })
         .where(and(eq(upstreamConnections.upstreamId, id), ne(upstreamConnections.status, 'disconnected')))
         .returning({ id: upstreamConnections.upstreamId });
       return changed.length === 1;

@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createKeyring, generateMasterKeyText, parseMasterKey } from '../core/sealed-box.js';
-import { openPgDatabase, type PgDatabase } from '../db/pg/client.js';
-import { createPgGroupCommitter } from '../db/pg/group-commit.js';
-import { createTestSchema, pgHarness } from '../db/pg/harness.contract.js';
+import { pgHarness } from '../db/pg/harness.contract.js';
+import { openPgInstances, type PgInstance } from '../db/pg/instances.contract.js';
 import { sqliteHarness } from '../db/sqlite-harness.contract.js';
 import { describeConnectionStoreContract } from './vault-store.contract.js';
 import { createPgConnectionStore } from './vault-store-pg.js';
@@ -17,20 +16,15 @@ describe('ConnectionStore on PostgreSQL, two instances on one database', () => {
   const keyring = newKeyring();
   const now = new Date('2026-11-23T10:00:00.000Z');
   const until = new Date(now.getTime() + 10_000);
-  let target: Awaited<ReturnType<typeof createTestSchema>>;
-  let databases: PgDatabase[];
+  let opened: Awaited<ReturnType<typeof openPgInstances>>;
   beforeEach(async () => {
-    target = await createTestSchema();
-    databases = [await openPgDatabase({ url: target.url, schema: target.schema, poolSize: 4 }), await openPgDatabase({ url: target.url, schema: target.schema, poolSize: 4 })];
+    opened = await openPgInstances(2);
   });
-  afterEach(async () => {
-    await Promise.all(databases.map((d) => d.close()));
-    await target.drop();
-  });
-  const instance = (database: PgDatabase) => ({ committer: createPgGroupCommitter(database), store: createPgConnectionStore(database.db, keyring) });
+  afterEach(() => opened.close());
+  const instance = ({ db, committer }: PgInstance) => ({ committer, store: createPgConnectionStore(db, keyring) });
 
   it('gives the refresh lease to exactly one of 50 concurrent attempts from each, and the refresh it stored to both', async () => {
-    const [a, b] = databases.map(instance) as [ReturnType<typeof instance>, ReturnType<typeof instance>];
+    const [a, b] = opened.instances.map(instance) as [ReturnType<typeof instance>, ReturnType<typeof instance>];
     await a.committer.commit((tx) => a.store.writeTokens(tx, 'sis', { accessToken: 'at-1', refreshToken: 'rt-1', fresh: true }, now));
     const attempt = ({ committer, store }: typeof a, owner: string) => committer.commit((tx) => store.tryLease(tx, 'sis', 1, owner, now, until));
     const owners = Array.from({ length: 50 }, (_, i) => [`a-${i}`, `b-${i}`]).flat();

@@ -3,7 +3,7 @@ import type { MasterKeyring } from '../core/sealed-box.js';
 import type { Db } from '../db/client.js';
 import { upstreamConnections, type UpstreamConnectionRow } from '../db/schema/upstream-connections.js';
 import { sqliteOf, type Tx } from '../db/tx.js';
-import { openConnection, resealedColumns, tokenColumns, type OpenedConnection, type TokenWrite } from './vault-sealing.js';
+import { disconnectedColumns, openConnection, resealedColumns, tokenColumns, type OpenedConnection, type TokenWrite } from './vault-sealing.js';
 
 /**
  * The vault's storage: the `upstream_connections` rows, with tokens sealed and opened (vault-sealing.ts) nowhere else.
@@ -112,19 +112,7 @@ export function createConnectionStore(db: Db, keyring: MasterKeyring): Connectio
       return (
         sqliteOf(tx)
           .update(upstreamConnections)
-          .set({
-            status: 'disconnected',
-            accessTokenSealed: null,
-            refreshTokenSealed: null,
-            accessExpiresAt: null,
-            accessObtainedAt: null,
-            leaseOwner: null,
-            leaseUntil: null,
-            lastError: note,
-            lastErrorAt: note ? now : null,
-            version: sql`${upstreamConnections.version} + 1`,
-            updatedAt: now,
-          })
+          .set({ ...disconnectedColumns(note, now), version: sql`${upstreamConnections.version} + 1` })
           .where(and(eq(upstreamConnections.upstreamId, id), ne(upstreamConnections.status, 'disconnected')))
           .run().changes === 1
       );
