@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeConnections } from '../../src/upstream/status.js';
@@ -19,6 +18,7 @@ import {
   type TestService,
   upstreamOverrides,
 } from './world.js';
+import { freePort } from '../support/browser/ports.js';
 
 /** The upstream misbehaving, and the vault under pressure: each fault answered cleanly, audited, never leaked. */
 
@@ -44,15 +44,6 @@ async function world(extra?: Parameters<typeof upstreamOverrides>[1]) {
   const s = await startWorldService(up, { extra: { sis: { timeout_ms: 400 }, ...extra } });
   services.push(s);
   return s;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const body = async (res: Response) => ({ status: res.status, body: await res.json() });

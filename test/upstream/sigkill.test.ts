@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { createConnectionStore } from '../../src/upstream/vault-store.js';
 import { basic } from '../helpers/service.js';
 import { ScriptedBrowser } from '../support/oauth/browser.js';
 import { CLIENTS, startOidcUpstream, type OidcUpstream } from '../support/oauth/oidc-upstream.js';
+import { freePort } from '../support/browser/ports.js';
 
 /**
  * Crash safety of refresh-token rotation (ARCHITECTURE invariant 4): the real service process is killed with
@@ -34,15 +34,6 @@ const env: NodeJS.ProcessEnv = {
   ADMIN_TOKEN: 'sigkill-admin-token',
 };
 let output = '';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function startChild(): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', 'serve', '--config', join(dir, 'campus-sts.json')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
