@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
 import { open, seal, type MasterKeyring } from '../core/sealed-box.js';
 import type { SigningKeyRow } from '../db/schema/signing-keys.js';
+import { accessTokenSigner, accessTokenVerifier, type AccessTokenSigner, type AccessTokenVerifier } from './jws.js';
 import type { SigningKeyStore } from './signing-keys.js';
 
 export type SigningAlgorithm = SigningKeyRow['alg'];
@@ -10,14 +11,23 @@ export type SigningAlgorithm = SigningKeyRow['alg'];
 export interface SigningKey {
   kid: string;
   alg: SigningAlgorithm;
+  /** For jose (checkpoints). */
   key: CryptoKey;
+  /** Access tokens are signed here (jws.ts). */
+  signAccessToken: AccessTokenSigner;
+}
+
+/** A still-published key of ours, as access-token verification needs it. */
+export interface PublishedKey {
+  kid: string;
+  verifyAccessToken: AccessTokenVerifier;
 }
 
 /** Our signing keys as the token code sees them: the one that signs, and every one still published. */
 export interface Keystore {
   signingKey(): Promise<SigningKey>;
-  /** The public key for `kid` if it is still published; undefined for an unknown or withdrawn kid. */
-  verificationKey(kid: string): Promise<CryptoKey | undefined>;
+  /** The key `kid` if it is still published; undefined for an unknown or withdrawn kid. */
+  verificationKey(kid: string): Promise<PublishedKey | undefined>;
   /** RFC 7517 JWK Set of the active and still-published retired keys. */
   publicJwks(): Promise<{ keys: JWK[] }>;
 }
@@ -106,7 +116,7 @@ function signerOf(published: SigningKeyRow[], now: Date): SigningKeyRow | undefi
 export function createKeystore(deps: Pick<KeyDeps, 'keys' | 'keyring' | 'clock'>): Keystore {
   let rows: SigningKeyRow[] = [];
   let loadedAt = -Infinity;
-  const imported = new Map<string, Promise<CryptoKey>>();
+  const imported = new Map<string, Promise<unknown>>();
 
   /** Published keys; `force` re-reads early (an unknown kid may be a fresh rotation), at most once a second. */
   function current(force = false): SigningKeyRow[] | Promise<SigningKeyRow[]> {
@@ -121,8 +131,8 @@ export function createKeystore(deps: Pick<KeyDeps, 'keys' | 'keyring' | 'clock'>
     });
   }
 
-  function importOnce(cacheKey: string, load: () => Promise<CryptoKey>): Promise<CryptoKey> {
-    let key = imported.get(cacheKey);
+  function importOnce<T>(cacheKey: string, load: () => Promise<T>): Promise<T> {
+    let key = imported.get(cacheKey) as Promise<T> | undefined;
     if (!key) {
       // A key that did not open (its master key is not held yet) is tried again next time, not failed forever.
       key = load().catch((err: unknown) => {
@@ -138,16 +148,16 @@ export function createKeystore(deps: Pick<KeyDeps, 'keys' | 'keyring' | 'clock'>
     async signingKey() {
       const signing = signerOf(await current(), deps.clock.now()) ?? signerOf(await current(true), deps.clock.now());
       if (!signing) throw new Error('no active signing key (start-up creates one)');
-      const key = await importOnce(`private:${signing.kid}`, async () => {
+      return importOnce(`private:${signing.kid}`, async (): Promise<SigningKey> => {
         const jwk = JSON.parse(open(deps.keyring, signing.privateJwkSealed, `signing_keys:${signing.kid}`)) as JWK;
-        return (await importJWK(jwk, signing.alg)) as CryptoKey;
+        const key = (await importJWK(jwk, signing.alg)) as CryptoKey;
+        return { kid: signing.kid, alg: signing.alg, key, signAccessToken: accessTokenSigner(signing.alg, jwk, signing.kid) };
       });
-      return { kid: signing.kid, alg: signing.alg, key };
     },
     async verificationKey(kid) {
       const row = (await current()).find((r) => r.kid === kid) ?? (await current(true)).find((r) => r.kid === kid);
       if (!row) return undefined;
-      return importOnce(`public:${kid}`, async () => (await importJWK(JSON.parse(row.publicJwk) as JWK, row.alg)) as CryptoKey);
+      return importOnce(`public:${kid}`, async (): Promise<PublishedKey> => ({ kid, verifyAccessToken: accessTokenVerifier(row.alg, JSON.parse(row.publicJwk) as JWK) }));
     },
     async publicJwks() {
       return { keys: (await current()).map((r) => JSON.parse(r.publicJwk) as JWK) };

@@ -1,6 +1,6 @@
-import { SignJWT, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import { epochSeconds, type Clock } from '../core/clock.js';
-import { ACCESS_TOKEN_JWT_TYP, REGISTERED_CLAIMS } from '../core/constants.js';
+import { REGISTERED_CLAIMS } from '../core/constants.js';
 import { timeOrderedId } from '../core/ids.js';
 import type { Keystore } from './keystore.js';
 import { MAX_LINEAGE } from './revocations.js';
@@ -39,17 +39,24 @@ export interface MintedToken {
   expiresIn: number;
 }
 
-/** Signs an RFC 9068 JWT access token (`typ: at+jwt`) with the active key. */
+/** Signs an RFC 9068 JWT access token (`typ: at+jwt`, jws.ts) with the active key. */
 export async function mintAccessToken(
   claims: AccessTokenClaims,
   deps: { keystore: Keystore; clock: Clock; issuer: string },
 ): Promise<MintedToken> {
-  const { kid, alg, key } = await deps.keystore.signingKey();
+  const { signAccessToken } = await deps.keystore.signingKey();
   const issuedAt = deps.clock.now();
   const iat = epochSeconds(issuedAt);
   const exp = epochSeconds(claims.expiresAt);
   const jti = timeOrderedId();
-  const payload: JWTPayload = {};
+  const payload: JWTPayload = {
+    iss: deps.issuer,
+    sub: claims.sub,
+    aud: claims.aud.length === 1 ? claims.aud[0]! : claims.aud,
+    iat,
+    exp,
+    jti,
+  };
   for (const [name, value] of Object.entries(claims.extra ?? {})) {
     if (!REGISTERED_CLAIMS.has(name)) payload[name] = value;
   }
@@ -61,14 +68,6 @@ export async function mintAccessToken(
     if (claims.lineage.length > MAX_LINEAGE) throw new Error(`a lineage of ${claims.lineage.length} ids: at most ${MAX_LINEAGE}`);
     payload.lineage = [...claims.lineage];
   }
-  const token = await new SignJWT(payload)
-    .setProtectedHeader({ alg, kid, typ: ACCESS_TOKEN_JWT_TYP })
-    .setIssuer(deps.issuer)
-    .setSubject(claims.sub)
-    .setAudience(claims.aud.length === 1 ? claims.aud[0]! : claims.aud)
-    .setIssuedAt(iat)
-    .setExpirationTime(exp)
-    .setJti(jti)
-    .sign(key);
+  const token = signAccessToken(payload);
   return { token, jti, issuedAt: new Date(iat * 1000), expiresAt: new Date(exp * 1000), expiresIn: exp - iat };
 }

@@ -1,11 +1,11 @@
-import { decodeProtectedHeader } from 'jose';
 import { GRANT_INVALID, InvalidGrant } from '../core/oauth-errors.js';
-import { refuseRevoked, verifyOwnToken, type VerifiedToken, type VerifyDeps } from './verify.js';
+import { epochSeconds } from '../core/clock.js';
+import { JwsRefused, refuseOutsideLifetime } from './jws.js';
+import { protectedHeaderOf, refuseRevoked, verifyOwnToken, type VerifiedToken, type VerifyDeps } from './verify.js';
 
 /**
  * A resource server's cache of verified bearer tokens, as API gateways keep one (Envoy's `jwt_authn` cache):
- * a survey presents the same token on every call of its session, and each ES256 verification is a thread-pool
- * round trip (~0.6 ms of a proxied call's latency here). An entry is a token whose signature, issuer, type and
+ * a survey presents the same token on every call of its session, and each ES256 verification costs ~60 µs of CPU. An entry is a token whose signature, issuer, type and
  * claims verified once; every use still checks, as `verifyOwnToken` would, that it has not expired (injected
  * clock, same skew), that it is not revoked (by its id, an ancestor's, or its subject's cutoff: the same one
  * query), and that its signing key is still published. Keyed by the whole token, so only the very same bytes
@@ -19,18 +19,17 @@ export function createCachedVerifier(deps: VerifyDeps, maxEntries = 5000): (toke
     if (!hit) {
       const claims = await verifyOwnToken(token, deps);
       if (verified.size >= maxEntries) verified.delete(verified.keys().next().value!);
-      verified.set(token, { claims, kid: decodeProtectedHeader(token).kid! });
+      verified.set(token, { claims, kid: protectedHeaderOf(token).kid });
       return claims;
     }
     const { claims, kid } = hit;
-    // RFC 7519 §4.1.4: not accepted on or after `exp` (plus the allowed skew, as jose applies it).
-    if (claims.expiresAt.getTime() + deps.clockSkewSeconds * 1000 <= deps.clock.now().getTime()) {
+    try {
+      refuseOutsideLifetime({ iat: epochSeconds(claims.issuedAt), exp: epochSeconds(claims.expiresAt) }, deps.clock.now(), deps.clockSkewSeconds);
+      if (!(await deps.keystore.verificationKey(kid))) throw new JwsRefused('ERR_JWKS_NO_MATCHING_KEY');
+    } catch (err) {
       verified.delete(token);
-      throw new InvalidGrant(GRANT_INVALID, 'token rejected: ERR_JWT_EXPIRED (exp)');
-    }
-    if (!(await deps.keystore.verificationKey(kid))) {
-      verified.delete(token);
-      throw new InvalidGrant(GRANT_INVALID, 'token rejected: ERR_JWKS_NO_MATCHING_KEY');
+      if (err instanceof JwsRefused) throw new InvalidGrant(GRANT_INVALID, `token rejected: ${err.reason}`, { cause: err });
+      throw err;
     }
     await refuseRevoked(claims, deps.revocations);
     return claims;

@@ -87,6 +87,18 @@ describe('verifyOwnToken refuses (RFC 8725 §3.1: alg fixed by our keys)', () =>
     expect(await refusal(verifyOwnToken(elsewhere, p.verify))).toEqual(refused('token rejected: ERR_JWT_CLAIM_VALIDATION_FAILED (iss)'));
   });
 
+  it('a token not valid yet (nbf beyond the skew), one whose iat is not a number, one with an unknown crit extension', async () => {
+    const { kid, key } = await p.keystore.signingKey();
+    const header = { alg: 'ES256', kid, typ: 'at+jwt' };
+    await expect(verifyOwnToken(await forge(header, key, { nbf: iat + 60 }), p.verify)).resolves.toMatchObject({ sub: 'alice' });
+    expect(await refusal(verifyOwnToken(await forge(header, key, { nbf: iat + 61 }), p.verify))).toEqual(refused('token rejected: ERR_JWT_CLAIM_VALIDATION_FAILED (nbf)'));
+    expect(await refusal(verifyOwnToken(await forge(header, key, { iat: String(iat) } as unknown as JWTPayload), p.verify))).toEqual(refused('token rejected: ERR_JWT_CLAIM_VALIDATION_FAILED (iat)'));
+    const critical = await new SignJWT({ iss: ISSUER, sub: 'alice', aud: 'a', iat, exp: iat + 300, jti: 'j', client_id: 'alpha', ext: 1 })
+      .setProtectedHeader({ ...header, crit: ['ext'], ext: 1 })
+      .sign(key, { crit: { ext: true } });
+    expect(await refusal(verifyOwnToken(critical, p.verify))).toEqual(refused('token rejected: ERR_JWS_INVALID'));
+  });
+
   it('a token without client_id', async () => {
     const { kid, key } = await p.keystore.signingKey();
     const token = await forge({ alg: 'ES256', kid, typ: 'at+jwt' }, key, { client_id: undefined });

@@ -1,13 +1,11 @@
-import { decodeJwt, errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import { decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose';
 import type { Clock } from '../core/clock.js';
-import { ACCESS_TOKEN_JWT_TYP, REGISTERED_CLAIMS, SIGNING_ALGORITHMS } from '../core/constants.js';
+import { REGISTERED_CLAIMS, SIGNING_ALGORITHMS } from '../core/constants.js';
 import { GRANT_INVALID, InvalidGrant } from '../core/oauth-errors.js';
+import { JwsRefused, refuseOutsideLifetime } from './jws.js';
 import type { Keystore } from './keystore.js';
 import type { ActClaim } from './mint.js';
 import { MAX_LINEAGE, type Revocation, type RevocationKeys, type RevocationStore } from './revocations.js';
-
-/** jose wants a mutable list: copied once, not per verification. */
-const OUR_ALGORITHMS: string[] = [...SIGNING_ALGORITHMS];
 
 /** A token we issued, after every check. */
 export interface VerifiedToken {
@@ -38,9 +36,9 @@ export interface VerifyDeps {
 const MAX_TOKEN_LENGTH = 8192;
 
 /**
- * Verifies a JWT access token we issued: our signature under a still-published `kid`, `typ: at+jwt`,
- * our `iss`, unexpired by the injected clock, and not revoked. Every failure is InvalidGrant with the
- * precise reason (the jose error code) as private detail.
+ * Verifies a JWT access token we issued: our signature under a still-published `kid` (jws.ts: its `alg`,
+ * `typ: at+jwt`, the claims every token carries), our `iss`, unexpired by the injected clock, and not revoked.
+ * Every failure is InvalidGrant with the precise reason (jose's error names) as private detail.
  */
 export async function verifyOwnToken(token: string, deps: VerifyDeps): Promise<VerifiedToken> {
   if (token.length > MAX_TOKEN_LENGTH || !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) {
@@ -48,21 +46,33 @@ export async function verifyOwnToken(token: string, deps: VerifyDeps): Promise<V
   }
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, (header: JWTHeaderParameters) => keyFor(header, deps.keystore), {
-      issuer: deps.issuer,
-      algorithms: OUR_ALGORITHMS,
-      typ: ACCESS_TOKEN_JWT_TYP,
-      currentDate: deps.clock.now(),
-      clockTolerance: deps.clockSkewSeconds,
-      requiredClaims: ['sub', 'aud', 'exp', 'iat', 'jti', 'client_id'],
-    }));
+    const { alg, kid } = protectedHeaderOf(token);
+    // RFC 8725 §3.1: an algorithm we never sign with is refused before any key is looked up.
+    if (!(SIGNING_ALGORITHMS as readonly string[]).includes(alg)) throw new JwsRefused('ERR_JOSE_ALG_NOT_ALLOWED');
+    const key = await deps.keystore.verificationKey(kid);
+    if (!key) throw new JwsRefused('ERR_JWKS_NO_MATCHING_KEY');
+    payload = key.verifyAccessToken(token);
+    if (payload.iss !== deps.issuer) throw new JwsRefused('ERR_JWT_CLAIM_VALIDATION_FAILED (iss)');
+    refuseOutsideLifetime(payload, deps.clock.now(), deps.clockSkewSeconds);
   } catch (err) {
-    if (err instanceof errors.JOSEError) throw new InvalidGrant(GRANT_INVALID, `token rejected: ${err.code}${claimOf(err)}`, { cause: err });
+    if (err instanceof JwsRefused) throw new InvalidGrant(GRANT_INVALID, `token rejected: ${err.reason}`, { cause: err });
     throw err;
   }
   const claims = readClaims(payload);
   await refuseRevoked(claims, deps.revocations);
   return claims;
+}
+
+/** The protected header's `alg` and `kid` ('' when absent: no algorithm or key of ours has that name). */
+export function protectedHeaderOf(token: string): { alg: string; kid: string } {
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(token);
+  } catch {
+    throw new JwsRefused('ERR_JWS_INVALID');
+  }
+  const name = (v: unknown) => (typeof v === 'string' ? v : '');
+  return { alg: name(header.alg), kid: name(header.kid) };
 }
 
 /**
@@ -89,17 +99,6 @@ export function revocationReason(r: Revocation): string {
     case 'subject':
       return `token revoked: every token of its subject issued before ${r.cutoff.toISOString()} was revoked`;
   }
-}
-
-async function keyFor(header: JWTHeaderParameters, keystore: Keystore) {
-  if (!header.kid) throw new errors.JWKSNoMatchingKey('token has no kid');
-  const key = await keystore.verificationKey(header.kid);
-  if (!key) throw new errors.JWKSNoMatchingKey('unknown or withdrawn kid');
-  return key;
-}
-
-function claimOf(err: errors.JOSEError): string {
-  return err instanceof errors.JWTClaimValidationFailed || err instanceof errors.JWTExpired ? ` (${err.claim})` : '';
 }
 
 function readClaims(p: JWTPayload): VerifiedToken {
