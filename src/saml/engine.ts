@@ -7,11 +7,11 @@
  *      the raw root (refusal-only); algorithm allow-lists; required signatures present
  *   3. node-saml `validatePostResponseAsync`: pinned-cert signature checks, decryption, Conditions times
  *      (wall clock!), Audience
- *   4. everything else on SIGNED bytes: the Response envelope from the bytes node-saml's Response signature
- *      check verified (handed to its protected `getSignedAssertion` hook, kept by `SamlKeepingSignedBytes`),
- *      `profile.getAssertionXml()` for the assertion (never `getSamlResponseXml()`), inner-signature
- *      algorithms of a decrypted assertion, profile checks with the injected clock (`checks.ts`), attribute
- *      mapping, replay store.
+ *   4. everything else on SIGNED bytes: the Response envelope and the assertion from the bytes node-saml's
+ *      signature check verified (handed to its protected `getSignedAssertion` hook, parsed once there by
+ *      `SamlKeepingSignedBytes`), `profile.getAssertionXml()` for a decrypted one (never
+ *      `getSamlResponseXml()`), inner-signature algorithms of a decrypted assertion, profile checks with the
+ *      injected clock (`checks.ts`), attribute mapping, replay store.
  *
  * Clocks: node-saml reads `new Date()` for Conditions NotBefore/NotOnOrAfter (its SCD checks are off with
  * `validateInResponseTo: never`). Ours use the injected clock (`deps.clock.now()`, read once per message)
