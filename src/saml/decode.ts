@@ -33,7 +33,7 @@ export function decodeSamlMessage(input: string, opts: DecodeOptions): DecodedMe
   if (input.length > maxEncoded + Math.ceil(maxEncoded / 64) * 2 + 4) {
     throw new SamlRefusal('too_large', `encoded message is ${input.length} characters`);
   }
-  const bytes = opts.encoding === 'base64' ? strictBase64(input) : strictBase64url(input);
+  const { bytes, base64 } = opts.encoding === 'base64' ? strictBase64(input) : strictBase64url(input);
   if (bytes.length > opts.maxBytes) throw new SamlRefusal('too_large', `message is ${bytes.length} bytes (max ${opts.maxBytes})`);
   let xml: string;
   try {
@@ -42,11 +42,17 @@ export function decodeSamlMessage(input: string, opts: DecodeOptions): DecodedMe
     throw new SamlRefusal('not_utf8', 'message is not valid UTF-8', { cause: err });
   }
   guardXmlText(xml);
-  return { xml, base64: bytes.toString('base64'), byteLength: bytes.length };
+  return { xml, base64, byteLength: bytes.length };
+}
+
+/** The decoded bytes and their canonical standard base64. */
+interface Decoded {
+  bytes: Buffer;
+  base64: string;
 }
 
 /** RFC 4648 §4 with canonical padding; CR/LF line wrapping (RFC 2045 style) is tolerated, nothing else. */
-function strictBase64(input: string): Buffer {
+function strictBase64(input: string): Decoded {
   const s = input.replace(/\r?\n/g, '');
   if (s.length === 0 || s.length % 4 !== 0 || !BASE64.test(s)) {
     throw new SamlRefusal('malformed_base64', 'not canonical base64 (alphabet, length or padding)');
@@ -54,18 +60,18 @@ function strictBase64(input: string): Buffer {
   const bytes = Buffer.from(s, 'base64');
   // Non-zero padding bits or misplaced '=' would not round-trip.
   if (bytes.toString('base64') !== s) throw new SamlRefusal('malformed_base64', 'non-canonical base64 padding');
-  return bytes;
+  return { bytes, base64: s }; // the round trip just proved `s` canonical
 }
 
 /** RFC 7522 §2.1: base64url, no line wrapping, padding optional, padding bits zero. */
-function strictBase64url(input: string): Buffer {
+function strictBase64url(input: string): Decoded {
   if (!BASE64URL.test(input)) throw new SamlRefusal('malformed_base64', 'not base64url (alphabet)');
   const unpadded = input.replace(/=+$/, '');
   if (input.includes('=') && input.length % 4 !== 0) throw new SamlRefusal('malformed_base64', 'bad base64url padding');
   if (unpadded.length === 0 || unpadded.length % 4 === 1) throw new SamlRefusal('malformed_base64', 'bad base64url length');
   const bytes = Buffer.from(unpadded, 'base64url');
   if (bytes.toString('base64url') !== unpadded) throw new SamlRefusal('malformed_base64', 'non-canonical base64url');
-  return bytes;
+  return { bytes, base64: bytes.toString('base64') };
 }
 
 const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;

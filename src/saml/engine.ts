@@ -7,11 +7,11 @@
  *      the raw root (refusal-only); algorithm allow-lists; required signatures present
  *   3. node-saml `validatePostResponseAsync`: pinned-cert signature checks, decryption, Conditions times
  *      (wall clock!), Audience
- *   4. everything else on SIGNED bytes: the Response envelope from the bytes node-saml's Response signature
- *      check verified (handed to its protected `getSignedAssertion` hook, kept by `SamlKeepingSignedBytes`),
- *      `profile.getAssertionXml()` for the assertion (never `getSamlResponseXml()`), inner-signature
- *      algorithms of a decrypted assertion, profile checks with the injected clock (`checks.ts`), attribute
- *      mapping, replay store.
+ *   4. everything else on SIGNED bytes: the Response envelope and the assertion from the bytes node-saml's
+ *      signature check verified (handed to its protected `getSignedAssertion` hook, parsed once there by
+ *      `SamlKeepingSignedBytes`), `profile.getAssertionXml()` for a decrypted one (never
+ *      `getSamlResponseXml()`), inner-signature algorithms of a decrypted assertion, profile checks with the
+ *      injected clock (`checks.ts`), attribute mapping, replay store.
  *
  * Clocks: node-saml reads `new Date()` for Conditions NotBefore/NotOnOrAfter (its SCD checks are off with
  * `validateInResponseTo: never`). Ours use the injected clock (`deps.clock.now()`, read once per message)
@@ -49,18 +49,23 @@ const refusingCacheProvider: CacheProvider = {
 };
 
 /**
- * node-saml's `SAML`, keeping the canonical bytes its signature check verified. node-saml passes them to the
- * protected `getSignedAssertion` hook (the Response's when the Response is signed) and otherwise drops them;
- * verifying the Response a second time just to read its envelope would double the XML work of a login. Each
- * validation runs on its own view of the engine (`Object.create`; node-saml keeps its state in ordinary
- * properties, which a view inherits), so the bytes land on that view and concurrent validations never see each
- * other's.
+ * node-saml's `SAML`, keeping the canonical bytes its signature check verified (handed to its protected
+ * `getSignedAssertion` hook: the Response's when the Response verified, else the assertion's), parsed ONCE,
+ * strictly. Its assertion comes from that parse, read as node-saml's own hook reads it (a Response's one child
+ * named Assertion, or an Assertion root); anything else (encrypted, none, several) goes to node-saml's hook.
+ * Each validation runs on its own view of the engine (`Object.create`; node-saml keeps its state in ordinary
+ * properties, which a view inherits), so concurrent validations never see each other's bytes.
  */
 class SamlKeepingSignedBytes extends SAML {
-  signedXml: string | undefined;
+  signedRoot: Element | undefined;
 
   protected override getSignedAssertion(signedXml: string): Promise<string | null> {
-    this.signedXml = signedXml;
+    guardXmlText(signedXml);
+    const root = parseXmlStrict(signedXml, 'signed bytes').documentElement;
+    this.signedRoot = root;
+    if (root.localName === 'Assertion') return Promise.resolve(root.toString());
+    const assertions = root.localName === 'Response' ? childElements(root).filter((el) => el.localName === 'Assertion') : [];
+    if (assertions.length === 1) return Promise.resolve(assertions[0]!.toString());
     return super.getSignedAssertion(signedXml);
   }
 }
@@ -277,9 +282,8 @@ export function createIdpEngine(sp: ResolvedSp, idp: ResolvedIdp, mode: { previe
     // The Response envelope from its signed bytes when it is signed. node-saml hands the hook the Response's
     // verified bytes when its signature verified, else the assertion's: a signed Response whose signature
     // did not verify (accepted by node-saml on a signed assertion alone) is refused here.
-    let signedRoot: Element | undefined;
+    const signedRoot = validation.signedRoot;
     if (presence.response) {
-      signedRoot = validation.signedXml === undefined ? undefined : parseXmlStrict(validation.signedXml, 'signed Response').documentElement;
       if (!signedRoot || !isNamed(signedRoot, NS.samlp, 'Response')) {
         throw new SamlRefusal('signature_invalid', 'no pinned certificate verifies the Response signature');
       }
@@ -287,9 +291,11 @@ export function createIdpEngine(sp: ResolvedSp, idp: ResolvedIdp, mode: { previe
     }
 
     // The assertion ONLY from signed bytes: a plain assertion of a signed Response is the one inside those
-    // bytes (the element node-saml took its profile from); otherwise node-saml's signed (or signed-then-
-    // decrypted) assertion.
-    const assertion = signedRoot && !sole.encrypted ? soleSignedAssertion(signedRoot) : parseSignedAssertion(profile);
+    // bytes (the element node-saml took its profile from); a verified assertion is those bytes themselves (what
+    // the hook handed node-saml); otherwise node-saml's signed-then-decrypted assertion.
+    const assertion = presence.response && !sole.encrypted
+      ? soleSignedAssertion(signedRoot!)
+      : signedRoot && isNamed(signedRoot, NS.saml, 'Assertion') ? signedRoot : parseSignedAssertion(profile);
     assertSignatureAlgorithms(assertion, IDP_SIGNATURE_POLICY);
     if (sole.encrypted) {
       // node-saml verified (or skipped) the inner signature with xml-crypto's defaults (SHA-1 allowed);
