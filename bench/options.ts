@@ -34,7 +34,7 @@ export interface BenchOptions {
 }
 
 /** Picked by measurement on the 2-core machine (bench/README.md, "Deployment knobs"). */
-const DEFAULT_KNOBS: Knobs = { threadpool: 2, semiSpaceMb: 64 };
+const DEFAULT_KNOBS: Knobs = { threadpool: 8, semiSpaceMb: 64 };
 
 export const USAGE = `npm run bench -- [options]
 

@@ -11,6 +11,8 @@ import { AUD, basicAuth, CLIENT, exchangeForm, GRANT } from '../servers/shared.j
 import type { SamlWorld } from '../saml/world.js';
 import type { RoundLoad, Scenario, ScenarioContext, ScenarioName } from './types.js';
 
+type World = Pick<SamlWorld, 'spKeysDir' | 'idpMetadataFile'>;
+
 const AUTH = basicAuth(CLIENT.id, CLIENT.secret);
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -107,8 +109,6 @@ export function ccScenario(ctx: ScenarioContext, world: World): Scenario {
     startServerChild('sts', stsOptions(ctx, world, 'cc', 'normal')),
   );
 }
-
-type World = Pick<SamlWorld, 'spKeysDir' | 'idpMetadataFile'>;
 
 const EXCHANGES = {
   exchange: 'campus-sts as shipped: client auth, RFC 8693 exchange, policy, revocation lookup, audit row (synchronous: normal)',
