@@ -2,12 +2,18 @@ import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { Knobs } from './harness/children.js';
 import { SCENARIO_NAMES, type ScenarioName } from './scenarios/types.js';
 
 /** Everything `--only` accepts: the rotation's scenarios, the phases after it, and the abuse and overload runs. */
 export const SELECTABLE = [...SCENARIO_NAMES, 'soak', 'profile', 'attack', 'overload'] as const;
-/** Run only when named in `--only`: they drive the machine past saturation on purpose (issue 10). */
-const ON_REQUEST_ONLY: readonly Selectable[] = ['attack', 'overload'];
+/**
+ * Run only when named in `--only` (or, the tuned ones, with `--knobs`): attack and overload drive the machine past
+ * saturation on purpose (issue 10); the tuned runs measure deployment settings, not the code (issue 14).
+ */
+const ON_REQUEST_ONLY: readonly Selectable[] = ['attack', 'overload', 'floor-tuned', 'exchange-tuned'];
+/** Each tuned run is read against its untuned twin. */
+const TUNED_OF = { 'floor-tuned': 'floor', 'exchange-tuned': 'exchange' } as const;
 export type Selectable = (typeof SELECTABLE)[number];
 
 export interface BenchOptions {
@@ -24,11 +30,15 @@ export interface BenchOptions {
   snapshot: boolean;
   /** Hard limit for the whole run; the harness stops its servers and exits 1 past it. */
   maxMinutes: number;
+  knobs: Knobs;
 }
+
+/** Picked by measurement on the 2-core machine (bench/README.md, "Deployment knobs"). */
+const DEFAULT_KNOBS: Knobs = { threadpool: 8, semiSpaceMb: 64 };
 
 export const USAGE = `npm run bench -- [options]
 
-  --quick                 whole run under 2 minutes (short rounds, small soak, no profile)
+  --quick                 whole run in about 3 minutes (short rounds, small soak, no profile)
   --duration S            seconds per measured round (default 8, quick 2)
   --warmup S              seconds of warm-up per scenario (default 4, quick 1)
   --rounds N              rounds in rotation (default 5, quick 2)
@@ -36,11 +46,15 @@ export const USAGE = `npm run bench -- [options]
   --only a,b              subset of: ${SELECTABLE.join(', ')}
                           (attack and overload run only when named here; exchange-pg-2
                           brings exchange-pg-lb, one instance behind the same balancer)
+  --knobs                 also run floor-tuned and exchange-tuned (with floor and exchange):
+                          the deployment knobs below, reported apart from the targets
+  --threadpool N          UV_THREADPOOL_SIZE of the tuned runs (default ${DEFAULT_KNOBS.threadpool}; Node's is 4)
+  --semi-space MB         --max-semi-space-size of the tuned runs (default ${DEFAULT_KNOBS.semiSpaceMb}; Node 20's is 16)
   --soak-count N          exchanges in the soak (default 1000000, quick 20000)
   --soak-max-seconds S    time cap of the soak (default 60, quick 15)
   --out DIR               where results go (default bench/results)
   --snapshot              also write bench/results/README.md
-  --max-minutes M         hard stop for the whole run (default 16, quick 4)
+  --max-minutes M         hard stop for the whole run (default 16, 18 with --knobs, quick 5)
   --help`;
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
@@ -59,6 +73,9 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       out: { type: 'string' },
       snapshot: { type: 'boolean', default: false },
       'max-minutes': { type: 'string' },
+      knobs: { type: 'boolean', default: false },
+      threadpool: { type: 'string' },
+      'semi-space': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -78,6 +95,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   // Two instances behind the balancer are read against one instance behind it: the balancer's cost is not scaling.
   if (only.has('exchange-pg-2')) only.add('exchange-pg-lb');
   if (only.size === 0) for (const name of SELECTABLE) if (!(quick && name === 'profile') && !ON_REQUEST_ONLY.includes(name)) only.add(name);
+  if (values.knobs) for (const tuned of Object.keys(TUNED_OF) as Array<keyof typeof TUNED_OF>) only.add(tuned);
+  for (const [tuned, base] of Object.entries(TUNED_OF)) if (only.has(tuned as Selectable)) only.add(base);
   return {
     quick,
     durationSeconds: num('duration', values.duration, quick ? 2 : 8, 1, 600),
@@ -89,7 +108,12 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     soakMaxSeconds: num('soak-max-seconds', values['soak-max-seconds'], quick ? 15 : 60, 5, 24 * 3600),
     outDir: values.out ?? 'bench/results',
     snapshot: values.snapshot ?? false,
-    maxMinutes: num('max-minutes', values['max-minutes'], quick ? 4 : 16, 1, 24 * 60),
+    // At load average 8-16 on 2 cores a full run took 14 minutes, a quick one 3.3; the two tuned scenarios add about 1.5.
+    maxMinutes: num('max-minutes', values['max-minutes'], quick ? 5 : values.knobs ? 18 : 16, 1, 24 * 60),
+    knobs: {
+      threadpool: Math.round(num('threadpool', values.threadpool, DEFAULT_KNOBS.threadpool, 1, 1024)),
+      semiSpaceMb: Math.round(num('semi-space', values['semi-space'], DEFAULT_KNOBS.semiSpaceMb, 1, 1024)),
+    },
   };
 }
 

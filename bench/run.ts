@@ -1,5 +1,5 @@
 // `npm run bench`: starts each scenario's server in its own child on 127.0.0.1, runs the rotation, then the
-// exchange profile and the soak, and prints one report (progress on stderr, the report on stdout). Results go
+// crypto microbenchmark, the exchange profile and the soak, and prints one report (progress on stderr, the report on stdout). Results go
 // to bench/results/ as Markdown and JSON. Every server is stopped on exit, on failure and on Ctrl-C, and the
 // whole run has a hard time limit.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { killAllChildren } from './harness/children.js';
 import { runCleanups } from './harness/cleanup.js';
 import { runRotation, type ScenarioResult } from './harness/rotation.js';
 import { describeCode, describeMachine, parseOptions, rotationNames, USAGE, type BenchOptions } from './options.js';
+import { measureCrypto, type CryptoResult } from './phases/crypto.js';
 import { runOverloadPhase, type OverloadResult } from './phases/overload.js';
 import { profileScenario, type ProfileResult } from './phases/profile.js';
 import { runSoak, type SoakResult } from './phases/soak.js';
@@ -18,7 +19,7 @@ import { createSamlWorld, type SamlWorld } from './saml/world.js';
 import { launchScenarios } from './scenarios/launch.js';
 import { PG_SCENARIOS, postgresScenarios } from './scenarios/postgres.js';
 import { proxyScenarios } from './scenarios/proxy.js';
-import { exchangeScenario, floorScenario, peerScenario } from './scenarios/tokens.js';
+import { ccScenario, exchangeSample, exchangeScenario, floorScenario, peerScenario } from './scenarios/tokens.js';
 import type { Scenario, ScenarioContext, ScenarioName } from './scenarios/types.js';
 
 const GROUPED = new Set<ScenarioName>(['proxy', 'direct', ...PG_SCENARIOS]);
@@ -65,10 +66,13 @@ async function startScenarios(names: ScenarioName[], ctx: ScenarioContext, world
     }
     const { launch, raw } = launchScenarios(ctx, world);
     const all: Record<ScenarioName, () => Scenario> = {
-      floor: floorScenario,
+      floor: () => floorScenario(ctx),
+      'floor-tuned': () => floorScenario(ctx, true),
       peer: peerScenario,
-      exchange: () => exchangeScenario(ctx, world, false),
-      'exchange-durable': () => exchangeScenario(ctx, world, true),
+      cc: () => ccScenario(ctx, world),
+      exchange: () => exchangeScenario(ctx, world, 'exchange'),
+      'exchange-tuned': () => exchangeScenario(ctx, world, 'exchange-tuned'),
+      'exchange-durable': () => exchangeScenario(ctx, world, 'exchange-durable'),
       'exchange-pg': () => pg.scenarios['exchange-pg'],
       'exchange-pg-lb': () => pg.scenarios['exchange-pg-lb'],
       'exchange-pg-2': () => pg.scenarios['exchange-pg-2'],
@@ -108,7 +112,7 @@ async function run(o: BenchOptions): Promise<BenchReport> {
   const outDir = resolve(o.outDir);
   mkdirSync(outDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const ctx: ScenarioContext = { runDir, connections: o.connections, log };
+  const ctx: ScenarioContext = { runDir, connections: o.connections, knobs: o.knobs, log };
   let selected: Selected | undefined;
   try {
     const world = await createSamlWorld(runDir);
@@ -120,13 +124,21 @@ async function run(o: BenchOptions): Promise<BenchReport> {
       results = await runRotation(scenarios, { rounds: o.rounds, durationSeconds: o.durationSeconds, warmupSeconds: o.warmupSeconds, connections: o.connections }, log);
     }
     const loadAfter = loadavg()[0]!;
-    // The rotation's servers go before the profile and the soak, which then have the machine to themselves.
+    // The tokens of one real exchange, for the microbenchmark to sign and verify the same number of bytes.
+    const exchange = scenarios.find((sc) => sc.name === 'exchange');
+    const sample = exchange ? await exchangeSample(exchange.servers()[0]!.url) : undefined;
+    // The rotation's servers go before the microbenchmark, the profile and the soak, which then have the machine to themselves.
     await selected.stop();
+    let crypto: CryptoResult | undefined;
+    if (sample) {
+      log('crypto microbenchmark: ES256 verify and sign with node:crypto, CPU time per operation');
+      crypto = await measureCrypto(sample);
+    }
 
     const profiles: ProfileResult[] = [];
     if (o.only.has('profile')) {
       // Fresh instances (own child, own database), so the profile sees a server exactly like the rotation's.
-      for (const scenario of [exchangeScenario(ctx, world, false), launchScenarios(ctx, world).launch]) {
+      for (const scenario of [exchangeScenario(ctx, world), launchScenarios(ctx, world).launch]) {
         log(`profiling ${scenario.name} for one round`);
         const p = await profileScenario(scenario, { durationSeconds: o.durationSeconds, warmupSeconds: o.warmupSeconds, connections: o.connections, outDir, stamp });
         profiles.push({ ...p, file: p.file.replace(`${process.cwd()}/`, '') });
@@ -150,7 +162,8 @@ async function run(o: BenchOptions): Promise<BenchReport> {
       wallSeconds: (performance.now() - began) / 1000,
       scenarios: results,
       pending: [...pending].map(([name, reason]) => ({ name, reason })),
-      targets: evaluateTargets(results, soak, pending),
+      targets: evaluateTargets(results, soak, pending, crypto),
+      ...(crypto ? { crypto } : {}),
       ...(soak ? { soak } : {}),
       ...(overload ? { overload } : {}),
       profiles,

@@ -13,7 +13,13 @@ export interface MemorySample {
 /** Responses the server has finished, by status code: the server's side of every count the client makes. */
 export type StatusCounts = Record<string, number>;
 
-export type Command = 'memory' | 'statuses' | 'profile-start' | 'profile-stop' | 'exit';
+/** process.cpuUsage() of the child, in µs: every thread of the process (libuv's pool, workers, GC) included. */
+export interface CpuSample {
+  user: number;
+  system: number;
+}
+
+export type Command = 'memory' | 'statuses' | 'cpu' | 'profile-start' | 'profile-stop' | 'exit';
 
 /** `file`: where `profile-stop` writes the .cpuprofile. */
 export type ParentMessage = { type: 'command'; id: number; command: Command; file?: string };
@@ -21,7 +27,7 @@ export type ParentMessage = { type: 'command'; id: number; command: Command; fil
 export type ChildMessage =
   | { type: 'ready'; port: number; info: Record<string, string> }
   | { type: 'failed'; error: string }
-  | { type: 'reply'; id: number; value: MemorySample | StatusCounts | null };
+  | { type: 'reply'; id: number; value: MemorySample | StatusCounts | CpuSample | null };
 
 /** What every server module returns once it listens. */
 export interface BenchServer {

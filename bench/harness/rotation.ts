@@ -1,6 +1,7 @@
 // Warm-up, then rounds in rotation (A, B, C, A, B, C …): drift on a shared machine (another tenant, thermal,
 // a background checkpoint) then hits every scenario alike, and the median of each scenario's rounds is
-// reported. After every run the server's own count of answers is compared with the client's.
+// reported. After every run the server's own count of answers is compared with the client's, and its CPU time
+// over the run is divided by that count.
 import { delay } from './children.js';
 import { runLoad, type LoadResult } from './load.js';
 import type { Round, Scenario, ScenarioName } from '../scenarios/types.js';
@@ -17,13 +18,15 @@ export interface RoundResult extends LoadResult {
   round: number;
   /** Answers with the expected status that the server counted during the run. */
   serverOk: number;
+  /** The servers' CPU time (user + system, all threads) over the run per answer counted, in µs. */
+  cpuUsPerAnswer: number;
 }
 
 export interface ScenarioResult {
   name: ScenarioName;
   description: string;
   rounds: RoundResult[];
-  median: { rps: number; p50Ms: number; p99Ms: number };
+  median: { rps: number; p50Ms: number; p99Ms: number; cpuUsPerAnswer: number };
   /** Anything that makes a number suspect: unexpected statuses, errors, a count mismatch. */
   problems: string[];
 }
@@ -33,7 +36,7 @@ const SETTLE_MS = 300;
 
 export async function runRotation(scenarios: Scenario[], s: RotationSettings, log: (m: string) => void): Promise<ScenarioResult[]> {
   const results = new Map<ScenarioName, ScenarioResult>(
-    scenarios.map((sc) => [sc.name, { name: sc.name, description: sc.description, rounds: [], median: { rps: 0, p50Ms: 0, p99Ms: 0 }, problems: [] }]),
+    scenarios.map((sc) => [sc.name, { name: sc.name, description: sc.description, rounds: [], median: { rps: 0, p50Ms: 0, p99Ms: 0, cpuUsPerAnswer: 0 }, problems: [] }]),
   );
   const plan: Round[] = [
     ...(s.warmupSeconds > 0 ? [{ label: 'warm-up', measured: false, durationSeconds: s.warmupSeconds }] : []),
@@ -54,6 +57,7 @@ export async function runRotation(scenarios: Scenario[], s: RotationSettings, lo
       rps: median(result.rounds.map((r) => r.rps)),
       p50Ms: median(result.rounds.map((r) => r.p50Ms)),
       p99Ms: median(result.rounds.map((r) => r.p99Ms)),
+      cpuUsPerAnswer: median(result.rounds.map((r) => r.cpuUsPerAnswer)),
     };
   }
   return [...results.values()];
@@ -63,11 +67,19 @@ async function runOne(scenario: Scenario, round: Round, defaultConnections: numb
   const load = await scenario.load(round);
   const connections = load.connections ?? defaultConnections;
   const key = String(load.expectStatus);
-  const served = async () => (await Promise.all(scenario.servers().map((c) => c.statuses()))).reduce((sum, counts) => sum + (counts[key] ?? 0), 0);
-  const before = await served();
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  // Summed over the servers of the scenario (two instances behind a balancer).
+  const sample = async () => {
+    const servers = scenario.servers();
+    const [statuses, cpu] = await Promise.all([Promise.all(servers.map((c) => c.statuses())), Promise.all(servers.map((c) => c.cpuMicros()))]);
+    return { ok: sum(statuses.map((counts) => counts[key] ?? 0)), cpu: sum(cpu) };
+  };
+  const before = await sample();
   const r = await runLoad({ ...load, connections, durationSeconds: round.durationSeconds });
   await delay(SETTLE_MS);
-  return { ...r, round: 0, serverOk: (await served()) - before, connections };
+  const after = await sample();
+  const serverOk = after.ok - before.ok;
+  return { ...r, round: 0, serverOk, cpuUsPerAnswer: serverOk > 0 ? (after.cpu - before.cpu) / serverOk : 0, connections };
 }
 
 function problemsOf(round: Round, r: RoundResult & { connections: number }): string[] {

@@ -1,5 +1,6 @@
 // The run as one Markdown document (written to bench/results/, printed to the terminal) and as JSON.
 import type { ScenarioResult } from '../harness/rotation.js';
+import type { CryptoResult } from '../phases/crypto.js';
 import type { Drive, OverloadResult } from '../phases/overload.js';
 import type { ProfileResult } from '../phases/profile.js';
 import type { SoakResult } from '../phases/soak.js';
@@ -17,6 +18,8 @@ export interface BenchReport {
   scenarios: ScenarioResult[];
   pending: Array<{ name: string; reason: string }>;
   targets: TargetCheck[];
+  /** The ES256 microbenchmark the exchange's CPU is read against (run whenever exchange is). */
+  crypto?: CryptoResult;
   soak?: SoakResult;
   /** attack and overload (issue 10), when selected. */
   overload?: OverloadResult;
@@ -85,21 +88,43 @@ export function renderMarkdown(r: BenchReport): string {
 
 function rotationTables(r: BenchReport): string[] {
   const out: string[] = [];
-  out.push('## Scenarios', '', '| scenario | req/s | p50 ms | p99 ms | rounds (req/s) | what one request does |', '|---|---:|---:|---:|---|---|');
+  out.push(
+    '## Scenarios',
+    '',
+    'Server CPU: the server process\'s CPU time over the round (user + system, all its threads: libuv\'s pool, workers, GC) per answer it counted, median of the rounds; ' +
+      'the database server\'s and the balancer\'s CPU are not in it.',
+    '',
+    '| scenario | req/s | p50 ms | p99 ms | server CPU µs/answer | rounds (req/s) | what one request does |',
+    '|---|---:|---:|---:|---:|---|---|',
+  );
   for (const sc of r.scenarios) {
     const rounds = sc.rounds.map((x) => x.rps.toFixed(0)).join(' · ');
-    out.push(`| ${sc.name} | ${sc.median.rps.toFixed(0)} | ${sc.median.p50Ms.toFixed(2)} | ${sc.median.p99Ms.toFixed(2)} | ${rounds} | ${sc.description} |`);
+    out.push(`| ${sc.name} | ${sc.median.rps.toFixed(0)} | ${sc.median.p50Ms.toFixed(2)} | ${sc.median.p99Ms.toFixed(2)} | ${sc.median.cpuUsPerAnswer.toFixed(0)} | ${rounds} | ${sc.description} |`);
   }
-  for (const p of r.pending) out.push(`| ${p.name} | — | — | — | | ${p.reason} |`);
+  for (const p of r.pending) out.push(`| ${p.name} | — | — | — | — | | ${p.reason} |`);
   out.push('');
+  if (r.crypto) out.push(...cryptoParagraph(r.crypto));
 
-  out.push('## Ratios from this run against the targets of issues 6 and 12', '', '| ratio | value | per-round range | target | met |', '|---|---:|---|---|---|');
+  out.push('## Ratios from this run against the targets of issues 14, 12 and 6', '', '| ratio | value | per-round range | target | met |', '|---|---:|---|---|---|');
   for (const t of r.targets) {
     const met = t.met === undefined ? '—' : t.met ? 'yes' : '**no**';
     out.push(`| ${t.label} | ${t.shown} | ${t.spread ?? ''} | ${t.target} | ${met}${t.note ? ` (${t.note})` : ''} |`);
   }
   out.push('');
   return out;
+}
+
+function cryptoParagraph(c: CryptoResult): string[] {
+  const range = (values: number[]) => `${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)}`;
+  return [
+    '## The cryptography alone',
+    '',
+    `node:crypto, synchronous, KeyObjects, IEEE P1363 signatures (the cheapest ES256 on this machine), in a child of its own after the rotation: ` +
+      `verify ${c.verifyUs.toFixed(1)} µs (${range(c.batches.map((b) => b.verifyUs))}) + sign ${c.signUs.toFixed(1)} µs (${range(c.batches.map((b) => b.signUs))}) = ` +
+      `**${c.pairUs.toFixed(1)} µs** of CPU per exchange's worth, medians of ${c.batches.length} batches of ${c.iterations.toLocaleString('en-US')}, ` +
+      `on the signing inputs of a real exchange's tokens (${c.verifiedBytes} bytes verified, ${c.signedBytes} bytes signed).`,
+    '',
+  ];
 }
 
 function overloadTables(o: OverloadResult): string[] {

@@ -1,14 +1,17 @@
-// floor, peer, exchange and exchange-durable: the token endpoint scenarios (the PostgreSQL ones are in postgres.ts). All send the same client's HTTP
-// Basic credentials; floor and exchange send the same RFC 8693 form.
+// floor, peer, cc, exchange and exchange-durable (and the *-tuned runs of floor and exchange): the token endpoint
+// scenarios (the PostgreSQL ones are in postgres.ts). All send the same client's HTTP Basic credentials; floor and
+// exchange send the same RFC 8693 form, peer and cc the same client_credentials form.
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
-import { startServerChild, type ServerChild } from '../harness/children.js';
+import { startServerChild, type ServerChild, type StartOptions } from '../harness/children.js';
 import type { HttpRequest } from '../harness/load.js';
 import type { StsOptions } from '../servers/sts.js';
 import { AUD, basicAuth, CLIENT, exchangeForm, GRANT } from '../servers/shared.js';
 import type { SamlWorld } from '../saml/world.js';
 import type { RoundLoad, Scenario, ScenarioContext, ScenarioName } from './types.js';
+
+type World = Pick<SamlWorld, 'spKeysDir' | 'idpMetadataFile'>;
 
 const AUTH = basicAuth(CLIENT.id, CLIENT.secret);
 const FORM = 'application/x-www-form-urlencoded';
@@ -50,12 +53,19 @@ function childSlot(name: ScenarioName) {
   };
 }
 
-export function floorScenario(): Scenario {
-  const slot = childSlot('floor');
+/** Node's defaults, or with `ctx.knobs` applied (the *-tuned scenarios). */
+const startWith = (ctx: ScenarioContext, tuned: boolean): StartOptions => (tuned ? { knobs: ctx.knobs } : {});
+const tunedNote = (ctx: ScenarioContext) => ` with UV_THREADPOOL_SIZE=${ctx.knobs.threadpool} and --max-semi-space-size=${ctx.knobs.semiSpaceMb}`;
+
+export function floorScenario(ctx: ScenarioContext, tuned = false): Scenario {
+  const name: ScenarioName = tuned ? 'floor-tuned' : 'floor';
+  const slot = childSlot(name);
   return {
-    name: 'floor',
-    description: 'bare Hono: parse the same form, verify one ES256 JWT, sign one (jose); no client auth, no database',
-    start: async () => void slot.set(await startServerChild('floor', {})),
+    name,
+    description: tuned
+      ? `the floor${tunedNote(ctx)}`
+      : 'bare Hono: parse the same form, verify one ES256 JWT, sign one (jose); no client auth, no database',
+    start: async () => void slot.set(await startServerChild('floor', {}, startWith(ctx, tuned))),
     servers: () => [slot.get()],
     async load() {
       const child = slot.get();
@@ -67,37 +77,54 @@ export function floorScenario(): Scenario {
   };
 }
 
-export function peerScenario(): Scenario {
-  const slot = childSlot('peer');
-  const request = tokenRequest(new URLSearchParams({ grant_type: GRANT.clientCredentials, resource: AUD.sis, scope: 'student.read enrollment.read' }).toString());
+/** client_credentials as peer and cc both get it: HTTP Basic, one resource indicator, two of its scopes. */
+const CLIENT_CREDENTIALS = tokenRequest(new URLSearchParams({ grant_type: GRANT.clientCredentials, resource: AUD.sis, scope: 'student.read enrollment.read' }).toString());
+
+/** peer (oidc-provider) or cc (campus-sts as shipped, which also writes an audit row): the same request. */
+function clientCredentialsScenario(name: 'peer' | 'cc', description: string, start: () => Promise<ServerChild>): Scenario {
+  const slot = childSlot(name);
   return {
-    name: 'peer',
-    description: 'oidc-provider 9: client_credentials, HTTP Basic, resource indicator, JWT access token (ES256)',
-    start: async () => void slot.set(await startServerChild('peer', {})),
+    name,
+    description,
+    start: async () => void slot.set(await start()),
     servers: () => [slot.get()],
     async load() {
       const child = slot.get();
-      await probe(child.url, request, (b) => {
+      await probe(child.url, CLIENT_CREDENTIALS, (b) => {
         if (typeof b.access_token !== 'string') return 'no access_token';
         return decodeProtectedHeader(b.access_token).alg === 'ES256' ? undefined : 'access token is not an ES256 JWT';
       });
-      return { url: child.url, request, expectStatus: 200 };
+      return { url: child.url, request: CLIENT_CREDENTIALS, expectStatus: 200 };
     },
     stop: slot.stop,
   };
 }
 
-/** campus-sts's RFC 8693 exchange; `durable` runs it with `database.synchronous: full`. */
-export function exchangeScenario(ctx: ScenarioContext, world: Pick<SamlWorld, 'spKeysDir' | 'idpMetadataFile'>, durable: boolean): Scenario {
-  const name: ScenarioName = durable ? 'exchange-durable' : 'exchange';
+export function peerScenario(): Scenario {
+  return clientCredentialsScenario('peer', 'oidc-provider 9: client_credentials, HTTP Basic, resource indicator, JWT access token (ES256)', () => startServerChild('peer', {}));
+}
+
+export function ccScenario(ctx: ScenarioContext, world: World): Scenario {
+  return clientCredentialsScenario('cc', "campus-sts as shipped: peer's request (client auth, resource, scopes, one ES256 JWT) plus its audit row (synchronous: normal)", () =>
+    startServerChild('sts', stsOptions(ctx, world, 'cc', 'normal')),
+  );
+}
+
+const EXCHANGES = {
+  exchange: 'campus-sts as shipped: client auth, RFC 8693 exchange, policy, revocation lookup, audit row (synchronous: normal)',
+  'exchange-durable': 'the same exchange with database.synchronous: full (each acknowledged token durable before the answer)',
+  'exchange-tuned': 'the exchange as shipped',
+} as const;
+
+/** campus-sts's RFC 8693 exchange: as shipped, with `database.synchronous: full`, or with the deployment knobs. */
+export function exchangeScenario(ctx: ScenarioContext, world: World, name: keyof typeof EXCHANGES = 'exchange'): Scenario {
   const slot = childSlot(name);
+  const tuned = name === 'exchange-tuned';
   return {
     name,
-    description: durable
-      ? 'the same exchange with database.synchronous: full (each acknowledged token durable before the answer)'
-      : 'campus-sts as shipped: client auth, RFC 8693 exchange, policy, revocation lookup, audit row (synchronous: normal)',
+    description: EXCHANGES[name] + (tuned ? tunedNote(ctx) : ''),
     async start() {
-      slot.set(await startServerChild('sts', stsOptions(ctx, world, name, durable ? 'full' : 'normal')));
+      slot.set(await startServerChild('sts', stsOptions(ctx, world, name, name === 'exchange-durable' ? 'full' : 'normal'), startWith(ctx, tuned)));
     },
     servers: () => [slot.get()],
     load: () => exchangeLoad(slot.get().url),
@@ -114,9 +141,16 @@ export async function exchangeLoad(url: string): Promise<RoundLoad> {
 }
 
 /** Options for one campus-sts child: its own new folder, so every server starts on a fresh database. */
-export function stsOptions(ctx: ScenarioContext, world: Pick<SamlWorld, 'spKeysDir' | 'idpMetadataFile'>, name: string, synchronous: 'normal' | 'full'): StsOptions {
+export function stsOptions(ctx: ScenarioContext, world: World, name: string, synchronous: 'normal' | 'full'): StsOptions {
   const dir = mkdtempSync(join(ctx.runDir, `${name}-`));
   return { dir, synchronous, spKeysDir: world.spKeysDir, idpMetadataFile: world.idpMetadataFile };
+}
+
+/** One exchange outside the load: its subject token and the token it got (what the crypto microbenchmark mirrors). */
+export async function exchangeSample(url: string): Promise<{ verified: string; signed: string }> {
+  const verified = await subjectToken(url);
+  const body = await probe(url, tokenRequest(exchangeForm(verified)), isExchangeAnswer);
+  return { verified, signed: body.access_token as string };
 }
 
 /** A client_credentials token of the bench client for the SIS audience: the subject of every exchange. */

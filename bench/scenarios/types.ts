@@ -1,10 +1,14 @@
-import type { ServerChild } from '../harness/children.js';
+import type { Knobs, ServerChild } from '../harness/children.js';
 import type { HttpRequest } from '../harness/load.js';
 
+/** In rotation order; a tuned run next to its untuned one, so both see the same moment of the machine. */
 export const SCENARIO_NAMES = [
   'floor',
+  'floor-tuned',
   'peer',
+  'cc',
   'exchange',
+  'exchange-tuned',
   'exchange-durable',
   'exchange-pg',
   'exchange-pg-lb',
@@ -55,5 +59,7 @@ export interface Scenario {
 export interface ScenarioContext {
   runDir: string;
   connections: number;
+  /** What floor-tuned and exchange-tuned set. */
+  knobs: Knobs;
   log(message: string): void;
 }

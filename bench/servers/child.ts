@@ -71,9 +71,10 @@ async function main(): Promise<void> {
   const profiler = new Profiler();
   process.on('message', (m: ParentMessage) => {
     if (m.type !== 'command') return;
-    const reply = (value: MemorySample | Record<string, number> | null) => send({ type: 'reply', id: m.id, value });
+    const reply = (value: Extract<ChildMessage, { type: 'reply' }>['value']) => send({ type: 'reply', id: m.id, value });
     if (m.command === 'memory') reply(memory());
     if (m.command === 'statuses') reply(statusCounts());
+    if (m.command === 'cpu') reply(process.cpuUsage());
     if (m.command === 'profile-start') void profiler.start().then(() => reply(null));
     if (m.command === 'profile-stop') void profiler.stop(m.file!).then(() => reply(null));
     if (m.command === 'exit') {
