@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** The `prev_hash` of the first row of a chain that has never been pruned. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -36,7 +36,8 @@ export function hashRow(row: ChainedRow): string {
     row.reason,
     row.data,
   ]);
-  return createHash('sha256').update(`${row.prevHash}\n${canonical}`).digest('hex');
+  // One-shot `hash`: no Hash object per row (every audited request hashes one).
+  return hash('sha256', `${row.prevHash}\n${canonical}`, 'hex');
 }
 
 export type ChainVerdict =

@@ -38,9 +38,18 @@ export interface ForwardRequest {
 export interface ForwardAnswer {
   status: number;
   headers: Headers;
-  /** The answer body, guarded by the idle deadline; cancel it when not used. */
+  /** The whole answer body, once read (a small declared answer, or one peeked at): what is passed on. */
+  bytes?: Uint8Array<ArrayBuffer>;
+  /** Otherwise the answer body as it streams, guarded by the idle deadline; cancel it when not used. */
   body: ReadableStream<Uint8Array> | null;
 }
+
+/**
+ * Answers that declare at most this many bytes are read whole before anything is decided on them: the caller
+ * then gets them in one write with a Content-Length, and a body that breaks off is a 502/504 (and audited so)
+ * instead of a truncated 200. Longer or undeclared answers stream through as they arrive.
+ */
+const WHOLE_ANSWER_BYTES = 64 * 1024;
 
 function requestHeaders(caller: Headers, authorization: string, requestId: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -104,7 +113,17 @@ export async function forward(dispatcher: Dispatcher, req: ForwardRequest): Prom
   for (const [name, value] of Object.entries(res.headers)) {
     for (const one of [value ?? []].flat()) headers.append(name, one);
   }
-  return { status: res.statusCode, headers, body: pulled(res.body) };
+  const declared = res.headers['content-length'];
+  if (req.method === 'HEAD' || typeof declared !== 'string' || !(Number(declared) <= WHOLE_ANSWER_BYTES)) {
+    return { status: res.statusCode, headers, body: pulled(res.body) };
+  }
+  try {
+    return { status: res.statusCode, headers, bytes: new Uint8Array(await res.body.arrayBuffer()), body: null };
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? (err as Error).name;
+    if (code === 'UND_ERR_BODY_TIMEOUT') throw new GatewayTimeout('the upstream did not answer in time', `answer body stalled for ${req.timeoutMs} ms`, { cause: err });
+    throw new BadGateway('the upstream could not be reached', `${url.origin}: ${code} in the answer body`, { cause: err });
+  }
 }
 
 /**

@@ -20,8 +20,8 @@ import { quote } from '../core/bounded.js';
  * The identity-bound proxy (flow 4): `/upstreams/{id}/…` with our JWT as the bearer token. The token must be
  * ours, unexpired, unrevoked and for this upstream; the route table decides (method, path template filled from
  * the token's own claims, scope, query allow-list); the upstream is called with the vaulted token, refreshed
- * once on a 401; the answer is streamed back (or cut to the route's field allow-list). Every call, allowed or
- * refused, is one audit row: route, status, latency; never bodies or tokens.
+ * once on a 401; the answer is passed back (a small one whole, a large one as it streams; or cut to the route's
+ * field allow-list). Every call, allowed or refused, is one audit row: route, status, latency; never bodies or tokens.
  */
 
 export interface CompiledRoute extends MatchableRoute {
@@ -103,7 +103,7 @@ export function createProxy(deps: ProxyDeps) {
     }
   }
 
-  async function exchange(up: ProxyUpstream, token: UsableToken, path: string, query: string, call: ProxyCall, body: Uint8Array<ArrayBuffer> | undefined): Promise<{ answer: ForwardAnswer; verdict: AnswerVerdict; inspected?: Uint8Array<ArrayBuffer> }> {
+  async function exchange(up: ProxyUpstream, token: UsableToken, path: string, query: string, call: ProxyCall, body: Uint8Array<ArrayBuffer> | undefined): Promise<{ answer: ForwardAnswer; verdict: AnswerVerdict }> {
     const url = `${up.provider.apiBase(token.accessUrl)}${path}${query ? `?${query}` : ''}`;
     const answer = await forward(deps.dispatcher, {
       url,
@@ -116,22 +116,23 @@ export function createProxy(deps: ProxyDeps) {
     });
     // A 401 is read to judge it (and then discarded); a vendor that hides errors in 200 bodies (SurveyMonkey's
     // `status: 1`) has its JSON answers read too, when small, and passed on from the bytes read.
-    if (answer.status === 401 || (up.provider.inspectsBodies && isJson(answer.headers))) {
+    if (answer.status !== 401 && !(up.provider.inspectsBodies && isJson(answer.headers))) return { answer, verdict: up.provider.judge(answer.status, undefined) };
+    if (!answer.bytes) {
       const peeked = await peekGuarded(answer.body, up.config.timeout_ms);
       if ('rest' in peeked) {
         answer.body = peeked.rest;
         return { answer, verdict: up.provider.judge(answer.status, undefined) };
       }
-      answer.body = null; // consumed: what is passed on comes from `inspected`
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(Buffer.from(peeked.bytes).toString('utf8'));
-      } catch {
-        parsed = undefined;
-      }
-      return { answer, verdict: up.provider.judge(answer.status, parsed), inspected: peeked.bytes };
+      answer.bytes = peeked.bytes;
+      answer.body = null; // consumed: what is passed on comes from `bytes`
     }
-    return { answer, verdict: up.provider.judge(answer.status, undefined) };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(answer.bytes).toString('utf8'));
+    } catch {
+      parsed = undefined;
+    }
+    return { answer, verdict: up.provider.judge(answer.status, parsed) };
   }
 
   async function proxy(call: ProxyCall, record: CallRecord): Promise<Response> {
@@ -171,7 +172,7 @@ export function createProxy(deps: ProxyDeps) {
       await result.answer.body?.cancel();
       throw new BadGateway('the upstream refused campus-sts credentials', `upstream ${call.upstreamId} answered 401 after a refresh`);
     }
-    return answerCaller(up, decision.route, result.answer, result.inspected);
+    return answerCaller(up, decision.route, result.answer);
   }
 
   return async function handleProxyCall(call: ProxyCall): Promise<Response> {
@@ -243,7 +244,7 @@ function refusal(r: RouteRefusal): OAuthError {
 }
 
 /** What the caller gets: an upstream 5xx or redirect is a 502, a 429 keeps a Retry-After, response_fields filter. */
-async function answerCaller(up: ProxyUpstream, route: CompiledRoute, answer: ForwardAnswer, inspected: Uint8Array<ArrayBuffer> | undefined): Promise<Response> {
+async function answerCaller(up: ProxyUpstream, route: CompiledRoute, answer: ForwardAnswer): Promise<Response> {
   const { status } = answer;
   if (status >= 500 || (status >= 300 && status < 400 && status !== 304)) {
     await answer.body?.cancel();
@@ -254,13 +255,13 @@ async function answerCaller(up: ProxyUpstream, route: CompiledRoute, answer: For
     const after = up.provider.retryAfter?.(answer.headers);
     if (after) headers.set('retry-after', after);
   }
-  if (route.responseFields) return filtered(route.responseFields, status, headers, answer, inspected, up.config);
-  const body = inspected ?? answer.body;
+  if (route.responseFields) return filtered(route.responseFields, status, headers, answer, up.config);
+  const body = answer.bytes ?? answer.body;
   return new Response(status === 204 || status === 304 ? null : body, { status, headers });
 }
 
 /** The allow-list applies to successful JSON answers; any other answer keeps only its status (and Retry-After). */
-async function filtered(fields: readonly string[], status: number, headers: Headers, answer: ForwardAnswer, inspected: Uint8Array<ArrayBuffer> | undefined, cfg: UpstreamConfig): Promise<Response> {
+async function filtered(fields: readonly string[], status: number, headers: Headers, answer: ForwardAnswer, cfg: UpstreamConfig): Promise<Response> {
   const json = (payload: unknown) => {
     const out = new Headers({ 'content-type': 'application/json' });
     for (const keep of ['retry-after', 'cache-control', 'etag', 'last-modified']) {
@@ -277,7 +278,7 @@ async function filtered(fields: readonly string[], status: number, headers: Head
     await answer.body?.cancel();
     throw new BadGateway('the upstream answer could not be filtered', `upstream ${cfg.id} answered ${answer.headers.get('content-type') ?? 'no content type'} on a route with response_fields`);
   }
-  const bytes = inspected ?? (await readGuarded(answer.body, cfg.timeout_ms));
+  const bytes = answer.bytes ?? (await readGuarded(answer.body, cfg.timeout_ms));
   answer.body = null;
   let parsed: unknown;
   try {

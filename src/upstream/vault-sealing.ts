@@ -34,18 +34,38 @@ export interface TokenWrite {
 type TokenColumn = 'access_token' | 'refresh_token';
 const aad = (id: string, column: TokenColumn) => `upstream_connections:${id}:${column}`;
 
-export function openConnection(keyring: MasterKeyring, row: UpstreamConnectionRow): OpenedConnection {
-  const id = row.upstreamId;
-  return {
-    upstreamId: id,
-    status: row.status,
-    accessToken: row.accessTokenSealed ? open(keyring, row.accessTokenSealed, aad(id, 'access_token')) : undefined,
-    refreshToken: row.refreshTokenSealed ? open(keyring, row.refreshTokenSealed, aad(id, 'refresh_token')) : undefined,
-    accessExpiresAt: row.accessExpiresAt,
-    accessObtainedAt: row.accessObtainedAt,
-    scope: row.scope,
-    accessUrl: row.accessUrl,
-    version: row.version,
+/**
+ * Opens connection rows, remembering per upstream the sealed values it opened last: the proxy reads the row on
+ * every call, and a sealed value (key id, IV, ciphertext, tag) opens to the same token every time, so a row whose
+ * sealed values are unchanged is not decrypted again (two AES-GCM opens a call). A refresh, re-seal or disconnect
+ * changes them, and the row is opened afresh.
+ */
+export function createConnectionOpener(keyring: MasterKeyring): (row: UpstreamConnectionRow) => OpenedConnection {
+  const last = new Map<string, { access: string | null; refresh: string | null; accessToken: string | undefined; refreshToken: string | undefined }>();
+  const opened = (value: string | null, id: string, column: TokenColumn) => (value ? open(keyring, value, aad(id, column)) : undefined);
+  return (row) => {
+    const id = row.upstreamId;
+    let tokens = last.get(id);
+    if (tokens?.access !== row.accessTokenSealed || tokens.refresh !== row.refreshTokenSealed) {
+      tokens = {
+        access: row.accessTokenSealed,
+        refresh: row.refreshTokenSealed,
+        accessToken: opened(row.accessTokenSealed, id, 'access_token'),
+        refreshToken: opened(row.refreshTokenSealed, id, 'refresh_token'),
+      };
+      last.set(id, tokens);
+    }
+    return {
+      upstreamId: id,
+      status: row.status,
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      accessExpiresAt: row.accessExpiresAt,
+      accessObtainedAt: row.accessObtainedAt,
+      scope: row.scope,
+      accessUrl: row.accessUrl,
+      version: row.version,
+    };
   };
 }
 

@@ -3,7 +3,7 @@ import type { MasterKeyring } from '../core/sealed-box.js';
 import type { PgDb } from '../db/pg/client.js';
 import { upstreamConnections } from '../db/schema-pg/upstream-connections.js';
 import { pgOf } from '../db/tx.js';
-import { disconnectedColumns, openConnection, resealedColumns, tokenColumns } from './vault-sealing.js';
+import { createConnectionOpener, disconnectedColumns, resealedColumns, tokenColumns } from './vault-sealing.js';
 import type { ConnectionStore } from './vault-store.js';
 
 /**
@@ -15,6 +15,7 @@ import type { ConnectionStore } from './vault-store.js';
 // long: one short method per operation of the interface, sharing the pool and the keyring.
 export function createPgConnectionStore(db: PgDb, keyring: MasterKeyring): ConnectionStore {
   const byId = async (on: PgDb, id: string) => (await on.select().from(upstreamConnections).where(eq(upstreamConnections.upstreamId, id)))[0];
+  const openRow = createConnectionOpener(keyring);
 
   return {
     // Inside `tx`: its own connection, so the caller sees its own uncommitted write.
@@ -24,7 +25,7 @@ export function createPgConnectionStore(db: PgDb, keyring: MasterKeyring): Conne
 
     async read(id) {
       const row = await byId(db, id);
-      return row && openConnection(keyring, row);
+      return row && openRow(row);
     },
 
     async writeTokens(tx, id, tokens, now) {

@@ -3,7 +3,7 @@ import type { MasterKeyring } from '../core/sealed-box.js';
 import type { Db } from '../db/client.js';
 import { upstreamConnections, type UpstreamConnectionRow } from '../db/schema/upstream-connections.js';
 import { sqliteOf, type Tx } from '../db/tx.js';
-import { disconnectedColumns, openConnection, resealedColumns, tokenColumns, type OpenedConnection, type TokenWrite } from './vault-sealing.js';
+import { createConnectionOpener, disconnectedColumns, resealedColumns, tokenColumns, type OpenedConnection, type TokenWrite } from './vault-sealing.js';
 
 /**
  * The vault's storage: the `upstream_connections` rows, with tokens sealed and opened (vault-sealing.ts) nowhere else.
@@ -45,6 +45,7 @@ export interface ConnectionStore {
 export function createConnectionStore(db: Db, keyring: MasterKeyring): ConnectionStore {
   // Read on every proxied call: prepared once.
   const byId = db.select().from(upstreamConnections).where(eq(upstreamConnections.upstreamId, sql.placeholder('id'))).prepare();
+  const openRow = createConnectionOpener(keyring);
 
   return {
     // One connection: the statement sees `tx`'s own writes; sqliteOf checks the transaction is still open.
@@ -54,7 +55,7 @@ export function createConnectionStore(db: Db, keyring: MasterKeyring): Connectio
 
     async read(id) {
       const row = byId.get({ id });
-      return row && openConnection(keyring, row);
+      return row && openRow(row);
     },
 
     async writeTokens(tx, id, tokens, now) {

@@ -84,6 +84,19 @@ describe('upstream faults become clean JSON errors', () => {
     expect(dataOf(auditOf(s, 'upstream.call')[0])).toMatchObject({ status: 504, error: 'timeout' });
   });
 
+  it.each([
+    ['stalls', 504, 'stall' as const, 'timeout'],
+    ['breaks off', 502, 'drop' as const, 'bad_gateway'],
+  ])('a small declared answer that %s midway: %i, audited so, never a truncated 200', async (_name, status, then, error) => {
+    const s = await world();
+    up.faults.push({ kind: 'cut', then });
+    const res = await viaProxy(s, '/sis/students/S1001', await studentToken(s));
+    expect(res.status).toBe(status);
+    expect((await res.json()).error).toBe('temporarily_unavailable');
+    expect(auditOf(s, 'upstream.call')[0]).toMatchObject({ outcome: 'error' });
+    expect(dataOf(auditOf(s, 'upstream.call')[0])).toMatchObject({ status, error });
+  });
+
   it('upstream 500: 502 without the upstream body', async () => {
     const s = await world();
     up.faults.push({ kind: 'status', status: 500, body: { trace: 'at Database.query (/srv/sis/db.js:42)' } });

@@ -32,6 +32,8 @@ export type ApiFault =
   | { kind: 'hang' }
   /** Sends `first`, waits for `gate`, then sends `rest`: shows whether the proxy streams or buffers. */
   | { kind: 'stream'; first: string; rest: string; gate: Promise<void> }
+  /** Declares a Content-Length, sends part of it, then stalls (`stall`) or drops the connection (`drop`). */
+  | { kind: 'cut'; then: 'stall' | 'drop' }
   /** Answers as usual, but gzip-compressed although the request asked for `identity` (as a misconfigured CDN does). */
   | { kind: 'gzip' };
 
@@ -205,6 +207,13 @@ export async function startOidcUpstream(opts: { redirectUris: string[]; accessTo
       res.write(fault.first);
       await fault.gate;
       res.end(fault.rest);
+      return;
+    }
+    if (fault?.kind === 'cut') {
+      call.status = 200;
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"student_id":');
+      if (fault.then === 'drop') setTimeout(() => res.destroy(), 50);
       return;
     }
     if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.ms));
