@@ -160,5 +160,5 @@ describe('SIGKILL between receiving a rotated refresh token and using it', () =>
         await done;
       }
     }
-  });
+  }, 90_000); // two process starts; each alone took ~10 s on a loaded 2-core machine
 });
