@@ -63,8 +63,15 @@ export async function verifyOwnToken(token: string, deps: VerifyDeps): Promise<V
   return claims;
 }
 
+/** Decoded protected headers by their encoded segment: every token of one key of ours carries the same one. */
+const headers = new Map<string, { alg: string; kid: string }>();
+const MAX_HEADERS = 64;
+
 /** The protected header's `alg` and `kid` ('' when absent: no algorithm or key of ours has that name). */
 export function protectedHeaderOf(token: string): { alg: string; kid: string } {
+  const segment = token.slice(0, token.indexOf('.'));
+  const known = headers.get(segment);
+  if (known) return known;
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(token);
@@ -72,7 +79,10 @@ export function protectedHeaderOf(token: string): { alg: string; kid: string } {
     throw new JwsRefused('ERR_JWS_INVALID');
   }
   const name = (v: unknown) => (typeof v === 'string' ? v : '');
-  return { alg: name(header.alg), kid: name(header.kid) };
+  const decoded = { alg: name(header.alg), kid: name(header.kid) };
+  if (headers.size >= MAX_HEADERS) headers.delete(headers.keys().next().value!);
+  headers.set(segment, decoded);
+  return decoded;
 }
 
 /**
