@@ -32,12 +32,13 @@ export function createPgGroupCommitter(database: PgDatabase, { maxBatch = 256 }:
   let running = false;
   let lastFailure: string | undefined;
 
-  async function runBatch(batch: Pending[]): Promise<void> {
+  /** Runs one transaction on `held` (or a new connection); returns the connection unless it was discarded. */
+  async function runBatch(batch: Pending[], held: pg.PoolClient | undefined): Promise<pg.PoolClient | undefined> {
     const outcomes: Outcome[] = [];
-    let client: pg.PoolClient | undefined;
+    let client = held;
     let tx: Tx | undefined;
     try {
-      client = await database.pool.connect();
+      client ??= await database.pool.connect();
       // Round trips are the cost here: each one waits for the server and then for a turn of this process's busy
       // event loop. So the transaction's control statements are not awaited before the next change starts: on the
       // pool's pipelined connections (client.ts) they travel right ahead of that change's first statement. Each
@@ -68,20 +69,24 @@ export function createPgGroupCommitter(database: PgDatabase, { maxBatch = 256 }:
         client.release(true);
       }
       for (const item of batch) item.reject(error);
-      return;
+      return undefined;
     }
-    client.release();
     lastFailure = undefined;
     batch.forEach((item, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) item.resolve(outcome.value);
       else item.reject(outcome.error);
     });
+    return client;
   }
 
   async function drain(): Promise<void> {
     running = true;
-    while (queue.length > 0) await runBatch(queue.splice(0, maxBatch));
+    // The connection stays with the committer while changes keep coming: the next batch never waits for one
+    // behind the pool's reads, which under load hold every other connection.
+    let client: pg.PoolClient | undefined;
+    while (queue.length > 0) client = await runBatch(queue.splice(0, maxBatch), client);
+    client?.release();
     running = false;
   }
 
