@@ -1,4 +1,4 @@
-import { RateLimiterMemory, RateLimiterPostgres, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract, RateLimiterMemory } from 'rate-limiter-flexible';
 import type { AdminSessionStore } from '../admin/sessions.js';
 import { createAdminSessionStore } from '../admin/sessions.js';
 import { createPgAdminSessionStore } from '../admin/sessions-pg.js';
@@ -20,6 +20,7 @@ import { createGroupCommitter, type GroupCommitter } from '../db/group-commit.js
 import { openPgDatabase, type PgDatabase, type PgOptions } from '../db/pg/client.js';
 import { createPgGroupCommitter } from '../db/pg/group-commit.js';
 import { purgeExpiredPg } from '../db/pg/purge-expired.js';
+import { createPgRateLimiter } from '../db/pg/rate-limiter.js';
 import { purgeExpiredSqlite, type PurgeExpired } from '../db/prune-expired.js';
 import { createMasterKeyResealStore, type MasterKeyResealStore } from '../db/sealed-columns.js';
 import { createPgMasterKeyResealStore } from '../db/sealed-columns-pg.js';
@@ -160,8 +161,7 @@ async function openPostgres(config: Config, keyring: MasterKeyring, clock: Clock
     upstreamAuthStates: createPgUpstreamAuthStateStore(db),
     sealedColumns: createPgMasterKeyResealStore(db),
   };
-  // Every instance counts failures in one table; should PostgreSQL fail, each instance goes on counting in memory.
-  const sharedLimiter = (opts: LimiterOptions) =>
-    new RateLimiterPostgres({ ...opts, storeClient: database.pool, tableName: 'rate_limits', schemaName: c.schema, tableCreated: true, insuranceLimiter: new RateLimiterMemory(opts) });
+  // Every instance counts failures in one table.
+  const sharedLimiter = (opts: LimiterOptions) => createPgRateLimiter(database.pool, c.schema, opts);
   return { kind: 'postgres', committer, stores, purgeExpired: purgeExpiredPg, postgres: database, sharedLimiter, close: () => database.close() };
 }

@@ -51,6 +51,9 @@ export async function openPgDatabase(opts: PgOptions): Promise<PgDatabase> {
     max: opts.poolSize ?? 10,
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000,
     application_name: 'campus-sts',
+    // A statement is sent without waiting for the answer to the one before it on the same connection (each still
+    // gets its own answer or error): the group committer's savepoints travel with the statements they guard.
+    pipeline: true,
     options: `-c search_path=${quoteIdent(searchPath)}`,
     ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
     // A transaction left open by a crashed request never holds the write lock for long.

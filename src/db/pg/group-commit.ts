@@ -32,28 +32,31 @@ export function createPgGroupCommitter(database: PgDatabase, { maxBatch = 256 }:
   let running = false;
   let lastFailure: string | undefined;
 
-  async function runBatch(batch: Pending[]): Promise<void> {
+  /** Runs one transaction on `held` (or a new connection); returns the connection unless it was discarded. */
+  async function runBatch(batch: Pending[], held: pg.PoolClient | undefined): Promise<pg.PoolClient | undefined> {
     const outcomes: Outcome[] = [];
-    let client: pg.PoolClient | undefined;
+    let client = held;
     let tx: Tx | undefined;
     try {
-      client = await database.pool.connect();
-      // Round trips are the cost here (every statement waits for the server), so the transaction's control
-      // statements travel together: a savepoint stays defined after ROLLBACK TO, and COMMIT releases the last one.
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK}); SAVEPOINT change`);
+      client ??= await database.pool.connect();
+      // Round trips are the cost here: each one waits for the server and then for a turn of this process's busy
+      // event loop. So the transaction's control statements are not awaited before the next change starts: on the
+      // pool's pipelined connections (client.ts) they travel right ahead of that change's first statement. Each
+      // one is awaited before its change's outcome is taken, so a failed one fails the batch, never a change.
+      // A savepoint stays defined after ROLLBACK TO, and COMMIT releases the last one.
+      let guard = sent(client.query(`BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK}); SAVEPOINT change`));
       tx = openPgTx(database.bind(client));
       for (const [i, item] of batch.entries()) {
-        try {
-          const value = await item.change(tx);
-          if (i < batch.length - 1) await client.query('RELEASE SAVEPOINT change; SAVEPOINT change');
-          outcomes.push({ ok: true, value });
-        } catch (error) {
+        const outcome = await settle(item.change, tx);
+        await guard;
+        outcomes.push(outcome);
+        if (!outcome.ok) {
           // Only this change is undone; a connection that broke fails the ROLLBACK TO, and with it the batch.
-          await client.query('ROLLBACK TO SAVEPOINT change');
+          guard = sent(client.query('ROLLBACK TO SAVEPOINT change'));
           forgetMemo(tx);
-          outcomes.push({ ok: false, error });
-        }
+        } else if (i < batch.length - 1) guard = sent(client.query('RELEASE SAVEPOINT change; SAVEPOINT change'));
       }
+      await guard;
       closeTx(tx);
       await client.query('COMMIT');
     } catch (error) {
@@ -66,20 +69,24 @@ export function createPgGroupCommitter(database: PgDatabase, { maxBatch = 256 }:
         client.release(true);
       }
       for (const item of batch) item.reject(error);
-      return;
+      return undefined;
     }
-    client.release();
     lastFailure = undefined;
     batch.forEach((item, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) item.resolve(outcome.value);
       else item.reject(outcome.error);
     });
+    return client;
   }
 
   async function drain(): Promise<void> {
     running = true;
-    while (queue.length > 0) await runBatch(queue.splice(0, maxBatch));
+    // The connection stays with the committer while changes keep coming: the next batch never waits for one
+    // behind the pool's reads, which under load hold every other connection.
+    let client: pg.PoolClient | undefined;
+    while (queue.length > 0) client = await runBatch(queue.splice(0, maxBatch), client);
+    client?.release();
     running = false;
   }
 
@@ -100,6 +107,20 @@ export function createPgGroupCommitter(database: PgDatabase, { maxBatch = 256 }:
     probe: () => commit(async (tx) => void (await pgOf(tx).execute(sql`SELECT txid_current()`))),
     failure: () => lastFailure,
   };
+}
+
+async function settle(change: Pending['change'], tx: Tx): Promise<Outcome> {
+  try {
+    return { ok: true, value: await change(tx) };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/** A statement in flight, awaited later: its failure is handled there, not reported as unhandled meanwhile. */
+function sent(query: Promise<unknown>): Promise<unknown> {
+  query.catch(() => undefined);
+  return query;
 }
 
 /** A public line: the SQLSTATE of a server error, or that the server could not be reached. */
