@@ -48,7 +48,7 @@ export function accessTokenVerifier(alg: SigningAlgorithm, publicJwk: JWK): Acce
 }
 
 /** RFC 7519 §4.1.4, §4.1.5: refused on or after `exp`, or before `nbf`, each allowing `skewSeconds`. */
-export function refuseOutsideLifetime(payload: Pick<JWTPayload, 'iat' | 'exp' | 'nbf'>, now: Date, skewSeconds: number): void {
+export function refuseOutsideLifetime(payload: { iat?: unknown; exp?: unknown; nbf?: unknown }, now: Date, skewSeconds: number): void {
   const nowSeconds = Math.floor(now.getTime() / 1000);
   if (typeof payload.iat !== 'number') throw new JwsRefused('ERR_JWT_CLAIM_VALIDATION_FAILED (iat)');
   if (typeof payload.exp !== 'number') throw new JwsRefused('ERR_JWT_CLAIM_VALIDATION_FAILED (exp)');
