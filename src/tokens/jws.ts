@@ -6,8 +6,8 @@ import { ACCESS_TOKEN_JWT_TYP, type SigningAlgorithm } from '../core/constants.j
 /**
  * Our access tokens' JWS, signed and verified with node:crypto synchronously (fast-jwt). jose goes through
  * WebCrypto, which hands every ES256 operation to a thread-pool job: ~150 µs of CPU a signature against ~30 µs
- * for the signature itself (bench/README.md "Cryptography"). jose keeps key generation, JWK(S) handling and
- * the cold paths (checkpoints, client assertions).
+ * for the signature itself (bench/README.md, "Where we stand"). jose keeps key generation, JWK(S) handling
+ * and the cold paths (checkpoints, client assertions).
  */
 
 /** Signs a payload whose registered claims (iat, exp …) are already set: no clock is read here. */

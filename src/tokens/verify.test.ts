@@ -42,6 +42,14 @@ describe('verifyOwnToken accepts our own token', () => {
     });
   });
 
+  it('a token granted no scope (scope ""), and refuses a scope that is not a string', async () => {
+    const minted = await mintAccessToken({ sub: 'alice', aud: ['a'], clientId: 'alpha', scope: [], expiresAt: in5min }, p.minting);
+    await expect(verifyOwnToken(minted.token, p.verify)).resolves.toMatchObject({ scope: [] });
+    const { kid, key } = await p.keystore.signingKey();
+    const listed = await forge({ alg: 'ES256', kid, typ: 'at+jwt' }, key, { scope: ['r'] });
+    expect(await refusal(verifyOwnToken(listed, p.verify))).toEqual(refused('token claim scope is malformed'));
+  });
+
   it('until exp plus the allowed skew, by the injected clock', async () => {
     const { token } = await mint();
     p.clock.set(in5min.getTime() + 59_000);

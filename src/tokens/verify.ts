@@ -118,7 +118,9 @@ function readClaims(p: JWTPayload): VerifiedToken {
   };
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(p)) if (!REGISTERED_CLAIMS.has(k)) extra[k] = v;
-  const scope = p.scope === undefined ? '' : str(p.scope, 'scope');
+  // A token granted no scope carries `scope: ""` (minted so when the default scopes and the audience share none).
+  if (p.scope !== undefined && typeof p.scope !== 'string') throw new InvalidGrant(GRANT_INVALID, 'token claim scope is malformed');
+  const scope = p.scope ?? '';
   return {
     sub: str(p.sub, 'sub'),
     aud: Array.isArray(p.aud) ? p.aud : [str(p.aud, 'aud')],
