@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { registerSp } from '../helpers/saml.js';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { type TestService } from '../helpers/service.js';
 import type { SimpleSamlIdp } from '../support/simplesamlphp/idp.js';
-import { CONSOLE_PEOPLE, consoleOverrides, consoleSignIn, startConsoleIdp, wholeSecondNow, type SignedIn } from './admin-helpers.js';
+import { CONSOLE_PEOPLE, consoleSignIn, startConsoleService, wholeSecondNow, type SignedIn } from './admin-helpers.js';
 
 /**
  * Console sign-in through the real SimpleSAMLphp IdP, and authorization for every admin route: no session,
@@ -15,9 +14,7 @@ let auditor: SignedIn;
 let admin: SignedIn;
 
 beforeAll(async () => {
-  idp = await startConsoleIdp();
-  s = await startTestService({ startAt: wholeSecondNow(), overrides: consoleOverrides(idp) });
-  await registerSp(idp, s);
+  ({ idp, s } = await startConsoleService());
   auditor = await consoleSignIn(s, CONSOLE_PEOPLE.auditor);
   admin = await consoleSignIn(s, CONSOLE_PEOPLE.admin);
 });

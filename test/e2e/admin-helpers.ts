@@ -7,8 +7,8 @@ import { launchChromium } from '../support/browser/chromium.js';
 import { startStsServer, type StsServer } from '../support/browser/sts-server.js';
 import { eduPersonUser, startSimpleSamlIdp, type SimpleSamlIdp } from '../support/simplesamlphp/idp.js';
 import { loginAtIdp } from '../support/simplesamlphp/login.js';
-import { AppBrowser, ACS_URL, PEOPLE, samlOverrides } from '../helpers/saml.js';
-import type { TestService } from '../helpers/service.js';
+import { AppBrowser, ACS_URL, PEOPLE, registerSp, samlOverrides } from '../helpers/saml.js';
+import { startTestService, type TestService } from '../helpers/service.js';
 
 /** Console entitlements, as an IdP would release them in eduPersonEntitlement. */
 export const ENTITLEMENT = {
@@ -35,6 +35,22 @@ export function consoleOverrides(idp: SimpleSamlIdp, admin: Record<string, unkno
     admin: { roles: { auditor: [ENTITLEMENT.auditor], admin: [ENTITLEMENT.admin] }, ...admin },
     ...extra,
   });
+}
+
+/**
+ * The console IdP and an in-process campus-sts that trusts it (and is registered at it): the console's HTTP tests.
+ * `admin` is merged into the config's admin section; the clock starts at `startAt` (default: this whole second).
+ */
+export async function startConsoleService(opts: { admin?: Record<string, unknown>; startAt?: Date } = {}): Promise<{ idp: SimpleSamlIdp; s: TestService }> {
+  const idp = await startConsoleIdp();
+  try {
+    const s = await startTestService({ startAt: opts.startAt ?? wholeSecondNow(), overrides: consoleOverrides(idp, opts.admin) });
+    await registerSp(idp, s);
+    return { idp, s };
+  } catch (err) {
+    await idp.stop();
+    throw err;
+  }
 }
 
 export interface SignedIn {

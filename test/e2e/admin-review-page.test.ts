@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginAtIdp } from '../support/simplesamlphp/login.js';
 import type { SimpleSamlIdp } from '../support/simplesamlphp/idp.js';
-import { AppBrowser, PEOPLE, registerSp } from '../helpers/saml.js';
-import { alphaToken, startTestService, type TestService } from '../helpers/service.js';
-import { CONSOLE_PEOPLE, consoleOverrides, consoleSignIn, startConsoleIdp, wholeSecondNow, type SignedIn } from './admin-helpers.js';
+import { AppBrowser, PEOPLE } from '../helpers/saml.js';
+import { alphaToken, type TestService } from '../helpers/service.js';
+import { CONSOLE_PEOPLE, consoleSignIn, startConsoleService, type SignedIn } from './admin-helpers.js';
 
 /**
  * The review page as HTML (server-rendered, no scripts): strict CSP, labelled form controls, filters and
@@ -18,9 +18,7 @@ let code: string;
 let jwt: string;
 
 beforeAll(async () => {
-  idp = await startConsoleIdp();
-  s = await startTestService({ startAt: wholeSecondNow(), overrides: consoleOverrides(idp) });
-  await registerSp(idp, s);
+  ({ idp, s } = await startConsoleService());
   carol = await consoleSignIn(s, CONSOLE_PEOPLE.auditor);
   dave = await consoleSignIn(s, CONSOLE_PEOPLE.admin);
   const student = new AppBrowser(s);

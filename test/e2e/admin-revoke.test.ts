@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerSp } from '../helpers/saml.js';
-import { alphaToken, SECRETS, startTestService, type TestService } from '../helpers/service.js';
+import { alphaToken, SECRETS, type TestService } from '../helpers/service.js';
 import type { SimpleSamlIdp } from '../support/simplesamlphp/idp.js';
-import { CONSOLE_PEOPLE, consoleOverrides, consoleSignIn, startConsoleIdp, wholeSecondNow, type SignedIn } from './admin-helpers.js';
+import { CONSOLE_PEOPLE, consoleSignIn, startConsoleService, type SignedIn } from './admin-helpers.js';
 
 /**
  * The console's subject-wide revocation (/admin/revoke and /admin/api/revocations/subject): role `admin` only, CSRF
@@ -14,9 +13,7 @@ let auditor: SignedIn;
 let admin: SignedIn;
 
 beforeAll(async () => {
-  idp = await startConsoleIdp();
-  s = await startTestService({ startAt: wholeSecondNow(), overrides: consoleOverrides(idp) });
-  await registerSp(idp, s);
+  ({ idp, s } = await startConsoleService());
   auditor = await consoleSignIn(s, CONSOLE_PEOPLE.auditor);
   admin = await consoleSignIn(s, CONSOLE_PEOPLE.admin);
 });
@@ -75,8 +72,16 @@ describe('POST /admin/revoke', () => {
     expect(await introspect(await alphaToken(s))).toMatchObject({ active: true });
   });
 
-  it('reads a cutoff without zone as UTC (the form says so)', async () => {
-    const res = await post(admin, { csrf_token: admin.csrf, subject: 'beta', before: new Date(s.clock.now().getTime() - 60_000).toISOString().slice(0, 19) });
+  it('reads a cutoff without zone as UTC (the form says so), whatever the host zone', async () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York'; // on a UTC host, reading it as local time would pass unseen
+    let res: Response;
+    try {
+      res = await post(admin, { csrf_token: admin.csrf, subject: 'beta', before: new Date(s.clock.now().getTime() - 60_000).toISOString().slice(0, 19) });
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
     expect(res.status).toBe(200);
     expect(JSON.parse(subjectRevocations().at(-1)!.data!)).toMatchObject({ before: new Date(Math.floor(s.clock.now().getTime() / 1000) * 1000 - 60_000).toISOString() });
   });

@@ -8,10 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { hashRow } from '../../src/audit/chain.js';
 import { captureCli, writeConfigFile } from '../helpers/cli.js';
-import { registerSp } from '../helpers/saml.js';
-import { alphaToken, AUD, startTestService, type TestService } from '../helpers/service.js';
+import { alphaToken, AUD, type TestService } from '../helpers/service.js';
 import type { SimpleSamlIdp } from '../support/simplesamlphp/idp.js';
-import { CONSOLE_PEOPLE, consoleOverrides, consoleSignIn, startConsoleIdp, wholeSecondNow, type SignedIn } from './admin-helpers.js';
+import { CONSOLE_PEOPLE, consoleSignIn, startConsoleService, type SignedIn } from './admin-helpers.js';
 
 /**
  * Exports (CSV and JSON Lines) through the console API and the CLI, verified offline with
@@ -23,9 +22,7 @@ let s: TestService;
 let carol: SignedIn;
 
 beforeAll(async () => {
-  idp = await startConsoleIdp();
-  s = await startTestService({ startAt: wholeSecondNow(), overrides: consoleOverrides(idp, { session: { idle_timeout_seconds: 14_400 } }) });
-  await registerSp(idp, s);
+  ({ idp, s } = await startConsoleService({ admin: { session: { idle_timeout_seconds: 14_400 } } }));
   carol = await consoleSignIn(s, CONSOLE_PEOPLE.auditor);
   for (let i = 0; i < 5; i++) await alphaToken(s);
   await alphaToken(s, { audience: AUD.reports, scope: 'student.read' });

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRow } from '../../src/db/schema/audit-log.js';
 import { loginAtIdp } from '../support/simplesamlphp/login.js';
 import type { SimpleSamlIdp } from '../support/simplesamlphp/idp.js';
-import { AppBrowser, PEOPLE, registerSp } from '../helpers/saml.js';
-import { alphaToken, AUD, SECRETS, startTestService, type TestService } from '../helpers/service.js';
-import { CONSOLE_PEOPLE, consoleOverrides, consoleSignIn, startConsoleIdp, wholeSecondNow, type SignedIn } from './admin-helpers.js';
+import { AppBrowser, PEOPLE } from '../helpers/saml.js';
+import { alphaToken, AUD, SECRETS, type TestService } from '../helpers/service.js';
+import { CONSOLE_PEOPLE, consoleSignIn, startConsoleService, wholeSecondNow, type SignedIn } from './admin-helpers.js';
 
 /**
  * The query API over a log written by real flows (a SAML survey launch through SimpleSAMLphp, a refused
@@ -42,11 +42,9 @@ const ids = (rows: { id: number }[]) => rows.map((r) => r.id);
 const expected = (pred: (r: AuditRow) => boolean) => s.auditRows().filter(pred).map((r) => r.id).reverse();
 
 beforeAll(async () => {
-  idp = await startConsoleIdp();
   t0 = wholeSecondNow();
   // The log spans two hours of our clock: a long idle timeout keeps the auditor signed in across it.
-  s = await startTestService({ startAt: t0, overrides: consoleOverrides(idp, { session: { idle_timeout_seconds: 14_400, absolute_timeout_seconds: 86_400 } }) });
-  await registerSp(idp, s);
+  ({ idp, s } = await startConsoleService({ startAt: t0, admin: { session: { idle_timeout_seconds: 14_400, absolute_timeout_seconds: 86_400 } } }));
   carol = await consoleSignIn(s, CONSOLE_PEOPLE.auditor);
 
   // A student launches the survey; the survey redeems the code; the token is then used upstream twice.

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import { generateMasterKeyText } from '../../src/core/sealed-box.js';
 import { captureCli, writeConfigFile } from '../helpers/cli.js';
 import { alphaToken, AT_TYPE, AUD, EXCHANGE, ISSUER, SECRETS, type TestService } from '../helpers/service.js';
 import { startQualtricsFake, type QualtricsFake } from '../support/oauth/vendors.js';
@@ -11,7 +10,7 @@ import { TestIdp, aliceAttributes, toB64 } from '../support/saml/idp-signer.js';
 import { testKeyPair } from '../support/saml/keys.js';
 import { entityXml } from '../support/saml/metadata-fixtures.js';
 import { QUALTRICS } from '../upstream/vendor-world.js';
-import { auditRowsOf, RoamingBrowser, startInstances, type Instances } from './pg-instances.js';
+import { auditRowsOf, qualtricsWhoami, RoamingBrowser, startInstances, withQualtricsEnv, type Instances } from './pg-instances.js';
 
 /**
  * Revocation that follows the chain, and subject-wide cutoffs, on two instances of one PostgreSQL database: what
@@ -37,7 +36,7 @@ beforeAll(async () => {
   const key = await testKeyPair('ha-revoke-idp');
   q = await startQualtricsFake(QUALTRICS);
   cluster = await startInstances(2, {
-    env: { TEST_MASTER_KEY: generateMasterKeyText(), ALPHA_SECRET: SECRETS.alpha, BETA_SECRET: SECRETS.beta, QUALTRICS_SECRET: QUALTRICS.secret },
+    env: withQualtricsEnv(),
     // node-saml checks Conditions against the wall clock.
     startAt: new Date(Math.floor(Date.now() / 1000) * 1000),
     overrides: (shared) => {
@@ -50,20 +49,7 @@ beforeAll(async () => {
           { id: 'eval', url: SURVEY_URL, audience: AUD.sis, scopes: ['student.read'] },
           { id: 'eval-pairwise', url: SURVEY_URL, audience: AUD.reports, scopes: ['student.read'], pairwise_subject: true },
         ],
-        // alpha's tokens and the survey's carry this upstream's audience: both are bearer tokens for it.
-        upstreams: [
-          {
-            id: 'qualtrics',
-            audience: AUD.sis,
-            provider: 'qualtrics',
-            base_url: q.origin,
-            grant: 'client_credentials',
-            client_id: QUALTRICS.id,
-            client_secret_env: 'QUALTRICS_SECRET',
-            scopes: ['read:surveys'],
-            routes: [{ method: 'GET', path: '/whoami', scope: 'student.read' }],
-          },
-        ],
+        upstreams: [qualtricsWhoami(q.origin)],
       };
     },
   });
@@ -148,7 +134,9 @@ describe('subject-wide revocation (campus-sts revoke --subject), across instance
     cluster.advance(1000);
     const fresh = (await redeem(b, await launchCode(b, 'eval-pairwise'))).body.token!;
     expect(decodeJwt(fresh).iat! * 1000).toBeGreaterThan(Date.parse(cutoff));
-    expect((await redeem(a, await launchCode(a, 'eval'))).status).toBe(200);
+    const later = await redeem(a, await launchCode(a, 'eval'));
+    expect(later.status).toBe(200);
+    expect(await viaProxy(b, later.body.token!)).toMatchObject({ status: 200 });
   });
 
   it("cuts off a client's own tokens (sub = its id): B answers inactive and refuses the exchange and the cached proxied call", async () => {

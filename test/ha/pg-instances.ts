@@ -9,7 +9,24 @@ import { generateMasterKeyText } from '../../src/core/sealed-box.js';
 import { createTestSchema } from '../../src/db/pg/harness.contract.js';
 import type { AuditRow } from '../../src/db/schema/audit-log.js';
 import { auditLog as pgAuditLog } from '../../src/db/schema-pg/audit-log.js';
-import { newClientKey, SECRETS, startTestService, type TestService } from '../helpers/service.js';
+import { AUD, newClientKey, SECRETS, startTestService, type TestService } from '../helpers/service.js';
+import { QUALTRICS } from '../upstream/vendor-world.js';
+
+/** The instances' environment with the secret of `qualtricsWhoami`'s client. */
+export const withQualtricsEnv = (): NodeJS.ProcessEnv => ({ TEST_MASTER_KEY: generateMasterKeyText(), ALPHA_SECRET: SECRETS.alpha, BETA_SECRET: SECRETS.beta, QUALTRICS_SECRET: QUALTRICS.secret });
+
+/** An upstream (a Qualtrics fake at `origin`) whose audience alpha's tokens carry: alpha's own token is a bearer token for it. */
+export const qualtricsWhoami = (origin: string) => ({
+  id: 'qualtrics',
+  audience: AUD.sis,
+  provider: 'qualtrics',
+  base_url: origin,
+  grant: 'client_credentials',
+  client_id: QUALTRICS.id,
+  client_secret_env: 'QUALTRICS_SECRET',
+  scopes: ['read:surveys'],
+  routes: [{ method: 'GET', path: '/whoami', scope: 'student.read' }],
+});
 
 export interface Instances {
   /** The running services, in start order (A, B, …). */

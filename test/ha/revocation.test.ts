@@ -3,8 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { alphaToken, AT_TYPE, AUD, EXCHANGE, ISSUER, SECRETS, type TestService } from '../helpers/service.js';
 import { startQualtricsFake, type QualtricsFake } from '../support/oauth/vendors.js';
 import { QUALTRICS } from '../upstream/vendor-world.js';
-import { generateMasterKeyText } from '../../src/core/sealed-box.js';
-import { auditRowsOf, startInstances, type Instances } from './pg-instances.js';
+import { auditRowsOf, qualtricsWhoami, startInstances, withQualtricsEnv, type Instances } from './pg-instances.js';
 
 /**
  * A token revoked through one instance is refused by another on its very next request: introspection, token
@@ -23,22 +22,9 @@ beforeAll(async () => {
 afterAll(() => q.stop());
 beforeEach(async () => {
   cluster = await startInstances(2, {
-    env: { TEST_MASTER_KEY: generateMasterKeyText(), ALPHA_SECRET: SECRETS.alpha, BETA_SECRET: SECRETS.beta, QUALTRICS_SECRET: QUALTRICS.secret },
-    // An upstream whose audience is one alpha's tokens carry, so alpha's own token is a bearer token for it.
+    env: withQualtricsEnv(),
     overrides: {
-      upstreams: [
-        {
-          id: 'qualtrics',
-          audience: AUD.sis,
-          provider: 'qualtrics',
-          base_url: q.origin,
-          grant: 'client_credentials',
-          client_id: QUALTRICS.id,
-          client_secret_env: 'QUALTRICS_SECRET',
-          scopes: ['read:surveys'],
-          routes: [{ method: 'GET', path: '/whoami', scope: 'student.read' }],
-        },
-      ],
+      upstreams: [qualtricsWhoami(q.origin)],
     },
   });
   [a, b] = cluster.all as [TestService, TestService];
