@@ -6,11 +6,11 @@ import { AUDIT_EVENT_NAMES, type AuditFilter, type AUDIT_OUTCOMES } from './quer
  * bucket. The reader counts (reader-sql.ts); the admin view draws (admin/views/activity-chart.ts).
  */
 
-export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 export type ActivityUnit = 'hour' | 'day';
 export const UNIT_MS: Record<ActivityUnit, number> = { hour: 3_600_000, day: 86_400_000 };
 /** A span of up to this many UTC hours is drawn per hour; a longer one per day, at most MAX_DAYS (the newest). */
-export const MAX_HOURS = 48;
+const MAX_HOURS = 48;
 export const MAX_DAYS = 60;
 
 /** Event families (`token`, `upstream`…) in declaration order: the chart's stacking order and colours. */

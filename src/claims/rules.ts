@@ -87,7 +87,7 @@ function picked(values: string[], pick: Pick): { value?: ClaimValue; failure?: s
 }
 
 /** Compiles one rule; throws `ClaimRuleError` naming the field at fault and, for CEL, the line and column. */
-export function compileClaimRule(claim: string, spec: ClaimRuleSpec): CompiledRule {
+function compileClaimRule(claim: string, spec: ClaimRuleSpec): CompiledRule {
   if ((spec.cel === undefined) === (spec.from === undefined)) throw new ClaimRuleError('', 'expected exactly one of cel or from');
   const field = spec.cel !== undefined ? 'cel' : 'from';
   if (RESERVED_CLAIMS.has(claim)) throw new ClaimRuleError('', `"${claim}" cannot be computed by a rule (${claim === 'sub' ? 'the subject comes from subject.source' : 'a reserved name'})`);
@@ -122,7 +122,7 @@ export function compileClaimRule(claim: string, spec: ClaimRuleSpec): CompiledRu
 }
 
 /** The expression's view of claims: every value a list. */
-export function bindingsOf(claims: Readonly<ClaimValues>, context: RuleContext): Bindings {
+function bindingsOf(claims: Readonly<ClaimValues>, context: RuleContext): Bindings {
   return { claims: new Map(Object.entries(claims).map(([k, v]) => [k, Array.isArray(v) ? v : [v]])), ...context };
 }
 

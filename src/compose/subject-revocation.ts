@@ -5,11 +5,11 @@ import type { MasterKeyring } from '../core/sealed-box.js';
 import type { GroupCommitter } from '../db/group-commit.js';
 import { createPairwiseSubjects } from '../launch/pairwise.js';
 import type { ServiceSecretStore } from '../launch/service-secrets.js';
-import { revokeSubject, type SubjectRevocation, type SubjectRevoked } from '../tokens/revoke-subject.js';
+import type { RevokeSubjectPort } from '../admin/revoke-routes.js';
+import { revokeSubject } from '../tokens/revoke-subject.js';
 import type { RevocationStore } from '../tokens/revocations.js';
 
 export type Pairwise = (subject: string, audience: string) => string;
-export type RevokeSubject = (req: SubjectRevocation) => Promise<SubjectRevoked>;
 
 /**
  * The launch feature's pairwise subjects (one sealed service secret), when an IdP is configured: only a launch
@@ -28,7 +28,7 @@ export async function openPairwise(
  * pairwise subjects for (computed, never stored), and a token can be accepted until `max_ttl_seconds` plus the
  * clock skew after its `iat`. Used by the console and by `campus-sts revoke`.
  */
-export function subjectRevocation(config: Config, deps: { revocations: RevocationStore; audit: AuditLog; clock: Clock; pairwise: Pairwise | undefined }): RevokeSubject {
+export function subjectRevocation(config: Config, deps: { revocations: RevocationStore; audit: AuditLog; clock: Clock; pairwise: Pairwise | undefined }): RevokeSubjectPort {
   const audiences = [...new Set(config.surveys.filter((s) => s.pairwise_subject).map((s) => s.audience))];
   const { pairwise } = deps;
   return (req) =>

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, type JsonWebKey } from 'node:crypto';
 import { createSigner, createVerifier, TokenError } from 'fast-jwt';
 import type { JWK, JWTPayload } from 'jose';
+import { epochSeconds } from '../core/clock.js';
 import { ACCESS_TOKEN_JWT_TYP, type SigningAlgorithm } from '../core/constants.js';
 
 /**
@@ -49,7 +50,7 @@ export function accessTokenVerifier(alg: SigningAlgorithm, publicJwk: JWK): Acce
 
 /** RFC 7519 §4.1.4, §4.1.5: refused on or after `exp`, or before `nbf`, each allowing `skewSeconds`. */
 export function refuseOutsideLifetime(payload: { iat?: unknown; exp?: unknown; nbf?: unknown }, now: Date, skewSeconds: number): void {
-  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const nowSeconds = epochSeconds(now);
   if (typeof payload.iat !== 'number') throw new JwsRefused('ERR_JWT_CLAIM_VALIDATION_FAILED (iat)');
   if (typeof payload.exp !== 'number') throw new JwsRefused('ERR_JWT_CLAIM_VALIDATION_FAILED (exp)');
   if (payload.exp <= nowSeconds - skewSeconds) throw new JwsRefused('ERR_JWT_EXPIRED (exp)');

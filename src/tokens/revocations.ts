@@ -40,7 +40,7 @@ export interface RevocationStore {
 }
 
 /** One row of the check: a revoked id, or a cutoff of the token's subject that lies after its `iat`. */
-export interface RevocationHit {
+interface RevocationHit {
   jti: string | null;
   cutoff: Date | null;
 }
