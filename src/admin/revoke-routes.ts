@@ -45,7 +45,7 @@ export function revokeSubjectRoutes(port: RevokeSubjectPort, requireAdmin: Requi
       const form = await readFields(c);
       try {
         const done = await revoke(c, port, form.subject, cutoffOf(form.before));
-        return page(c, { form: { subject: '', before: '' }, done: { subject: form.subject.trim(), ...done } });
+        return page(c, { form: { subject: '', before: '' }, done });
       } catch (err) {
         if (!(err instanceof InvalidRequest)) throw err;
         return page(c, { form, error: `Nothing was revoked. Check the form: ${err.description}.` }, 400);
@@ -54,6 +54,6 @@ export function revokeSubjectRoutes(port: RevokeSubjectPort, requireAdmin: Requi
     .post('/admin/api/revocations/subject', requireAdmin('admin'), async (c) => {
       const form = await readFields(c);
       const done = await revoke(c, port, form.subject, cutoffOf(form.before));
-      return c.json({ subject: form.subject.trim(), cutoff: done.cutoff.toISOString(), pairwise_subjects: done.pairwiseSubjects }, 200, NO_STORE);
+      return c.json({ subject: done.subject, cutoff: done.cutoff.toISOString(), pairwise_subjects: done.pairwiseSubjects }, 200, NO_STORE);
     });
 }

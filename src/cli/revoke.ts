@@ -39,7 +39,7 @@ export const REVOKE_VERBS: Record<string, RevokeVerb> = {
         const actor = `cli:${io.env.USER ?? io.env.LOGNAME ?? 'unknown'}`;
         const done = await parseArgument(() => revoke({ subject, before, actor }));
         const others = done.pairwiseSubjects === 0 ? '' : `, and every token of its ${done.pairwiseSubjects} pairwise subject(s)`;
-        io.out(`revoked every token of ${subject.trim()} issued before ${done.cutoff.toISOString()}${others}`);
+        io.out(`revoked every token of ${done.subject} issued before ${done.cutoff.toISOString()}${others}`);
         if (before && done.cutoff > before) io.out(`(a later cutoff was already in force: ${done.cutoff.toISOString()})`);
         io.out('launch codes not yet redeemed for them can no longer be redeemed');
         return 0;

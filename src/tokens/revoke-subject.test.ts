@@ -23,7 +23,7 @@ describe('revokeSubject', () => {
   it('revokes the tokens of the subject and of its pairwise subjects issued before now, audited with the actor', async () => {
     const [own, pairwise, other] = await Promise.all([tokenOf('alice'), tokenOf('pairwise-b(alice)'), tokenOf('bob')]);
     p.clock.advance(1500);
-    expect(await revokeSubject(deps, { subject: ' alice ', actor: 'dave@example.edu', requestId: 'req-1' })).toEqual({ cutoff: new Date(Date.parse(T0) + 1500), pairwiseSubjects: 2 });
+    expect(await revokeSubject(deps, { subject: ' alice ', actor: 'dave@example.edu', requestId: 'req-1' })).toEqual({ subject: 'alice', cutoff: new Date(Date.parse(T0) + 1500), pairwiseSubjects: 2 });
     const reason = 'token revoked: every token of its subject issued before 2026-11-23T10:00:01.500Z was revoked';
     expect(await detail(verifyOwnToken(own, p.verify))).toBe(reason);
     expect(await detail(verifyOwnToken(pairwise, p.verify))).toBe(reason);
@@ -39,7 +39,7 @@ describe('revokeSubject', () => {
   it('takes an earlier cutoff, keeps a later one already recorded, and refuses one in the future or an empty subject', async () => {
     p.clock.advance(60_000);
     const earlier = new Date(T0);
-    expect(await revokeSubject(deps, { subject: 'alice', before: earlier, actor: 'cli:root' })).toEqual({ cutoff: earlier, pairwiseSubjects: 2 });
+    expect(await revokeSubject(deps, { subject: 'alice', before: earlier, actor: 'cli:root' })).toEqual({ subject: 'alice', cutoff: earlier, pairwiseSubjects: 2 });
     expect(await revokeSubject(deps, { subject: 'alice', actor: 'cli:root' })).toMatchObject({ cutoff: p.clock.now() });
     expect(await revokeSubject(deps, { subject: 'alice', before: earlier, actor: 'cli:root' })).toMatchObject({ cutoff: p.clock.now() });
     await expect(revokeSubject(deps, { subject: 'alice', before: new Date(p.clock.now().getTime() + 1), actor: 'cli:root' })).rejects.toMatchObject({

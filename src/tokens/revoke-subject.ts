@@ -23,8 +23,9 @@ export interface SubjectRevocation {
   requestId?: string | undefined;
 }
 
-/** The cutoff in force for the subject (a later one recorded before stands), and how many pairwise subjects it reached. */
+/** The subject as revoked (trimmed), the cutoff in force for it (a later one recorded before stands), and how many pairwise subjects it reached. */
 export interface SubjectRevoked {
+  subject: string;
   cutoff: Date;
   pairwiseSubjects: number;
 }
@@ -54,7 +55,7 @@ export async function revokeSubject(deps: SubjectRevocationDeps, req: SubjectRev
       ...(req.requestId ? { requestId: req.requestId } : {}),
       data: { actor: req.actor, before: cutoff.toISOString(), pairwise_subjects: aliases.length },
     });
-    return { cutoff: inForce, pairwiseSubjects: aliases.length };
+    return { subject, cutoff: inForce, pairwiseSubjects: aliases.length };
   });
 }
 
