@@ -1,7 +1,7 @@
 // Warm-up, then rounds in rotation (A, B, C, A, B, C …): drift on a shared machine (another tenant, thermal,
 // a background checkpoint) then hits every scenario alike, and the median of each scenario's rounds is
 // reported. After every run the server's own count of answers is compared with the client's, and its CPU time
-// over the run is divided by that count.
+// over the run is divided by that count; so is the load generator's (this process's) CPU time over the answers it received.
 import { delay } from './children.js';
 import { runLoad, type LoadResult } from './load.js';
 import type { Round, Scenario, ScenarioName } from '../scenarios/types.js';
@@ -20,13 +20,15 @@ export interface RoundResult extends LoadResult {
   serverOk: number;
   /** The servers' CPU time (user + system, all threads) over the run per answer counted, in µs. */
   cpuUsPerAnswer: number;
+  /** The load generator's (this process's) CPU time over the run per answer it received, in µs. */
+  loadCpuUsPerAnswer: number;
 }
 
 export interface ScenarioResult {
   name: ScenarioName;
   description: string;
   rounds: RoundResult[];
-  median: { rps: number; p50Ms: number; p99Ms: number; cpuUsPerAnswer: number };
+  median: { rps: number; p50Ms: number; p99Ms: number; cpuUsPerAnswer: number; loadCpuUsPerAnswer: number };
   /** Anything that makes a number suspect: unexpected statuses, errors, a count mismatch. */
   problems: string[];
 }
@@ -36,7 +38,7 @@ const SETTLE_MS = 300;
 
 export async function runRotation(scenarios: Scenario[], s: RotationSettings, log: (m: string) => void): Promise<ScenarioResult[]> {
   const results = new Map<ScenarioName, ScenarioResult>(
-    scenarios.map((sc) => [sc.name, { name: sc.name, description: sc.description, rounds: [], median: { rps: 0, p50Ms: 0, p99Ms: 0, cpuUsPerAnswer: 0 }, problems: [] }]),
+    scenarios.map((sc) => [sc.name, { name: sc.name, description: sc.description, rounds: [], median: { rps: 0, p50Ms: 0, p99Ms: 0, cpuUsPerAnswer: 0, loadCpuUsPerAnswer: 0 }, problems: [] }]),
   );
   const plan: Round[] = [
     ...(s.warmupSeconds > 0 ? [{ label: 'warm-up', measured: false, durationSeconds: s.warmupSeconds }] : []),
@@ -58,6 +60,7 @@ export async function runRotation(scenarios: Scenario[], s: RotationSettings, lo
       p50Ms: median(result.rounds.map((r) => r.p50Ms)),
       p99Ms: median(result.rounds.map((r) => r.p99Ms)),
       cpuUsPerAnswer: median(result.rounds.map((r) => r.cpuUsPerAnswer)),
+      loadCpuUsPerAnswer: median(result.rounds.map((r) => r.loadCpuUsPerAnswer)),
     };
   }
   return [...results.values()];
@@ -75,11 +78,14 @@ async function runOne(scenario: Scenario, round: Round, defaultConnections: numb
     return { ok: sum(statuses.map((counts) => counts[key] ?? 0)), cpu: sum(cpu) };
   };
   const before = await sample();
+  const loadCpu = process.cpuUsage();
   const r = await runLoad({ ...load, connections, durationSeconds: round.durationSeconds });
+  const { user, system } = process.cpuUsage(loadCpu);
   await delay(SETTLE_MS);
   const after = await sample();
   const serverOk = after.ok - before.ok;
-  return { ...r, round: 0, serverOk, cpuUsPerAnswer: serverOk > 0 ? (after.cpu - before.cpu) / serverOk : 0, connections };
+  const perAnswer = (micros: number, answers: number) => (answers > 0 ? micros / answers : 0);
+  return { ...r, round: 0, serverOk, cpuUsPerAnswer: perAnswer(after.cpu - before.cpu, serverOk), loadCpuUsPerAnswer: perAnswer(user + system, r.ok), connections };
 }
 
 function problemsOf(round: Round, r: RoundResult & { connections: number }): string[] {

@@ -92,16 +92,21 @@ function rotationTables(r: BenchReport): string[] {
     '## Scenarios',
     '',
     'Server CPU: the server process\'s CPU time over the round (user + system, all its threads: libuv\'s pool, workers, GC) per answer it counted, median of the rounds; ' +
-      'the database server\'s and the balancer\'s CPU are not in it.',
+      'the database server\'s and the balancer\'s CPU are not in it. Load CPU: the same for the load generator (autocannon, in the harness process) per answer it received. ' +
+      `Machine: the share of the ${r.machine.cores} cores those two used together (req/s × their CPU per answer); near 100 % the machine, not the server, set the rate.`,
     '',
-    '| scenario | req/s | p50 ms | p99 ms | server CPU µs/answer | rounds (req/s) | what one request does |',
-    '|---|---:|---:|---:|---:|---|---|',
+    '| scenario | req/s | p50 ms | p99 ms | server CPU µs/answer | load CPU µs/answer | machine | rounds (req/s) | what one request does |',
+    '|---|---:|---:|---:|---:|---:|---:|---|---|',
   );
   for (const sc of r.scenarios) {
+    const m = sc.median;
     const rounds = sc.rounds.map((x) => x.rps.toFixed(0)).join(' · ');
-    out.push(`| ${sc.name} | ${sc.median.rps.toFixed(0)} | ${sc.median.p50Ms.toFixed(2)} | ${sc.median.p99Ms.toFixed(2)} | ${sc.median.cpuUsPerAnswer.toFixed(0)} | ${rounds} | ${sc.description} |`);
+    const machine = (m.rps * (m.cpuUsPerAnswer + m.loadCpuUsPerAnswer)) / (r.machine.cores * 1e6);
+    out.push(
+      `| ${sc.name} | ${m.rps.toFixed(0)} | ${m.p50Ms.toFixed(2)} | ${m.p99Ms.toFixed(2)} | ${m.cpuUsPerAnswer.toFixed(0)} | ${m.loadCpuUsPerAnswer.toFixed(0)} | ${(machine * 100).toFixed(0)} % | ${rounds} | ${sc.description} |`,
+    );
   }
-  for (const p of r.pending) out.push(`| ${p.name} | — | — | — | — | | ${p.reason} |`);
+  for (const p of r.pending) out.push(`| ${p.name} | — | — | — | — | — | — | | ${p.reason} |`);
   out.push('');
   if (r.crypto) out.push(...cryptoParagraph(r.crypto));
 

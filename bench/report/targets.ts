@@ -59,9 +59,19 @@ const CPU_ROWS: Array<{ name: ScenarioName; label: string; limit?: number }> = [
   { name: 'cc', label: 'CPU per cc answer / the same cryptography' },
 ];
 
+/**
+ * The req/s ratio two scenarios would reach if each used the whole machine (every core busy with its server and
+ * its load generator): the inverse ratio of their CPU per answer, server + load generator. The ceiling of what
+ * spreading a server over more event loops could give on this machine.
+ */
+const CPU_BOUND_ROWS: Array<{ a: ScenarioName; b: ScenarioName }> = [
+  { a: 'exchange', b: 'floor' },
+  { a: 'cc', b: 'peer' },
+];
+
 export function evaluateTargets(scenarios: ScenarioResult[], soak: SoakResult | undefined, pending: Map<ScenarioName, string>, crypto?: CryptoResult): TargetCheck[] {
   const by = new Map(scenarios.map((s) => [s.name, s]));
-  const checks: TargetCheck[] = [...ratioChecks(by), ...cpuChecks(by, crypto), proxyCheck(by, pending), ...soakChecks(soak)];
+  const checks: TargetCheck[] = [...ratioChecks(by), ...cpuChecks(by, crypto), ...cpuBoundChecks(by), proxyCheck(by, pending), ...soakChecks(soak)];
   const rank = (c: TargetCheck) => (ORDER.includes(c.id) ? ORDER.indexOf(c.id) : ORDER.length);
   return checks.sort((x, y) => rank(x) - rank(y));
 }
@@ -118,6 +128,19 @@ function cpuChecks(by: Map<ScenarioName, ScenarioResult>, crypto: CryptoResult |
       spread: range(sc.rounds.map((r) => r.cpuUsPerAnswer / crypto.pairUs)),
       ...(limit === undefined ? {} : { met: value <= limit }),
     };
+  });
+}
+
+function cpuBoundChecks(by: Map<ScenarioName, ScenarioResult>): TargetCheck[] {
+  const machineCpu = (r: { cpuUsPerAnswer: number; loadCpuUsPerAnswer: number }) => r.cpuUsPerAnswer + r.loadCpuUsPerAnswer;
+  return CPU_BOUND_ROWS.map(({ a, b }) => {
+    const base = { id: `${a}/${b}-cpu-bound`, label: `${a} / ${b} (req/s) if both used every core: ${b}'s CPU per answer / ${a}'s, server + load generator`, target: REPORTED };
+    const x = by.get(a);
+    const y = by.get(b);
+    if (!x || !y) return { ...base, shown: 'not run', note: `needs ${a} and ${b}` };
+    const value = machineCpu(y.median) / machineCpu(x.median);
+    const perRound = pairRounds(x.rounds, y.rounds).map(([p, q]) => machineCpu(q) / machineCpu(p));
+    return { ...base, value, shown: `${value.toFixed(2)} (${machineCpu(y.median).toFixed(0)} µs / ${machineCpu(x.median).toFixed(0)} µs)`, spread: range(perRound) };
   });
 }
 
