@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { GRANT_TYPES, SIGNING_ALGORITHMS } from '../core/constants.js';
 import { adminSchema, checkAdminConfig } from './admin.js';
-import { checkClaimExpressions } from './claim-rules.js';
+import { compileClaimExpressions } from './claim-rules.js';
 import { audience, claimName, envName, filePath, id, scope } from './primitives.js';
 import { idpSchema, samlSpSchema } from './saml.js';
 import { surveySchema } from './surveys.js';
@@ -168,7 +168,14 @@ const configShape = z.strictObject({
     admin: adminSchema,
 });
 
-export const configSchema = configShape.superRefine(checkConsistency);
+/**
+ * A transform rather than a refinement, so that the parsed config carries the claim expressions it compiled. It
+ * runs once every option has its shape (as a refinement would), but not after a failed refinement of one option.
+ */
+export const configSchema = configShape.transform((cfg, ctx) => {
+  checkConsistency(cfg, ctx);
+  return { ...cfg, ...compileClaimExpressions(cfg, ctx) };
+});
 
 type ShapedConfig = z.infer<typeof configShape>;
 
@@ -184,7 +191,6 @@ function checkConsistency(cfg: ShapedConfig, ctx: z.RefinementCtx): void {
   checkUpstreams(cfg, ctx);
   reportDuplicates(cfg.surveys.map((s) => s.id), ['surveys'], ctx);
   checkSurveys(cfg, audiences, ctx);
-  checkClaimExpressions(cfg, ctx);
 }
 
 type AudienceMap = Map<string, ShapedConfig['audiences'][number]>;
