@@ -169,8 +169,9 @@ const configShape = z.strictObject({
 });
 
 /**
- * A transform rather than a refinement, so that the parsed config carries the claim expressions it compiled. It
- * runs once every option has its shape (as a refinement would), but not after a failed refinement of one option.
+ * A transform rather than a refinement, so that the parsed config carries the claim expressions it compiled. Like a
+ * refinement it runs once every option has its shape; unlike one, not when an option's own refinement failed (a
+ * CIDR, a reserved survey id, an upstream path): that problem is reported alone, the cross-field ones after its fix.
  */
 export const configSchema = configShape.transform((cfg, ctx) => {
   checkConsistency(cfg, ctx);
