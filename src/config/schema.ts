@@ -168,15 +168,19 @@ const configShape = z.strictObject({
     admin: adminSchema,
 });
 
+/** What the refinement compiled for each shaped config, attached by the transform once the config is valid. */
+const compiledExpressions = new WeakMap<ShapedConfig, ReturnType<typeof compileClaimExpressions<ShapedConfig['idps'][number], ShapedConfig['surveys'][number]>>>();
+
 /**
- * A transform rather than a refinement, so that the parsed config carries the claim expressions it compiled. Like a
- * refinement it runs once every option has its shape; unlike one, not when an option's own refinement failed (a
- * CIDR, a reserved survey id, an upstream path): that problem is reported alone, the cross-field ones after its fix.
+ * The refinement reports every problem at once (it runs even when an option's own check failed, which a transform
+ * would not) and compiles the claim expressions that one time; the parsed config carries what it compiled.
  */
-export const configSchema = configShape.transform((cfg, ctx) => {
-  checkConsistency(cfg, ctx);
-  return { ...cfg, ...compileClaimExpressions(cfg, ctx) };
-});
+export const configSchema = configShape
+  .superRefine((cfg, ctx) => {
+    checkConsistency(cfg, ctx);
+    compiledExpressions.set(cfg, compileClaimExpressions(cfg, ctx));
+  })
+  .transform((cfg) => ({ ...cfg, ...compiledExpressions.get(cfg)! }));
 
 type ShapedConfig = z.infer<typeof configShape>;
 
