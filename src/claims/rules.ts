@@ -134,14 +134,20 @@ export interface ClaimRules {
 
 /** A set of rules, compiled once. Throws `ClaimRuleError` with `claim` prefixed to its field (`student_id.cel`). */
 export function compileClaimRules(specs: Readonly<Record<string, ClaimRuleSpec>>): ClaimRules {
-  const rules = Object.entries(specs).map(([claim, spec]) => {
-    try {
-      return compileClaimRule(claim, spec);
-    } catch (err) {
-      if (err instanceof ClaimRuleError) throw new ClaimRuleError(err.field ? `${claim}.${err.field}` : claim, err.message);
-      throw err;
-    }
-  });
+  return claimRuleSet(
+    Object.entries(specs).map(([claim, spec]) => {
+      try {
+        return compileClaimRule(claim, spec);
+      } catch (err) {
+        if (err instanceof ClaimRuleError) throw new ClaimRuleError(err.field ? `${claim}.${err.field}` : claim, err.message);
+        throw err;
+      }
+    }),
+  );
+}
+
+/** Rules already compiled, applied as one set (the config compiles rule by rule, to report every one that fails). */
+export function claimRuleSet(rules: readonly CompiledRule[]): ClaimRules {
   return {
     rules,
     apply(claims, context) {

@@ -5,7 +5,7 @@ import type { Clock } from '../core/clock.js';
 import { findPersona, personaAttributes, PERSONAS } from '../demo/idp/personas.js';
 import { buildSignedResponse } from '../demo/idp/response.js';
 import type { DemoSetup } from '../demo/routes.js';
-import { compileSurveyPolicy, decideSurvey } from '../launch/survey-policy.js';
+import { decideSurvey } from '../launch/survey-policy.js';
 import { SamlRefusal } from '../saml/errors.js';
 import { createSamlPreview, PREVIEW_SKIPS } from '../saml/preview.js';
 import type { SamlLogin } from '../saml/types.js';
@@ -70,7 +70,7 @@ export function previewLines(config: Config, login: SamlLogin): string[] {
   const surveys = config.surveys.filter((s) => (s.idp ?? defaultIdp) === login.idpId);
   lines.push('', surveys.length === 0 ? 'surveys    none signs in at this IdP' : 'surveys');
   for (const survey of surveys) {
-    const decision = decideSurvey(compileSurveyPolicy(survey), login);
+    const decision = decideSurvey(survey, login);
     lines.push(`  ${survey.id}: ${decision.refusal ? `refused (${decision.refusal.reason})` : 'admitted'}`);
     for (const f of decision.failures) lines.push(`    rule failed: ${f.claim} (${f.detail})`);
     if (decision.refusal) continue;

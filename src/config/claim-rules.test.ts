@@ -59,6 +59,14 @@ describe('claim rules in the config', () => {
     ]);
   });
 
+  it('are reported with the problems of the other options, even one that fails its own check', () => {
+    expect(issues(base({}, { id: 'redeem', audience: 'https://nowhere.example.edu', require: 'claims.affiliation == "student"' }))).toEqual([
+      'surveys[0].id: "redeem" is reserved (POST /launch/redeem)',
+      'surveys[0].audience: unknown audience "https://nowhere.example.edu" (declare it under audiences)',
+      'surveys[0].require: at line 1, column 20: list(string) and string are never equal (for a list, use "value in list")',
+    ]);
+  });
+
   it('refuse an unknown key in a rule (strict, like every option)', () => {
     expect(issues(base({ claim_rules: { x: { from: 'mail', regex: '.' } } }))).toEqual(['idps[0].claim_rules.x: Unrecognized key: "regex"']);
   });

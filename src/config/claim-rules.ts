@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { ExpressionError } from '../claims/expression.js';
-import { ClaimRuleError, compileClaimRules, compileCondition } from '../claims/rules.js';
+import { ClaimRuleError, claimRuleSet, compileClaimRules, compileCondition, type ClaimRules, type CompiledRule, type Condition } from '../claims/rules.js';
 import { claimName } from './primitives.js';
 
 /**
  * Claim rules (README "Claim rules"), per IdP and per survey: `NAME: { from: CLAIM, extract?, strip_scope?,
  * lower?, pick? }` or `NAME: { cel: EXPRESSION, pick? }`. Their expressions are compiled and type-checked here,
- * at load, so a mistake names its config path and its line and column.
+ * at load, so a mistake names its config path and its line and column; the features use what was compiled.
  */
 const claimRule = z.strictObject({
   /** Shorthand: the claim (of the attribute map) the values come from. */
@@ -28,30 +28,58 @@ export const claimRulesSchema = z.record(claimName, claimRule).default({});
 /** A survey's `require`: any-of values per claim, or a CEL condition. */
 export const surveyRequireSchema = z.union([z.record(claimName, z.array(z.string().min(1)).min(1)), z.string().min(1).max(2000)]).default({});
 
-/** Compiles every rule set and CEL condition of the config; each problem becomes an issue at its own path. */
-export function checkClaimExpressions(
-  cfg: { idps: { claim_rules: Record<string, z.infer<typeof claimRule>> }[]; surveys: { claim_rules: Record<string, z.infer<typeof claimRule>>; require: unknown }[] },
+type ClaimRuleSpecs = Record<string, z.infer<typeof claimRule>>;
+
+/**
+ * Where a parsed IdP or survey keeps what was compiled from it. A symbol, so that the config stays the document
+ * it was: written back as YAML and hashed into the `config.load` audit row without it.
+ */
+export const COMPILED = Symbol('compiled claim expressions');
+
+export interface CompiledIdpRules {
+  readonly [COMPILED]: { claimRules: ClaimRules };
+}
+
+export interface CompiledSurveyExpressions {
+  /** `condition`: the `require` written as CEL (none for the any-of form). */
+  readonly [COMPILED]: { claimRules: ClaimRules; condition: Condition | undefined };
+}
+
+/**
+ * Compiles every rule set and CEL condition of the config, the one time they are compiled: each problem becomes an
+ * issue at its own path, and each IdP and survey carries what was compiled from it (under `COMPILED`). A set that
+ * lost a rule to an issue is never used: the parse fails.
+ */
+export function compileClaimExpressions<Idp extends { claim_rules: ClaimRuleSpecs }, Survey extends { claim_rules: ClaimRuleSpecs; require: unknown }>(
+  cfg: { idps: Idp[]; surveys: Survey[] },
   ctx: z.RefinementCtx,
-): void {
-  const rules = (specs: Record<string, z.infer<typeof claimRule>>, path: (string | number)[]) => {
+): { idps: (Idp & CompiledIdpRules)[]; surveys: (Survey & CompiledSurveyExpressions)[] } {
+  const ruleSet = (specs: ClaimRuleSpecs, path: (string | number)[]): ClaimRules => {
+    const compiled: CompiledRule[] = [];
     for (const [name, spec] of Object.entries(specs)) {
       try {
-        compileClaimRules({ [name]: spec });
+        compiled.push(...compileClaimRules({ [name]: spec }).rules);
       } catch (err) {
         if (!(err instanceof ClaimRuleError)) throw err;
         ctx.addIssue({ code: 'custom', path: [...path, ...err.field.split('.')], message: err.message });
       }
     }
+    return claimRuleSet(compiled);
   };
-  cfg.idps.forEach((idp, i) => rules(idp.claim_rules, ['idps', i, 'claim_rules']));
-  cfg.surveys.forEach((survey, i) => {
-    rules(survey.claim_rules, ['surveys', i, 'claim_rules']);
-    if (typeof survey.require !== 'string') return;
+  const condition = (require: unknown, path: (string | number)[]): Condition | undefined => {
+    if (typeof require !== 'string') return undefined;
     try {
-      compileCondition(survey.require);
+      return compileCondition(require);
     } catch (err) {
       if (!(err instanceof ExpressionError)) throw err;
-      ctx.addIssue({ code: 'custom', path: ['surveys', i, 'require'], message: err.message });
+      ctx.addIssue({ code: 'custom', path, message: err.message });
+      return undefined;
     }
-  });
+  };
+  const idps = cfg.idps.map((idp, i) => ({ ...idp, [COMPILED]: { claimRules: ruleSet(idp.claim_rules, ['idps', i, 'claim_rules']) } }));
+  const surveys = cfg.surveys.map((survey, i) => ({
+    ...survey,
+    [COMPILED]: { claimRules: ruleSet(survey.claim_rules, ['surveys', i, 'claim_rules']), condition: condition(survey.require, ['surveys', i, 'require']) },
+  }));
+  return { idps, surveys };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { GRANT_TYPES, SIGNING_ALGORITHMS } from '../core/constants.js';
 import { adminSchema, checkAdminConfig } from './admin.js';
-import { checkClaimExpressions } from './claim-rules.js';
+import { compileClaimExpressions } from './claim-rules.js';
 import { audience, claimName, envName, filePath, id, scope } from './primitives.js';
 import { idpSchema, samlSpSchema } from './saml.js';
 import { surveySchema } from './surveys.js';
@@ -168,7 +168,19 @@ const configShape = z.strictObject({
     admin: adminSchema,
 });
 
-export const configSchema = configShape.superRefine(checkConsistency);
+/** What the refinement compiled for each shaped config, attached by the transform once the config is valid. */
+const compiledExpressions = new WeakMap<ShapedConfig, ReturnType<typeof compileClaimExpressions<ShapedConfig['idps'][number], ShapedConfig['surveys'][number]>>>();
+
+/**
+ * The refinement reports every problem at once (it runs even when an option's own check failed, which a transform
+ * would not) and compiles the claim expressions that one time; the parsed config carries what it compiled.
+ */
+export const configSchema = configShape
+  .superRefine((cfg, ctx) => {
+    checkConsistency(cfg, ctx);
+    compiledExpressions.set(cfg, compileClaimExpressions(cfg, ctx));
+  })
+  .transform((cfg) => ({ ...cfg, ...compiledExpressions.get(cfg)! }));
 
 type ShapedConfig = z.infer<typeof configShape>;
 
@@ -184,7 +196,6 @@ function checkConsistency(cfg: ShapedConfig, ctx: z.RefinementCtx): void {
   checkUpstreams(cfg, ctx);
   reportDuplicates(cfg.surveys.map((s) => s.id), ['surveys'], ctx);
   checkSurveys(cfg, audiences, ctx);
-  checkClaimExpressions(cfg, ctx);
 }
 
 type AudienceMap = Map<string, ShapedConfig['audiences'][number]>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { claimRulesSchema, surveyRequireSchema } from './claim-rules.js';
+import { claimRulesSchema, surveyRequireSchema, type CompiledSurveyExpressions } from './claim-rules.js';
 import { audience, claimName, id, origin, scope } from './primitives.js';
 
 /**
@@ -35,4 +35,5 @@ export const surveySchema = z.strictObject({
   pairwise_subject: z.boolean().default(false),
 });
 
-export type SurveyConfig = z.infer<typeof surveySchema>;
+/** A survey of a parsed config: its rules and CEL condition compiled (config/schema.ts). */
+export type SurveyConfig = z.infer<typeof surveySchema> & CompiledSurveyExpressions;

@@ -4,7 +4,7 @@
 import { Hono } from 'hono';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { surveySchema, type SurveyConfig } from '../config/surveys.js';
+import { parseConfig } from '../config/load.js';
 import { AccessDenied, InvalidGrant } from '../core/oauth-errors.js';
 import { BrowserRefusal } from '../http/browser-refusal.js';
 import type { AppEnv } from '../http/env.js';
@@ -21,7 +21,16 @@ import { createServiceSecretStore } from './service-secrets.js';
 const SIS = 'https://sis.example.edu';
 const ORIGIN = 'https://survey.example.edu';
 const SUBJECT = 'hk3p5q2zlz7jpzhcv5h3atbieq3euhht@univ.edu';
-const survey = (s: Record<string, unknown>): SurveyConfig => surveySchema.parse({ url: `${ORIGIN}/jfe/form/SV_1`, audience: SIS, scopes: ['r'], origins: [ORIGIN], ...s });
+const survey = (s: Record<string, unknown>) => ({ url: `${ORIGIN}/jfe/form/SV_1`, audience: SIS, scopes: ['r'], origins: [ORIGIN], ...s });
+/** The surveys as a parsed config holds them: their rules and CEL conditions compiled by the config. */
+const parsedSurveys = (surveys: Record<string, unknown>[]) =>
+  parseConfig({
+    issuer: ISSUER,
+    master_key: { key_env: 'K' },
+    audiences: [{ id: SIS, scopes: ['r'] }],
+    idps: [{ id: 'shib', metadata: { file: 'shib.xml' }, signed: 'both', subject: { source: 'eppn' } }],
+    surveys,
+  }).surveys;
 
 let w: SamlWorld;
 let p: TokenPath;
@@ -33,7 +42,7 @@ beforeAll(async () => {
   p.clock.set(w.clock.now());
   sso = createSsoService({ sp: w.provider, pending: createPendingLogins(p.database.db), audit: p.audit, clock: w.clock, loginTtlSeconds: 300 });
   pairwise = await createPairwiseSubjects({ secrets: createServiceSecretStore(p.database.db), commit: p.committer.commit }, p.keyring, p.clock.now());
-  const surveys = [
+  const surveys = parsedSurveys([
     survey({ id: 'eval', require: { affiliation: ['student'] }, release: ['displayName'] }),
     survey({ id: 'staff-only', require: { affiliation: ['staff', 'faculty'] } }),
     survey({ id: 'vendor', pairwise_subject: true, origins: [] }),
@@ -44,7 +53,7 @@ beforeAll(async () => {
       claim_rules: { cohort: { cel: '"student" in claims.affiliation ? "students" : "others"' }, nick: { cel: 'claims.nickname[0]' } },
       release: ['cohort', 'nick'],
     }),
-  ];
+  ]);
   launch = createLaunchService({
     surveys: new Map(surveys.map((s) => [s.id, s])),
     defaultIdp: 'shib',

@@ -16,7 +16,7 @@ import { BrowserRefusal } from '../http/browser-refusal.js';
 import type { AppEnv } from '../http/env.js';
 import type { SamlLogin } from '../saml/types.js';
 import type { LaunchCodeStore, SpentLaunchCode } from './launch-codes.js';
-import { compileSurveyPolicy, decideSurvey, redeemFields } from './survey-policy.js';
+import { decideSurvey, redeemFields } from './survey-policy.js';
 
 /** How long a launch code lives: long enough for the survey platform's first page load, no longer. */
 export const LAUNCH_CODE_TTL_SECONDS = 60;
@@ -78,14 +78,12 @@ export const surveyClientId = (surveyId: string) => `survey:${surveyId}`;
 // long: closure scope of the launch module: `complete` and the methods it returns share deps and the origin set.
 export function createLaunchService(deps: LaunchDeps) {
   const allOrigins = new Set([...deps.surveys.values()].flatMap((s) => s.origins));
-  const policies = new Map([...deps.surveys].map(([id, survey]) => [id, compileSurveyPolicy(survey)]));
 
   /** Applies the survey's policy to a finished login; on success returns the survey URL with a fresh code. */
   async function complete({ login, target, requestId, finish }: LaunchLogin): Promise<string> {
-    const policy = policies.get(target!)!;
-    const survey = policy.survey;
+    const survey = deps.surveys.get(target!)!;
     const now = deps.clock.now();
-    const { refusal, released, failures } = decideSurvey(policy, login);
+    const { refusal, released, failures } = decideSurvey(survey, login);
     // Survey rules that failed join the login's dropped values on the launch row.
     const withFailures = <T extends { dropped?: string[] }>(data: T): T =>
       failures.length === 0 ? data : { ...data, dropped: [...(data.dropped ?? []), ...failures.map((f) => `${f.claim}: rule_failed`)] };

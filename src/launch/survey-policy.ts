@@ -1,4 +1,5 @@
-import { compileClaimRules, compileCondition, type ClaimRules, type Condition, type RuleFailure } from '../claims/rules.js';
+import type { RuleFailure } from '../claims/rules.js';
+import { COMPILED } from '../config/claim-rules.js';
 import type { SurveyConfig } from '../config/surveys.js';
 import { bounded } from '../core/bounded.js';
 import { releasedClaims } from '../core/claim-filter.js';
@@ -32,21 +33,6 @@ export function redeemFields(token: { jwt: string; expiresAt: Date; sub: string 
   };
 }
 
-/** A survey's rules and condition, compiled once (the config check has compiled them already: they cannot fail). */
-export interface SurveyPolicy {
-  survey: SurveyConfig;
-  rules: ClaimRules;
-  condition: Condition | undefined;
-}
-
-export function compileSurveyPolicy(survey: SurveyConfig): SurveyPolicy {
-  return {
-    survey,
-    rules: compileClaimRules(survey.claim_rules),
-    condition: typeof survey.require === 'string' ? compileCondition(survey.require) : undefined,
-  };
-}
-
 /** Why a respondent may not launch: the audit reason, and what the refusal page says. */
 export interface SurveyRefusal {
   reason: string;
@@ -64,24 +50,25 @@ export interface SurveyDecision {
   failures: RuleFailure[];
 }
 
-/** The one decision of survey admission, for a launch and for `claims preview`. Pure. */
-export function decideSurvey(policy: SurveyPolicy, login: { claims: Claims; subject: string; idpId: string }): SurveyDecision {
+/** The one decision of survey admission, for a launch and for `claims preview`: by the rules the config compiled. Pure. */
+export function decideSurvey(survey: SurveyConfig, login: { claims: Claims; subject: string; idpId: string }): SurveyDecision {
   const context = { subject: login.subject, idp: login.idpId };
-  const { claims, failures } = policy.rules.apply(login.claims, context);
-  const refusal = admissionRefusal(policy, claims, context);
-  return { claims, refusal, released: refusal ? {} : releasedClaims(policy.survey.release, claims), failures };
+  const { claims, failures } = survey[COMPILED].claimRules.apply(login.claims, context);
+  const refusal = admissionRefusal(survey, claims, context);
+  return { claims, refusal, released: refusal ? {} : releasedClaims(survey.release, claims), failures };
 }
 
-function admissionRefusal(policy: SurveyPolicy, claims: Claims, context: { subject: string; idp: string }): SurveyRefusal | undefined {
-  if (policy.condition) {
-    const { met, failure } = policy.condition.test(claims, context);
+function admissionRefusal(survey: SurveyConfig, claims: Claims, context: { subject: string; idp: string }): SurveyRefusal | undefined {
+  const { condition } = survey[COMPILED];
+  if (condition) {
+    const { met, failure } = condition.test(claims, context);
     if (met) return undefined;
     return {
-      reason: failure ? `survey condition failed: ${bounded(failure, 200)}` : `survey condition not met: ${bounded(policy.condition.source, 200)}`,
+      reason: failure ? `survey condition failed: ${bounded(failure, 200)}` : `survey condition not met: ${bounded(condition.source, 200)}`,
       message: 'This survey is only for some respondents, and what your university told us about you does not show that you are one of them.',
     };
   }
-  const unmet = unmetRequirement(policy.survey.require as Record<string, string[]>, claims);
+  const unmet = unmetRequirement(survey.require as Record<string, string[]>, claims);
   if (!unmet) return undefined;
   return {
     reason: `survey requires ${unmet.claim} in [${unmet.wanted.join(', ')}]`,

@@ -3,7 +3,7 @@
  * Unsafe combinations fail here (house style §8.6: no switch that fails open).
  */
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-import { ClaimRuleError, compileClaimRules, type ClaimRules } from '../claims/rules.js';
+import { claimRuleSet, type ClaimRules } from '../claims/rules.js';
 import { compileAttributeMap, compileScopes, type AttributeMap, type ScopeMatcher } from './attributes.js';
 import { SamlConfigError } from './errors.js';
 import {
@@ -14,6 +14,7 @@ import {
 export const MIN_RSA_BITS = 2048;
 const IDP_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 const SIGNED_PARTS = ['response', 'assertion', 'both'] as const;
+const NO_CLAIM_RULES = claimRuleSet([]);
 
 export interface ResolvedSp {
   settings: SpSettings;
@@ -140,17 +141,8 @@ export function resolveIdp(idp: IdpSettings, path: string): ResolvedIdp {
     maxAuthnAgeMs: idp.maxAuthnAgeSeconds === undefined ? null : idp.maxAuthnAgeSeconds * 1000,
     scopeAllowed: compileScopes(scopes, `${path}.scopes`),
     attributeMap: compileAttributeMap(idp.attributeMap, `${path}.attributeMap`),
-    claimRules: resolveClaimRules(idp, path),
+    claimRules: idp.claimRules ?? NO_CLAIM_RULES,
   };
-}
-
-function resolveClaimRules(idp: IdpSettings, path: string): ClaimRules {
-  try {
-    return compileClaimRules(idp.claimRules ?? {});
-  } catch (err) {
-    if (err instanceof ClaimRuleError) throw new SamlConfigError(`${path}.claimRules.${err.field}`, err.message, { cause: err });
-    throw err;
-  }
 }
 
 /** Resolves every IdP and insists on unique ids and entityIDs. */

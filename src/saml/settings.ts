@@ -3,7 +3,7 @@
  * validates them once in `createSamlServiceProvider` and throws `SamlConfigError` naming the path.
  */
 
-import type { ClaimRuleSpec } from '../claims/rules.js';
+import type { ClaimRules } from '../claims/rules.js';
 // The bounds the config schema enforces are defined with it (config/ is below the engines) and hold here too.
 import { SUBJECT_SOURCES, type SubjectSource } from '../config/saml.js';
 export {
@@ -98,8 +98,8 @@ export interface IdpSettings {
   maxAuthnAgeSeconds?: number;
   /** SAML attribute `Name` → claim name. Only mapped attributes become claims. */
   attributeMap: Readonly<Record<string, string>>;
-  /** Claims computed from the mapped ones (claims/rules.ts), applied after the attribute map. */
-  claimRules?: Readonly<Record<string, ClaimRuleSpec>>;
+  /** Claims computed from the mapped ones, applied after the attribute map: compiled by the config (claims/rules.ts). */
+  claimRules?: ClaimRules;
   subjectSource: SubjectSource;
   /**
    * Scopes this IdP may assert in scoped attributes, in addition to the `<shibmd:Scope>` of its metadata.

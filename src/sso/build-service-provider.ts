@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { COMPILED } from '../config/claim-rules.js';
 import type { Config } from '../config/schema.js';
 import type { IdpConfig } from '../config/saml.js';
 import type { Clock } from '../core/clock.js';
@@ -63,7 +64,7 @@ export async function samlSettings(
       maxAssertionAgeSeconds: idp.max_assertion_age_seconds,
       maxAuthnAgeSeconds: idp.max_authn_age_seconds,
       attributeMap: { ...DEFAULT_ATTRIBUTE_MAP, ...idp.attribute_map },
-      claimRules: idp.claim_rules,
+      claimRules: idp[COMPILED].claimRules,
       subjectSource: idp.subject.source as SubjectSource,
       scopes: idp.scopes,
     });
