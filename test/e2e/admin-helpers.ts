@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Clock } from '../../src/core/clock.js';
 import { launchChromium } from '../support/browser/chromium.js';
 import { startStsServer, type StsServer } from '../support/browser/sts-server.js';
@@ -74,6 +74,43 @@ export async function consoleSignIn(s: TestService, person: { username: string; 
     if (session.status === 200) csrf = ((await session.json()) as { csrf_token: string }).csrf_token;
   }
   return { browser, csrf, acs };
+}
+
+/** A console test file's service with its auditor (carol) and admin (dave) signed in. */
+export interface ConsoleWithStaff {
+  readonly s: TestService;
+  readonly auditor: SignedIn;
+  readonly admin: SignedIn;
+}
+
+/**
+ * Registers a test file's hooks: `startConsoleService` and the two sign-ins before its tests, the service and its
+ * IdP stopped after them. Read the fields inside tests and hooks (they are set once the hooks have run).
+ */
+export function consoleWithStaff(): ConsoleWithStaff {
+  let started: { idp: SimpleSamlIdp; s: TestService } | undefined;
+  let auditor: SignedIn;
+  let admin: SignedIn;
+  beforeAll(async () => {
+    started = await startConsoleService();
+    auditor = await consoleSignIn(started.s, CONSOLE_PEOPLE.auditor);
+    admin = await consoleSignIn(started.s, CONSOLE_PEOPLE.admin);
+  });
+  afterAll(async () => {
+    started?.s.stop();
+    await started?.idp.stop();
+  });
+  return {
+    get s() {
+      return started!.s;
+    },
+    get auditor() {
+      return auditor;
+    },
+    get admin() {
+      return admin;
+    },
+  };
 }
 
 /** The real IdP uses the real clock; ours is fixed at the whole second. */
