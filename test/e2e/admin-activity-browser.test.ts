@@ -1,14 +1,13 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/audit/events.js';
 import { auditLog } from '../../src/db/schema/audit-log.js';
 import { ADMIN_CSP } from '../../src/admin/views/layout.js';
-import { STEP_TIMEOUT_MS } from '../support/browser/chromium.js';
+import { freshContext } from '../support/browser/chromium.js';
 import type { StsServer } from '../support/browser/sts-server.js';
-import type { SimpleSamlIdp } from '../support/simplesamlphp/idp.js';
-import { CONSOLE_PEOPLE, startConsoleBrowserWorld, type ConsoleBrowserWorld } from './admin-helpers.js';
+import { LAPTOP_VIEWPORT, pageErrorsOf, signInAsAuditor, startConsoleBrowserWorld, type ConsoleBrowserWorld } from './admin-helpers.js';
 
 /**
  * The review page's activity chart in a real browser (Debian chromium, headless): a day of history with a spike of
@@ -19,16 +18,12 @@ import { CONSOLE_PEOPLE, startConsoleBrowserWorld, type ConsoleBrowserWorld } fr
 const SHOTS = join(process.cwd(), 'test-results', 'admin-audit');
 
 let world: ConsoleBrowserWorld | undefined;
-let browser: Browser | undefined;
-let idp: SimpleSamlIdp | undefined;
-let sts: StsServer | undefined;
 
 beforeAll(async () => {
   world = await startConsoleBrowserWorld(() => ({
     audiences: [{ id: 'https://sis.example.edu', scopes: ['student.read'] }],
   }));
-  ({ browser, idp, sts } = world);
-  await writeDay(sts);
+  await writeDay(world.sts);
 });
 
 afterAll(() => world?.stop());
@@ -65,21 +60,10 @@ async function writeDay(server: StsServer): Promise<void> {
 }
 
 async function signIn(): Promise<{ page: Page; problems: string[]; close: () => Promise<void> }> {
-  const context = await browser!.newContext({ viewport: { width: 1366, height: 768 } });
-  context.setDefaultTimeout(STEP_TIMEOUT_MS);
-  context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
+  const context = await freshContext(world!.browser, { viewport: LAPTOP_VIEWPORT });
   const page = await context.newPage();
-  const problems: string[] = [];
-  // CSP violations and script errors of ours show up here; the IdP's own favicon 404s are not ours to judge.
-  const othersLoad = (m: ConsoleMessage) => m.text().startsWith('Failed to load resource') && !m.location().url.startsWith(`${sts!.issuer}/`);
-  page.on('console', (m) => m.type() === 'error' && !othersLoad(m) && problems.push(`${m.text()} ${m.location().url}`));
-  page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(`${sts!.issuer}/admin/audit`);
-  await page.waitForURL(`${idp!.baseUrl}/**`);
-  await page.locator('input[name=username]').fill(CONSOLE_PEOPLE.auditor.username);
-  await page.locator('input[name=password]').fill(CONSOLE_PEOPLE.auditor.password);
-  await page.locator('input[name=password]').press('Enter');
-  await page.waitForURL(`${sts!.issuer}/admin/audit`);
+  const problems = pageErrorsOf(page, world!.sts.issuer);
+  await signInAsAuditor(page, world!);
   return { page, problems, close: () => context.close() };
 }
 
@@ -92,7 +76,7 @@ describe('activity chart on the review page, in a real browser', () => {
     const { page, problems, close } = await signIn();
 
     // Unfiltered, the log spans months (that day; start-up and the sign-in just now): the newest days, per day.
-    const recent = sts!.service.sqlite.db.select().from(auditLog).all().filter((r) => !r.at.toISOString().startsWith(DAY));
+    const recent = world!.sts.service.sqlite.db.select().from(auditLog).all().filter((r) => !r.at.toISOString().startsWith(DAY));
     expect(recent.every((r) => r.outcome === 'success')).toBe(true);
     expect(await page.locator('#activity-summary').innerText()).toMatch(
       new RegExp(`^Per day, \\d{4}-\\d\\d-\\d\\d 00:00 to \\d{4}-\\d\\d-\\d\\d 00:00 UTC: ${recent.length} granted, 0 refused, 0 failed\\. .* Only the newest 60 days are drawn: set From and To for an earlier period\\.$`),

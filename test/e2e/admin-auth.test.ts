@@ -1,27 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type TestService } from '../helpers/service.js';
-import type { SimpleSamlIdp } from '../support/simplesamlphp/idp.js';
-import { CONSOLE_PEOPLE, consoleSignIn, startConsoleService, wholeSecondNow, type SignedIn } from './admin-helpers.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { CONSOLE_PEOPLE, consoleSignIn, consoleWithStaff, wholeSecondNow, type SignedIn } from './admin-helpers.js';
 
 /**
  * Console sign-in through the real SimpleSAMLphp IdP, and authorization for every admin route: no session,
  * auditor vs admin, and the CSRF checks on every state-changing request. Sessions: cookie attributes, idle and
  * absolute timeouts (injected clock), sign-out.
  */
-let idp: SimpleSamlIdp;
-let s: TestService;
-let auditor: SignedIn;
-let admin: SignedIn;
-
-beforeAll(async () => {
-  ({ idp, s } = await startConsoleService());
-  auditor = await consoleSignIn(s, CONSOLE_PEOPLE.auditor);
-  admin = await consoleSignIn(s, CONSOLE_PEOPLE.admin);
-});
-afterAll(async () => {
-  s?.stop();
-  await idp?.stop();
-});
+const w = consoleWithStaff();
 
 type Kind = 'page' | 'api';
 /** Every admin route: method, path, the role it needs, and whether people (pages) or programs (API) use it. */
@@ -52,20 +37,20 @@ function call(who: SignedIn | undefined, method: string, path: string, kind: Kin
     const token = opts.csrf === undefined ? who?.csrf : opts.csrf;
     init.body = token === null || token === undefined ? '' : new URLSearchParams({ csrf_token: token }).toString();
   }
-  return who ? who.browser.request(path, init) : s.app.request(path, init);
+  return who ? who.browser.request(path, init) : w.s.app.request(path, init);
 }
 
 describe('console sign-in through the IdP', () => {
   it('signs an auditor in: a __Host- session cookie (HttpOnly, Secure, SameSite=Lax), audited', async () => {
-    const again = await consoleSignIn(s, CONSOLE_PEOPLE.auditor, '/admin/audit/events/1');
+    const again = await consoleSignIn(w.s, CONSOLE_PEOPLE.auditor, '/admin/audit/events/1');
     expect(again.acs.status).toBe(303);
     expect(again.acs.headers.get('location')).toBe('/admin/audit/events/1');
     const cookie = again.acs.headers.getSetCookie().find((c) => c.startsWith('__Host-campus_sts_admin='))!;
     expect(cookie).toMatch(/^__Host-campus_sts_admin=[\w-]{43}; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
     const sessionId = cookie.split(';')[0]!.split('=')[1]!;
     // Only the hash of the session id is stored.
-    expect(JSON.stringify(s.sqlite.sqlite.prepare('SELECT * FROM admin_sessions').all())).not.toContain(sessionId);
-    const rows = s.auditRows().filter((r) => r.requestId === again.acs.headers.get('x-request-id'));
+    expect(JSON.stringify(w.s.sqlite.sqlite.prepare('SELECT * FROM admin_sessions').all())).not.toContain(sessionId);
+    const rows = w.s.auditRows().filter((r) => r.requestId === again.acs.headers.get('x-request-id'));
     expect(rows.map((r) => `${r.event}:${r.outcome}`)).toEqual(['saml.login:success', 'admin.login:success']);
     expect(rows[1]).toMatchObject({ subject: 'carol@example.edu' });
     expect(JSON.parse(rows[1]!.data!)).toMatchObject({ idp: 'campus', role: 'auditor' });
@@ -76,22 +61,22 @@ describe('console sign-in through the IdP', () => {
   });
 
   it('refuses someone without a console entitlement with a friendly page and an audit row', async () => {
-    const r = await consoleSignIn(s, CONSOLE_PEOPLE.nobody);
+    const r = await consoleSignIn(w.s, CONSOLE_PEOPLE.nobody);
     expect(r.acs.status).toBe(403);
     const html = await r.acs.text();
     expect(html).toContain('No access to the audit console');
     expect(html).toContain('You signed in as erin@example.edu');
     expect(html).toContain(r.acs.headers.get('x-request-id')!);
     expect(r.acs.headers.getSetCookie().some((c) => c.startsWith('__Host-'))).toBe(false);
-    expect(s.lastAudit()).toMatchObject({ event: 'admin.login', outcome: 'refused', subject: 'erin@example.edu', reason: 'no admin role: entitlement has none of the configured values' });
+    expect(w.s.lastAudit()).toMatchObject({ event: 'admin.login', outcome: 'refused', subject: 'erin@example.edu', reason: 'no admin role: entitlement has none of the configured values' });
     expect((await r.browser.request('/admin/api/audit')).status).toBe(401);
   });
 
   it('never redirects off-site after sign-in (return path is checked)', async () => {
     for (const evil of ['https://evil.example/', '//evil.example/admin', '/saml/login', '/admin\\@evil', '/admin/../saml/login', '/admin@evil.example']) {
-      const start = await s.app.request(`/admin/login?return=${encodeURIComponent(evil)}`);
+      const start = await w.s.app.request(`/admin/login?return=${encodeURIComponent(evil)}`);
       expect(start.status).toBe(303);
-      const pending = s.sqlite.sqlite.prepare("SELECT target FROM saml_requests WHERE purpose = 'admin' ORDER BY created_at DESC, rowid DESC LIMIT 1").get() as { target: string };
+      const pending = w.s.sqlite.sqlite.prepare("SELECT target FROM saml_requests WHERE purpose = 'admin' ORDER BY created_at DESC, rowid DESC LIMIT 1").get() as { target: string };
       expect(pending.target).toBe('/admin/audit');
     }
   });
@@ -118,7 +103,7 @@ describe('authorization of every admin route', () => {
   const ordered = [...ROUTES.filter((r) => r[1] !== '/admin/logout'), ROUTES.find((r) => r[1] === '/admin/logout')!];
   for (const [method, path, role, kind] of ordered.filter((r) => r[1] !== '/admin/logout')) {
     it(`${method} ${path} as auditor → ${role === 'admin' ? '403' : 'allowed'}`, async () => {
-      const res = await call(auditor, method, path, kind);
+      const res = await call(w.auditor, method, path, kind);
       if (role === 'admin') {
         expect(res.status).toBe(403);
         if (kind === 'api') expect(await res.json()).toEqual({ error: 'access_denied', error_description: 'this needs the admin role' });
@@ -129,7 +114,7 @@ describe('authorization of every admin route', () => {
       }
     });
     it(`${method} ${path} as admin → allowed`, async () => {
-      const res = await call(admin, method, path, kind);
+      const res = await call(w.admin, method, path, kind);
       expect(res.status, await res.clone().text()).toBeLessThan(400);
     });
   }
@@ -137,63 +122,63 @@ describe('authorization of every admin route', () => {
   const unsafe = ROUTES.filter(([method]) => method === 'POST');
   for (const [method, path, , kind] of unsafe) {
     it(`${method} ${path} is refused without the CSRF token, with a wrong one, or from another origin`, async () => {
-      const before = s.auditRows().length;
+      const before = w.s.auditRows().length;
       const attempts: [string, Response][] = [
-        ['no token', await call(admin, method, path, kind, { csrf: null })],
-        ['wrong token', await call(admin, method, path, kind, { csrf: auditor.csrf })],
-        ['another origin', await call(admin, method, path, kind, { headers: { origin: 'https://survey.example.edu' } })],
-        ['a same-site page', await call(admin, method, path, kind, { headers: { 'sec-fetch-site': 'same-site' } })],
+        ['no token', await call(w.admin, method, path, kind, { csrf: null })],
+        ['wrong token', await call(w.admin, method, path, kind, { csrf: w.auditor.csrf })],
+        ['another origin', await call(w.admin, method, path, kind, { headers: { origin: 'https://survey.example.edu' } })],
+        ['a same-site page', await call(w.admin, method, path, kind, { headers: { 'sec-fetch-site': 'same-site' } })],
       ];
       for (const [why, res] of attempts) {
         expect(res.status, why).toBe(403);
         if (kind === 'api') expect(await res.json(), why).toEqual({ error: 'access_denied', error_description: 'the request failed the cross-site request forgery check' });
       }
       // Nothing happened: no checkpoint, no sign-out.
-      expect(s.auditRows().length).toBe(before);
-      expect((await admin.browser.request('/admin/api/session')).status).toBe(200);
+      expect(w.s.auditRows().length).toBe(before);
+      expect((await w.admin.browser.request('/admin/api/session')).status).toBe(200);
     });
   }
 
   it('accepts the token as an X-CSRF-Token header from the same origin (API clients)', async () => {
-    const res = await admin.browser.request('/admin/api/audit/checkpoints', { method: 'POST', headers: { 'x-csrf-token': admin.csrf, origin: 'http://127.0.0.1:8787', 'sec-fetch-site': 'same-origin' } });
+    const res = await w.admin.browser.request('/admin/api/audit/checkpoints', { method: 'POST', headers: { 'x-csrf-token': w.admin.csrf, origin: 'http://127.0.0.1:8787', 'sec-fetch-site': 'same-origin' } });
     expect(res.status).toBe(201);
-    expect(s.lastAudit()).toMatchObject({ event: 'audit.checkpoint', subject: 'dave@example.edu' });
+    expect(w.s.lastAudit()).toMatchObject({ event: 'audit.checkpoint', subject: 'dave@example.edu' });
   });
 });
 
 describe('session lifetime', () => {
   // Our clock moves in these tests; the IdP's is real, so sign-ins happen at real time.
-  beforeEach(() => s.clock.set(wholeSecondNow()));
+  beforeEach(() => w.s.clock.set(wholeSecondNow()));
   it('ends after the idle timeout, and after the absolute timeout however active', async () => {
-    const carol = await consoleSignIn(s, CONSOLE_PEOPLE.auditor);
-    s.clock.advance(14 * 60_000);
+    const carol = await consoleSignIn(w.s, CONSOLE_PEOPLE.auditor);
+    w.s.clock.advance(14 * 60_000);
     expect((await carol.browser.request('/admin/api/session')).status).toBe(200);
-    s.clock.advance(14 * 60_000);
+    w.s.clock.advance(14 * 60_000);
     expect((await carol.browser.request('/admin/api/session')).status).toBe(200);
-    s.clock.advance(15 * 60_000 + 1000);
+    w.s.clock.advance(15 * 60_000 + 1000);
     const idle = await carol.browser.request('/admin/api/session');
     expect(idle.status).toBe(401);
     expect(await idle.json()).toMatchObject({ error_description: 'your session ended after a period of inactivity' });
 
-    s.clock.set(wholeSecondNow());
-    const busy = await consoleSignIn(s, CONSOLE_PEOPLE.auditor);
+    w.s.clock.set(wholeSecondNow());
+    const busy = await consoleSignIn(w.s, CONSOLE_PEOPLE.auditor);
     for (let minutes = 0; minutes < 8 * 60 - 10; minutes += 10) {
-      s.clock.advance(10 * 60_000);
+      w.s.clock.advance(10 * 60_000);
       expect((await busy.browser.request('/admin/api/session')).status, `after ${minutes + 10} min`).toBe(200);
     }
-    s.clock.advance(11 * 60_000);
+    w.s.clock.advance(11 * 60_000);
     const expired = await busy.browser.request('/admin/api/session');
     expect(expired.status).toBe(401);
     expect(await expired.json()).toMatchObject({ error_description: 'your session reached its maximum length' });
   });
 
   it('signs out: the session is gone, the cookie cleared, and it is audited', async () => {
-    const carol = await consoleSignIn(s, CONSOLE_PEOPLE.auditor);
+    const carol = await consoleSignIn(w.s, CONSOLE_PEOPLE.auditor);
     const res = await carol.browser.postForm('/admin/logout', { csrf_token: carol.csrf });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/admin/signed-out');
     expect(res.headers.getSetCookie().join()).toMatch(/__Host-campus_sts_admin=; Max-Age=0/);
-    expect(s.lastAudit()).toMatchObject({ event: 'admin.logout', outcome: 'success', subject: 'carol@example.edu' });
+    expect(w.s.lastAudit()).toMatchObject({ event: 'admin.logout', outcome: 'success', subject: 'carol@example.edu' });
     // Even a copy of the old cookie no longer works.
     expect((await carol.browser.request('/admin/api/session')).status).toBe(401);
   });

@@ -1,14 +1,13 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/db/schema/audit-log.js';
-import { STEP_TIMEOUT_MS } from '../support/browser/chromium.js';
+import { freshContext } from '../support/browser/chromium.js';
 import type { StsServer } from '../support/browser/sts-server.js';
-import type { SimpleSamlIdp } from '../support/simplesamlphp/idp.js';
 import { loginAtIdp } from '../support/simplesamlphp/login.js';
 import { PEOPLE } from '../helpers/saml.js';
-import { CONSOLE_PEOPLE, startConsoleBrowserWorld, type ConsoleBrowserWorld } from './admin-helpers.js';
+import { LAPTOP_VIEWPORT, pageErrorsOf, signInAsAuditor, startConsoleBrowserWorld, type ConsoleBrowserWorld } from './admin-helpers.js';
 
 /**
  * Audit review as an auditor does it, in a real browser (Debian chromium, headless, fresh profile): campus-sts on
@@ -21,17 +20,13 @@ const LONG_SURVEY = 'course-experience-survey-2026-autumn-physics-and-astronomy'
 const SHOTS = join(process.cwd(), 'test-results', 'admin-audit');
 
 let world: ConsoleBrowserWorld | undefined;
-let browser: Browser | undefined;
-let idp: SimpleSamlIdp | undefined;
-let sts: StsServer | undefined;
 
 beforeAll(async () => {
   world = await startConsoleBrowserWorld(() => ({
     audiences: [{ id: AUDIENCE, scopes: ['student.read'] }],
     surveys: [{ id: 'course-eval', url: 'https://survey.example.edu/jfe/form/SV_eval', audience: AUDIENCE, scopes: ['student.read'], require: { affiliation: ['student'] }, release: ['displayName'] }],
   }));
-  ({ browser, idp, sts } = world);
-  await writeHistory(sts);
+  await writeHistory(world.sts);
 });
 
 afterAll(() => world?.stop());
@@ -82,17 +77,11 @@ const linesOf = (page: Page, selector: string) =>
   });
 
 async function newPage(): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-  // A laptop screen; a fresh context: no cookies, no cache.
-  const context = await browser!.newContext({ viewport: { width: 1366, height: 768 }, acceptDownloads: true });
-  context.setDefaultTimeout(STEP_TIMEOUT_MS);
-  context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
+  const context = await freshContext(world!.browser, { viewport: LAPTOP_VIEWPORT, acceptDownloads: true });
   const page = await context.newPage();
-  const problems: string[] = [];
-  // CSP violations, script errors and failed loads of ours (the browser's own /favicon.ico probe too) show up
-  // here: a clean console page has none. The IdP's own favicon 404s are not ours to judge.
-  const othersLoad = (m: ConsoleMessage) => m.text().startsWith('Failed to load resource') && !m.location().url.startsWith(`${sts!.issuer}/`);
-  page.on('console', (m) => m.type() === 'error' && !othersLoad(m) && problems.push(`${m.text()} ${m.location().url}`));
-  page.on('pageerror', (e) => problems.push(e.message));
+  // A clean console page has none: no CSP violation, script error or failed load of ours (the browser's own
+  // /favicon.ico probe too), and no response of 400 or more.
+  const problems = pageErrorsOf(page, world!.sts.issuer);
   page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`));
   return { context, page, problems };
 }
@@ -107,16 +96,10 @@ async function shot(page: Page, name: string): Promise<string> {
 describe('audit review in a real browser', () => {
   it('an auditor signs in at the IdP, filters by subject with the keyboard, opens an event, exports CSV', async () => {
     const { context, page, problems } = await newPage();
-    const origin = sts!.issuer;
 
-    // 1. The console sends an unauthenticated visitor to sign in at the IdP (another site).
-    await page.goto(`${origin}/admin/audit`);
-    await page.waitForURL(`${idp!.baseUrl}/**`);
-    await page.locator('input[name=username]').fill(CONSOLE_PEOPLE.auditor.username);
-    await page.locator('input[name=password]').fill(CONSOLE_PEOPLE.auditor.password);
-    await page.locator('input[name=password]').press('Enter');
-    // The IdP's POST to our ACS is cross-site; the session cookie set there is SameSite=Lax and reaches the 303's GET.
-    await page.waitForURL(`${origin}/admin/audit`);
+    // 1. The console sends an unauthenticated visitor to sign in at the IdP (another site). The IdP's POST to our
+    // ACS is cross-site; the session cookie set there is SameSite=Lax and reaches the 303's GET.
+    await signInAsAuditor(page, world!);
     await expect.poll(() => page.locator('h1').textContent()).toBe('Audit log');
     await expect.poll(() => page.locator('header.top .who').innerText()).toMatch(/Signed in as carol@example\.edu \(auditor\)/);
     await expect.poll(() => page.locator('#status-h + p').innerText()).toMatch(/^✓ Chain verified up to row \d+, written \d{4}-\d\d-\d\d /);
@@ -185,7 +168,7 @@ describe('audit review in a real browser', () => {
     for (const line of lines) expect(line.split(',')[6]).toBe('alice@example.edu');
 
     // Everything the auditor did is in the log, and the page never broke its CSP.
-    const rows = sts!.service.sqlite.db.select().from(auditLog).all();
+    const rows = world!.sts.service.sqlite.db.select().from(auditLog).all();
     expect(rows.filter((r) => r.subject === 'carol@example.edu').map((r) => r.event)).toEqual(['saml.login', 'admin.login', 'audit.export']);
     expect(problems).toEqual([]);
     await context.close();

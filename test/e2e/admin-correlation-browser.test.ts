@@ -1,14 +1,12 @@
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/core/clock.js';
 import { auditLog, type AuditRow } from '../../src/db/schema/audit-log.js';
-import { STEP_TIMEOUT_MS } from '../support/browser/chromium.js';
-import type { StsServer } from '../support/browser/sts-server.js';
-import type { SimpleSamlIdp } from '../support/simplesamlphp/idp.js';
+import { freshContext } from '../support/browser/chromium.js';
 import { loginAtIdp } from '../support/simplesamlphp/login.js';
 import { PEOPLE } from '../helpers/saml.js';
-import { CONSOLE_PEOPLE, startConsoleBrowserWorld, type ConsoleBrowserWorld } from './admin-helpers.js';
+import { LAPTOP_VIEWPORT, signInAsAuditor, startConsoleBrowserWorld, type ConsoleBrowserWorld } from './admin-helpers.js';
 
 /**
  * Exact correlation on the review page, in a real browser (Debian chromium) against the real IdP (SimpleSAMLphp):
@@ -21,9 +19,6 @@ const AUDIENCE = 'https://sis.example.edu';
 const LOGIN_TTL_SECONDS = 600;
 
 let world: ConsoleBrowserWorld | undefined;
-let browser: Browser | undefined;
-let idp: SimpleSamlIdp | undefined;
-let sts: StsServer | undefined;
 /** Our clock: the wall clock, or a time a test pins it to (the IdP keeps the wall clock). */
 let pinned: Date | undefined;
 const clock: Clock = { now: () => (pinned ? new Date(pinned) : new Date()) };
@@ -34,7 +29,6 @@ beforeAll(async () => {
     saml: { login_ttl_seconds: LOGIN_TTL_SECONDS },
     surveys: [{ id: 'course-eval', url: 'https://survey.example.edu/jfe/form/SV_eval', audience: AUDIENCE, scopes: ['student.read'], require: { affiliation: ['student'] } }],
   }), clock);
-  ({ browser, idp, sts } = world);
 });
 
 afterAll(() => world?.stop());
@@ -49,7 +43,7 @@ function visitor(issuer: string) {
   };
 }
 
-const rows = (): AuditRow[] => sts!.service.sqlite.db.select().from(auditLog).all();
+const rows = (): AuditRow[] => world!.sts.service.sqlite.db.select().from(auditLog).all();
 const requestOf = (res: Response) => res.headers.get('x-request-id')!;
 const rowIn = (requestId: string, event: string) => rows().find((r) => r.requestId === requestId && r.event === event)!;
 
@@ -58,7 +52,7 @@ interface Launch { start: string; acs: string; redeem: string; jti: string; code
 
 /** Two respondents open the survey link before either signs in; then both sign in, and the survey redeems both codes. */
 async function overlappingLaunches(): Promise<[Launch, Launch]> {
-  const issuer = sts!.issuer;
+  const issuer = world!.sts.issuer;
   const browsers = [visitor(issuer), visitor(issuer)];
   const starts = [await browsers[0]!('/launch/course-eval'), await browsers[1]!('/launch/course-eval')];
   const launches: Launch[] = [];
@@ -74,8 +68,8 @@ async function overlappingLaunches(): Promise<[Launch, Launch]> {
     expect(redeemed.status).toBe(200);
     launch.redeem = requestOf(redeemed);
     // What the upstream proxy records for a call made with that token.
-    await sts!.service.audit.commit((tx) =>
-      sts!.service.audit.append(tx, {
+    await world!.sts.service.audit.commit((tx) =>
+      world!.sts.service.audit.append(tx, {
         event: 'upstream.call', outcome: 'success', requestId: `proxy-${i}`, subject: 'alice@example.edu', clientId: 'survey:course-eval', jti: launch.jti, audience: [AUDIENCE],
         data: { upstream: 'sis', method: 'GET', route: '/students/{claims.student_id}', status: 200, upstream_status: 200, latency_ms: 30 },
       }),
@@ -84,31 +78,24 @@ async function overlappingLaunches(): Promise<[Launch, Launch]> {
   return launches as [Launch, Launch];
 }
 
-const redeem = (code: string) => fetch(`${sts!.issuer}/launch/redeem`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
-
-async function newContext(): Promise<BrowserContext> {
-  const context = await browser!.newContext({ viewport: { width: 1366, height: 768 } });
-  context.setDefaultTimeout(STEP_TIMEOUT_MS);
-  context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
-  return context;
-}
+const redeem = (code: string) => fetch(`${world!.sts.issuer}/launch/redeem`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
 
 /** Opens the survey link in a fresh browser; `atIdp` runs on the IdP's page; then signs in: the page we land on. */
 async function launchInBrowser(atIdp: (context: BrowserContext) => Promise<void>): Promise<{ page: Page; context: BrowserContext }> {
-  const context = await newContext();
+  const context = await freshContext(world!.browser, { viewport: LAPTOP_VIEWPORT });
   const page = await context.newPage();
-  await page.goto(`${sts!.issuer}/launch/course-eval`);
-  await page.waitForURL(`${idp!.baseUrl}/**`);
+  await page.goto(`${world!.sts.issuer}/launch/course-eval`);
+  await page.waitForURL(`${world!.idp.baseUrl}/**`);
   await atIdp(context);
   await page.locator('input[name=username]').fill(PEOPLE.student.username);
   await page.locator('input[name=password]').fill(PEOPLE.student.password);
-  await Promise.all([page.waitForURL(`${sts!.issuer}/saml/acs`), page.locator('input[name=password]').press('Enter')]);
+  await Promise.all([page.waitForURL(`${world!.sts.issuer}/saml/acs`), page.locator('input[name=password]').press('Enter')]);
   return { page, context };
 }
 
 /** The correlation table of a row's page: `row:event:linked by`, oldest first. */
 async function chainOn(page: Page, id: number): Promise<string[]> {
-  await page.goto(`${sts!.issuer}/admin/audit/events/${id}`);
+  await page.goto(`${world!.sts.issuer}/admin/audit/events/${id}`);
   return page.locator('#corr-caption + thead + tbody tr').evaluateAll((trs) => trs.map((r) => `${r.children[0]!.textContent}:${r.children[2]!.textContent}:${r.children[4]!.textContent}`));
 }
 
@@ -143,13 +130,9 @@ describe('exact correlation on the review page', () => {
     const unknownReason = 'in_response_to_mismatch: InResponseTo is not a pending login of this browser';
 
     // The auditor signs in to the console through the IdP.
-    const context = await newContext();
+    const context = await freshContext(world!.browser, { viewport: LAPTOP_VIEWPORT });
     const page = await context.newPage();
-    await page.goto(`${sts!.issuer}/admin/audit`);
-    await page.waitForURL(`${idp!.baseUrl}/**`);
-    await page.locator('input[name=username]').fill(CONSOLE_PEOPLE.auditor.username);
-    await page.locator('input[name=password]').fill(CONSOLE_PEOPLE.auditor.password);
-    await Promise.all([page.waitForURL(`${sts!.issuer}/admin/audit`), page.locator('input[name=password]').press('Enter')]);
+    await signInAsAuditor(page, world!);
 
     // 1. The first launch, from its redeem: its own start, login, token, redeem, upstream call and replay; none of the other's.
     const replayRow = rowIn(requestOf(replay), 'launch.redeem');
@@ -174,7 +157,7 @@ describe('exact correlation on the review page', () => {
     expect(await chainOn(page, rowIn(foreignRequest, 'saml.login').id)).toEqual([`${rowIn(foreignRequest, 'saml.login').id}:saml.login:this row`]);
 
     // 3. Filtering by the survey (refusals only) shows the replay, attributed, and the late sign-in; not the foreign one.
-    await page.goto(`${sts!.issuer}/admin/audit`);
+    await page.goto(`${world!.sts.issuer}/admin/audit`);
     await page.getByLabel('Survey').fill('course-eval');
     await page.getByLabel('Outcome').selectOption('refused');
     await Promise.all([page.waitForURL(/survey=course-eval/), page.getByLabel('Survey').press('Enter')]);
@@ -186,7 +169,7 @@ describe('exact correlation on the review page', () => {
     await expect.poll(() => page.locator('dl.fields dt:text-is("Token id (jti)") + dd .mono').textContent()).toBe(a.jti);
 
     // 4. Expired and unknown sign-ins, apart by their exact reasons.
-    await page.goto(`${sts!.issuer}/admin/audit?event=saml.login&outcome=refused`);
+    await page.goto(`${world!.sts.issuer}/admin/audit?event=saml.login&outcome=refused`);
     expect(await listed(page)).toEqual([`saml.login|refused|||${unknownReason}`, `saml.login|refused||course-eval|${expiredReason}`]);
     await context.close();
   });

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { expect } from 'vitest';
+import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Clock } from '../../src/core/clock.js';
 import { launchChromium } from '../support/browser/chromium.js';
 import { startStsServer, type StsServer } from '../support/browser/sts-server.js';
@@ -76,6 +76,43 @@ export async function consoleSignIn(s: TestService, person: { username: string; 
   return { browser, csrf, acs };
 }
 
+/** A console test file's service with its auditor (carol) and admin (dave) signed in. */
+export interface ConsoleWithStaff {
+  readonly s: TestService;
+  readonly auditor: SignedIn;
+  readonly admin: SignedIn;
+}
+
+/**
+ * Registers a test file's hooks: `startConsoleService` and the two sign-ins before its tests, the service and its
+ * IdP stopped after them. Read the fields inside tests and hooks (they are set once the hooks have run).
+ */
+export function consoleWithStaff(): ConsoleWithStaff {
+  let started: { idp: SimpleSamlIdp; s: TestService } | undefined;
+  let auditor: SignedIn;
+  let admin: SignedIn;
+  beforeAll(async () => {
+    started = await startConsoleService();
+    auditor = await consoleSignIn(started.s, CONSOLE_PEOPLE.auditor);
+    admin = await consoleSignIn(started.s, CONSOLE_PEOPLE.admin);
+  });
+  afterAll(async () => {
+    started?.s.stop();
+    await started?.idp.stop();
+  });
+  return {
+    get s() {
+      return started!.s;
+    },
+    get auditor() {
+      return auditor;
+    },
+    get admin() {
+      return admin;
+    },
+  };
+}
+
 /** The real IdP uses the real clock; ours is fixed at the whole second. */
 export const wholeSecondNow = () => new Date(Math.floor(Date.now() / 1000) * 1000);
 
@@ -129,4 +166,28 @@ export async function startConsoleBrowserWorld(extra: (dir: string) => Record<st
       if (failed) throw failed.reason;
     },
   };
+}
+
+/** The screen the console's browser tests (and their screenshots) use: a laptop's. */
+export const LAPTOP_VIEWPORT = { width: 1366, height: 768 };
+
+/**
+ * Collects what the page logs as errors of ours: CSP violations, script errors, failed loads from `origin`. The
+ * IdP's own favicon 404s are not ours to judge. The list fills as the page runs.
+ */
+export function pageErrorsOf(page: Page, origin: string): string[] {
+  const problems: string[] = [];
+  const othersLoad = (m: ConsoleMessage) => m.text().startsWith('Failed to load resource') && !m.location().url.startsWith(`${origin}/`);
+  page.on('console', (m) => m.type() === 'error' && !othersLoad(m) && problems.push(`${m.text()} ${m.location().url}`));
+  page.on('pageerror', (e) => problems.push(e.message));
+  return problems;
+}
+
+/** Opens the review page, is sent to the IdP (another site), signs in there as the auditor and lands back on it. */
+export async function signInAsAuditor(page: Page, world: ConsoleBrowserWorld): Promise<void> {
+  await page.goto(`${world.sts.issuer}/admin/audit`);
+  await page.waitForURL(`${world.idp.baseUrl}/**`);
+  await page.locator('input[name=username]').fill(CONSOLE_PEOPLE.auditor.username);
+  await page.locator('input[name=password]').fill(CONSOLE_PEOPLE.auditor.password);
+  await Promise.all([page.waitForURL(`${world.sts.issuer}/admin/audit`), page.locator('input[name=password]').press('Enter')]);
 }

@@ -1,20 +1,16 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRow } from '../../src/db/schema/audit-log.js';
 import { ATTR } from '../../src/saml/constants.js';
-import { TestIdp, aliceAttributes, toB64 } from '../support/saml/idp-signer.js';
-import { testKeyPair } from '../support/saml/keys.js';
-import { entityXml } from '../support/saml/metadata-fixtures.js';
+import { aliceAttributes, toB64, type TestIdp } from '../support/saml/idp-signer.js';
 import { AUD, ISSUER, SECRETS, type TestService } from '../helpers/service.js';
-import { RoamingBrowser, startInstances, type Instances } from './pg-instances.js';
+import { startInstancesWithIdp } from './instances-with-idp.js';
+import { RoamingBrowser, type Instances } from './pg-instances.js';
 
 /**
  * State a person or a client builds up on one instance holds on every other: console sessions (signed in on A,
  * used and signed out on B) and the failure throttle of client authentication (failures on A block on B).
  */
-const IDP = 'https://idp.univ.edu/idp/shibboleth';
 const ADMIN = 'urn:mace:example.edu:campus-sts:admin';
 const SUBJECT = 'hk3p5q2zlz7jpzhcv5h3atbieq3euhht@univ.edu'; // the pairwise-id, lower-cased
 const SESSION_COOKIE = '__Host-campus_sts_admin';
@@ -28,25 +24,15 @@ let b: TestService;
 let idp: TestIdp;
 
 beforeAll(async () => {
-  const key = await testKeyPair('ha-admin-idp');
-  cluster = await startInstances(2, {
-    startAt: new Date(Math.floor(Date.now() / 1000) * 1000),
-    overrides: (shared) => {
-      const metadata = join(shared, 'idp.xml');
-      mkdirSync(shared, { recursive: true });
-      writeFileSync(metadata, entityXml({ entityId: IDP, signingCertPem: key.certPem, scopes: [{ value: 'univ.edu' }] }));
-      return {
-        saml: { keys_dir: join(shared, 'certs') },
-        idps: [{ id: 'shib', metadata: { file: metadata }, signed: 'response', subject: { source: 'pairwise-id' } }],
-        admin: { roles: { admin: [ADMIN] }, audit: { checkpoint_interval_seconds: 0 } },
-        // A deadline no loaded test box misses: the concurrent test's scrypt checks queue for their slots.
-        server: { throttle: { client_failures: 3, block_seconds: 45, secret_check_deadline_ms: 30_000 } },
-      };
-    },
-  });
-  [a, b] = cluster.all as [TestService, TestService];
   const attributes = [...aliceAttributes(), { name: ATTR.eduPersonEntitlement, values: [ADMIN] }];
-  idp = new TestIdp({ entityId: IDP, key, sp: { entityId: `${ISSUER}/saml/metadata`, acsUrl: `${ISSUER}/saml/acs`, encryptionCertPem: key.certPem }, clock: a.clock, attributes });
+  ({ cluster, a, b, idp } = await startInstancesWithIdp({
+    attributes,
+    config: {
+      admin: { roles: { admin: [ADMIN] }, audit: { checkpoint_interval_seconds: 0 } },
+      // A deadline no loaded test box misses: the concurrent test's scrypt checks queue for their slots.
+      server: { throttle: { client_failures: 3, block_seconds: 45, secret_check_deadline_ms: 30_000 } },
+    },
+  }));
 });
 afterAll(() => cluster?.stop());
 

@@ -1,16 +1,13 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { captureCli, writeConfigFile } from '../helpers/cli.js';
 import { alphaToken, AT_TYPE, AUD, EXCHANGE, ISSUER, SECRETS, type TestService } from '../helpers/service.js';
 import { startQualtricsFake, type QualtricsFake } from '../support/oauth/vendors.js';
-import { TestIdp, aliceAttributes, toB64 } from '../support/saml/idp-signer.js';
-import { testKeyPair } from '../support/saml/keys.js';
-import { entityXml } from '../support/saml/metadata-fixtures.js';
+import { toB64, type TestIdp } from '../support/saml/idp-signer.js';
 import { QUALTRICS } from '../upstream/vendor-world.js';
-import { auditRowsOf, qualtricsWhoami, RoamingBrowser, startInstances, withQualtricsEnv, type Instances } from './pg-instances.js';
+import { startInstancesWithIdp } from './instances-with-idp.js';
+import { auditRowsOf, qualtricsWhoami, RoamingBrowser, withQualtricsEnv, type Instances } from './pg-instances.js';
 
 /**
  * Revocation that follows the chain, and subject-wide cutoffs, on two instances of one PostgreSQL database: what
@@ -18,7 +15,6 @@ import { auditRowsOf, qualtricsWhoami, RoamingBrowser, startInstances, withQualt
  * path that accepts a token: introspection, exchange, the upstream proxy (its verified-bearer cache already holding
  * the token), and launch-code redemption (a pairwise subject's code, pending when its person was cut off).
  */
-const IDP = 'https://idp.univ.edu/idp/shibboleth';
 const SUBJECT = 'hk3p5q2zlz7jpzhcv5h3atbieq3euhht@univ.edu'; // alice's pairwise-id at the IdP, lower-cased
 const SURVEY_URL = 'https://survey.example.edu/s';
 const alpha: [string, string] = ['alpha', SECRETS.alpha];
@@ -33,28 +29,18 @@ let b: TestService;
 let idp: TestIdp;
 
 beforeAll(async () => {
-  const key = await testKeyPair('ha-revoke-idp');
   q = await startQualtricsFake(QUALTRICS);
-  cluster = await startInstances(2, {
+  ({ cluster, a, b, idp } = await startInstancesWithIdp({
     env: withQualtricsEnv(),
-    // node-saml checks Conditions against the wall clock.
-    startAt: new Date(Math.floor(Date.now() / 1000) * 1000),
-    overrides: (shared) => {
-      const metadata = join(shared, 'idp.xml');
-      writeFileSync(metadata, entityXml({ entityId: IDP, signingCertPem: key.certPem, scopes: [{ value: 'univ.edu' }] }));
-      return {
-        saml: { keys_dir: join(shared, 'certs') },
-        idps: [{ id: 'shib', metadata: { file: metadata }, signed: 'response', subject: { source: 'pairwise-id' }, allow_unsolicited: true }],
-        surveys: [
-          { id: 'eval', url: SURVEY_URL, audience: AUD.sis, scopes: ['student.read'] },
-          { id: 'eval-pairwise', url: SURVEY_URL, audience: AUD.reports, scopes: ['student.read'], pairwise_subject: true },
-        ],
-        upstreams: [qualtricsWhoami(q.origin)],
-      };
+    allowUnsolicited: true,
+    config: {
+      surveys: [
+        { id: 'eval', url: SURVEY_URL, audience: AUD.sis, scopes: ['student.read'] },
+        { id: 'eval-pairwise', url: SURVEY_URL, audience: AUD.reports, scopes: ['student.read'], pairwise_subject: true },
+      ],
+      upstreams: [qualtricsWhoami(q.origin)],
     },
-  });
-  [a, b] = cluster.all as [TestService, TestService];
-  idp = new TestIdp({ entityId: IDP, key, sp: { entityId: `${ISSUER}/saml/metadata`, acsUrl: `${ISSUER}/saml/acs`, encryptionCertPem: key.certPem }, clock: a.clock, attributes: aliceAttributes() });
+  }));
 });
 afterAll(async () => {
   await cluster?.stop();

@@ -1,21 +1,17 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRow } from '../../src/db/schema/audit-log.js';
-import { TestIdp, aliceAttributes, toB64 } from '../support/saml/idp-signer.js';
-import { testKeyPair } from '../support/saml/keys.js';
-import { entityXml } from '../support/saml/metadata-fixtures.js';
+import { toB64, type TestIdp } from '../support/saml/idp-signer.js';
 import { AUD, ISSUER, type TestService } from '../helpers/service.js';
-import { RoamingBrowser, startInstances, type Instances } from './pg-instances.js';
+import { startInstancesWithIdp } from './instances-with-idp.js';
+import { RoamingBrowser, type Instances } from './pg-instances.js';
 
 /**
  * One-time values are one-time across instances: a sign-in started on one instance finishes on another, a launch
  * code and a SAML assertion are each accepted once whichever instances they reach (at the same moment too), and a
  * client assertion's `jti` is single-use on all of them.
  */
-const IDP = 'https://idp.univ.edu/idp/shibboleth';
 const SUBJECT = 'hk3p5q2zlz7jpzhcv5h3atbieq3euhht@univ.edu'; // the pairwise-id, lower-cased
 const SURVEY_URL = 'https://survey.example.edu/s';
 const USED_CODE = { error: 'invalid_grant', error_description: 'the launch code is invalid, expired or already used' };
@@ -27,26 +23,15 @@ let b: TestService;
 let idp: TestIdp;
 
 beforeAll(async () => {
-  const key = await testKeyPair('ha-idp');
-  cluster = await startInstances(2, {
-    // The IdP's clock and ours: node-saml checks Conditions against the wall clock.
-    startAt: new Date(Math.floor(Date.now() / 1000) * 1000),
-    overrides: (shared) => {
-      const metadata = join(shared, 'idp.xml');
-      mkdirSync(shared, { recursive: true });
-      writeFileSync(metadata, entityXml({ entityId: IDP, signingCertPem: key.certPem, scopes: [{ value: 'univ.edu' }] }));
-      return {
-        saml: { keys_dir: join(shared, 'certs') },
-        idps: [{ id: 'shib', metadata: { file: metadata }, signed: 'response', subject: { source: 'pairwise-id' }, allow_unsolicited: true }],
-        surveys: [
-          { id: 'eval', url: SURVEY_URL, audience: AUD.sis, scopes: ['student.read'] },
-          { id: 'eval-pairwise', url: SURVEY_URL, audience: AUD.sis, scopes: ['student.read'], pairwise_subject: true },
-        ],
-      };
+  ({ cluster, a, b, idp } = await startInstancesWithIdp({
+    allowUnsolicited: true,
+    config: {
+      surveys: [
+        { id: 'eval', url: SURVEY_URL, audience: AUD.sis, scopes: ['student.read'] },
+        { id: 'eval-pairwise', url: SURVEY_URL, audience: AUD.sis, scopes: ['student.read'], pairwise_subject: true },
+      ],
     },
-  });
-  [a, b] = cluster.all as [TestService, TestService];
-  idp = new TestIdp({ entityId: IDP, key, sp: { entityId: `${ISSUER}/saml/metadata`, acsUrl: `${ISSUER}/saml/acs`, encryptionCertPem: key.certPem }, clock: a.clock, attributes: aliceAttributes() });
+  }));
 });
 afterAll(() => cluster?.stop());
 

@@ -3,7 +3,7 @@
 // loopback requests leaves the browser.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_FLAGS = [
@@ -18,12 +18,17 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_FLAGS], timeout: STEP_TIMEOUT_MS });
 }
 
-/** A page in a new, empty browser context (no cookies, no cache), with bounded waits. */
-export async function freshPage(browser: Browser): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 900, height: 720 } });
+/** A new, empty browser context (no cookies, no cache) with bounded waits. */
+export async function freshContext(browser: Browser, options: BrowserContextOptions): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
   context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
-  return context.newPage();
+  return context;
+}
+
+/** A page in a fresh context. */
+export async function freshPage(browser: Browser): Promise<Page> {
+  return (await freshContext(browser, { viewport: { width: 900, height: 720 } })).newPage();
 }
 
 const SCREENSHOT_DIR = join(process.cwd(), 'test-results', 'browser-launch');
