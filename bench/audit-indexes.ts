@@ -162,6 +162,7 @@ const QUERIES: [string, AuditFilter][] = [
   ['no filter', {}],
   ['event token.issue', { event: ['token.issue'] }],
   ['event admin.login (rare)', { event: ['admin.login'] }],
+  ['events token.issue, saml.login', { event: ['token.issue', 'saml.login'] }],
   ['event family upstream.*', { event: ['upstream.*'] }],
   ['event family key.* (rare)', { event: ['key.*'] }],
   ['client, busy', { client: 'survey-platform' }],
