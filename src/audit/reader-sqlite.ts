@@ -32,8 +32,13 @@ export function createSqliteAuditReader(db: Db): AuditReader {
       const where = linkedCondition(sqliteAuditSql, requestIds, jtis);
       return where ? db.select().from(auditLog).where(where).orderBy(asc(auditLog.id)).limit(limit).all() : [];
     },
-    activitySpan: async (filter) =>
-      spanOf(db.select({ first: min(auditLog.at), last: max(auditLog.at) }).from(auditLog).where(filterCondition(sqliteAuditSql, filter)).get()),
+    async activitySpan(filter) {
+      const where = filterCondition(sqliteAuditSql, filter);
+      // Apart: SQLite reads a lone MIN or MAX from an end of the `at` index, but the two together by a full scan.
+      const first = db.select({ at: min(auditLog.at) }).from(auditLog).where(where).get()?.at ?? null;
+      const last = db.select({ at: max(auditLog.at) }).from(auditLog).where(where).get()?.at ?? null;
+      return spanOf({ first, last });
+    },
     async activity(filter, window) {
       const q = activityQuery(sqliteAuditSql, filter, window);
       return db.select({ bucket: q.bucket, family: q.family, outcome: auditLog.outcome, count: count() }).from(auditLog).where(q.where).groupBy(sql`1, 2, 3`).all();
