@@ -1,9 +1,10 @@
-import { asc, count, desc, eq, gte, lte, max, min, sql } from 'drizzle-orm';
+import { asc, count, desc, eq, gte, lte, max, min, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { auditAnchor } from '../db/schema/audit-anchor.js';
 import { auditLog, startRequestOf } from '../db/schema/audit-log.js';
 import { sqliteOf, type Tx } from '../db/tx.js';
 import type { ChainAnchor } from './anchor.js';
+import type { AuditFilter } from './query.js';
 import type { AuditReader } from './reader.js';
 import { activityQuery, anchorOf, filterCondition, linkedCondition, pageOf, pageQuery, rangePages, spanOf, type AuditSqlDialect } from './reader-sql.js';
 
@@ -34,10 +35,9 @@ export function createSqliteAuditReader(db: Db): AuditReader {
     },
     async activitySpan(filter) {
       const where = filterCondition(sqliteAuditSql, filter);
-      // Apart: SQLite reads a lone MIN or MAX from an end of the `at` index, but the two together by a full scan.
-      const first = db.select({ at: min(auditLog.at) }).from(auditLog).where(where).get()?.at ?? null;
-      const last = db.select({ at: max(auditLog.at) }).from(auditLog).where(where).get()?.at ?? null;
-      return spanOf({ first, last });
+      if (readThroughIndex(filter)) return spanOf(db.select({ first: min(auditLog.at), last: max(auditLog.at) }).from(auditLog).where(where).get());
+      const end = (at: SQL<Date | null>) => db.select({ at }).from(auditLog).where(where).get()?.at ?? null;
+      return spanOf({ first: end(min(auditLog.at)), last: end(max(auditLog.at)) });
     },
     async activity(filter, window) {
       const q = activityQuery(sqliteAuditSql, filter, window);
@@ -66,4 +66,15 @@ export function createSqliteAuditReader(db: Db): AuditReader {
 
 function readAnchor(db: Db): ChainAnchor {
   return anchorOf(db.select().from(auditAnchor).where(eq(auditAnchor.id, 1)).get());
+}
+
+/**
+ * Whether SQLite reads a filter's rows through the index of one of its columns. If not, the chart's span asks for
+ * MIN(at) and MAX(at) apart: each alone is read from an end of audit_log_at, the two together by a full scan (90 ms
+ * unfiltered, ~600 ms for an outcome or an event family at a million rows, against under 1 ms). Through an index
+ * (even a busy one: SQLite prefers `event = ?` to a range of `at`), one pass finds both ends, so apart they cost two.
+ */
+function readThroughIndex(f: AuditFilter): boolean {
+  const exactEvents = f.event?.length && f.event.every((e) => !e.endsWith('.*'));
+  return Boolean(exactEvents) || [f.subject, f.client, f.request_id, f.jti].some((v) => v !== undefined);
 }
