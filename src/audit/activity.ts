@@ -3,7 +3,8 @@ import { AUDIT_EVENT_NAMES, type AuditFilter, type AUDIT_OUTCOMES } from './quer
 /**
  * The review page's activity chart, engine-free: which time axis a filter gets (UTC hours or days, chosen by its
  * span, at most a fixed number of buckets), and the counts the reader's one GROUP BY query returns, laid out per
- * bucket. The reader counts (reader-sql.ts); the admin view draws (admin/views/activity-chart.ts).
+ * bucket. The reader counts (reader-sql.ts), activity-cache.ts keeps what no longer changes; the admin view draws
+ * (admin/views/activity-chart.ts).
  */
 
 type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
@@ -80,15 +81,19 @@ export function windowEnd(w: ActivityWindow): Date {
   return new Date(w.start.getTime() + w.buckets * UNIT_MS[w.unit]);
 }
 
+/** The times (ms) of the rows bucket `i` of `window` counts: its hour or day, cut to the filter's from/to. */
+export function bucketRange(filter: AuditFilter, window: ActivityWindow, i: number): { from: number; to: number } {
+  const start = window.start.getTime() + i * UNIT_MS[window.unit];
+  const end = start + UNIT_MS[window.unit];
+  return { from: Math.max(start, filter.from?.getTime() ?? start), to: Math.min(end, filter.to?.getTime() ?? end) };
+}
+
 const zeroCounts = (): Record<AuditOutcome, Record<string, number>> => ({ success: {}, refused: {}, error: {} });
 
 /** Lays the reader's counts out per bucket, every bucket of the window present (zeros included). */
 export function activityOf(filter: AuditFilter, window: ActivityWindow & { truncated: boolean }, counts: readonly ActivityCount[]): Activity {
-  const step = UNIT_MS[window.unit];
   const buckets: ActivityBucket[] = Array.from({ length: window.buckets }, (_, i) => {
-    const start = window.start.getTime() + i * step;
-    const from = Math.max(start, filter.from?.getTime() ?? start);
-    const to = Math.min(start + step, filter.to?.getTime() ?? start + step);
+    const { from, to } = bucketRange(filter, window, i);
     return { from: new Date(from), to: new Date(to), counts: zeroCounts(), totals: { success: 0, refused: 0, error: 0 } };
   });
   const present = new Set<string>();

@@ -1,9 +1,10 @@
-import { asc, count, desc, eq, gte, lte, max, min, sql } from 'drizzle-orm';
+import { asc, count, desc, eq, gte, lte, max, min, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { auditAnchor } from '../db/schema/audit-anchor.js';
 import { auditLog, startRequestOf } from '../db/schema/audit-log.js';
 import { sqliteOf, type Tx } from '../db/tx.js';
 import type { ChainAnchor } from './anchor.js';
+import type { AuditFilter } from './query.js';
 import type { AuditReader } from './reader.js';
 import { activityQuery, anchorOf, filterCondition, linkedCondition, pageOf, pageQuery, rangePages, spanOf, type AuditSqlDialect } from './reader-sql.js';
 
@@ -32,8 +33,12 @@ export function createSqliteAuditReader(db: Db): AuditReader {
       const where = linkedCondition(sqliteAuditSql, requestIds, jtis);
       return where ? db.select().from(auditLog).where(where).orderBy(asc(auditLog.id)).limit(limit).all() : [];
     },
-    activitySpan: async (filter) =>
-      spanOf(db.select({ first: min(auditLog.at), last: max(auditLog.at) }).from(auditLog).where(filterCondition(sqliteAuditSql, filter)).get()),
+    async activitySpan(filter) {
+      const where = filterCondition(sqliteAuditSql, filter);
+      if (readThroughIndex(filter)) return spanOf(db.select({ first: min(auditLog.at), last: max(auditLog.at) }).from(auditLog).where(where).get());
+      const end = (at: SQL<Date | null>) => db.select({ at }).from(auditLog).where(where).get()?.at ?? null;
+      return spanOf({ first: end(min(auditLog.at)), last: end(max(auditLog.at)) });
+    },
     async activity(filter, window) {
       const q = activityQuery(sqliteAuditSql, filter, window);
       return db.select({ bucket: q.bucket, family: q.family, outcome: auditLog.outcome, count: count() }).from(auditLog).where(q.where).groupBy(sql`1, 2, 3`).all();
@@ -61,4 +66,15 @@ export function createSqliteAuditReader(db: Db): AuditReader {
 
 function readAnchor(db: Db): ChainAnchor {
   return anchorOf(db.select().from(auditAnchor).where(eq(auditAnchor.id, 1)).get());
+}
+
+/**
+ * Whether SQLite reads a filter's rows through the index of one of its columns. If not, the chart's span asks for
+ * MIN(at) and MAX(at) apart: each alone is read from an end of audit_log_at, the two together by a full scan (90 ms
+ * unfiltered, ~600 ms for an outcome or an event family at a million rows, against under 1 ms). Through an index
+ * (even a busy one: SQLite prefers `event = ?` to a range of `at`), one pass finds both ends, so apart they cost two.
+ */
+function readThroughIndex(f: AuditFilter): boolean {
+  const exactEvents = f.event?.length && f.event.every((e) => !e.endsWith('.*'));
+  return Boolean(exactEvents) || [f.subject, f.client, f.request_id, f.jti].some((v) => v !== undefined);
 }

@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
+import { createActivityCache } from '../audit/activity-cache.js';
 import { createChainMonitor } from '../audit/chain-status.js';
 import type { AuditCheckpointStore } from '../audit/checkpoint-store.js';
 import { createCheckpoints, keysFromSigningKeys, type Checkpoints, type Every, type SigningKeyRows } from '../audit/checkpoints.js';
@@ -73,7 +74,7 @@ export function composeAdmin(opts: {
   const reader = opts.auditReader;
   const checkpoints = createCheckpoints({ reader, audit, store: opts.checkpointStore, clock, issuer, signingKey: opts.signingKey });
   const monitor = createChainMonitor({ reader, checkpoints: opts.checkpointStore, clock, keys: keysFromSigningKeys(opts.signingKeys), issuer });
-  const review = { reader, checkpointStore: opts.checkpointStore, signingKeys: opts.signingKeys, audit, clock, issuer, checkpoints, monitor };
+  const review = { reader, activityCache: createActivityCache(clock), checkpointStore: opts.checkpointStore, signingKeys: opts.signingKeys, audit, clock, issuer, checkpoints, monitor };
   return {
     requireAdmin,
     completion: login.completion,
