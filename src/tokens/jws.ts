@@ -50,12 +50,16 @@ export function accessTokenVerifier(alg: SigningAlgorithm, publicJwk: JWK): Acce
 
 /** RFC 7519 §4.1.4, §4.1.5: refused on or after `exp`, or before `nbf`, each allowing `skewSeconds`. */
 export function refuseOutsideLifetime(payload: { iat?: unknown; exp?: unknown; nbf?: unknown }, now: Date, skewSeconds: number): void {
-  const nowSeconds = epochSeconds(now);
   if (typeof payload.iat !== 'number') throw new JwsRefused('ERR_JWT_CLAIM_VALIDATION_FAILED (iat)');
   if (typeof payload.exp !== 'number') throw new JwsRefused('ERR_JWT_CLAIM_VALIDATION_FAILED (exp)');
-  if (payload.exp <= nowSeconds - skewSeconds) throw new JwsRefused('ERR_JWT_EXPIRED (exp)');
+  refuseExpired(payload.exp, now, skewSeconds);
   if (payload.nbf === undefined) return;
-  if (typeof payload.nbf !== 'number' || payload.nbf > nowSeconds + skewSeconds) throw new JwsRefused('ERR_JWT_CLAIM_VALIDATION_FAILED (nbf)');
+  if (typeof payload.nbf !== 'number' || payload.nbf > epochSeconds(now) + skewSeconds) throw new JwsRefused('ERR_JWT_CLAIM_VALIDATION_FAILED (nbf)');
+}
+
+/** RFC 7519 §4.1.4: refused on or after `exp` (seconds), allowing `skewSeconds`. */
+export function refuseExpired(exp: number, now: Date, skewSeconds: number): void {
+  if (exp <= epochSeconds(now) - skewSeconds) throw new JwsRefused('ERR_JWT_EXPIRED (exp)');
 }
 
 const CLAIM_IN_MESSAGE = /^The (\w+) claim/;

@@ -19,7 +19,6 @@ export interface SigningKey {
 
 /** A still-published key of ours, as access-token verification needs it. */
 export interface PublishedKey {
-  kid: string;
   verifyAccessToken: AccessTokenVerifier;
 }
 
@@ -157,7 +156,7 @@ export function createKeystore(deps: Pick<KeyDeps, 'keys' | 'keyring' | 'clock'>
     async verificationKey(kid) {
       const row = (await current()).find((r) => r.kid === kid) ?? (await current(true)).find((r) => r.kid === kid);
       if (!row) return undefined;
-      return importOnce(`public:${kid}`, async (): Promise<PublishedKey> => ({ kid, verifyAccessToken: accessTokenVerifier(row.alg, JSON.parse(row.publicJwk) as JWK) }));
+      return importOnce(`public:${kid}`, async (): Promise<PublishedKey> => ({ verifyAccessToken: accessTokenVerifier(row.alg, JSON.parse(row.publicJwk) as JWK) }));
     },
     async publicJwks() {
       return { keys: (await current()).map((r) => JSON.parse(r.publicJwk) as JWK) };

@@ -1,7 +1,6 @@
-import { GRANT_INVALID, InvalidGrant } from '../core/oauth-errors.js';
 import { epochSeconds } from '../core/clock.js';
-import { JwsRefused, refuseOutsideLifetime } from './jws.js';
-import { protectedHeaderOf, refuseRevoked, verifyOwnToken, type VerifiedToken, type VerifyDeps } from './verify.js';
+import { JwsRefused, refuseExpired } from './jws.js';
+import { protectedHeaderOf, refuseRevoked, tokenRejected, verifyOwnToken, type VerifiedToken, type VerifyDeps } from './verify.js';
 
 /**
  * A resource server's cache of verified bearer tokens, as API gateways keep one (Envoy's `jwt_authn` cache):
@@ -24,12 +23,11 @@ export function createCachedVerifier(deps: VerifyDeps, maxEntries = 5000): (toke
     }
     const { claims, kid } = hit;
     try {
-      refuseOutsideLifetime({ iat: epochSeconds(claims.issuedAt), exp: epochSeconds(claims.expiresAt) }, deps.clock.now(), deps.clockSkewSeconds);
+      refuseExpired(epochSeconds(claims.expiresAt), deps.clock.now(), deps.clockSkewSeconds);
       if (!(await deps.keystore.verificationKey(kid))) throw new JwsRefused('ERR_JWKS_NO_MATCHING_KEY');
     } catch (err) {
       verified.delete(token);
-      if (err instanceof JwsRefused) throw new InvalidGrant(GRANT_INVALID, `token rejected: ${err.reason}`, { cause: err });
-      throw err;
+      throw err instanceof JwsRefused ? tokenRejected(err) : err;
     }
     await refuseRevoked(claims, deps.revocations);
     return claims;

@@ -49,18 +49,24 @@ export async function verifyOwnToken(token: string, deps: VerifyDeps): Promise<V
     const { alg, kid } = protectedHeaderOf(token);
     // RFC 8725 §3.1: an algorithm we never sign with is refused before any key is looked up.
     if (!(SIGNING_ALGORITHMS as readonly string[]).includes(alg)) throw new JwsRefused('ERR_JOSE_ALG_NOT_ALLOWED');
+    // Every token of ours names its key: one without a kid must not make the keystore re-read its table.
+    if (kid === '') throw new JwsRefused('ERR_JWKS_NO_MATCHING_KEY');
     const key = await deps.keystore.verificationKey(kid);
     if (!key) throw new JwsRefused('ERR_JWKS_NO_MATCHING_KEY');
     payload = key.verifyAccessToken(token);
     if (payload.iss !== deps.issuer) throw new JwsRefused('ERR_JWT_CLAIM_VALIDATION_FAILED (iss)');
     refuseOutsideLifetime(payload, deps.clock.now(), deps.clockSkewSeconds);
   } catch (err) {
-    if (err instanceof JwsRefused) throw new InvalidGrant(GRANT_INVALID, `token rejected: ${err.reason}`, { cause: err });
-    throw err;
+    throw err instanceof JwsRefused ? tokenRejected(err) : err;
   }
   const claims = readClaims(payload);
   await refuseRevoked(claims, deps.revocations);
   return claims;
+}
+
+/** A refused JWS as the grant error every caller gives, with jose's reason name as private detail. */
+export function tokenRejected(err: JwsRefused): InvalidGrant {
+  return new InvalidGrant(GRANT_INVALID, `token rejected: ${err.reason}`, { cause: err });
 }
 
 /** Decoded protected headers by their encoded segment: every token of one key of ours carries the same one. */
