@@ -55,10 +55,12 @@ export function createFailureThrottle(
     async admit(keys) {
       let waitMs = 0;
       let by: ThrottleLimit | undefined;
-      for (const limit of present(keys)) {
-        const { store, points } = limiters[limit];
-        const state = await store.get(keys[limit]!);
-        if (state && state.consumedPoints > points && state.msBeforeNext > waitMs) [waitMs, by] = [state.msBeforeNext, limit];
+      // Both keys are read at once: on a shared store each read is a round trip.
+      const limits = present(keys);
+      const states = await Promise.all(limits.map((limit) => limiters[limit].store.get(keys[limit]!)));
+      for (const [i, limit] of limits.entries()) {
+        const state = states[i];
+        if (state && state.consumedPoints > limiters[limit].points && state.msBeforeNext > waitMs) [waitMs, by] = [state.msBeforeNext, limit];
       }
       if (by === undefined) return;
       observer.throttled(by);

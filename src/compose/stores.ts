@@ -1,4 +1,4 @@
-import type { RateLimiterAbstract, RateLimiterMemory } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AdminSessionStore } from '../admin/sessions.js';
 import { createAdminSessionStore } from '../admin/sessions.js';
 import { createPgAdminSessionStore } from '../admin/sessions-pg.js';
@@ -20,7 +20,7 @@ import { createGroupCommitter, type GroupCommitter } from '../db/group-commit.js
 import { openPgDatabase, type PgDatabase, type PgOptions } from '../db/pg/client.js';
 import { createPgGroupCommitter } from '../db/pg/group-commit.js';
 import { purgeExpiredPg } from '../db/pg/purge-expired.js';
-import { createPgRateLimiter } from '../db/pg/rate-limiter.js';
+import { createPgRateLimiter, type LimiterOptions } from '../db/pg/rate-limiter.js';
 import { purgeExpiredSqlite, type PurgeExpired } from '../db/prune-expired.js';
 import { createMasterKeyResealStore, type MasterKeyResealStore } from '../db/sealed-columns.js';
 import { createPgMasterKeyResealStore } from '../db/sealed-columns-pg.js';
@@ -64,7 +64,6 @@ export interface Stores {
   sealedColumns: MasterKeyResealStore;
 }
 
-type LimiterOptions = NonNullable<ConstructorParameters<typeof RateLimiterMemory>[0]>;
 
 /** The opened engine: its stores and one group committer, and the handle of whichever engine it is. */
 export interface Engine {

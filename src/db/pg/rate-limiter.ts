@@ -1,7 +1,8 @@
 import { RateLimiterMemory, RateLimiterPostgres, type RateLimiterRes } from 'rate-limiter-flexible';
 import type pg from 'pg';
 
-type LimiterOptions = NonNullable<ConstructorParameters<typeof RateLimiterMemory>[0]>;
+/** What one of rate-limiter-flexible's limiters is built with (the same for every store). */
+export type LimiterOptions = NonNullable<ConstructorParameters<typeof RateLimiterMemory>[0]>;
 
 /**
  * rate-limiter-flexible's PostgreSQL limiter on the `rate_limits` table, where every instance counts failures.
