@@ -58,15 +58,17 @@ const refusingCacheProvider: CacheProvider = {
  */
 class SamlKeepingSignedBytes extends SAML {
   signedRoot: Element | undefined;
+  /** The assertion handed to node-saml from those bytes: the one the profile, and every later check, reads. */
+  signedAssertion: Element | undefined;
 
   protected override getSignedAssertion(signedXml: string): Promise<string | null> {
     guardXmlText(signedXml);
     const root = parseXmlStrict(signedXml, 'signed bytes').documentElement;
     this.signedRoot = root;
-    if (root.localName === 'Assertion') return Promise.resolve(root.toString());
-    const assertions = root.localName === 'Response' ? childElements(root).filter((el) => el.localName === 'Assertion') : [];
-    if (assertions.length === 1) return Promise.resolve(assertions[0]!.toString());
-    return super.getSignedAssertion(signedXml);
+    const assertions = isNamed(root, NS.saml, 'Assertion') ? [root] : isNamed(root, NS.samlp, 'Response') ? childElements(root, NS.saml, 'Assertion') : [];
+    if (assertions.length !== 1) return super.getSignedAssertion(signedXml);
+    this.signedAssertion = assertions[0]!;
+    return Promise.resolve(this.signedAssertion.toString());
   }
 }
 
@@ -172,11 +174,8 @@ async function decryptedAssertionDocument(encrypted: Element, keyPem: string): P
   return parseXmlStrict(plain, 'decrypted assertion');
 }
 
-/** The one SAML Assertion child of a signed Response (the raw document's structure checks allow no other). */
-function soleSignedAssertion(signedRoot: Element): Element {
-  const [assertion, ...more] = childElements(signedRoot, NS.saml, 'Assertion');
-  if (!assertion || more.length > 0) throw new SamlRefusal('assertion_missing', 'the signed Response carries no single assertion');
-  return assertion;
+function noSingleAssertion(): never {
+  throw new SamlRefusal('assertion_missing', 'the signed Response carries no single assertion');
 }
 
 function parseSignedAssertion(profile: Profile): Element {
@@ -293,9 +292,7 @@ export function createIdpEngine(sp: ResolvedSp, idp: ResolvedIdp, mode: { previe
     // The assertion ONLY from signed bytes: a plain assertion of a signed Response is the one inside those
     // bytes (the element node-saml took its profile from); a verified assertion is those bytes themselves (what
     // the hook handed node-saml); otherwise node-saml's signed-then-decrypted assertion.
-    const assertion = presence.response && !sole.encrypted
-      ? soleSignedAssertion(signedRoot!)
-      : signedRoot && isNamed(signedRoot, NS.saml, 'Assertion') ? signedRoot : parseSignedAssertion(profile);
+    const assertion = validation.signedAssertion ?? (presence.response && !sole.encrypted ? noSingleAssertion() : parseSignedAssertion(profile));
     assertSignatureAlgorithms(assertion, IDP_SIGNATURE_POLICY);
     if (sole.encrypted) {
       // node-saml verified (or skipped) the inner signature with xml-crypto's defaults (SHA-1 allowed);
