@@ -132,22 +132,23 @@ export interface ClaimRules {
   apply(claims: Readonly<ClaimValues>, context: RuleContext): { claims: ClaimValues; failures: RuleFailure[] };
 }
 
-/** A set of rules, compiled once. Throws `ClaimRuleError` with `claim` prefixed to its field (`student_id.cel`). */
-export function compileClaimRules(specs: Readonly<Record<string, ClaimRuleSpec>>): ClaimRules {
-  return claimRuleSet(
-    Object.entries(specs).map(([claim, spec]) => {
-      try {
-        return compileClaimRule(claim, spec);
-      } catch (err) {
-        if (err instanceof ClaimRuleError) throw new ClaimRuleError(err.field ? `${claim}.${err.field}` : claim, err.message);
-        throw err;
-      }
-    }),
-  );
-}
-
-/** Rules already compiled, applied as one set (the config compiles rule by rule, to report every one that fails). */
-export function claimRuleSet(rules: readonly CompiledRule[]): ClaimRules {
+/**
+ * A set of rules, compiled once. A rule that cannot be compiled is a `ClaimRuleError` with `claim` prefixed to its
+ * field (`student_id.cel`): without `onError` the first is thrown; with it, each is reported and the set holds the
+ * rules that compiled (the config reports every failing rule at its own path).
+ */
+export function compileClaimRules(specs: Readonly<Record<string, ClaimRuleSpec>>, onError?: (err: ClaimRuleError) => void): ClaimRules {
+  const rules: CompiledRule[] = [];
+  for (const [claim, spec] of Object.entries(specs)) {
+    try {
+      rules.push(compileClaimRule(claim, spec));
+    } catch (err) {
+      if (!(err instanceof ClaimRuleError)) throw err;
+      const named = new ClaimRuleError(err.field ? `${claim}.${err.field}` : claim, err.message);
+      if (!onError) throw named;
+      onError(named);
+    }
+  }
   return {
     rules,
     apply(claims, context) {

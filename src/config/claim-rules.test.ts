@@ -1,5 +1,6 @@
 // Claim rules and CEL conditions are compiled when the config is loaded: each problem names its path and position.
 import { describe, expect, it } from 'vitest';
+import { COMPILED } from './claim-rules.js';
 import { ConfigError, parseConfig } from './load.js';
 
 const base = (idp: Record<string, unknown>, survey: Record<string, unknown> = {}) => ({
@@ -28,9 +29,18 @@ describe('claim rules in the config', () => {
         { claim_rules: { faculty: { cel: '"student@med.example.org" in claims.scopedAffiliation ? "medicine" : ""' } }, require: '"student" in claims.affiliation' },
       ),
     );
-    expect(config.idps[0]!.claim_rules.student_id).toMatchObject({ from: 'schacPersonalUniqueCode', pick: 'one' });
-    expect(config.surveys[0]!.require).toBe('"student" in claims.affiliation');
+    const [idp, survey] = [config.idps[0]!, config.surveys[0]!];
+    expect(idp.claim_rules.student_id).toMatchObject({ from: 'schacPersonalUniqueCode', pick: 'one' });
+    expect(survey.require).toBe('"student" in claims.affiliation');
+    expect(idp[COMPILED].claimRules.rules.map((r) => [r.claim, r.pick])).toEqual([['student_id', 'one']]);
+    expect(survey[COMPILED].claimRules.rules.map((r) => [r.claim, r.pick])).toEqual([['faculty', 'all']]);
+    expect(survey[COMPILED].condition?.source).toBe('"student" in claims.affiliation');
+    const anyOf = parseConfig(base({}, { require: { affiliation: ['student'] } })).surveys[0]!;
+    expect(anyOf.require).toEqual({ affiliation: ['student'] });
+    expect(anyOf[COMPILED].condition).toBeUndefined();
     expect(parseConfig(base({})).surveys[0]!.require).toEqual({});
+    // The parsed config is hashed into the config.load audit row: what was compiled stays out of it.
+    expect(JSON.stringify(config)).not.toMatch(/claimRules|condition|expression|"rules"/);
   });
 
   it('name the config path and the line and column of every problem', () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ExpressionError } from '../claims/expression.js';
-import { ClaimRuleError, claimRuleSet, compileClaimRules, compileCondition, type ClaimRules, type CompiledRule, type Condition } from '../claims/rules.js';
+import { compileClaimRules, compileCondition, type ClaimRules, type Condition } from '../claims/rules.js';
 import { claimName } from './primitives.js';
 
 /**
@@ -32,15 +32,15 @@ type ClaimRuleSpecs = Record<string, z.infer<typeof claimRule>>;
 
 /**
  * Where a parsed IdP or survey keeps what was compiled from it. A symbol, so that the config stays the document
- * it was: written back as YAML and hashed into the `config.load` audit row without it.
+ * it was: hashed into the `config.load` audit row, and written back as YAML by the CLI tests, without it.
  */
 export const COMPILED = Symbol('compiled claim expressions');
 
-export interface CompiledIdpRules {
+interface CompiledIdpRules {
   readonly [COMPILED]: { claimRules: ClaimRules };
 }
 
-export interface CompiledSurveyExpressions {
+interface CompiledSurveyExpressions {
   /** `condition`: the `require` written as CEL (none for the any-of form). */
   readonly [COMPILED]: { claimRules: ClaimRules; condition: Condition | undefined };
 }
@@ -54,18 +54,8 @@ export function compileClaimExpressions<Idp extends { claim_rules: ClaimRuleSpec
   cfg: { idps: Idp[]; surveys: Survey[] },
   ctx: z.RefinementCtx,
 ): { idps: (Idp & CompiledIdpRules)[]; surveys: (Survey & CompiledSurveyExpressions)[] } {
-  const ruleSet = (specs: ClaimRuleSpecs, path: (string | number)[]): ClaimRules => {
-    const compiled: CompiledRule[] = [];
-    for (const [name, spec] of Object.entries(specs)) {
-      try {
-        compiled.push(...compileClaimRules({ [name]: spec }).rules);
-      } catch (err) {
-        if (!(err instanceof ClaimRuleError)) throw err;
-        ctx.addIssue({ code: 'custom', path: [...path, ...err.field.split('.')], message: err.message });
-      }
-    }
-    return claimRuleSet(compiled);
-  };
+  const ruleSet = (specs: ClaimRuleSpecs, path: (string | number)[]): ClaimRules =>
+    compileClaimRules(specs, (err) => ctx.addIssue({ code: 'custom', path: [...path, ...err.field.split('.')], message: err.message }));
   const condition = (require: unknown, path: (string | number)[]): Condition | undefined => {
     if (typeof require !== 'string') return undefined;
     try {

@@ -287,3 +287,5 @@ function reportDuplicates(ids: string[], path: (string | number)[], ctx: z.Refin
 export type Config = z.infer<typeof configSchema>;
 export type ClientConfig = Config['clients'][number];
 export type AudienceConfig = Config['audiences'][number];
+/** A survey of a parsed config: its rules and CEL condition compiled (`COMPILED`, config/claim-rules.ts). */
+export type SurveyConfig = Config['surveys'][number];

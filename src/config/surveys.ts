@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { claimRulesSchema, surveyRequireSchema, type CompiledSurveyExpressions } from './claim-rules.js';
+import { claimRulesSchema, surveyRequireSchema } from './claim-rules.js';
 import { audience, claimName, id, origin, scope } from './primitives.js';
 
 /**
@@ -34,6 +34,3 @@ export const surveySchema = z.strictObject({
   /** `sub` pairwise per audience (HMAC with a key derived from the master key), so vendors cannot join on it. */
   pairwise_subject: z.boolean().default(false),
 });
-
-/** A survey of a parsed config: its rules and CEL condition compiled (config/schema.ts). */
-export type SurveyConfig = z.infer<typeof surveySchema> & CompiledSurveyExpressions;

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { SurveyConfig } from '../config/surveys.js';
+import type { SurveyConfig } from '../config/schema.js';
 import { quote } from '../core/bounded.js';
 import type { Clock } from '../core/clock.js';
 import { AccessDenied, InvalidGrant, InvalidRequest } from '../core/oauth-errors.js';

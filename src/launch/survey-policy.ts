@@ -1,6 +1,6 @@
 import type { RuleFailure } from '../claims/rules.js';
 import { COMPILED } from '../config/claim-rules.js';
-import type { SurveyConfig } from '../config/surveys.js';
+import type { SurveyConfig } from '../config/schema.js';
 import { bounded } from '../core/bounded.js';
 import { releasedClaims } from '../core/claim-filter.js';
 import type { Claims } from '../saml/attributes.js';

@@ -3,7 +3,7 @@
  * Unsafe combinations fail here (house style §8.6: no switch that fails open).
  */
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-import { claimRuleSet, type ClaimRules } from '../claims/rules.js';
+import { compileClaimRules, type ClaimRules } from '../claims/rules.js';
 import { compileAttributeMap, compileScopes, type AttributeMap, type ScopeMatcher } from './attributes.js';
 import { SamlConfigError } from './errors.js';
 import {
@@ -14,7 +14,7 @@ import {
 export const MIN_RSA_BITS = 2048;
 const IDP_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 const SIGNED_PARTS = ['response', 'assertion', 'both'] as const;
-const NO_CLAIM_RULES = claimRuleSet([]);
+const NO_CLAIM_RULES = compileClaimRules({});
 
 export interface ResolvedSp {
   settings: SpSettings;
