@@ -19,8 +19,8 @@ import { createAuditLog, type AuditLog } from '../src/audit/audit-log.js';
 import { auditInsert, chainedRow, type CheckedAuditEvent } from '../src/audit/chained-row.js';
 import { auditEventSchema, type AuditEvent } from '../src/audit/events.js';
 import type { AuditFilter } from '../src/audit/query.js';
-import type { AuditReader } from '../src/audit/reader.js';
-import { createActivityCache, readActivity, type ActivityCache } from '../src/audit/activity-cache.js';
+import { readActivity, type AuditReader } from '../src/audit/reader.js';
+import { withActivityCache } from '../src/audit/activity-cache.js';
 import { activityQuery, filterCondition, pageQuery } from '../src/audit/reader-sql.js';
 import { createSqliteAuditReader, sqliteAuditSql } from '../src/audit/reader-sqlite.js';
 import { planActivity } from '../src/audit/activity.js';
@@ -172,15 +172,15 @@ const QUERIES: [string, AuditFilter][] = [
   ['outcome refused', { outcome: 'refused' }],
   ['1 day + event admin.login', { ...oneDay, event: ['admin.login'] }],
 ];
-/** Each variant's chart cache, as the console keeps one: from a filter's second load on, its closed days are held. */
-const caches = new Map<AuditReader, ActivityCache>();
-const cacheOf = (r: AuditReader) => caches.get(r) ?? caches.set(r, createActivityCache(systemClock)).get(r)!;
+/** Each variant's reader with the chart's cache, as the console wraps it: from a filter's second load on, its closed days are held. */
+const cached = new Map<AuditReader, AuditReader>();
+const cachedOf = (r: AuditReader) => cached.get(r) ?? cached.set(r, withActivityCache(r, systemClock)).get(r)!;
 /** The review page's reads for a filter: newest 50, 50 from the middle of the log (a deep cursor), the chart (first load, later). */
 const READS: [string, (r: AuditReader, f: AuditFilter) => Promise<unknown>][] = [
   ['page 1', (r, f) => r.page(f, { limit: 50, order: 'desc' })],
   ['deep page', (r, f) => r.page(f, { limit: 50, order: 'desc', after: Math.floor(ROWS / 2) })],
-  ['chart', (r, f) => readActivity(r, f, createActivityCache(systemClock))],
-  ['chart again', (r, f) => readActivity(r, f, cacheOf(r))],
+  ['chart', (r, f) => readActivity(withActivityCache(r, systemClock), f)],
+  ['chart again', (r, f) => readActivity(cachedOf(r), f)],
 ];
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))]!;

@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import type { ActivityCache } from '../audit/activity-cache.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { hashRow } from '../audit/chain.js';
 import type { ChainMonitor } from '../audit/chain-status.js';
@@ -18,8 +17,6 @@ import type { AdminEnv, RequireAdmin } from './require-admin.js';
 
 export interface AuditReviewDeps {
   reader: AuditReader;
-  /** The activity chart's counts of hours and days that have ended, kept between page loads. */
-  activityCache: ActivityCache;
   checkpointStore: AuditCheckpointStore;
   signingKeys: SigningKeyRows;
   audit: AuditLog;

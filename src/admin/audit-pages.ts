@@ -1,8 +1,8 @@
 import { Hono, type Context } from 'hono';
 import { parseAuditFilter, parsePageRequest, type AuditFilter, type AuditPage } from '../audit/query.js';
 import type { Activity } from '../audit/activity.js';
-import { readActivity } from '../audit/activity-cache.js';
 import { ChainBroken } from '../audit/checkpoints.js';
+import { readActivity } from '../audit/reader.js';
 import { OAuthError } from '../core/oauth-errors.js';
 import type { AppEnv } from '../http/env.js';
 import { PAGE_CSP, renderNotice } from '../http/pages.js';
@@ -55,7 +55,7 @@ export function auditPageRoutes(deps: AuditReviewDeps, requireAdmin: RequireAdmi
       try {
         filter = parseAuditFilter(params);
         rows = await deps.reader.page(filter, { ...parsePageRequest(params), order: 'desc' });
-        activity = await readActivity(deps.reader, filter, deps.activityCache);
+        activity = await readActivity(deps.reader, filter);
       } catch (err) {
         if (!(err instanceof OAuthError)) throw err;
         error = `Check the filters: ${err.description}.`;

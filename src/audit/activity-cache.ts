@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
-import { activityOf, bucketRange, planActivity, UNIT_MS, type Activity, type ActivityCount, type ActivityWindow } from './activity.js';
-import { filterToParams, type AuditFilter } from './query.js';
+import { bucketRange, UNIT_MS, type ActivityCount } from './activity.js';
+import { filterToParams } from './query.js';
 import type { AuditReader } from './reader.js';
 
 /**
@@ -21,13 +21,11 @@ const CAPACITY = 2_000;
 
 type BucketCounts = Omit<ActivityCount, 'bucket'>[];
 
-export interface ActivityCache {
-  /** What `reader.activity(filter, window)` returns; counted in SQL from the first bucket not held on. */
-  counts(reader: AuditReader, filter: AuditFilter, window: ActivityWindow): Promise<ActivityCount[]>;
-}
-
-/** One process's cache (each instance keeps its own: the anchor and the grace period make that safe). */
-export function createActivityCache(clock: Clock): ActivityCache {
+/**
+ * `reader` whose `activity` returns the same counts, counted in SQL from the first bucket not held on. One per
+ * process (each instance keeps its own: the anchor and the grace period make that safe).
+ */
+export function withActivityCache(reader: AuditReader, clock: Clock): AuditReader {
   const entries = new Map<string, BucketCounts>();
   // A Map iterates in insertion order: re-inserting on each use keeps the least recently used first.
   const put = (key: string, counts: BucketCounts) => {
@@ -42,7 +40,8 @@ export function createActivityCache(clock: Clock): ActivityCache {
   };
 
   return {
-    async counts(reader, filter, window) {
+    ...reader,
+    async activity(filter, window) {
       const closedBefore = clock.now().getTime() - ACTIVITY_GRACE_MS;
       const ranges = Array.from({ length: window.buckets }, (_, i) => bucketRange(filter, window, i));
       // Bucket ends only grow: the closed buckets are the window's first ones.
@@ -71,11 +70,4 @@ export function createActivityCache(clock: Clock): ActivityCache {
       return [...cached, ...counted];
     },
   };
-}
-
-/** The review page's activity chart for `filter`: the span when from/to is missing, then the counts `cache` lacks. */
-export async function readActivity(reader: AuditReader, filter: AuditFilter, cache: ActivityCache): Promise<Activity | undefined> {
-  const span = filter.from && filter.to ? undefined : await reader.activitySpan(filter);
-  const window = planActivity(filter, span);
-  return window && activityOf(filter, window, await cache.counts(reader, filter, window));
 }

@@ -1,6 +1,6 @@
 import type { AuditRow } from '../db/schema/audit-log.js';
 import type { Tx } from '../db/tx.js';
-import type { ActivityCount, ActivitySpan, ActivityWindow } from './activity.js';
+import { activityOf, planActivity, type Activity, type ActivityCount, type ActivitySpan, type ActivityWindow } from './activity.js';
 import type { ChainAnchor } from './anchor.js';
 import { verifyChainPages, type ChainVerdict } from './chain.js';
 import type { AuditFilter, AuditPage, PageRequest } from './query.js';
@@ -60,4 +60,11 @@ export async function verifyStoredChain(reader: AuditReader): Promise<ChainVerdi
   const anchor = await reader.anchor();
   // Read from row 0 even after a prune: a row slipped in before the anchor must be reported, not skipped.
   return verifyChainPages(reader.pages({ after: 0 }), anchor.prevHash, anchor.firstId);
+}
+
+/** The review page's activity chart for `filter`: at most two queries (the span only when from/to is missing). */
+export async function readActivity(reader: AuditReader, filter: AuditFilter): Promise<Activity | undefined> {
+  const span = filter.from && filter.to ? undefined : await reader.activitySpan(filter);
+  const window = planActivity(filter, span);
+  return window && activityOf(filter, window, await reader.activity(filter, window));
 }

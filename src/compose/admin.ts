@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
-import { createActivityCache } from '../audit/activity-cache.js';
+import { withActivityCache } from '../audit/activity-cache.js';
 import { createChainMonitor } from '../audit/chain-status.js';
 import type { AuditCheckpointStore } from '../audit/checkpoint-store.js';
 import { createCheckpoints, keysFromSigningKeys, type Checkpoints, type Every, type SigningKeyRows } from '../audit/checkpoints.js';
@@ -71,10 +71,11 @@ export function composeAdmin(opts: {
     policy: { claim: admin.roles_claim, values: { auditor: admin.roles.auditor, admin: admin.roles.admin } },
     idpId: admin.idp ?? (config.idps.length === 1 ? config.idps[0]!.id : undefined),
   });
-  const reader = opts.auditReader;
+  // The chart's counts of ended hours and days kept between the review page's loads.
+  const reader = withActivityCache(opts.auditReader, clock);
   const checkpoints = createCheckpoints({ reader, audit, store: opts.checkpointStore, clock, issuer, signingKey: opts.signingKey });
   const monitor = createChainMonitor({ reader, checkpoints: opts.checkpointStore, clock, keys: keysFromSigningKeys(opts.signingKeys), issuer });
-  const review = { reader, activityCache: createActivityCache(clock), checkpointStore: opts.checkpointStore, signingKeys: opts.signingKeys, audit, clock, issuer, checkpoints, monitor };
+  const review = { reader, checkpointStore: opts.checkpointStore, signingKeys: opts.signingKeys, audit, clock, issuer, checkpoints, monitor };
   return {
     requireAdmin,
     completion: login.completion,
