@@ -22,13 +22,15 @@ export interface RoundResult extends LoadResult {
   cpuUsPerAnswer: number;
   /** The load generator's (this process's) CPU time over the run per answer it received, in µs. */
   loadCpuUsPerAnswer: number;
+  /** Server and load generator together, per answer the server counted, in µs: what one answer costs the machine. */
+  machineCpuUsPerAnswer: number;
 }
 
 export interface ScenarioResult {
   name: ScenarioName;
   description: string;
   rounds: RoundResult[];
-  median: { rps: number; p50Ms: number; p99Ms: number; cpuUsPerAnswer: number; loadCpuUsPerAnswer: number };
+  median: { rps: number; p50Ms: number; p99Ms: number; cpuUsPerAnswer: number; loadCpuUsPerAnswer: number; machineCpuUsPerAnswer: number };
   /** Anything that makes a number suspect: unexpected statuses, errors, a count mismatch. */
   problems: string[];
 }
@@ -38,7 +40,7 @@ const SETTLE_MS = 300;
 
 export async function runRotation(scenarios: Scenario[], s: RotationSettings, log: (m: string) => void): Promise<ScenarioResult[]> {
   const results = new Map<ScenarioName, ScenarioResult>(
-    scenarios.map((sc) => [sc.name, { name: sc.name, description: sc.description, rounds: [], median: { rps: 0, p50Ms: 0, p99Ms: 0, cpuUsPerAnswer: 0, loadCpuUsPerAnswer: 0 }, problems: [] }]),
+    scenarios.map((sc) => [sc.name, { name: sc.name, description: sc.description, rounds: [], median: { rps: 0, p50Ms: 0, p99Ms: 0, cpuUsPerAnswer: 0, loadCpuUsPerAnswer: 0, machineCpuUsPerAnswer: 0 }, problems: [] }]),
   );
   const plan: Round[] = [
     ...(s.warmupSeconds > 0 ? [{ label: 'warm-up', measured: false, durationSeconds: s.warmupSeconds }] : []),
@@ -61,6 +63,7 @@ export async function runRotation(scenarios: Scenario[], s: RotationSettings, lo
       p99Ms: median(result.rounds.map((r) => r.p99Ms)),
       cpuUsPerAnswer: median(result.rounds.map((r) => r.cpuUsPerAnswer)),
       loadCpuUsPerAnswer: median(result.rounds.map((r) => r.loadCpuUsPerAnswer)),
+      machineCpuUsPerAnswer: median(result.rounds.map((r) => r.machineCpuUsPerAnswer)),
     };
   }
   return [...results.values()];
@@ -85,7 +88,16 @@ async function runOne(scenario: Scenario, round: Round, defaultConnections: numb
   const after = await sample();
   const serverOk = after.ok - before.ok;
   const perAnswer = (micros: number, answers: number) => (answers > 0 ? micros / answers : 0);
-  return { ...r, round: 0, serverOk, cpuUsPerAnswer: perAnswer(after.cpu - before.cpu, serverOk), loadCpuUsPerAnswer: perAnswer(user + system, r.ok), connections };
+  const serverCpu = after.cpu - before.cpu;
+  return {
+    ...r,
+    round: 0,
+    serverOk,
+    cpuUsPerAnswer: perAnswer(serverCpu, serverOk),
+    loadCpuUsPerAnswer: perAnswer(user + system, r.ok),
+    machineCpuUsPerAnswer: perAnswer(serverCpu + user + system, serverOk),
+    connections,
+  };
 }
 
 function problemsOf(round: Round, r: RoundResult & { connections: number }): string[] {

@@ -101,7 +101,7 @@ function rotationTables(r: BenchReport): string[] {
   for (const sc of r.scenarios) {
     const m = sc.median;
     const rounds = sc.rounds.map((x) => x.rps.toFixed(0)).join(' · ');
-    const machine = (m.rps * (m.cpuUsPerAnswer + m.loadCpuUsPerAnswer)) / (r.machine.cores * 1e6);
+    const machine = (m.rps * m.machineCpuUsPerAnswer) / (r.machine.cores * 1e6);
     out.push(
       `| ${sc.name} | ${m.rps.toFixed(0)} | ${m.p50Ms.toFixed(2)} | ${m.p99Ms.toFixed(2)} | ${m.cpuUsPerAnswer.toFixed(0)} | ${m.loadCpuUsPerAnswer.toFixed(0)} | ${(machine * 100).toFixed(0)} % | ${rounds} | ${sc.description} |`,
     );
