@@ -14,6 +14,7 @@ import { openPgDatabase } from '../src/db/pg/client.js';
 import * as lite from '../src/db/schema/index.js';
 import * as pgs from '../src/db/schema-pg/index.js';
 import { timeOrderedId } from '../src/core/ids.js';
+import { median } from './harness/rotation.js';
 import { createRevocations, type RevocationKeys } from '../src/tokens/revocations.js';
 import { createPgRevocations } from '../src/tokens/revocations-pg.js';
 
@@ -32,20 +33,21 @@ const token = (depth: number): RevocationKeys => ({
   issuedAt: new Date(Math.floor(Date.now() / 1000) * 1000),
 });
 
-type Variant = [name: string, lookup: (t: RevocationKeys) => unknown];
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** `inTransaction`: the lookups of a round run synchronously inside one write transaction it opens. */
+type Variant = [name: string, lookup: (t: RevocationKeys) => unknown, inTransaction?: (batch: () => void) => void];
 
 /** Each variant's µs per lookup, sequentially (`concurrency` 1) or `concurrency` at a time, median of the rounds. */
 async function rotate(variants: Variant[], lookups: number, concurrency = 1): Promise<Map<string, number>> {
   const samples = new Map(variants.map(([name]) => [name, [] as number[]]));
   const tokens = [0, 2, 8].map((depth) => Array.from({ length: lookups }, () => token(depth)));
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, lookup] of variants) {
+    for (const [name, lookup, inTransaction] of variants) {
       const depth = Number(/lineage (\d+)/.exec(name)?.[1] ?? 0);
       const list = tokens[[0, 2, 8].indexOf(depth)]!;
       const start = performance.now();
       let next = 0;
-      await Promise.all(Array.from({ length: concurrency }, async () => {
+      if (inTransaction) inTransaction(() => list.forEach((t) => void lookup(t)));
+      else await Promise.all(Array.from({ length: concurrency }, async () => {
         while (next < list.length) await lookup(list[next++]!);
       }));
       samples.get(name)!.push(((performance.now() - start) * 1000) / list.length);
@@ -74,24 +76,17 @@ async function onSqlite(): Promise<Map<string, number>> {
     // Before: the statement `isRevoked(jti)` prepared (commit a7d64d2).
     const before = db.select({ jti: lite.revokedTokens.jti }).from(lite.revokedTokens).where(eq(lite.revokedTokens.jti, sql.placeholder('jti'))).prepare();
     const after = createRevocations(db);
-    const results = await rotate(
+    return await rotate(
       [
         ['before: jti only', async (t) => before.get({ jti: t.jti }) !== undefined],
         ['after: lineage 0', (t) => after.revocationOf(t)],
         ['after: lineage 2', (t) => after.revocationOf(t)],
         ['after: lineage 8', (t) => after.revocationOf(t)],
+        // As it would run in the issuing transaction: no read transaction of its own to begin and end.
+        [IN_TRANSACTION, (t) => after.revocationOf(t), (batch) => database.sqlite.transaction(batch).immediate()],
       ],
       SQLITE_LOOKUPS,
     );
-    // The same statement inside an open write transaction, as it would run in the issuing transaction: no read
-    // transaction of its own to begin and end (the statement runs synchronously; its promise is not awaited).
-    const list = Array.from({ length: SQLITE_LOOKUPS }, () => token(0));
-    const inTransaction = Array.from({ length: ROUNDS }, () => {
-      const start = performance.now();
-      database.sqlite.transaction(() => list.forEach((t) => void after.revocationOf(t))).immediate();
-      return ((performance.now() - start) * 1000) / list.length;
-    });
-    return results.set(IN_TRANSACTION, median(inTransaction));
   } finally {
     database.close();
     rmSync(dir, { recursive: true, force: true });
