@@ -120,6 +120,9 @@ describe('subject-wide revocation (campus-sts revoke --subject), across instance
     cluster.advance(1000);
     const fresh = (await redeem(b, await launchCode(b, 'eval-pairwise'))).body.token!;
     expect(decodeJwt(fresh).iat! * 1000).toBeGreaterThan(Date.parse(cutoff));
+    // alpha may not introspect a survey's token, but B verified it (revocation included) before saying so.
+    expect(await introspect(b, fresh)).toEqual({ active: false });
+    expect(await lastReason(b, 'token.introspect')).toBe(`caller alpha is neither the client nor an audience of token ${decodeJwt(fresh).jti}`);
     const later = await redeem(a, await launchCode(a, 'eval'));
     expect(later.status).toBe(200);
     expect(await viaProxy(b, later.body.token!)).toMatchObject({ status: 200 });

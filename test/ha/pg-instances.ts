@@ -5,15 +5,14 @@ import { join } from 'node:path';
 import { keysFromSigningKeys } from '../../src/audit/checkpoints.js';
 import { eachRow } from '../../src/audit/reader.js';
 import { verifyAuditLog, type LogVerification } from '../../src/audit/verify-log.js';
-import { generateMasterKeyText } from '../../src/core/sealed-box.js';
 import { createTestSchema } from '../../src/db/pg/harness.contract.js';
 import type { AuditRow } from '../../src/db/schema/audit-log.js';
 import { auditLog as pgAuditLog } from '../../src/db/schema-pg/audit-log.js';
-import { AUD, newClientKey, SECRETS, startTestService, type TestService } from '../helpers/service.js';
+import { AUD, defaultTestEnv, newClientKey, startTestService, type TestService } from '../helpers/service.js';
 import { QUALTRICS } from '../upstream/vendor-world.js';
 
 /** The instances' environment with the secret of `qualtricsWhoami`'s client. */
-export const withQualtricsEnv = (): NodeJS.ProcessEnv => ({ TEST_MASTER_KEY: generateMasterKeyText(), ALPHA_SECRET: SECRETS.alpha, BETA_SECRET: SECRETS.beta, QUALTRICS_SECRET: QUALTRICS.secret });
+export const withQualtricsEnv = (): NodeJS.ProcessEnv => ({ ...defaultTestEnv(), QUALTRICS_SECRET: QUALTRICS.secret });
 
 /** An upstream (a Qualtrics fake at `origin`) whose audience alpha's tokens carry: alpha's own token is a bearer token for it. */
 export const qualtricsWhoami = (origin: string) => ({
@@ -52,7 +51,7 @@ export async function startInstances(
 ): Promise<Instances> {
   const postgres = await createTestSchema();
   const shared = mkdtempSync(join(tmpdir(), 'campus-sts-ha-'));
-  const env = opts.env ?? { TEST_MASTER_KEY: generateMasterKeyText(), ALPHA_SECRET: SECRETS.alpha, BETA_SECRET: SECRETS.beta };
+  const env = opts.env ?? defaultTestEnv();
   const gamma = await newClientKey();
   const overrides = typeof opts.overrides === 'function' ? opts.overrides(shared) : opts.overrides;
   const started = await Promise.allSettled(

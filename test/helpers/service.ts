@@ -67,11 +67,14 @@ export interface TestServiceOptions {
   postgres?: { url: string; schema: string };
 }
 
+/** The environment a test service reads its secrets from: a fresh master key and the test clients' secrets. */
+export const defaultTestEnv = (): NodeJS.ProcessEnv => ({ TEST_MASTER_KEY: generateMasterKeyText(), ALPHA_SECRET: SECRETS.alpha, BETA_SECRET: SECRETS.beta });
+
 /** A real service on a real SQLite file in a temp folder (or on PostgreSQL), with a fixed clock and captured logs. */
 export async function startTestService(opts: TestServiceOptions = {}): Promise<TestService> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'campus-sts-test-'));
   const gamma = opts.gamma ?? (await newClientKey());
-  const env = opts.env ?? { TEST_MASTER_KEY: generateMasterKeyText(), ALPHA_SECRET: SECRETS.alpha, BETA_SECRET: SECRETS.beta };
+  const env = opts.env ?? defaultTestEnv();
   const overrides = typeof opts.overrides === 'function' ? opts.overrides(dir) : opts.overrides;
   // On PostgreSQL (a schema of this run's database, shared by the instances of a multi-instance test).
   const database = opts.postgres ? { database: { path: join(dir, 'sts.sqlite'), url: opts.postgres.url, schema: opts.postgres.schema, pool_size: 4 } } : {};
