@@ -104,8 +104,7 @@ export async function forward(dispatcher: Dispatcher, req: ForwardRequest): Prom
     });
   } catch (err) {
     if (timedOut) throw new GatewayTimeout('the upstream did not answer in time', `no answer from ${url.origin} within ${req.timeoutMs} ms`, { cause: err });
-    const code = (err as { code?: string }).code ?? (err as Error).name;
-    throw new BadGateway('the upstream could not be reached', `${url.origin}: ${code}`, { cause: err });
+    throw new BadGateway('the upstream could not be reached', `${url.origin}: ${errorCode(err)}`, { cause: err });
   } finally {
     clearTimeout(deadline);
   }
@@ -120,10 +119,15 @@ export async function forward(dispatcher: Dispatcher, req: ForwardRequest): Prom
   try {
     return { status: res.statusCode, headers, bytes: new Uint8Array(await res.body.arrayBuffer()), body: null };
   } catch (err) {
-    const code = (err as { code?: string }).code ?? (err as Error).name;
+    const code = errorCode(err);
     if (code === 'UND_ERR_BODY_TIMEOUT') throw new GatewayTimeout('the upstream did not answer in time', `answer body stalled for ${req.timeoutMs} ms`, { cause: err });
     throw new BadGateway('the upstream could not be reached', `${url.origin}: ${code} in the answer body`, { cause: err });
   }
+}
+
+/** undici's error code (UND_ERR_…, or the socket's ECONN…), else the error's name: what a 502's detail names. */
+function errorCode(err: unknown): string {
+  return (err as { code?: string }).code ?? (err as Error).name;
 }
 
 /**

@@ -53,6 +53,7 @@ export async function openPgDatabase(opts: PgOptions): Promise<PgDatabase> {
     application_name: 'campus-sts',
     // A statement is sent without waiting for the answer to the one before it on the same connection (each still
     // gets its own answer or error): the group committer's savepoints travel with the statements they guard.
+    // pg refuses cursors, query streams and row-mode portals in this mode: this pool must never need them.
     pipeline: true,
     options: `-c search_path=${quoteIdent(searchPath)}`,
     ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
